@@ -1,0 +1,64 @@
+import { customerClusterSchema, customerSchema, productClusterSchema } from '../../shared/domain/catalog';
+import { identifier } from '../../shared/domain/fields';
+import { parseInput } from '../../shared/domain/validation';
+import { httpApi, type ApiRequest } from '../../shared/http/api';
+import { pageRequest } from '../../shared/http/pagination';
+import { catalogService, platformService } from '../../shared/wiring';
+import { z } from 'zod';
+
+const platform = platformService();
+const catalog = catalogService();
+
+const base = '/v1/accounts/{a}';
+const idParam = z.object({ id: identifier });
+const codeParam = z.object({ code: identifier });
+
+/** Resolves the account the caller may act on (404 for unknown or foreign accounts). */
+async function account(request: ApiRequest, need: 'read' | 'write'): Promise<string> {
+  return (await platform.account(request.principal, request.params.a, need)).id;
+}
+
+const saved = <T>(result: { created: boolean; record: T }) => ({ status: result.created ? 201 : 200, body: result.record });
+
+/** Customer clusters, customers and product clusters (PUT creates or replaces; GET one or a page). */
+export const handler = httpApi(
+  {
+    [`PUT ${base}/customer-clusters/{id}`]: {
+      handle: async (r) => {
+        const { id } = parseInput(idParam, r.params, 'path');
+        return saved(await catalog.putCustomerCluster(await account(r, 'write'), id, parseInput(customerClusterSchema, r.body)));
+      },
+    },
+    [`GET ${base}/customer-clusters/{id}`]: {
+      handle: async (r) => ({ status: 200, body: await catalog.getCustomerCluster(await account(r, 'read'), r.params.id) }),
+    },
+    [`GET ${base}/customer-clusters`]: {
+      handle: async (r) => ({ status: 200, body: await catalog.listCustomerClusters(await account(r, 'read'), pageRequest(r.query)) }),
+    },
+    [`PUT ${base}/customers/{code}`]: {
+      handle: async (r) => {
+        const { code } = parseInput(codeParam, r.params, 'path');
+        return saved(await catalog.putCustomer(await account(r, 'write'), code, parseInput(customerSchema, r.body)));
+      },
+    },
+    [`GET ${base}/customers/{code}`]: {
+      handle: async (r) => ({ status: 200, body: await catalog.getCustomer(await account(r, 'read'), r.params.code) }),
+    },
+    [`GET ${base}/customers`]: {
+      handle: async (r) => ({ status: 200, body: await catalog.listCustomers(await account(r, 'read'), pageRequest(r.query)) }),
+    },
+    [`PUT ${base}/product-clusters/{id}`]: {
+      handle: async (r) => {
+        const { id } = parseInput(idParam, r.params, 'path');
+        return saved(await catalog.putProductCluster(await account(r, 'write'), id, parseInput(productClusterSchema, r.body)));
+      },
+    },
+    [`GET ${base}/product-clusters/{id}`]: {
+      handle: async (r) => ({ status: 200, body: await catalog.getProductCluster(await account(r, 'read'), r.params.id) }),
+    },
+    [`GET ${base}/product-clusters`]: {
+      handle: async (r) => ({ status: 200, body: await catalog.listProductClusters(await account(r, 'read'), pageRequest(r.query)) }),
+    },
+  },
+  (key) => platform.authenticate(key),
+);

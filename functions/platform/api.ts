@@ -1,0 +1,25 @@
+import { newAccountSchema, newKeySchema } from '../../shared/domain/access';
+import { parseInput } from '../../shared/domain/validation';
+import { httpApi } from '../../shared/http/api';
+import { openApiDocument } from '../../shared/http/openapi';
+import { platformService } from '../../shared/wiring';
+
+const platform = platformService();
+
+/** Health, the OpenAPI description, accounts and API keys, and the catch-all 404. */
+export const handler = httpApi(
+  {
+    'GET /v1/health': { auth: false, handle: async () => ({ status: 200, body: { status: 'ok' } }) },
+    'GET /v1/openapi.json': { auth: false, handle: async () => ({ status: 200, body: openApiDocument }) },
+    'POST /v1/accounts': {
+      handle: async ({ principal, body }) => ({ status: 201, body: await platform.createAccount(principal, parseInput(newAccountSchema, body)) }),
+    },
+    'POST /v1/accounts/{a}/keys': {
+      handle: async ({ principal, params, body }) => ({
+        status: 201,
+        body: await platform.createKey(principal, params.a, parseInput(newKeySchema, body).role),
+      }),
+    },
+  },
+  (key) => platform.authenticate(key),
+);

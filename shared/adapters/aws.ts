@@ -1,0 +1,55 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { countDynamo, countS3, countSqs, meterEnabled } from './meter';
+
+/**
+ * SDK clients, created once per container. Endpoints come from the standard AWS_ENDPOINT_URL_* variables,
+ * so the same code talks to AWS or to the local engines without a branch.
+ */
+
+let dynamo: DynamoDBDocumentClient | undefined;
+let s3: S3Client | undefined;
+let sqs: SQSClient | undefined;
+
+type Middleware = unknown;
+
+function metering(kind: 'dynamodb' | 's3' | 'sqs'): Middleware {
+  return ((next: (args: unknown) => Promise<{ output: unknown }>, context: { commandName?: string }) =>
+    async (args: { input: Record<string, unknown> }) => {
+      const command = context.commandName ?? 'unknown';
+      if (kind === 'dynamodb' && args.input.ReturnConsumedCapacity === undefined) args.input.ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      const output = result.output as Record<string, unknown>;
+      if (kind === 'dynamodb') countDynamo(command, output.ConsumedCapacity as never);
+      else if (kind === 's3') countS3(command);
+      else countSqs(Buffer.byteLength(JSON.stringify(args.input)));
+      return result;
+    }) as unknown as Middleware;
+}
+
+export function dynamoClient(): DynamoDBDocumentClient {
+  if (!dynamo) {
+    const base = new DynamoDBClient({ maxAttempts: 8 });
+    if (meterEnabled()) base.middlewareStack.add(metering('dynamodb') as never, { step: 'initialize', name: 'billstreamMeter' });
+    dynamo = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  }
+  return dynamo;
+}
+
+export function s3Client(): S3Client {
+  if (!s3) {
+    s3 = new S3Client({ forcePathStyle: process.env.BILLSTREAM_S3_FORCE_PATH_STYLE === '1' });
+    if (meterEnabled()) s3.middlewareStack.add(metering('s3') as never, { step: 'initialize', name: 'billstreamMeter' });
+  }
+  return s3;
+}
+
+export function sqsClient(): SQSClient {
+  if (!sqs) {
+    sqs = new SQSClient({});
+    if (meterEnabled()) sqs.middlewareStack.add(metering('sqs') as never, { step: 'initialize', name: 'billstreamMeter' });
+  }
+  return sqs;
+}

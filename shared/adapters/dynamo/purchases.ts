@@ -1,0 +1,103 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PurchaseRecord } from '../../domain/purchase';
+import { GSI1, keys } from '../../keys';
+import type { InsertOutcome, Page, PageRequest, PurchaseStore } from '../../ports';
+import { batchGet, conditionFailureItem, isConditionFailure, queryPage, strip, type Item } from './table';
+
+/**
+ * One item per purchase, keyed by reference so that writes spread over partitions. The item is written
+ * once, already mapped; only unmapped purchases carry the sparse gsi1 keys that the remap consumer reads.
+ */
+export class DynamoPurchaseStore implements PurchaseStore {
+  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+
+  async fingerprints(accountId: string, references: readonly string[]): Promise<Map<string, string>> {
+    const items = await batchGet(this.client, this.table, references.map((r) => keys.purchase(accountId, r)), {
+      projection: '#reference, contentHash',
+      names: { '#reference': 'reference' },
+    });
+    return new Map(items.map((i) => [i.reference as string, i.contentHash as string]));
+  }
+
+  async insert(record: PurchaseRecord): Promise<InsertOutcome> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(record),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'created' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { kind: 'exists', contentHash: String(conditionFailureItem(error)?.contentHash ?? '') };
+    }
+  }
+
+  async replace(record: PurchaseRecord, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(record),
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(accountId: string, reference: string): Promise<PurchaseRecord | null> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.purchase(accountId, reference), ConsistentRead: true }));
+    return out.Item ? this.fromItem(out.Item) : null;
+  }
+
+  async getMany(accountId: string, references: readonly string[]): Promise<Map<string, PurchaseRecord>> {
+    const items = await batchGet(this.client, this.table, references.map((r) => keys.purchase(accountId, r)));
+    return new Map(items.map((i) => [i.reference as string, this.fromItem(i)]));
+  }
+
+  async unmapped(accountId: string, waitingFor: { customer: string } | { label: string } | null, page: PageRequest): Promise<Page<PurchaseRecord>> {
+    const result = await queryPage(
+      this.client,
+      {
+        TableName: this.table,
+        IndexName: GSI1,
+        KeyConditionExpression: waitingFor ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: waitingFor
+          ? { ':pk': keys.unmappedIndex(accountId), ':prefix': keys.unmappedSort(waitingFor) }
+          : { ':pk': keys.unmappedIndex(accountId) },
+      },
+      page,
+    );
+    return { items: result.items.map((i) => this.fromItem(i)), next: result.next };
+  }
+
+  async recordConflict(accountId: string, reference: string, chunkId: string, contentHash: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: keys.ingestConflicts(accountId), sk: `${reference}#${chunkId}`, reference, chunkId, contentHash, at: new Date().toISOString() },
+      }),
+    );
+  }
+
+  private toItem(record: PurchaseRecord): Item {
+    const item: Item = { ...record, ...keys.purchase(record.accountId, record.reference) };
+    if (record.status === 'unmapped') {
+      item.gsi1pk = keys.unmappedIndex(record.accountId);
+      item.gsi1sk = keys.unmappedSort(record.reason === 'unknown-customer' ? { customer: record.customerCode } : { label: record.productLabel }, record.reference);
+    }
+    return item;
+  }
+
+  private fromItem(item: Item): PurchaseRecord {
+    return { ...strip<PurchaseRecord>(item), accountId: item.accountId as string };
+  }
+}

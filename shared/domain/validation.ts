@@ -1,0 +1,16 @@
+import type { z } from 'zod';
+import { ValidationError } from './errors';
+
+/** Parses `input` with a zod schema; on failure throws a ValidationError naming each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(`invalid ${what}`, describeIssues(result.error.issues));
+}
+
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+}

@@ -1,0 +1,122 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Principal } from '../domain/access';
+import { DomainError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { logger } from '../logger';
+
+/** What a route handler sees: the parsed request and who is calling. */
+export interface ApiRequest {
+  routeKey: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+  principal: Principal;
+}
+
+export interface ApiReply {
+  status: number;
+  body?: unknown;
+  /** A non-JSON body (documents, CSV rows). */
+  raw?: { content: string | Buffer; contentType: string };
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec {
+  /** Routes without auth (health) set this to false. */
+  auth?: boolean;
+  handle: (request: ApiRequest) => Promise<ApiReply>;
+}
+
+export type Authenticate = (apiKey: string) => Promise<Principal | null>;
+
+/** Lambda's synchronous invocation payload limit; API Gateway refuses more before we see it on AWS. */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+type Event = APIGatewayProxyEventV2 & { parsedBody?: unknown; principal?: Principal };
+
+/**
+ * Builds one HTTP API handler for a bounded context, routing on API Gateway's `routeKey`.
+ * Middleware order is fixed: header normaliser, JSON body, authentication, then the error shaper last,
+ * so that every failure, ours or middy's, leaves as `{"error":{"code","message","details"}}`.
+ */
+export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authenticate) {
+  const base = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
+    const route = routes[event.routeKey];
+    if (!route) return reply({ status: 404, body: errorBody('not_found', `no route ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`) });
+    const result = await route.handle({
+      routeKey: event.routeKey,
+      params: decodeParams(event.pathParameters),
+      query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      body: event.parsedBody,
+      principal: event.principal as Principal,
+    });
+    return reply(result);
+  };
+
+  return middy<Event, APIGatewayProxyStructuredResultV2, Error, Context>(base)
+    .use(httpHeaderNormalizer())
+    .use({ before: ({ event }) => parseJsonBody(event) })
+    .use({
+      before: async ({ event }) => {
+        const route = routes[event.routeKey];
+        if (!route || route.auth === false) return; // unknown routes answer 404 whoever asks
+        const header = event.headers?.authorization ?? '';
+        const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+        if (!match) throw new UnauthorizedError('missing API key: send Authorization: Bearer <api-key>');
+        const principal = await authenticate(match[1]);
+        if (!principal) throw new UnauthorizedError('unknown API key');
+        event.principal = principal;
+      },
+    })
+    .use({ onError: (request) => void (request.response = errorReply(request.error)) });
+}
+
+function parseJsonBody(event: Event): void {
+  if (event.body === undefined || event.body === null || event.body === '') return;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+  try {
+    event.parsedBody = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError('request body is not valid JSON', [`body: ${(error as Error).message}`]);
+  }
+}
+
+function decodeParams(params: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export function reply(r: ApiReply): APIGatewayProxyStructuredResultV2 {
+  if (r.raw) {
+    const binary = Buffer.isBuffer(r.raw.content);
+    return {
+      statusCode: r.status,
+      headers: { 'content-type': r.raw.contentType, ...r.headers },
+      body: binary ? (r.raw.content as Buffer).toString('base64') : (r.raw.content as string),
+      isBase64Encoded: binary,
+    };
+  }
+  return {
+    statusCode: r.status,
+    headers: { 'content-type': 'application/json', ...r.headers },
+    body: r.body === undefined ? '' : JSON.stringify(r.body),
+  };
+}
+
+export function errorBody(code: string, message: string, details: string[] = []) {
+  return { error: { code, message, details } };
+}
+
+/** Domain errors show their code and message; middy's HTTP errors keep their status; anything else is a bare 500. */
+export function errorReply(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof DomainError) return reply({ status: error.statusCode, body: errorBody(error.code, error.message, error.details) });
+  const status = (error as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return reply({ status, body: errorBody(status === 415 ? 'unsupported_media_type' : 'invalid_request', (error as Error).message) });
+  }
+  logger.error('unhandled error', { error: error as Error });
+  return reply({ status: 500, body: errorBody('internal', 'internal error') });
+}

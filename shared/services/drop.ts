@@ -1,0 +1,147 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import {
+  addRejection,
+  csvHeaderProblems,
+  csvRecordToPurchase,
+  emptyDropResult,
+  parseDropKey,
+  type DropFormat,
+  type DropResult,
+} from '../domain/drop';
+import type { CandidateRow } from '../domain/ingest';
+import { MAX_PURCHASES_PER_REQUEST } from '../domain/ingest';
+import type { AccountStore } from '../ports';
+import type { IngestService } from './ingest';
+
+export interface DropFiles {
+  open(key: string): Promise<Readable | null>;
+  writeResult(accountId: string, name: string, result: DropResult): Promise<void>;
+}
+
+export interface DropLedger {
+  isDone(accountId: string, key: string, etag: string): Promise<boolean>;
+  markDone(accountId: string, key: string, etag: string, result: DropResult): Promise<void>;
+}
+
+type Row = { line: number; raw: unknown } | { line: number; error: string };
+
+/** How many chunks of one drop may be on their way to the pipeline at once. */
+const CHUNKS_IN_FLIGHT = 4;
+
+/**
+ * Streams a dropped file through the same acceptance as the HTTP path, 1,000 rows at a time, so that
+ * a file of any size goes through in bounded memory. A redelivered event for a finished file is skipped.
+ */
+export class DropService {
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly files: DropFiles,
+    private readonly ledger: DropLedger,
+    private readonly accounts: AccountStore,
+  ) {}
+
+  async process(key: string, etag: string): Promise<DropResult | null> {
+    const drop = parseDropKey(key);
+    if (!drop) return null;
+    if (await this.ledger.isDone(drop.accountId, key, etag)) return null;
+    const result = emptyDropResult();
+    if (!(await this.accounts.get(drop.accountId))) {
+      result.error = `account '${drop.accountId}' does not exist`;
+    } else {
+      const stream = await this.files.open(key);
+      if (!stream) return null; // deleted before we got to it
+      await this.ingestRows(drop.accountId, drop.name, rowsOf(stream, drop.format), result);
+    }
+    await this.files.writeResult(drop.accountId, drop.name, result);
+    await this.ledger.markDone(drop.accountId, key, etag, { ...result, rejected: [] });
+    return result;
+  }
+
+  private async ingestRows(accountId: string, name: string, rows: AsyncIterable<Row>, result: DropResult): Promise<void> {
+    const pending: Promise<void>[] = [];
+    let chunk: CandidateRow[] = [];
+    const submit = async () => {
+      const rows = chunk;
+      chunk = [];
+      pending.push(
+        this.ingest.accept(accountId, rows.map((r) => ({ at: r.at, raw: r.raw })), `drop:${name}`).then((triage) => {
+          result.accepted += triage.accepted.length;
+          result.duplicates += triage.duplicates.length;
+          for (const x of triage.rejected) addRejection(result, { line: x.at, reference: x.reference, code: x.code, errors: x.errors });
+        }),
+      );
+      if (pending.length >= CHUNKS_IN_FLIGHT) await pending.shift();
+    };
+    try {
+      for await (const row of rows) {
+        result.rows += 1;
+        if ('error' in row) addRejection(result, { line: row.line, reference: null, code: 'invalid', errors: [row.error] });
+        else chunk.push({ at: row.line, raw: row.raw });
+        if (chunk.length === MAX_PURCHASES_PER_REQUEST) await submit();
+      }
+    } catch (error) {
+      if (!(error instanceof FileError)) throw error;
+      result.error = error.message;
+    }
+    if (chunk.length) await submit();
+    await Promise.all(pending);
+    result.rejected.sort((a, b) => a.line - b.line);
+  }
+}
+
+class FileError extends Error {}
+
+function rowsOf(stream: Readable, format: DropFormat): AsyncIterable<Row> {
+  return format === 'csv' ? csvRows(stream) : jsonlRows(stream);
+}
+
+async function* jsonlRows(stream: Readable): AsyncIterable<Row> {
+  let line = 0;
+  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+    line += 1;
+    if (text.trim() === '') continue;
+    try {
+      yield { line, raw: JSON.parse(text) };
+    } catch {
+      yield { line, error: 'line: not valid JSON' };
+    }
+  }
+}
+
+async function* csvRows(stream: Readable): AsyncIterable<Row> {
+  const skipped: Row[] = [];
+  let header: string[] | null = null;
+  const parser = stream.pipe(
+    parse({
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      info: true,
+      on_skip: (error) => {
+        if (error) skipped.push({ line: (error as { lines?: number }).lines ?? 0, error: `line: ${error.message}` });
+      },
+    }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    while (skipped.length) yield skipped.shift() as Row;
+    if (!header) {
+      header = record;
+      const problems = csvHeaderProblems(header);
+      if (problems.length) throw new FileError(`unreadable header: ${problems.join('; ')}`);
+      continue;
+    }
+    if (record.length !== header.length) {
+      yield { line: info.lines, error: `line: has ${record.length} columns, the header has ${header.length}` };
+      continue;
+    }
+    const fields: Record<string, string> = {};
+    header.forEach((column, i) => (fields[column] = record[i]));
+    yield { line: info.lines, raw: csvRecordToPurchase(fields) };
+  }
+  while (skipped.length) yield skipped.shift() as Row;
+  if (!header) throw new FileError('the file is empty: expected a header line');
+}

@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto';
+import { NotFoundError, ValidationError } from '../domain/errors';
+import { instant } from '../domain/fields';
+import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '../domain/ingest';
+import {
+  mapPurchase,
+  purchaseMonth,
+  purchaseView,
+  receivedView,
+  type MappingDecision,
+  type PurchaseRecord,
+  type PurchaseStatus,
+} from '../domain/purchase';
+import type { CatalogStore, ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseStore } from '../ports';
+import { mapLimit } from './concurrency';
+
+export interface IngestDeps {
+  purchases: PurchaseStore;
+  chunks: ChunkStore;
+  catalog: CatalogStore;
+  bus: MessageBus;
+  now?: () => Date;
+}
+
+export interface ChunkOutcome {
+  created: number;
+  redelivered: number;
+  conflicts: number;
+  unmapped: number;
+}
+
+export type WaitingFor = { customer: string } | { label: string };
+
+export interface PurchaseFilter {
+  status?: PurchaseStatus;
+  customer?: string;
+  from?: string;
+  to?: string;
+}
+
+/** Time-sortable, so that journal objects list in arrival order. */
+export function newChunkId(at: Date): string {
+  return `${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('base64url')}`;
+}
+
+/**
+ * The ingest pipeline (docs/architecture.md): accept → chunk in S3 + one message → map and write each
+ * purchase once → journal. Every step is idempotent, so retries and redeliveries are harmless.
+ */
+export class IngestService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Validates rows, settles duplicates against the request and the store, and hands the accepted rows to
+   * the pipeline as one chunk. Once this returns, what it calls accepted is durable.
+   */
+  async accept(accountId: string, rows: readonly CandidateRow[], source: string, chunkId?: string): Promise<Triage> {
+    const checked = checkRows(rows);
+    const stored = checked.accepted.length
+      ? await this.deps.purchases.fingerprints(accountId, checked.accepted.map((p) => p.reference))
+      : new Map<string, string>();
+    const triage = settleAgainstStored(checked, stored);
+    if (triage.accepted.length) {
+      const receivedAt = this.now();
+      const chunk: IngestChunk = { accountId, chunkId: chunkId ?? newChunkId(receivedAt), source, receivedAt: receivedAt.toISOString(), purchases: triage.accepted };
+      const key = await this.deps.chunks.putInflight(chunk);
+      await this.deps.bus.send('ingest', [{ type: 'chunk', accountId, key }]);
+    }
+    return triage;
+  }
+
+  /** Maps and stores one in-flight chunk. Safe to run again on the same chunk at any point. */
+  async processChunk(key: string): Promise<ChunkOutcome> {
+    const outcome: ChunkOutcome = { created: 0, redelivered: 0, conflicts: 0, unmapped: 0 };
+    const chunk = await this.deps.chunks.getInflight(key);
+    if (!chunk) return outcome; // already processed and removed by an earlier delivery
+    const { accountId, purchases } = chunk;
+
+    await this.writeJournal(chunk);
+    const decide = await this.mapper(accountId, purchases);
+    const at = this.now().toISOString();
+    await mapLimit(purchases, 16, async (p) => {
+      const record: PurchaseRecord = {
+        ...p,
+        ...decide(p),
+        accountId,
+        routingRule: null,
+        priceRule: null,
+        amount: null,
+        currency: null,
+        invoice: null,
+        chunkId: chunk.chunkId,
+        receivedAt: chunk.receivedAt,
+        updatedAt: at,
+        version: 1,
+      };
+      const result = await this.deps.purchases.insert(record);
+      if (result.kind === 'created') {
+        outcome.created += 1;
+        if (record.status === 'unmapped') outcome.unmapped += 1;
+      } else if (result.contentHash === p.contentHash) {
+        outcome.redelivered += 1;
+      } else {
+        // A resend with other content that raced past the synchronous check: never overwrite, keep a trace.
+        outcome.conflicts += 1;
+        await this.deps.purchases.recordConflict(accountId, p.reference, chunk.chunkId, p.contentHash);
+      }
+    });
+    if (outcome.unmapped > 0) await this.recheckUnmapped(accountId, purchases, decide);
+    await this.deps.chunks.deleteInflight(key);
+    return outcome;
+  }
+
+  /** Re-maps the open unmapped purchases waiting for one customer code or product label. */
+  async remap(accountId: string, waitingFor: WaitingFor): Promise<number> {
+    let changed = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.purchases.unmapped(accountId, waitingFor, { limit: 200, cursor });
+      const decide = await this.mapper(accountId, page.items);
+      await mapLimit(page.items, 16, async (record) => {
+        const decision = decide(record);
+        if (sameDecision(record, decision)) return;
+        const next: PurchaseRecord = { ...record, ...decision, updatedAt: this.now().toISOString(), version: record.version + 1 };
+        if (await this.deps.purchases.replace(next, record.version)) changed += 1;
+      });
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    return changed;
+  }
+
+  /** Re-sends the message of every in-flight chunk older than `olderThanMs`: lost messages never lose purchases. */
+  async sweep(olderThanMs: number): Promise<number> {
+    const before = this.now().getTime() - olderThanMs;
+    const stale: { type: 'chunk'; accountId: string; key: string }[] = [];
+    for await (const { key, writtenAt } of this.deps.chunks.listInflight(null)) {
+      if (writtenAt.getTime() < before) stale.push({ type: 'chunk', accountId: key.split('/')[2] ?? '', key });
+    }
+    if (stale.length) await this.deps.bus.send('ingest', stale);
+    return stale.length;
+  }
+
+  async get(accountId: string, reference: string) {
+    const record = await this.deps.purchases.get(accountId, reference);
+    if (record) return purchaseView(record);
+    for await (const { key } of this.deps.chunks.listInflight(accountId)) {
+      const chunk = await this.deps.chunks.getInflight(key);
+      const purchase = chunk?.purchases.find((p) => p.reference === reference);
+      if (purchase) {
+        const { contentHash: _hash, ...input } = purchase;
+        return receivedView(input);
+      }
+    }
+    throw new NotFoundError(`purchase '${reference}' not found`);
+  }
+
+  /**
+   * Lists purchases by status, customer and purchase-date range. Open unmapped purchases come from their
+   * index; everything else walks the journal of the months asked for, reading only the purchases whose
+   * journal line matches, in journal order (month, then arrival).
+   */
+  async list(accountId: string, filter: PurchaseFilter, page: PageRequest): Promise<Page<ReturnType<typeof purchaseView>>> {
+    if (filter.status === 'unmapped') {
+      const result = await this.deps.purchases.unmapped(accountId, null, page);
+      return { items: result.items.filter((r) => matches(r, filter)).map(purchaseView), next: result.next };
+    }
+    const items: ReturnType<typeof purchaseView>[] = [];
+    let batch: { line: JournalLine; position: string }[] = [];
+    const flush = async (): Promise<string | null> => {
+      const records = await this.deps.purchases.getMany(accountId, [...new Set(batch.map((b) => b.line.reference))]);
+      for (const { line, position } of batch) {
+        const record = records.get(line.reference);
+        if (record && matches(record, filter)) {
+          items.push(purchaseView(record));
+          if (items.length === page.limit) return position;
+        }
+      }
+      batch = [];
+      return null;
+    };
+    for await (const entry of walkJournal(this.deps.chunks, accountId, filter, decodePosition(page.cursor))) {
+      batch.push(entry);
+      if (batch.length >= 200) {
+        const stop = await flush();
+        if (stop) return { items, next: stop };
+      }
+    }
+    const stop = batch.length ? await flush() : null;
+    return { items, next: stop };
+  }
+
+  private async writeJournal(chunk: IngestChunk): Promise<void> {
+    const byMonth = new Map<string, JournalLine[]>();
+    for (const p of chunk.purchases) {
+      const month = purchaseMonth(p);
+      const lines = byMonth.get(month) ?? [];
+      lines.push({ reference: p.reference, customerCode: p.customerCode, purchaseDate: p.purchaseDate });
+      byMonth.set(month, lines);
+    }
+    await Promise.all([...byMonth].map(([month, lines]) => this.deps.chunks.putJournal(chunk.accountId, month, chunk.chunkId, lines)));
+  }
+
+  /** Looks up the distinct customers and labels of a set of purchases once, then maps each. */
+  private async mapper(accountId: string, purchases: readonly { customerCode: string; productLabel: string }[]) {
+    const codes = [...new Set(purchases.map((p) => p.customerCode))];
+    const labels = [...new Set(purchases.map((p) => p.productLabel))];
+    const [customers, aliases] = await Promise.all([
+      this.deps.catalog.getCustomers(accountId, codes),
+      this.deps.catalog.resolveAliases(accountId, labels),
+    ]);
+    return (p: { customerCode: string; productLabel: string }): MappingDecision =>
+      mapPurchase({ customer: customers.get(p.customerCode) ?? null, productCluster: aliases.get(p.productLabel) ?? null });
+  }
+
+  /**
+   * A customer or alias created while this chunk was being mapped may have sent its remap message before
+   * our unmapped items were written. Reading them again after the write closes that window.
+   */
+  private async recheckUnmapped(accountId: string, purchases: readonly { customerCode: string; productLabel: string }[], before: (p: { customerCode: string; productLabel: string }) => MappingDecision) {
+    const waiting = purchases.filter((p) => before(p).status === 'unmapped');
+    const after = await this.mapper(accountId, waiting);
+    const remaps = new Map<string, WaitingFor>();
+    for (const p of waiting) {
+      const was = before(p);
+      if (sameDecision(was, after(p))) continue;
+      const key: WaitingFor = was.reason === 'unknown-customer' ? { customer: p.customerCode } : { label: p.productLabel };
+      remaps.set(JSON.stringify(key), key);
+    }
+    if (remaps.size) await this.deps.bus.send('remap', [...remaps.values()].map((waitingFor) => ({ type: 'remap' as const, accountId, waitingFor })));
+  }
+}
+
+function sameDecision(a: MappingDecision, b: MappingDecision): boolean {
+  return a.status === b.status && a.reason === b.reason && a.customer === b.customer && a.billedTo === b.billedTo && a.productCluster === b.productCluster;
+}
+
+function matches(r: PurchaseRecord, f: PurchaseFilter): boolean {
+  if (f.status && r.status !== f.status) return false;
+  if (f.customer && r.customerCode !== f.customer) return false;
+  return inRange(r.purchaseDate, f);
+}
+
+function inRange(date: string, f: PurchaseFilter): boolean {
+  const t = instant(date);
+  return (!f.from || t >= instant(f.from)) && (!f.to || t < instant(f.to));
+}
+
+interface JournalPosition {
+  month: string;
+  key: string;
+  line: number;
+}
+
+function encodePosition(p: JournalPosition): string {
+  return Buffer.from(JSON.stringify([p.month, p.key, p.line])).toString('base64url');
+}
+
+function decodePosition(cursor: string | undefined): JournalPosition | null {
+  if (!cursor) return null;
+  try {
+    const [month, key, line] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string, number];
+    if (typeof month === 'string' && typeof key === 'string' && Number.isInteger(line)) return { month, key, line };
+  } catch {
+    // reported below
+  }
+  throw new ValidationError('invalid cursor', ['cursor: not a cursor this API returned']);
+}
+
+/** Journal lines matching the customer and date filters, each with the cursor that resumes after it. */
+async function* walkJournal(chunks: ChunkStore, accountId: string, f: PurchaseFilter, from: JournalPosition | null) {
+  const firstMonth = f.from ? new Date(instant(f.from)).toISOString().slice(0, 7) : '';
+  const lastMonth = f.to ? new Date(instant(f.to) - 1).toISOString().slice(0, 7) : '9999-99';
+  const months = (await chunks.journalMonths(accountId)).filter((m) => m >= firstMonth && m <= lastMonth && (!from || m >= from.month));
+  for (const month of months) {
+    const resume = from && from.month === month ? from : null;
+    const keys = resume ? prepend(resume.key, chunks.journalKeys(accountId, month, resume.key)) : chunks.journalKeys(accountId, month);
+    for await (const key of keys) {
+      const lines = await chunks.readJournal(key);
+      const start = resume && key === resume.key ? resume.line : 0;
+      for (let i = start; i < lines.length; i++) {
+        const line = lines[i];
+        if (f.customer && line.customerCode !== f.customer) continue;
+        if (!inRange(line.purchaseDate, f)) continue;
+        yield { line, position: encodePosition({ month, key, line: i + 1 }) };
+      }
+    }
+  }
+}
+
+async function* prepend(first: string, rest: AsyncIterable<string>): AsyncIterable<string> {
+  yield first;
+  yield* rest;
+}

@@ -1,0 +1,49 @@
+import { dynamoClient, s3Client, sqsClient } from './adapters/aws';
+import { DynamoAccountStore } from './adapters/dynamo/accounts';
+import { DynamoCatalogStore } from './adapters/dynamo/catalog';
+import { DynamoPurchaseStore } from './adapters/dynamo/purchases';
+import { DynamoDropLedger } from './adapters/dynamo/drops';
+import { S3ChunkStore } from './adapters/s3/chunks';
+import { S3DropFiles } from './adapters/s3/drops';
+import { SqsMessageBus } from './adapters/sqs/bus';
+import { requireEnv } from './config';
+import { CatalogService } from './services/catalog';
+import { DropService } from './services/drop';
+import { IngestService } from './services/ingest';
+import { PlatformService } from './services/platform';
+
+/**
+ * The composition root: builds services from the function's environment. Handlers call these at module
+ * scope, so configuration is read (and a missing variable fails) at cold start.
+ */
+
+const optionalEnv = (name: string) => process.env[name] || undefined;
+
+function bus() {
+  return new SqsMessageBus(sqsClient(), { ingest: optionalEnv('INGEST_QUEUE_URL'), remap: optionalEnv('REMAP_QUEUE_URL') });
+}
+
+export function platformService(): PlatformService {
+  return new PlatformService(new DynamoAccountStore(dynamoClient(), requireEnv('TABLE_NAME')), requireEnv('ADMIN_KEY_HASH'));
+}
+
+export function catalogService(): CatalogService {
+  const table = requireEnv('TABLE_NAME');
+  return new CatalogService(new DynamoCatalogStore(dynamoClient(), table), new DynamoAccountStore(dynamoClient(), table), bus());
+}
+
+export function ingestService(): IngestService {
+  const table = requireEnv('TABLE_NAME');
+  return new IngestService({
+    purchases: new DynamoPurchaseStore(dynamoClient(), table),
+    catalog: new DynamoCatalogStore(dynamoClient(), table),
+    chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
+    bus: bus(),
+  });
+}
+
+export function dropService(): DropService {
+  const table = requireEnv('TABLE_NAME');
+  const bucket = requireEnv('BUCKET_NAME');
+  return new DropService(ingestService(), new S3DropFiles(s3Client(), bucket), new DynamoDropLedger(dynamoClient(), table), new DynamoAccountStore(dynamoClient(), table));
+}
