@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { D } from './money';
 import type Decimal from 'decimal.js';
 
+// Unknown fields are named in the message, so a client sees which key to remove.
+z.config({
+  customError: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` : undefined),
+});
+
 /**
  * Field types shared by every request schema. Messages are short and name the rule broken,
  * because the API reports them as `"<field>: <message>"`.

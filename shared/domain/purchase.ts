@@ -59,7 +59,7 @@ export const purchaseSchema = z
       endDate: isoDate.nullish(),
       metadata: metadataSchema.nullish(),
     },
-    { error: 'must be an object' },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object' : undefined) },
   )
   .strict()
   .superRefine((p, ctx) => {

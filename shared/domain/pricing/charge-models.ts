@@ -139,7 +139,8 @@ function decimalField(sign: Sign, absent: Absent, nullable = false) {
       ctx.issues.push({ code: 'custom', message: error.reason, input });
       return z.NEVER;
     }
-    if ((sign === 'nonNegative' && value.isNeg()) || (sign === 'positive' && !value.isPos())) {
+    // parseDecimal never returns -0, and decimal.js counts 0 as positive: compare with zero explicitly
+    if ((sign === 'nonNegative' && value.lt(0)) || (sign === 'positive' && value.lte(0))) {
       ctx.issues.push({ code: 'custom', message: SIGN_MESSAGE[sign], input });
       return z.NEVER;
     }
