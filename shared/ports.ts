@@ -78,7 +78,7 @@ export interface CatalogStore {
   resolveAliases(accountId: string, labels: readonly string[]): Promise<Map<string, string>>;
 }
 
-export type InsertOutcome = { kind: 'created' } | { kind: 'exists'; contentHash: string };
+export type InsertOutcome = { kind: 'created' } | { kind: 'exists'; contentHash: string; chunkId: string };
 
 export interface PurchaseStore {
   /** reference → content hash of the stored purchases among `references`. */

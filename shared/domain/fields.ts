@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { D } from './money';
+import { InvalidDecimalError, parseDecimal } from './money';
 import type Decimal from 'decimal.js';
 
 // Unknown fields are named in the message, so a client sees which key to remove.
@@ -12,13 +12,23 @@ z.config({
  * because the API reports them as `"<field>: <message>"`.
  */
 
-const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/** A decimal given as a JSON string or number, parsed straight into decimal.js (never kept as a JS number). */
-export const decimal = z.custom<string | number>(
-  (v) => (typeof v === 'string' && DECIMAL_TEXT.test(v.trim())) || (typeof v === 'number' && Number.isFinite(v)),
-  { error: (issue) => (issue.input === undefined ? 'required' : 'not a decimal') },
-).transform((v): Decimal => new D(typeof v === 'number' ? String(v) : v.trim()));
+/**
+ * A decimal given as a JSON string or number, parsed straight into decimal.js (never kept as a JS number)
+ * by money.ts's `parseDecimal`, which also bounds its range.
+ */
+export const decimal = z.unknown().transform((v, ctx): Decimal => {
+  if (v === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'required' });
+    return z.NEVER;
+  }
+  try {
+    return parseDecimal(v, 'value');
+  } catch (error) {
+    const reason = error instanceof InvalidDecimalError ? error.reason : 'not a decimal';
+    ctx.addIssue({ code: 'custom', message: reason.startsWith('not a decimal') || reason === 'required' ? 'not a decimal' : `not a decimal: ${reason}` });
+    return z.NEVER;
+  }
+});
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 

@@ -80,9 +80,9 @@ export class IngestService {
     if (!chunk) return outcome; // already processed and removed by an earlier delivery
     const { accountId, purchases } = chunk;
 
-    await this.writeJournal(chunk);
     const decide = await this.mapper(accountId, purchases);
     const at = this.now().toISOString();
+    const owned: typeof purchases = [];
     await mapLimit(purchases, 16, async (p) => {
       const record: PurchaseRecord = {
         ...p,
@@ -101,15 +101,20 @@ export class IngestService {
       const result = await this.deps.purchases.insert(record);
       if (result.kind === 'created') {
         outcome.created += 1;
+        owned.push(p);
         if (record.status === 'unmapped') outcome.unmapped += 1;
       } else if (result.contentHash === p.contentHash) {
+        // Ours from an earlier delivery of this chunk, or a concurrent identical resend that got there first.
         outcome.redelivered += 1;
+        if (result.chunkId === chunk.chunkId) owned.push(p);
       } else {
         // A resend with other content that raced past the synchronous check: never overwrite, keep a trace.
         outcome.conflicts += 1;
         await this.deps.purchases.recordConflict(accountId, p.reference, chunk.chunkId, p.contentHash);
       }
     });
+    // Journal only what this chunk stored, so a purchase resent concurrently is listed once.
+    await this.writeJournal(chunk, owned);
     if (outcome.unmapped > 0) await this.recheckUnmapped(accountId, purchases, decide);
     await this.deps.chunks.deleteInflight(key);
     return outcome;
@@ -193,9 +198,9 @@ export class IngestService {
     return { items, next: stop };
   }
 
-  private async writeJournal(chunk: IngestChunk): Promise<void> {
+  private async writeJournal(chunk: IngestChunk, purchases: readonly IngestChunk['purchases'][number][]): Promise<void> {
     const byMonth = new Map<string, JournalLine[]>();
-    for (const p of chunk.purchases) {
+    for (const p of purchases) {
       const month = purchaseMonth(p);
       const lines = byMonth.get(month) ?? [];
       lines.push({ reference: p.reference, customerCode: p.customerCode, purchaseDate: p.purchaseDate });

@@ -32,7 +32,8 @@ export class DynamoPurchaseStore implements PurchaseStore {
       return { kind: 'created' };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return { kind: 'exists', contentHash: String(conditionFailureItem(error)?.contentHash ?? '') };
+      const existing = conditionFailureItem(error);
+      return { kind: 'exists', contentHash: String(existing?.contentHash ?? ''), chunkId: String(existing?.chunkId ?? '') };
     }
   }
 

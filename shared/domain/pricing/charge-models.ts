@@ -89,6 +89,8 @@ export interface ExpressionModel {
   readonly type: 'expression';
   readonly expression: string;
   readonly compiled: CompiledExpression;
+  /** Where each name the expression reads comes from at rating time. */
+  readonly bindings: readonly ScopeBinding[];
 }
 
 export type ChargeModel =
@@ -110,8 +112,8 @@ export const MAX_TIERS = 100;
 
 // ------------------------------------------------------------------------------------ field schemas
 
-type Sign = 'any' | 'nonNegative' | 'positive';
-const SIGN_MESSAGE: Record<Exclude<Sign, 'any'>, string> = {
+type Sign = 'nonNegative' | 'positive';
+const SIGN_MESSAGE: Record<Sign, string> = {
   nonNegative: 'must not be negative',
   positive: 'must be greater than 0',
 };
@@ -340,7 +342,12 @@ export const chargeModelSchema = z
         };
       }
       case 'expression':
-        return { type: 'expression', expression: input.expression.expression, compiled: input.expression.compiled };
+        return {
+          type: 'expression',
+          expression: input.expression.expression,
+          compiled: input.expression.compiled,
+          bindings: bindingsOf(input.expression.compiled),
+        };
     }
   });
 
@@ -444,7 +451,7 @@ export function rate(model: ChargeModel, input: RateInput): Decimal {
     case 'graduated_percentage':
       return signed(baseOf(model.baseKey, input), model.bands, graduated);
     case 'expression':
-      return model.compiled.evaluateDecimal(expressionScope(model.compiled, input));
+      return model.compiled.evaluateDecimal(expressionScope(model, input));
   }
 }
 
@@ -519,24 +526,35 @@ function baseOf(key: string | null, input: RateInput): Decimal {
 
 const METADATA_PREFIXES = ['metadata.', 'meta.'] as const;
 
+/** Where each name an expression model reads comes from; worked out once, at parse time. */
+export interface ScopeBinding {
+  readonly name: string;
+  readonly from: 'quantity' | 'metadata' | 'scope';
+  /** The metadata key (for `metadata.<key>` / `meta.<key>`), else the name itself. */
+  readonly key: string;
+}
+
 /**
- * Only the names the expression reads: `quantity`, `metadata.<key>` (also as `meta.<key>`, the stream
- * column name), then the caller's extra scope. A null-prototype object, read with own lookups only.
+ * `quantity`, then `metadata.<key>` (also as `meta.<key>`, the stream column name), then the caller's
+ * extra scope: the purchase's own quantity and metadata cannot be shadowed by extra names.
  */
-function expressionScope(compiled: CompiledExpression, input: RateInput): Record<string, ScopeValue> {
-  const scope: Record<string, ScopeValue> = Object.create(null);
-  for (const name of compiled.identifiers) {
-    if (name === 'quantity') {
-      scope[name] = own(input.quantity);
-      continue;
-    }
+function bindingsOf(compiled: CompiledExpression): ScopeBinding[] {
+  return compiled.identifiers.map((name): ScopeBinding => {
+    if (name === 'quantity') return { name, from: 'quantity', key: name };
     const prefix = METADATA_PREFIXES.find((p) => name.startsWith(p));
-    if (prefix !== undefined) {
-      const key = name.slice(prefix.length);
-      if (input.metadata && Object.hasOwn(input.metadata, key)) scope[name] = input.metadata[key];
-    } else if (input.scope && Object.hasOwn(input.scope, name)) {
-      scope[name] = input.scope[name];
-    }
+    return prefix === undefined ? { name, from: 'scope', key: name } : { name, from: 'metadata', key: name.slice(prefix.length) };
+  });
+}
+
+/** Only the names the expression reads, in a Map (read with own lookups only, whatever the keys). */
+function expressionScope(model: ExpressionModel, input: RateInput): Map<string, ScopeValue> {
+  const scope = new Map<string, ScopeValue>();
+  const { metadata, scope: extra } = input;
+  for (const binding of model.bindings) {
+    if (binding.from === 'quantity') scope.set(binding.name, own(input.quantity));
+    else if (binding.from === 'metadata') {
+      if (metadata && Object.hasOwn(metadata, binding.key)) scope.set(binding.name, metadata[binding.key]);
+    } else if (extra && Object.hasOwn(extra, binding.key)) scope.set(binding.name, extra[binding.key]);
   }
   return scope;
 }
