@@ -9,6 +9,10 @@ export const keys = {
   customers: (accountId: string) => `ACCOUNT#${accountId}#CUSTOMER`,
   productClusters: (accountId: string) => `ACCOUNT#${accountId}#PCLUSTER`,
   aliases: (accountId: string) => `ACCOUNT#${accountId}#ALIAS`,
+  priceRules: (accountId: string) => `ACCOUNT#${accountId}#PRICERULE`,
+  routingRules: (accountId: string) => `ACCOUNT#${accountId}#ROUTINGRULE`,
+  /** Version of an account's rule set: every rule save bumps it conditionally, so concurrent saves cannot both pass the overlap checks. */
+  ruleset: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'RULESET' }),
   purchase: (accountId: string, reference: string) => ({ pk: `ACCOUNT#${accountId}#PURCHASE#${reference}`, sk: 'PURCHASE' }),
   /** Sparse index of open unmapped purchases, one partition per account, sorted by what they wait for. */
   unmappedIndex: (accountId: string) => `ACCOUNT#${accountId}#UNMAPPED`,

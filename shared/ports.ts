@@ -2,6 +2,8 @@ import type { Account, Role } from './domain/access';
 import type { ClusterNode } from './domain/catalog';
 import type { AcceptedPurchase } from './domain/ingest';
 import type { PurchaseRecord } from './domain/purchase';
+import type { WirePriceRule } from './domain/pricing/rules';
+import type { RoutingRule } from './domain/pricing/rules';
 
 /**
  * The ports the services ask for. Adapters in shared/adapters implement them on DynamoDB, S3 and SQS;
@@ -108,6 +110,7 @@ export interface IngestChunk {
 export interface JournalLine {
   reference: string;
   customerCode: string;
+  productLabel: string;
   purchaseDate: string;
 }
 
@@ -130,10 +133,40 @@ export interface ChunkStore {
   readJournal(key: string): Promise<JournalLine[]>;
 }
 
+/**
+ * Which open purchases a catalogue change can affect. Product clusters stand for the labels aliased to
+ * them or their descendants; customer clusters for the customers in them or below; `routedTo` adds the
+ * customers whose purchases are routed to the given customers. Empty scope: every open purchase.
+ */
+export interface ReevaluationScope {
+  productClusters?: string[];
+  labels?: string[];
+  customerClusters?: string[];
+  customers?: string[];
+  routedTo?: string[];
+}
+
 export type PipelineMessage =
   | { type: 'chunk'; accountId: string; key: string }
-  | { type: 'remap'; accountId: string; waitingFor: { customer: string } | { label: string } };
+  | { type: 'remap'; accountId: string; waitingFor: { customer: string } | { label: string } }
+  | { type: 'reevaluate'; accountId: string; scope: ReevaluationScope }
+  | { type: 'reevaluate-purchases'; accountId: string; references: string[] };
 
 export interface MessageBus {
   send(queue: 'ingest' | 'remap', messages: readonly PipelineMessage[]): Promise<void>;
+}
+
+/** Price rules are stored in their wire form and compiled when loaded. */
+export interface RuleStore {
+  priceRules(accountId: string): Promise<WirePriceRule[]>;
+  getPriceRule(accountId: string, id: string): Promise<WirePriceRule | null>;
+  listPriceRules(accountId: string, page: PageRequest): Promise<Page<WirePriceRule>>;
+  routingRules(accountId: string): Promise<RoutingRule[]>;
+  getRoutingRule(accountId: string, id: string): Promise<RoutingRule | null>;
+  listRoutingRules(accountId: string, page: PageRequest): Promise<Page<RoutingRule>>;
+  /** The rule set's version, read before the checks a save makes. */
+  version(accountId: string): Promise<number>;
+  /** Saves a rule if the rule set is still at `expectedVersion`; false when another save came first. */
+  savePriceRule(accountId: string, rule: WirePriceRule, expectedVersion: number): Promise<boolean>;
+  saveRoutingRule(accountId: string, rule: RoutingRule, expectedVersion: number): Promise<boolean>;
 }

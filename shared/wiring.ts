@@ -2,6 +2,7 @@ import { dynamoClient, s3Client, sqsClient } from './adapters/aws';
 import { DynamoAccountStore } from './adapters/dynamo/accounts';
 import { DynamoCatalogStore } from './adapters/dynamo/catalog';
 import { DynamoPurchaseStore } from './adapters/dynamo/purchases';
+import { DynamoRuleStore } from './adapters/dynamo/rules';
 import { DynamoDropLedger } from './adapters/dynamo/drops';
 import { S3ChunkStore } from './adapters/s3/chunks';
 import { S3DropFiles } from './adapters/s3/drops';
@@ -11,6 +12,7 @@ import { CatalogService } from './services/catalog';
 import { DropService } from './services/drop';
 import { IngestService } from './services/ingest';
 import { PlatformService } from './services/platform';
+import { RatingContextLoader } from './services/rating';
 
 /**
  * The composition root: builds services from the function's environment. Handlers call these at module
@@ -32,11 +34,16 @@ export function catalogService(): CatalogService {
   return new CatalogService(new DynamoCatalogStore(dynamoClient(), table), new DynamoAccountStore(dynamoClient(), table), bus());
 }
 
+export function ratingContextLoader(): RatingContextLoader {
+  const table = requireEnv('TABLE_NAME');
+  return new RatingContextLoader(new DynamoCatalogStore(dynamoClient(), table), new DynamoRuleStore(dynamoClient(), table));
+}
+
 export function ingestService(): IngestService {
   const table = requireEnv('TABLE_NAME');
   return new IngestService({
     purchases: new DynamoPurchaseStore(dynamoClient(), table),
-    catalog: new DynamoCatalogStore(dynamoClient(), table),
+    rating: ratingContextLoader(),
     chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
     bus: bus(),
   });

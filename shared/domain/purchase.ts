@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { dateKey, decimal, identifier, instant, isoDate, isIsoDate } from './fields';
+import type { RatingDecision } from './rating';
 import { describeIssues } from './validation';
 
 /** PRODUCT.md §2. `received` lasts only until the ingest pipeline has mapped the purchase. */
@@ -103,12 +104,7 @@ export function purchaseMonth(p: Pick<PurchaseInput, 'purchaseDate'>): string {
   return dateKey(p.purchaseDate).slice(0, 7);
 }
 
-/** What the catalogue says about a purchase's customer code and product label. */
-export interface MappingLookup {
-  customer: { code: string; onHold: boolean; currency: string; cluster: string } | null;
-  productCluster: string | null;
-}
-
+/** Where a purchase stands after mapping: who it is for and which product it is. */
 export interface MappingDecision {
   status: PurchaseStatus;
   reason: PurchaseReason | null;
@@ -117,27 +113,10 @@ export interface MappingDecision {
   productCluster: string | null;
 }
 
-/**
- * Maps a purchase onto the catalogue (PRODUCT.md §2): an unknown customer code wins over an unknown
- * product label as the reason shown; a held customer keeps its purchases `not-invoiced` / `on-hold`.
- * Until pricing exists a mapped purchase is `not-invoiced` / `no-price-rule`.
- */
-export function mapPurchase(lookup: MappingLookup): MappingDecision {
-  const { customer, productCluster } = lookup;
-  if (!customer) return { status: 'unmapped', reason: 'unknown-customer', customer: null, billedTo: null, productCluster };
-  if (!productCluster) return { status: 'unmapped', reason: 'unknown-product', customer: customer.code, billedTo: customer.code, productCluster: null };
-  if (customer.onHold) return { status: 'not-invoiced', reason: 'on-hold', customer: customer.code, billedTo: customer.code, productCluster };
-  return { status: 'not-invoiced', reason: 'no-price-rule', customer: customer.code, billedTo: customer.code, productCluster };
-}
-
 /** A stored purchase: the input, its fingerprint and the pipeline's current decision about it. */
-export interface PurchaseRecord extends PurchaseInput, MappingDecision {
+export interface PurchaseRecord extends PurchaseInput, RatingDecision {
   accountId: string;
   contentHash: string;
-  routingRule: string | null;
-  priceRule: string | null;
-  amount: string | null;
-  currency: string | null;
   invoice: string | null;
   chunkId: string;
   receivedAt: string;
@@ -147,6 +126,7 @@ export interface PurchaseRecord extends PurchaseInput, MappingDecision {
 
 /** The wire shape of GET /purchases/{reference} (API.md). */
 export function purchaseView(r: Omit<PurchaseRecord, 'accountId' | 'contentHash' | 'chunkId' | 'version' | 'receivedAt' | 'updatedAt'>) {
+  // `pricing` and `ratingError` are shown only when they say something: how the amount is priced, and why it is not.
   return {
     reference: r.reference,
     productLabel: r.productLabel,
@@ -165,6 +145,8 @@ export function purchaseView(r: Omit<PurchaseRecord, 'accountId' | 'contentHash'
     amount: r.amount,
     currency: r.currency,
     invoice: r.invoice,
+    ...(r.pricing ? { pricing: r.pricing } : {}),
+    ...(r.ratingError ? { ratingError: r.ratingError } : {}),
   };
 }
 
@@ -182,5 +164,7 @@ export function receivedView(p: PurchaseInput) {
     amount: null,
     currency: null,
     invoice: null,
+    pricing: null,
+    ratingError: null,
   });
 }

@@ -2,22 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { instant } from '../domain/fields';
 import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '../domain/ingest';
-import {
-  mapPurchase,
-  purchaseMonth,
-  purchaseView,
-  receivedView,
-  type MappingDecision,
-  type PurchaseRecord,
-  type PurchaseStatus,
-} from '../domain/purchase';
-import type { CatalogStore, ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseStore } from '../ports';
+import { purchaseMonth, purchaseView, receivedView, type PurchaseInput, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
+import { sameRating, type RatingDecision } from '../domain/rating';
+import type { ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseStore } from '../ports';
 import { mapLimit } from './concurrency';
+import type { RatingContextLoader } from './rating';
 
 export interface IngestDeps {
   purchases: PurchaseStore;
   chunks: ChunkStore;
-  catalog: CatalogStore;
+  rating: RatingContextLoader;
   bus: MessageBus;
   now?: () => Date;
 }
@@ -80,7 +74,7 @@ export class IngestService {
     if (!chunk) return outcome; // already processed and removed by an earlier delivery
     const { accountId, purchases } = chunk;
 
-    const decide = await this.mapper(accountId, purchases);
+    const decide = await this.deps.rating.rater(accountId, purchases);
     const at = this.now().toISOString();
     const owned: typeof purchases = [];
     await mapLimit(purchases, 16, async (p) => {
@@ -88,10 +82,6 @@ export class IngestService {
         ...p,
         ...decide(p),
         accountId,
-        routingRule: null,
-        priceRule: null,
-        amount: null,
-        currency: null,
         invoice: null,
         chunkId: chunk.chunkId,
         receivedAt: chunk.receivedAt,
@@ -126,15 +116,32 @@ export class IngestService {
     let cursor: string | undefined;
     do {
       const page = await this.deps.purchases.unmapped(accountId, waitingFor, { limit: 200, cursor });
-      const decide = await this.mapper(accountId, page.items);
-      await mapLimit(page.items, 16, async (record) => {
-        const decision = decide(record);
-        if (sameDecision(record, decision)) return;
-        const next: PurchaseRecord = { ...record, ...decision, updatedAt: this.now().toISOString(), version: record.version + 1 };
-        if (await this.deps.purchases.replace(next, record.version)) changed += 1;
-      });
+      changed += await this.reevaluateRecords(accountId, page.items);
       cursor = page.next ?? undefined;
     } while (cursor);
+    return changed;
+  }
+
+  /**
+   * Re-maps, re-routes and re-prices the given purchases against the current catalogue. Completed
+   * purchases never change; a purchase changed meanwhile by someone else is left to that writer.
+   */
+  async reevaluate(accountId: string, references: readonly string[]): Promise<number> {
+    const records = await this.deps.purchases.getMany(accountId, references);
+    return this.reevaluateRecords(accountId, [...records.values()]);
+  }
+
+  private async reevaluateRecords(accountId: string, records: readonly PurchaseRecord[]): Promise<number> {
+    const open = records.filter((r) => r.status !== 'completed');
+    if (!open.length) return 0;
+    const decide = await this.deps.rating.rater(accountId, open);
+    let changed = 0;
+    await mapLimit(open, 16, async (record) => {
+      const decision = decide(record);
+      if (sameRating(record, decision)) return;
+      const next: PurchaseRecord = { ...record, ...decision, updatedAt: this.now().toISOString(), version: record.version + 1 };
+      if (await this.deps.purchases.replace(next, record.version)) changed += 1;
+    });
     return changed;
   }
 
@@ -203,44 +210,28 @@ export class IngestService {
     for (const p of purchases) {
       const month = purchaseMonth(p);
       const lines = byMonth.get(month) ?? [];
-      lines.push({ reference: p.reference, customerCode: p.customerCode, purchaseDate: p.purchaseDate });
+      lines.push({ reference: p.reference, customerCode: p.customerCode, productLabel: p.productLabel, purchaseDate: p.purchaseDate });
       byMonth.set(month, lines);
     }
     await Promise.all([...byMonth].map(([month, lines]) => this.deps.chunks.putJournal(chunk.accountId, month, chunk.chunkId, lines)));
-  }
-
-  /** Looks up the distinct customers and labels of a set of purchases once, then maps each. */
-  private async mapper(accountId: string, purchases: readonly { customerCode: string; productLabel: string }[]) {
-    const codes = [...new Set(purchases.map((p) => p.customerCode))];
-    const labels = [...new Set(purchases.map((p) => p.productLabel))];
-    const [customers, aliases] = await Promise.all([
-      this.deps.catalog.getCustomers(accountId, codes),
-      this.deps.catalog.resolveAliases(accountId, labels),
-    ]);
-    return (p: { customerCode: string; productLabel: string }): MappingDecision =>
-      mapPurchase({ customer: customers.get(p.customerCode) ?? null, productCluster: aliases.get(p.productLabel) ?? null });
   }
 
   /**
    * A customer or alias created while this chunk was being mapped may have sent its remap message before
    * our unmapped items were written. Reading them again after the write closes that window.
    */
-  private async recheckUnmapped(accountId: string, purchases: readonly { customerCode: string; productLabel: string }[], before: (p: { customerCode: string; productLabel: string }) => MappingDecision) {
+  private async recheckUnmapped(accountId: string, purchases: readonly PurchaseInput[], before: (p: PurchaseInput) => RatingDecision) {
     const waiting = purchases.filter((p) => before(p).status === 'unmapped');
-    const after = await this.mapper(accountId, waiting);
+    const after = await this.deps.rating.rater(accountId, waiting);
     const remaps = new Map<string, WaitingFor>();
     for (const p of waiting) {
       const was = before(p);
-      if (sameDecision(was, after(p))) continue;
+      if (sameRating(was, after(p))) continue;
       const key: WaitingFor = was.reason === 'unknown-customer' ? { customer: p.customerCode } : { label: p.productLabel };
       remaps.set(JSON.stringify(key), key);
     }
     if (remaps.size) await this.deps.bus.send('remap', [...remaps.values()].map((waitingFor) => ({ type: 'remap' as const, accountId, waitingFor })));
   }
-}
-
-function sameDecision(a: MappingDecision, b: MappingDecision): boolean {
-  return a.status === b.status && a.reason === b.reason && a.customer === b.customer && a.billedTo === b.billedTo && a.productCluster === b.productCluster;
 }
 
 function matches(r: PurchaseRecord, f: PurchaseFilter): boolean {

@@ -1,4 +1,4 @@
-import { checkPurchase, contentHash, mapPurchase, purchaseMonth, type PurchaseInput } from '../../shared/domain/purchase';
+import { checkPurchase, contentHash, purchaseMonth, type PurchaseInput } from '../../shared/domain/purchase';
 
 const valid = (over: Record<string, unknown> = {}) => ({
   reference: 'r-1',
@@ -83,22 +83,7 @@ describe('content hash', () => {
   });
 });
 
-describe('mapping', () => {
-  const customer = { code: 'C1', onHold: false, currency: 'EUR', cluster: 'nl' };
-
-  test('an unknown customer wins over an unknown product as the reason', () => {
-    expect(mapPurchase({ customer: null, productCluster: null })).toMatchObject({ status: 'unmapped', reason: 'unknown-customer', customer: null });
-  });
-
-  test('a known customer with an unknown label is unmapped for the product', () => {
-    expect(mapPurchase({ customer, productCluster: null })).toMatchObject({ status: 'unmapped', reason: 'unknown-product', customer: 'C1' });
-  });
-
-  test('a mapped purchase waits for a price rule, or for its customer to come off hold', () => {
-    expect(mapPurchase({ customer, productCluster: 'voice' })).toEqual({ status: 'not-invoiced', reason: 'no-price-rule', customer: 'C1', billedTo: 'C1', productCluster: 'voice' });
-    expect(mapPurchase({ customer: { ...customer, onHold: true }, productCluster: 'voice' })).toMatchObject({ status: 'not-invoiced', reason: 'on-hold' });
-  });
-
+describe('journal month', () => {
   test('a purchase is journaled under the UTC month of its date', () => {
     expect(purchaseMonth({ purchaseDate: '2026-10-31T23:30:00-02:00' })).toBe('2026-11');
     expect(purchaseMonth({ purchaseDate: '2026-10-31' })).toBe('2026-10');

@@ -1,0 +1,84 @@
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RoutingRule, WirePriceRule } from '../../domain/pricing/rules';
+import { keys } from '../../keys';
+import type { Page, PageRequest, RuleStore } from '../../ports';
+import { queryAll, queryPage, strip } from './table';
+
+/**
+ * Price and routing rules, one partition per account and kind. Saves are transactions that also bump the
+ * account's rule-set version under a condition: two concurrent saves cannot both pass the save-time
+ * checks (ambiguity, overlap) against a rule set the other is changing.
+ */
+export class DynamoRuleStore implements RuleStore {
+  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+
+  async priceRules(accountId: string): Promise<WirePriceRule[]> {
+    return (await queryAll(this.client, this.partition(keys.priceRules(accountId)))).map((i) => strip<WirePriceRule>(i));
+  }
+  getPriceRule(accountId: string, id: string) {
+    return this.get<WirePriceRule>(keys.priceRules(accountId), id);
+  }
+  listPriceRules(accountId: string, page: PageRequest) {
+    return this.list<WirePriceRule>(keys.priceRules(accountId), page);
+  }
+  async routingRules(accountId: string): Promise<RoutingRule[]> {
+    return (await queryAll(this.client, this.partition(keys.routingRules(accountId)))).map((i) => strip<RoutingRule>(i));
+  }
+  getRoutingRule(accountId: string, id: string) {
+    return this.get<RoutingRule>(keys.routingRules(accountId), id);
+  }
+  listRoutingRules(accountId: string, page: PageRequest) {
+    return this.list<RoutingRule>(keys.routingRules(accountId), page);
+  }
+
+  async version(accountId: string): Promise<number> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.ruleset(accountId), ConsistentRead: true }));
+    return (out.Item?.version as number | undefined) ?? 0;
+  }
+
+  savePriceRule(accountId: string, rule: WirePriceRule, expectedVersion: number) {
+    return this.save(accountId, keys.priceRules(accountId), rule, expectedVersion);
+  }
+  saveRoutingRule(accountId: string, rule: RoutingRule, expectedVersion: number) {
+    return this.save(accountId, keys.routingRules(accountId), rule, expectedVersion);
+  }
+
+  private async save(accountId: string, pk: string, rule: { id: string }, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.ruleset(accountId),
+                UpdateExpression: 'SET version = :next',
+                ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(version)' : 'version = :expected',
+                ExpressionAttributeValues: expectedVersion === 0 ? { ':next': 1 } : { ':next': expectedVersion + 1, ':expected': expectedVersion },
+              },
+            },
+            { Put: { TableName: this.table, Item: { ...rule, pk, sk: rule.id } } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  private async get<T>(pk: string, sk: string): Promise<T | null> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
+    return out.Item ? strip<T>(out.Item) : null;
+  }
+
+  private async list<T>(pk: string, page: PageRequest): Promise<Page<T>> {
+    const result = await queryPage(this.client, this.partition(pk), page);
+    return { items: result.items.map((i) => strip<T>(i)), next: result.next };
+  }
+
+  private partition(pk: string) {
+    return { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true };
+  }
+}
