@@ -135,15 +135,16 @@ export interface ChunkStore {
 
 /**
  * Which open purchases a catalogue change can affect. Product clusters stand for the labels aliased to
- * them or their descendants; customer clusters for the customers in them or below; `routedTo` adds the
- * customers whose purchases are routed to the given customers. Empty scope: every open purchase.
+ * them or their descendants, customer clusters for the customers in them or below; with `followRouting`
+ * the customers whose purchases are routed to those customers count too. A purchase is in scope when its
+ * label is (if labels are named) and its customer is (if customers are named). Empty scope: all of them.
  */
 export interface ReevaluationScope {
   productClusters?: string[];
   labels?: string[];
   customerClusters?: string[];
   customers?: string[];
-  routedTo?: string[];
+  followRouting?: boolean;
 }
 
 export type PipelineMessage =

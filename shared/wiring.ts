@@ -13,6 +13,8 @@ import { DropService } from './services/drop';
 import { IngestService } from './services/ingest';
 import { PlatformService } from './services/platform';
 import { RatingContextLoader } from './services/rating';
+import { ReevaluationPlanner } from './services/reevaluation';
+import { RulesService } from './services/rules';
 
 /**
  * The composition root: builds services from the function's environment. Handlers call these at module
@@ -53,4 +55,19 @@ export function dropService(): DropService {
   const table = requireEnv('TABLE_NAME');
   const bucket = requireEnv('BUCKET_NAME');
   return new DropService(ingestService(), new S3DropFiles(s3Client(), bucket), new DynamoDropLedger(dynamoClient(), table), new DynamoAccountStore(dynamoClient(), table));
+}
+
+export function rulesService(): RulesService {
+  const table = requireEnv('TABLE_NAME');
+  return new RulesService(new DynamoRuleStore(dynamoClient(), table), new DynamoCatalogStore(dynamoClient(), table), bus());
+}
+
+export function reevaluationPlanner(): ReevaluationPlanner {
+  const table = requireEnv('TABLE_NAME');
+  return new ReevaluationPlanner(
+    new DynamoCatalogStore(dynamoClient(), table),
+    new DynamoRuleStore(dynamoClient(), table),
+    new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
+    bus(),
+  );
 }

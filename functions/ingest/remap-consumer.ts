@@ -1,16 +1,31 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseMessage } from '../../shared/services/messages';
-import { ingestService } from '../../shared/wiring';
+import { ingestService, reevaluationPlanner } from '../../shared/wiring';
 
 const ingest = ingestService();
+const planner = reevaluationPlanner();
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
   const message = parseMessage(record.body);
-  if (message.type !== 'remap') throw new Error(`unexpected ${message.type} message on the remap queue`);
-  await ingest.remap(message.accountId, message.waitingFor);
+  switch (message.type) {
+    case 'remap':
+      await ingest.remap(message.accountId, message.waitingFor);
+      return;
+    case 'reevaluate':
+      await planner.plan(message.accountId, message.scope);
+      return;
+    case 'reevaluate-purchases':
+      await ingest.reevaluate(message.accountId, message.references);
+      return;
+    default:
+      throw new Error(`unexpected ${message.type} message on the re-evaluation queue`);
+  }
 }
 
-/** Re-maps the unmapped purchases waiting for a customer code or product label that has just appeared. */
+/**
+ * The re-evaluation queue: re-maps purchases waiting for a new customer or alias, plans the
+ * re-evaluation a catalogue change calls for, and re-rates the purchases it fans out.
+ */
 export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, processRecord, processor, { context });

@@ -3,6 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '../domain/access';
 import { DomainError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { AmbiguousPriceRulesError, PricingError, RoutingOverlapError } from '../domain/pricing/errors';
 import { logger } from '../logger';
 
 /** What a route handler sees: the parsed request and who is calling. */
@@ -110,9 +111,29 @@ export function errorBody(code: string, message: string, details: string[] = [])
   return { error: { code, message, details } };
 }
 
+/** The HTTP status of each pricing-domain error code (the pricing core stays free of HTTP). */
+const PRICING_STATUS: Record<string, number> = {
+  invalid_expression: 400,
+  invalid_charge_model: 400,
+  invalid_price_rule: 400,
+  invalid_date: 400,
+  invalid_decimal: 400,
+  ambiguous_price_rules: 409,
+  routing_overlap: 409,
+  ambiguous_routing: 409,
+};
+
 /** Domain errors show their code and message; middy's HTTP errors keep their status; anything else is a bare 500. */
 export function errorReply(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof DomainError) return reply({ status: error.statusCode, body: errorBody(error.code, error.message, error.details) });
+  if (error instanceof PricingError && PRICING_STATUS[error.code]) {
+    const issues = (error as { issues?: readonly string[] }).issues;
+    const overlap = error instanceof RoutingOverlapError ? [`overlaps: routing rule '${error.overlapsWith}'`] : [];
+    const tied = error instanceof AmbiguousPriceRulesError ? [`ambiguous with: price rule '${error.ruleIds[1]}'`] : [];
+    const status = PRICING_STATUS[error.code];
+    // Every 400 shares one code across the API; 409s keep theirs (routing_overlap, ambiguous_price_rules).
+    return reply({ status, body: errorBody(status === 400 ? 'invalid_input' : error.code, error.message, [...(issues ?? []), ...overlap, ...tied]) });
+  }
   const status = (error as { statusCode?: number })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return reply({ status, body: errorBody(status === 415 ? 'unsupported_media_type' : 'invalid_request', (error as Error).message) });

@@ -24,8 +24,13 @@ export class CatalogService {
     const tree = await this.catalog.allCustomerClusters(accountId);
     checkClusterParent(tree, id, input.parent ?? null, 'customer cluster');
     const record: CustomerClusterRecord = { id, name: input.name, parent: input.parent ?? null, updatedAt: this.now().toISOString() };
+    const previous = tree.find((n) => n.id === id);
     await this.catalog.putCustomerCluster(accountId, record);
-    return { created: !tree.some((n) => n.id === id), record };
+    // Moving a cluster moves its customers: re-route and re-price what they (and whoever routes to them) bought.
+    if (previous && previous.parent !== record.parent) {
+      await this.bus.send('remap', [{ type: 'reevaluate', accountId, scope: { customerClusters: [id], followRouting: true } }]);
+    }
+    return { created: !previous, record };
   }
 
   async getCustomerCluster(accountId: string, id: string): Promise<CustomerClusterRecord> {
@@ -54,7 +59,11 @@ export class CatalogService {
       updatedAt: this.now().toISOString(),
     };
     await this.catalog.putCustomer(accountId, record);
-    if (!previous) await this.bus.send('remap', [{ type: 'remap', accountId, waitingFor: { customer: code } }]);
+    if (!previous) {
+      await this.bus.send('remap', [{ type: 'remap', accountId, waitingFor: { customer: code } }]);
+    } else if (previous.cluster !== record.cluster || previous.currency !== record.currency || previous.onHold !== record.onHold) {
+      await this.bus.send('remap', [{ type: 'reevaluate', accountId, scope: { customers: [code], followRouting: true } }]);
+    }
     return { created: !previous, record };
   }
 
@@ -86,9 +95,14 @@ export class CatalogService {
     const record: ProductClusterRecord = { id, name: input.name, parent: input.parent ?? null, aliases, updatedAt: this.now().toISOString() };
     await this.catalog.putProductCluster(accountId, record);
     const kept = new Set(aliases);
-    await Promise.all([...held].filter((a) => !kept.has(a)).map((label) => this.catalog.releaseAlias(accountId, label, id)));
-    const remaps: PipelineMessage[] = added.map((label) => ({ type: 'remap', accountId, waitingFor: { label } }));
-    if (remaps.length) await this.bus.send('remap', remaps);
+    const removed = [...held].filter((a) => !kept.has(a));
+    await Promise.all(removed.map((label) => this.catalog.releaseAlias(accountId, label, id)));
+    const messages: PipelineMessage[] = added.map((label) => ({ type: 'remap', accountId, waitingFor: { label } }));
+    // Labels that moved here or left, and a moved subtree, change the mapping and pricing of mapped purchases too.
+    const moved = previous !== null && previous.parent !== record.parent;
+    if (added.length || removed.length) messages.push({ type: 'reevaluate', accountId, scope: { labels: [...added, ...removed] } });
+    if (moved) messages.push({ type: 'reevaluate', accountId, scope: { productClusters: [id] } });
+    if (messages.length) await this.bus.send('remap', messages);
     return { created: !previous, record };
   }
 

@@ -9,6 +9,20 @@ const messageSchema = z.discriminatedUnion('type', [
     accountId: identifier,
     waitingFor: z.union([z.object({ customer: identifier }).strict(), z.object({ label: identifier }).strict()]),
   }),
+  z.object({
+    type: z.literal('reevaluate'),
+    accountId: identifier,
+    scope: z
+      .object({
+        productClusters: z.array(identifier).optional(),
+        labels: z.array(identifier).optional(),
+        customerClusters: z.array(identifier).optional(),
+        customers: z.array(identifier).optional(),
+        followRouting: z.boolean().optional(),
+      })
+      .strict(),
+  }),
+  z.object({ type: z.literal('reevaluate-purchases'), accountId: identifier, references: z.array(identifier).min(1) }),
 ]);
 
 /** Parses a queue message body; a malformed one throws, so it is retried and then lands in the DLQ. */

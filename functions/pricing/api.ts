@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { identifier } from '../../shared/domain/fields';
+import { parseInput } from '../../shared/domain/validation';
+import { httpApi, type ApiRequest } from '../../shared/http/api';
+import { pageRequest } from '../../shared/http/pagination';
+import { platformService, rulesService } from '../../shared/wiring';
+
+const platform = platformService();
+const rules = rulesService();
+
+const base = '/v1/accounts/{a}';
+const idParam = z.object({ id: identifier });
+
+async function account(request: ApiRequest, need: 'read' | 'write'): Promise<string> {
+  return (await platform.account(request.principal, request.params.a, need)).id;
+}
+
+const saved = <T>(result: { created: boolean; record: T }) => ({ status: result.created ? 201 : 200, body: result.record });
+
+/** Price rules and routing rules. */
+export const handler = httpApi(
+  {
+    [`PUT ${base}/price-rules/{id}`]: {
+      handle: async (r) => {
+        const { id } = parseInput(idParam, r.params, 'path');
+        return saved(await rules.putPriceRule(await account(r, 'write'), id, r.body));
+      },
+    },
+    [`GET ${base}/price-rules/{id}`]: {
+      handle: async (r) => ({ status: 200, body: await rules.getPriceRule(await account(r, 'read'), r.params.id) }),
+    },
+    [`GET ${base}/price-rules`]: {
+      handle: async (r) => ({ status: 200, body: await rules.listPriceRules(await account(r, 'read'), pageRequest(r.query)) }),
+    },
+    [`PUT ${base}/routing-rules/{id}`]: {
+      handle: async (r) => {
+        const { id } = parseInput(idParam, r.params, 'path');
+        return saved(await rules.putRoutingRule(await account(r, 'write'), id, r.body));
+      },
+    },
+    [`GET ${base}/routing-rules/{id}`]: {
+      handle: async (r) => ({ status: 200, body: await rules.getRoutingRule(await account(r, 'read'), r.params.id) }),
+    },
+    [`GET ${base}/routing-rules`]: {
+      handle: async (r) => ({ status: 200, body: await rules.listRoutingRules(await account(r, 'read'), pageRequest(r.query)) }),
+    },
+  },
+  (key) => platform.authenticate(key),
+);
