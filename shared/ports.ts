@@ -112,6 +112,7 @@ export interface JournalLine {
   customerCode: string;
   productLabel: string;
   purchaseDate: string;
+  endDate: string | null;
 }
 
 export interface JournalPosition {

@@ -15,6 +15,7 @@ import { PlatformService } from './services/platform';
 import { RatingContextLoader } from './services/rating';
 import { ReevaluationPlanner } from './services/reevaluation';
 import { RulesService } from './services/rules';
+import { UsageService } from './services/usage';
 
 /**
  * The composition root: builds services from the function's environment. Handlers call these at module
@@ -70,4 +71,15 @@ export function reevaluationPlanner(): ReevaluationPlanner {
     new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
     bus(),
   );
+}
+
+export function usageService(): UsageService {
+  const table = requireEnv('TABLE_NAME');
+  return new UsageService({
+    catalog: new DynamoCatalogStore(dynamoClient(), table),
+    rules: new DynamoRuleStore(dynamoClient(), table),
+    chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
+    purchases: new DynamoPurchaseStore(dynamoClient(), table),
+    planner: reevaluationPlanner(),
+  });
 }

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { identifier } from '../../shared/domain/fields';
+import { parseBillingPeriod } from '../../shared/domain/invoicing/periods';
 import { parseInput } from '../../shared/domain/validation';
 import { httpApi, type ApiRequest } from '../../shared/http/api';
 import { pageRequest } from '../../shared/http/pagination';
-import { platformService, rulesService } from '../../shared/wiring';
+import { platformService, rulesService, usageService } from '../../shared/wiring';
 
 const platform = platformService();
 const rules = rulesService();
+const usage = usageService();
 
 const base = '/v1/accounts/{a}';
 const idParam = z.object({ id: identifier });
@@ -17,7 +19,7 @@ async function account(request: ApiRequest, need: 'read' | 'write'): Promise<str
 
 const saved = <T>(result: { created: boolean; record: T }) => ({ status: result.created ? 201 : 200, body: result.record });
 
-/** Price rules and routing rules. */
+/** Price rules, routing rules and the usage preview of a customer. */
 export const handler = httpApi(
   {
     [`PUT ${base}/price-rules/{id}`]: {
@@ -43,6 +45,13 @@ export const handler = httpApi(
     },
     [`GET ${base}/routing-rules`]: {
       handle: async (r) => ({ status: 200, body: await rules.listRoutingRules(await account(r, 'read'), pageRequest(r.query)) }),
+    },
+    [`GET ${base}/customers/{code}/usage`]: {
+      handle: async (r) => {
+        const accountId = await account(r, 'read');
+        const period = parseBillingPeriod({ periodStart: r.query.periodStart, periodEnd: r.query.periodEnd });
+        return { status: 200, body: await usage.preview(accountId, r.params.code, period) };
+      },
     },
   },
   (key) => platform.authenticate(key),

@@ -99,9 +99,26 @@ export function contentHash(p: PurchaseInput): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 32);
 }
 
-/** The calendar month (`YYYY-MM`) a purchase is journaled under. */
+/** The calendar month (`YYYY-MM`) of a purchase's date: its home in the journal. */
 export function purchaseMonth(p: Pick<PurchaseInput, 'purchaseDate'>): string {
   return dateKey(p.purchaseDate).slice(0, 7);
+}
+
+/**
+ * Every month a purchase covers: its own, plus for a purchase with an endDate each month up to the one
+ * holding the last day before endDate. A period reads only its own months and still sees such purchases.
+ */
+export function journalMonths(p: Pick<PurchaseInput, 'purchaseDate' | 'endDate'>): string[] {
+  const first = purchaseMonth(p);
+  if (!p.endDate) return [first];
+  const lastDay = new Date(instant(p.endDate) - 1);
+  const last = lastDay.getTime() < instant(p.purchaseDate) ? first : lastDay.toISOString().slice(0, 7);
+  const months: string[] = [];
+  for (let [y, m] = first.split('-').map(Number); `${y}-${String(m).padStart(2, '0')}` <= last; m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
+    months.push(`${y}-${String(m).padStart(2, '0')}`);
+    if (months.length > 120) break; // ten years is the most one purchase may span in the journal
+  }
+  return months;
 }
 
 /** Where a purchase stands after mapping: who it is for and which product it is. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { instant } from '../domain/fields';
 import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '../domain/ingest';
-import { purchaseMonth, purchaseView, receivedView, type PurchaseInput, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
+import { journalMonths, purchaseMonth, purchaseView, receivedView, type PurchaseInput, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
 import { sameRating, type RatingDecision } from '../domain/rating';
 import type { ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseStore } from '../ports';
 import { mapLimit } from './concurrency';
@@ -208,10 +208,11 @@ export class IngestService {
   private async writeJournal(chunk: IngestChunk, purchases: readonly IngestChunk['purchases'][number][]): Promise<void> {
     const byMonth = new Map<string, JournalLine[]>();
     for (const p of purchases) {
-      const month = purchaseMonth(p);
-      const lines = byMonth.get(month) ?? [];
-      lines.push({ reference: p.reference, customerCode: p.customerCode, productLabel: p.productLabel, purchaseDate: p.purchaseDate });
-      byMonth.set(month, lines);
+      for (const month of journalMonths(p)) {
+        const lines = byMonth.get(month) ?? [];
+        lines.push({ reference: p.reference, customerCode: p.customerCode, productLabel: p.productLabel, purchaseDate: p.purchaseDate, endDate: p.endDate });
+        byMonth.set(month, lines);
+      }
     }
     await Promise.all([...byMonth].map(([month, lines]) => this.deps.chunks.putJournal(chunk.accountId, month, chunk.chunkId, lines)));
   }
@@ -279,6 +280,7 @@ async function* walkJournal(chunks: ChunkStore, accountId: string, f: PurchaseFi
       const start = resume && key === resume.key ? resume.line : 0;
       for (let i = start; i < lines.length; i++) {
         const line = lines[i];
+        if (purchaseMonth(line) !== month) continue; // listed once, in its home month
         if (f.customer && line.customerCode !== f.customer) continue;
         if (!inRange(line.purchaseDate, f)) continue;
         yield { line, position: encodePosition({ month, key, line: i + 1 }) };

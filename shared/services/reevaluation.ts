@@ -1,4 +1,5 @@
 import { ClusterTree } from '../domain/clusters';
+import { purchaseMonth } from '../domain/purchase';
 import type { CatalogStore, ChunkStore, CustomerRecord, MessageBus, ReevaluationScope, RuleStore } from '../ports';
 
 /** How many purchases one re-evaluation message carries: one BatchGet round and a few hundred writes. */
@@ -30,6 +31,7 @@ export class ReevaluationPlanner {
     for (const month of await this.chunks.journalMonths(accountId)) {
       for await (const key of this.chunks.journalKeys(accountId, month)) {
         for (const line of await this.chunks.readJournal(key)) {
+          if (purchaseMonth(line) !== month) continue; // a spanning purchase is planned once, from its home month
           if (labels && !labels.has(line.productLabel)) continue;
           if (customers && !customers.has(line.customerCode)) continue;
           batch.push(line.reference);
@@ -41,8 +43,8 @@ export class ReevaluationPlanner {
     return planned;
   }
 
-  /** null means "not narrowed on that side". */
-  private async resolve(accountId: string, scope: ReevaluationScope): Promise<{ labels: Set<string> | null; customers: Set<string> | null }> {
+  /** The labels and customers a scope stands for; null means "not narrowed on that side". */
+  async resolve(accountId: string, scope: ReevaluationScope): Promise<{ labels: Set<string> | null; customers: Set<string> | null }> {
     let labels: Set<string> | null = null;
     if (scope.labels?.length || scope.productClusters?.length) {
       labels = new Set(scope.labels ?? []);

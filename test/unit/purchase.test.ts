@@ -1,4 +1,4 @@
-import { checkPurchase, contentHash, purchaseMonth, type PurchaseInput } from '../../shared/domain/purchase';
+import { checkPurchase, contentHash, journalMonths, purchaseMonth, type PurchaseInput } from '../../shared/domain/purchase';
 
 const valid = (over: Record<string, unknown> = {}) => ({
   reference: 'r-1',
@@ -87,5 +87,17 @@ describe('journal month', () => {
   test('a purchase is journaled under the UTC month of its date', () => {
     expect(purchaseMonth({ purchaseDate: '2026-10-31T23:30:00-02:00' })).toBe('2026-11');
     expect(purchaseMonth({ purchaseDate: '2026-10-31' })).toBe('2026-10');
+  });
+});
+
+describe('journal months of a spanning purchase', () => {
+  test('a purchase without endDate lives in its own month', () => {
+    expect(journalMonths({ purchaseDate: '2026-10-15', endDate: null })).toEqual(['2026-10']);
+  });
+
+  test('[purchaseDate, endDate) covers each month it touches, the end being exclusive', () => {
+    expect(journalMonths({ purchaseDate: '2026-10-15', endDate: '2026-12-01' })).toEqual(['2026-10', '2026-11']);
+    expect(journalMonths({ purchaseDate: '2026-11-20', endDate: '2027-02-02' })).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+    expect(journalMonths({ purchaseDate: '2026-10-15', endDate: '2026-10-15' })).toEqual(['2026-10']);
   });
 });

@@ -34,7 +34,7 @@ export class S3ChunkStore implements ChunkStore {
   }
 
   async putJournal(accountId: string, month: string, chunkId: string, lines: readonly JournalLine[]): Promise<void> {
-    const body = lines.map((l) => JSON.stringify([l.reference, l.customerCode, l.productLabel, l.purchaseDate])).join('\n');
+    const body = lines.map((l) => JSON.stringify([l.reference, l.customerCode, l.productLabel, l.purchaseDate, l.endDate])).join('\n');
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: objects.journal(accountId, month, chunkId), Body: body, ContentType: 'application/x-ndjson' }),
     );
@@ -62,8 +62,8 @@ export class S3ChunkStore implements ChunkStore {
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => {
-        const [reference, customerCode, productLabel, purchaseDate] = JSON.parse(line) as [string, string, string, string];
-        return { reference, customerCode, productLabel, purchaseDate };
+        const [reference, customerCode, productLabel, purchaseDate, endDate] = JSON.parse(line) as [string, string, string, string, string | null];
+        return { reference, customerCode, productLabel, purchaseDate, endDate: endDate ?? null };
       });
   }
 

@@ -1,6 +1,6 @@
 import type Decimal from 'decimal.js';
 import { z } from 'zod';
-import { isIsoDate } from '../fields'; // also installs the project's zod messages (unknown fields named)
+import '../fields'; // installs the project's zod messages (unknown fields are named)
 import { D, InvalidDecimalError, parseDecimal, toWire } from '../money';
 import type { Value } from '../pricing/expression';
 
@@ -61,10 +61,10 @@ export function read(row: Readonly<Row>, column: string): Value {
 }
 
 /** A stage cannot process this row; `reason` is what the batch's error file shows. */
-export class RowError extends Error {
+export class StageRowError extends Error {
   constructor(readonly reason: string) {
     super(reason);
-    this.name = 'RowError';
+    this.name = 'StageRowError';
   }
 }
 
@@ -88,17 +88,17 @@ export function decimalOf(value: Value, column: string): Decimal | null {
     try {
       return parseDecimal(value, column);
     } catch (error) {
-      if (error instanceof InvalidDecimalError) throw new RowError(`${column}: not a decimal: ${describeValue(value)}`);
+      if (error instanceof InvalidDecimalError) throw new StageRowError(`${column}: not a decimal: ${describeValue(value)}`);
       throw error;
     }
   }
-  throw new RowError(`${column}: not a decimal: ${describeValue(value)}`);
+  throw new StageRowError(`${column}: not a decimal: ${describeValue(value)}`);
 }
 
 /** Like `decimalOf`, but an empty value is a row error too. */
 export function requiredDecimal(value: Value, column: string): Decimal {
   const decimal = decimalOf(value, column);
-  if (decimal === null) throw new RowError(`${column} is empty`);
+  if (decimal === null) throw new StageRowError(`${column} is empty`);
   return decimal;
 }
 
@@ -106,14 +106,8 @@ export function requiredDecimal(value: Value, column: string): Decimal {
 export function requiredText(value: Value, column: string): string {
   if (typeof value === 'string' && value !== '') return value;
   if (value instanceof D) return toWire(value);
-  if (value === null || value === '') throw new RowError(`${column} is empty`);
-  throw new RowError(`${column}: expected text, got ${describeValue(value)}`);
-}
-
-export function requiredDate(value: Value, column: string): string {
-  if (typeof value === 'string' && value !== '' && isIsoDate(value)) return value;
-  if (value === null || value === '') throw new RowError(`${column} is empty`);
-  throw new RowError(`${column}: not an ISO date: ${describeValue(value)}`);
+  if (value === null || value === '') throw new StageRowError(`${column} is empty`);
+  throw new StageRowError(`${column}: expected text, got ${describeValue(value)}`);
 }
 
 /** The copy a pipeline works on: stages write into it, the caller's row is never touched. */
@@ -121,7 +115,9 @@ export function copyRow(input: InputRow): Row {
   if (input instanceof Map) {
     const row: Row = {};
     for (const [name, value] of input) {
-      if (columnNameProblem(name) === null) row[name] = value;
+      // Assigning `__proto__` on a plain object would set its prototype rather than a column.
+      if (name in Object.prototype) throw new TypeError(`'${name}' cannot be a column`);
+      row[name] = value;
     }
     return row;
   }

@@ -94,7 +94,7 @@ export interface ExchangeRate {
 }
 
 const exchangeRateBody = z.strictObject({
-  rate: decimal.refine((r) => r.isPos(), 'must be greater than 0'),
+  rate: decimal.refine((r) => r.gt(0), 'must be greater than 0'),
   validFrom: isoDate,
 });
 
@@ -128,7 +128,7 @@ export class ExchangeRateTable {
         if (error instanceof InvalidDecimalError) throw new ValidationError('invalid exchange rate', [error.message]);
         throw error;
       }
-      if (!value.isPos()) throw new ValidationError('invalid exchange rate', [`${where}.rate: must be greater than 0`]);
+      if (!value.gt(0)) throw new ValidationError('invalid exchange rate', [`${where}.rate: must be greater than 0`]);
       const key = `${entry.from}-${entry.to}`;
       let list = grouped.get(key);
       if (list === undefined) grouped.set(key, (list = []));
@@ -167,9 +167,17 @@ const lookupTableBody = z
   .superRefine((table, ctx) => {
     const seen = new Set<string>();
     table.rows.forEach((row, i) => {
-      for (const name of Object.keys(row)) {
+      for (const [name, value] of Object.entries(row)) {
         const problem = columnNameProblem(name);
         if (problem !== null) ctx.addIssue({ code: 'custom', path: ['rows', i, name], message: problem });
+        if (typeof value === 'number') {
+          try {
+            parseDecimal(value, name);
+          } catch (error) {
+            if (!(error instanceof InvalidDecimalError)) throw error;
+            ctx.addIssue({ code: 'custom', path: ['rows', i, name], message: error.reason });
+          }
+        }
       }
       const key = row[table.key];
       if (key === undefined || key === null || key === '') {
@@ -230,6 +238,6 @@ export function indexLookupTable(id: string, table: LookupTable): IndexedLookupT
 function typed(value: string | number | boolean | null, type: ColumnType, name: string): Value {
   if (value === null) return null;
   if (type === 'decimal') return parseDecimal(value, name);
-  if (type === 'boolean') return value;
+  if (type === 'boolean' && typeof value === 'boolean') return value;
   return typeof value === 'number' ? keyText(value) : String(value);
 }

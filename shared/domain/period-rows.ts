@@ -1,0 +1,52 @@
+import type Decimal from 'decimal.js';
+import { instant } from './fields';
+import type { RatedRow } from './invoicing/lines';
+import type { BillingPeriod } from './invoicing/periods';
+import { D } from './money';
+import { splitByPeriods } from './pricing/proration';
+import type { PurchaseRecord } from './purchase';
+
+/** Whether a purchase belongs to a period: its date in [start, end), or its [purchaseDate, endDate) overlapping it. */
+export function coversPeriod(p: { purchaseDate: string; endDate: string | null }, period: BillingPeriod): boolean {
+  const start = instant(period.start);
+  const end = instant(period.end);
+  const from = instant(p.purchaseDate);
+  if (!p.endDate || instant(p.endDate) <= from) return from >= start && from < end;
+  return from < end && instant(p.endDate) > start;
+}
+
+/**
+ * The share of a purchase that falls in a period: 1 without endDate, else the fraction of its days
+ * (PRODUCT.md §2: a purchase with an endDate is prorated by days across periods).
+ */
+export function periodShare(p: { purchaseDate: string; endDate: string | null }, period: BillingPeriod): Decimal {
+  if (!p.endDate) return new D(1);
+  return splitByPeriods(p.purchaseDate, p.endDate, [period])[0]!.fraction;
+}
+
+/** A priced purchase as an invoice row of the period it is billed in, prorated to that period's share. */
+export function ratedRowOf(record: PurchaseRecord, period: BillingPeriod): RatedRow {
+  const share = periodShare(record, period);
+  const quantity = new D(record.quantity).times(share);
+  const amount = record.amount === null ? null : new D(record.amount).times(share);
+  return {
+    reference: record.reference,
+    productLabel: record.productLabel,
+    customerCode: record.billedTo ?? record.customerCode,
+    usedBy: record.customerCode,
+    quantity,
+    purchaseDate: record.purchaseDate,
+    endDate: record.endDate,
+    unitPrice: null,
+    amount,
+    currency: record.currency ?? '',
+    productCluster: record.productCluster ?? '',
+    priceRule: record.priceRule,
+    metadata: record.metadata,
+  };
+}
+
+/** Priced purchases count on an invoice; a held payer's are priced but wait for the hold to lift. */
+export function isBillable(record: PurchaseRecord): boolean {
+  return (record.status === 'rated' || record.status === 'invoiced' || record.status === 'completed') && record.priceRule !== null;
+}

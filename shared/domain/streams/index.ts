@@ -1,0 +1,9 @@
+/** Streams, stages and batches (PRODUCT.md §5): pure, no I/O. */
+export * from './columns';
+export * from './tables';
+export * from './vat-rates';
+export * from './stages';
+export * from './stream';
+export * from './pipeline';
+export * from './rows';
+export * from './batch-format';

@@ -1,0 +1,77 @@
+import type Decimal from 'decimal.js';
+import { D, toWire } from '../../../shared/domain/money';
+import { parseChargeModel, rate, type ChargeModel } from '../../../shared/domain/pricing/charge-models';
+import type { Row, Value } from '../../../shared/domain/streams/columns';
+import type { ErrorRow } from '../../../shared/domain/streams/pipeline';
+import type { Rater } from '../../../shared/domain/streams/stages';
+import { parseStreamDefinition, type StreamDefinition } from '../../../shared/domain/streams/stream';
+import type { ExchangeRate } from '../../../shared/domain/streams/tables';
+
+/** Test-data builders: each test states only what matters to it. */
+
+export const dec = (value: string | number): Decimal => new D(value);
+
+/** A purchase-sourced row with sensible defaults. */
+export function row(overrides: Record<string, Value> = {}): Row {
+  return {
+    reference: 'r1',
+    productLabel: 'voice',
+    customerCode: 'DIST',
+    usedBy: 'END-1',
+    quantity: dec('10'),
+    purchaseDate: '2026-03-10',
+    endDate: null,
+    unitPrice: null,
+    amount: null,
+    currency: null,
+    ...overrides,
+  };
+}
+
+/**
+ * A real rater over charge models keyed by product label (standard and graduated models as the price
+ * rules would hold them); an unknown product is `no-price-rule`.
+ */
+export function modelRater(models: Record<string, unknown>, currency = 'EUR'): Rater {
+  const parsed = new Map<string, ChargeModel>(Object.entries(models).map(([label, wire]) => [label, parseChargeModel(wire)]));
+  return ({ product, quantity }) => {
+    const model = parsed.get(product);
+    if (model === undefined) return { error: `no-price-rule: nothing prices product '${product}'` };
+    return {
+      unitPrice: model.type === 'standard' ? model.unitPrice : null,
+      amount: rate(model, { quantity }),
+      currency,
+      priceRule: `rule-${product}`,
+    };
+  };
+}
+
+export function eurUsd(entries: [validFrom: string, rate: string][]): ExchangeRate[] {
+  return entries.map(([validFrom, r]) => ({ from: 'EUR', to: 'USD', rate: r, validFrom }));
+}
+
+export function stream(stages: unknown[], overrides: Record<string, unknown> = {}): StreamDefinition {
+  return parseStreamDefinition({ kind: 'billing', type: 'simple', source: { purchases: true }, currency: 'EUR', stages, ...overrides });
+}
+
+/** A row in wire form (decimals as strings), for exact comparisons. */
+export function wire(r: Readonly<Row>): Record<string, string | boolean | null> {
+  const out: Record<string, string | boolean | null> = {};
+  for (const [k, v] of Object.entries(r)) out[k] = v instanceof D ? toWire(v) : (v as string | boolean | null);
+  return out;
+}
+
+export function reasons(errors: readonly ErrorRow[]): [number, string, string][] {
+  return errors.map((e) => [e.stage, e.type, e.reason]);
+}
+
+/** The ValidationError details a function throws (fails the test if it does not throw). */
+export function detailsOf(act: () => unknown): string[] {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof Error && 'details' in error) return (error as { details: string[] }).details;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
