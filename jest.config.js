@@ -1,11 +1,29 @@
-/** Jest with swc (fast, no type-check: `tsc --noEmit` does that) and middy 7's ESM packages transformed. */
-module.exports = {
+/**
+ * Jest with swc (fast, no type-check: `tsc --noEmit` does that) and middy 7's ESM packages transformed.
+ * Three projects: `unit` (pure domain), `infra` (CDK template assertions) and `integration` (the local stack
+ * end to end: its globalSetup starts `npm start` once on a random port). Run one with `--selectProjects`.
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testTimeout: 120000,
+};
+
+module.exports = {
+  testTimeout: 120000,
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    { ...shared, displayName: 'infra', roots: ['<rootDir>/test/infra'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration'],
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+  ],
 };

@@ -20,6 +20,24 @@ export const keys = {
     'customer' in waitingFor ? `CUSTOMER#${waitingFor.customer}#${reference ?? ''}` : `LABEL#${waitingFor.label}#${reference ?? ''}`,
   ingestConflicts: (accountId: string) => `ACCOUNT#${accountId}#INGEST-CONFLICT`,
   dropMarker: (accountId: string) => `ACCOUNT#${accountId}#DROP`,
+  /** Billing cycles of an account, sorted by id (`cyc_<start>_<end>_…`, so by period start). */
+  cycles: (accountId: string) => `ACCOUNT#${accountId}#CYCLE`,
+  /** Partial reports of a cycle's runs: sort key `<run>#<kind>#<index>`. */
+  cycleParts: (accountId: string, cycleId: string) => `ACCOUNT#${accountId}#CYCLE#${cycleId}`,
+  cyclePartSort: (run: number, kind?: 'collector' | 'invoicer', index?: number) =>
+    `R${String(run).padStart(6, '0')}#${kind === undefined ? '' : `${kind === 'collector' ? 'C' : 'I'}#${String(index ?? 0).padStart(6, '0')}`}`,
+  /**
+   * Invoices and credit notes of the periods starting on one day: the id (`inv_<yyyymmdd>_…`,
+   * `cn_<yyyymmdd>_…`) names its partition, and the period's list is one query.
+   */
+  invoices: (accountId: string, periodStart: string) => `ACCOUNT#${accountId}#INVOICE#${periodStart}`,
+  /** gsi1 of invoices: one partition per paying customer, sorted by period start. */
+  customerInvoices: (accountId: string, customerCode: string) => `ACCOUNT#${accountId}#CUSTOMER#${customerCode}#INVOICES`,
+  customerInvoiceSort: (periodStart: string, invoiceId?: string) => `${periodStart}#${invoiceId ?? ''}`,
+  billingSchedule: (accountId: string) => ({ pk: `ACCOUNT#${accountId}`, sk: 'BILLING-SCHEDULE' }),
+  /** The accounts billed on one day of the month (read by the daily scheduler), sorted by account id. */
+  billingScheduleDay: (dayOfMonth: number) => `BILLING-SCHEDULE#DAY#${String(dayOfMonth).padStart(2, '0')}`,
+  exports: (accountId: string) => `ACCOUNT#${accountId}#EXPORT`,
 } as const;
 
 /** S3 object keys of the data bucket. */
@@ -29,6 +47,19 @@ export const objects = {
   journalPrefix: (accountId: string, month?: string) => (month ? `journal/${accountId}/${month}/` : `journal/${accountId}/`),
   journal: (accountId: string, month: string, chunkId: string) => `journal/${accountId}/${month}/${chunkId}.jsonl`,
   dropResult: (accountId: string, name: string) => `drops/${accountId}/results/${name}.json`,
+  /** Everything a run of a cycle writes while it fans out (deleted when the run finishes). */
+  cycleRunPrefix: (accountId: string, cycleId: string, run: number) => `cycles/${accountId}/${cycleId}/${run}/`,
+  cyclePlan: (accountId: string, cycleId: string, run: number, planId: string) => `cycles/${accountId}/${cycleId}/${run}/plan-${planId}.json`,
+  cyclePartsPrefix: (accountId: string, cycleId: string, run: number, partition: number) => `cycles/${accountId}/${cycleId}/${run}/parts/${partition}/`,
+  cyclePart: (accountId: string, cycleId: string, run: number, partition: number, collector: number) =>
+    `cycles/${accountId}/${cycleId}/${run}/parts/${partition}/${collector}.jsonl`,
+  /**
+   * An invoice's documents, per written version (`<revision>-<nonce>`): a draft rewritten concurrently with
+   * an approval never overwrites what the approval froze, and each writer only ever deletes its own.
+   */
+  invoiceDocument: (accountId: string, invoiceId: string, version: string, ext: 'pdf' | 'csv' | 'rows.jsonl' | 'lines.json') =>
+    `invoices/${accountId}/${invoiceId}/${version}.${ext}`,
+  exportFile: (accountId: string, exportId: string, ext: 'csv' | 'jsonl') => `exports/${accountId}/${exportId}.${ext}`,
 } as const;
 
 export const GSI1 = 'gsi1';

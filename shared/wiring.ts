@@ -4,10 +4,18 @@ import { DynamoCatalogStore } from './adapters/dynamo/catalog';
 import { DynamoPurchaseStore } from './adapters/dynamo/purchases';
 import { DynamoRuleStore } from './adapters/dynamo/rules';
 import { DynamoDropLedger } from './adapters/dynamo/drops';
+import { DynamoCycleStore, DynamoExportStore, DynamoInvoiceStore, DynamoPurchaseInvoicing, DynamoScheduleStore } from './adapters/dynamo/billing';
 import { S3ChunkStore } from './adapters/s3/chunks';
 import { S3DropFiles } from './adapters/s3/drops';
+import { S3BillingFiles } from './adapters/s3/documents';
+import { SqsBillingBus } from './adapters/sqs/billing';
 import { SqsMessageBus } from './adapters/sqs/bus';
 import { requireEnv } from './config';
+import { BillingCycleService, CycleStarter } from './services/billing/cycles';
+import { CycleWorker } from './services/billing/cycle-worker';
+import { ExportService } from './services/billing/exports';
+import { InvoiceService } from './services/billing/invoices';
+import { ScheduleService } from './services/billing/schedules';
 import { CatalogService } from './services/catalog';
 import { DropService } from './services/drop';
 import { IngestService } from './services/ingest';
@@ -81,5 +89,79 @@ export function usageService(): UsageService {
     chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
     purchases: new DynamoPurchaseStore(dynamoClient(), table),
     planner: reevaluationPlanner(),
+  });
+}
+
+// ----------------------------------------------------------------------------------------- billing
+
+function billingBus() {
+  return new SqsBillingBus(sqsClient(), requireEnv('BILLING_QUEUE_URL'));
+}
+
+function billingFiles() {
+  return new S3BillingFiles(s3Client(), requireEnv('BUCKET_NAME'));
+}
+
+/** Starts cycles (the API and the daily scheduler): the table and the billing queue only. */
+export function cycleStarter(): CycleStarter {
+  return new CycleStarter(new DynamoCycleStore(dynamoClient(), requireEnv('TABLE_NAME')), billingBus());
+}
+
+export function billingCycleService(): BillingCycleService {
+  const table = requireEnv('TABLE_NAME');
+  return new BillingCycleService(
+    {
+      cycles: new DynamoCycleStore(dynamoClient(), table),
+      invoices: new DynamoInvoiceStore(dynamoClient(), table),
+      files: billingFiles(),
+      chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
+      purchases: new DynamoPurchaseStore(dynamoClient(), table),
+      catalog: new DynamoCatalogStore(dynamoClient(), table),
+      planner: reevaluationPlanner(),
+    },
+    cycleStarter(),
+  );
+}
+
+export function invoiceService(): InvoiceService {
+  const table = requireEnv('TABLE_NAME');
+  return new InvoiceService({
+    invoices: new DynamoInvoiceStore(dynamoClient(), table),
+    files: billingFiles(),
+    marks: new DynamoPurchaseInvoicing(dynamoClient(), table),
+    rules: new DynamoRuleStore(dynamoClient(), table),
+  });
+}
+
+export function scheduleService(): ScheduleService {
+  return new ScheduleService(new DynamoScheduleStore(dynamoClient(), requireEnv('TABLE_NAME')), cycleStarter());
+}
+
+export function exportService(): ExportService {
+  const table = requireEnv('TABLE_NAME');
+  return new ExportService({
+    exports: new DynamoExportStore(dynamoClient(), table),
+    cycles: new DynamoCycleStore(dynamoClient(), table),
+    invoices: new DynamoInvoiceStore(dynamoClient(), table),
+    files: billingFiles(),
+    bus: billingBus(),
+  });
+}
+
+export function cycleWorker(): CycleWorker {
+  const table = requireEnv('TABLE_NAME');
+  const ingest = ingestService();
+  return new CycleWorker({
+    cycles: new DynamoCycleStore(dynamoClient(), table),
+    invoices: new DynamoInvoiceStore(dynamoClient(), table),
+    marks: new DynamoPurchaseInvoicing(dynamoClient(), table),
+    files: billingFiles(),
+    bus: billingBus(),
+    chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
+    purchases: new DynamoPurchaseStore(dynamoClient(), table),
+    catalog: new DynamoCatalogStore(dynamoClient(), table),
+    rules: new DynamoRuleStore(dynamoClient(), table),
+    accounts: new DynamoAccountStore(dynamoClient(), table),
+    rerate: (accountId, references) => ingest.reevaluate(accountId, references),
   });
 }

@@ -3,6 +3,8 @@
  * choices this service makes where API.md leaves them open (status of PUT, list filters, drop results).
  */
 
+import { billingPaths, billingSchemas } from './openapi-billing';
+
 const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' };
 const date = { type: 'string', description: 'ISO 8601 date or date-time' };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -82,6 +84,7 @@ export const openApiDocument = {
         responses: { '200': json(ref('Purchase')), ...errors },
       },
     },
+    ...billingPaths,
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api-key>' } },
@@ -160,6 +163,7 @@ export const openApiDocument = {
           },
         ],
       },
+      ...billingSchemas,
     },
   },
 } as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../domain/fields';
-import type { PipelineMessage } from '../ports';
+import type { BillingMessage, PipelineMessage } from '../ports';
 
 const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chunk'), accountId: identifier, key: z.string().min(1) }),
@@ -28,4 +28,18 @@ const messageSchema = z.discriminatedUnion('type', [
 /** Parses a queue message body; a malformed one throws, so it is retried and then lands in the DLQ. */
 export function parseMessage(body: string): PipelineMessage {
   return messageSchema.parse(JSON.parse(body));
+}
+
+const cycleRef = { accountId: identifier, cycleId: identifier, run: z.number().int().min(1) };
+
+const billingMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('cycle-start'), ...cycleRef }),
+  z.object({ type: z.literal('cycle-collect'), ...cycleRef, collector: z.number().int().min(0), keys: z.array(z.string().min(1)) }),
+  z.object({ type: z.literal('cycle-invoice'), ...cycleRef, partition: z.number().int().min(0) }),
+  z.object({ type: z.literal('export'), accountId: identifier, exportId: identifier }),
+]);
+
+/** Parses a BillingQueue message body; a malformed one throws (retried, then kept by the DLQ). */
+export function parseBillingMessage(body: string): BillingMessage {
+  return billingMessageSchema.parse(JSON.parse(body));
 }

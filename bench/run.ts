@@ -1,0 +1,223 @@
+/**
+ * `npm run bench`: the benchmarks of the issues, on this machine, written to docs/benchmarks.md.
+ * Everything runs on the embedded local stack (DynamoDB Local, s3rver, local SQS) with the handler
+ * bundles synthesized from the CDK app; AWS requests are counted by the SDK middleware of
+ * shared/adapters/meter.ts and priced with TOOLCHAIN.md's list prices.
+ *
+ * Sizes can be lowered for a quick run: BENCH_PURCHASES (default 50000), BENCH_DROP_ROWS (1000000),
+ * BENCH_REPRICE (100000); BENCH_ONLY=ingest,drop,reprice,engine,stages picks sections.
+ */
+process.env.BILLSTREAM_METER = '1';
+
+import { PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startLocalStack, type LocalStack } from '../infra/local/stack';
+import { meter, resetMeter, type MeterCounts } from '../shared/adapters/meter';
+import { benchPricingEngine } from './pricing-engine';
+import { costOf, scaled } from './prices';
+import { client, must, postPurchases, seedAccount } from './seed';
+import { benchStagePipeline } from './stage-pipeline';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,drop,reprice,engine,stages').split(','));
+const report: string[] = [];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'billstream-bench-'));
+  const adminKey = 'bench-admin-key';
+  const stack = await startLocalStack({ port: 0, dataDir, adminKey, log: () => undefined, environmentOverrides: { LOG_LEVEL: 'ERROR' } });
+  const started = new Date();
+  try {
+    report.push('# Benchmarks', '', `Measured by \`npm run bench\` on ${started.toISOString().slice(0, 16)}Z, ${machine()}.`, '');
+    if (only.has('engine')) await engine();
+    if (only.has('stages')) await stages();
+    if (only.has('ingest')) await ingest(stack);
+    if (only.has('drop')) await drop(stack);
+    if (only.has('reprice')) await reprice(stack);
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  writeFileSync(join(__dirname, '..', 'docs', 'benchmarks.md'), `${report.join('\n')}\n`);
+  log('written to docs/benchmarks.md');
+}
+
+function machine(): string {
+  const cpus = require('node:os').cpus() as { model: string }[];
+  return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, Node ${process.version}`;
+}
+
+/** Issue 3: the rating engine against a bare decimal.js loop doing the same arithmetic, one core. */
+async function engine() {
+  const r = await benchPricingEngine();
+  log(`pricing engine: ${fmt(r.engineRatesPerSec)}/s vs bare decimal.js ${fmt(r.bareDecimalPerSec)}/s (ratio ${r.ratio.toFixed(2)})`);
+  report.push(
+    '## Rating engine (issue 3)',
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| 3-tier graduated rating, one core | ${fmt(r.engineRatesPerSec)} purchases/s | |`,
+    `| bare decimal.js loop, same arithmetic, same run | ${fmt(r.bareDecimalPerSec)} /s | |`,
+    `| ratio | ${r.ratio.toFixed(2)} | ≥ 0.8 |`,
+    '',
+  );
+}
+
+/** Issue 5: the pure stage pipeline rate + formula + convert-currency + copy, one core. */
+async function stages() {
+  const r = await benchStagePipeline();
+  log(`stage pipeline: ${fmt(r.rowsPerSec)} rows/s`);
+  report.push('## Stage pipeline (issue 5)', '', '| measure | value | target |', '|---|---|---|', `| rate + formula + convert-currency + copy, one core | ${fmt(r.rowsPerSec)} rows/s | ≥ 100,000 |`, '');
+}
+
+/** The local DynamoDB's raw conditional-put rate, the yardstick of the ingest pipeline. */
+async function rawPutRate(stack: LocalStack, count: number, parallel: number): Promise<number> {
+  const db = new DynamoDBClient({});
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        const i = next++;
+        const item = { pk: { S: `BENCH#RAW#${i}` }, sk: { S: 'PURCHASE' }, reference: { S: `raw-${i}` }, quantity: { S: '12' }, purchaseDate: { S: '2026-10-01' }, status: { S: 'not-invoiced' } };
+        await db.send(new PutItemCommand({ TableName: stack.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      }
+    }),
+  );
+  db.destroy();
+  return count / ((performance.now() - start) / 1000);
+}
+
+async function ingest(stack: LocalStack) {
+  const total = env('BENCH_PURCHASES', 50_000);
+  const api = client(stack.url);
+  const key = await seedAccount(api, stack.adminKey, 'bench-ingest', 200);
+  await stack.idle();
+  const raw = Math.max(await rawPutRate(stack, 10_000, 16), await rawPutRate(stack, 10_000, 64));
+  log(`raw conditional puts: ${fmt(raw)}/s`);
+
+  resetMeter();
+  const start = performance.now();
+  await postPurchases(api, 'bench-ingest', key, total, 200);
+  const posted = performance.now();
+  await stack.idle(600_000);
+  const seconds = (performance.now() - start) / 1000;
+  const counts: MeterCounts = { ...meter() };
+  const rate = total / seconds;
+  const sample = (await must(api.call('GET', `/v1/accounts/bench-ingest/purchases/bench-${total - 1}`, undefined, key), 'sample')) as { status: string };
+  if (sample.status !== 'not-invoiced') throw new Error(`last purchase is ${sample.status}, expected not-invoiced`);
+  log(`ingest: ${fmt(total)} purchases POST→mapped in ${seconds.toFixed(1)} s = ${fmt(rate)}/s (${((rate / raw) * 100).toFixed(0)} % of raw)`);
+  log(`ingest cost: $${(costOf(scaled(counts, 1_000_000 / total)).total).toFixed(3)} per million purchases`);
+
+  const perThousand = costOf(scaled(counts, 1000 / total));
+  report.push(
+    '## Ingest: POST to mapped (issue 2)',
+    '',
+    `${fmt(total)} purchases posted in requests of 1,000 (4 in parallel) for 200 customers; timed from the first POST until every queue is empty and every purchase is mapped (\`not-invoiced\`/\`no-price-rule\`: no price rules in this run). The raw rate is single conditional PutItem calls straight to the same DynamoDB Local, best of 16 and 64 in flight.`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| raw DynamoDB Local conditional puts, same run | ${fmt(raw)} /s | |`,
+    `| pipeline POST → mapped | ${fmt(rate)} purchases/s (${seconds.toFixed(1)} s; POSTs done after ${((posted - start) / 1000).toFixed(1)} s) | |`,
+    `| pipeline / raw | ${((rate / raw) * 100).toFixed(0)} % | ≥ 40 % |`,
+    '',
+    'AWS requests per 1,000 purchases, counted by the SDK middleware (DynamoDB units as DynamoDB Local reports them with ReturnConsumedCapacity), and their list price per million purchases:',
+    '',
+    '| kind | per 1,000 purchases | $ per million purchases |',
+    '|---|---|---|',
+    ...perThousand.lines.map((l) => `| ${l.kind} | ${fmt(l.count, 2)} | ${(l.dollars * 1000).toFixed(4)} |`),
+    `| **total** | | **${(perThousand.total * 1000).toFixed(3)}** (target ≤ 0.75) |`,
+    '',
+    'Lambda GB-seconds are the local wall time of each invocation times its configured memory: on one shared machine that overstates what Lambda would bill.',
+    '',
+  );
+}
+
+async function drop(stack: LocalStack) {
+  const rows = env('BENCH_DROP_ROWS', 1_000_000);
+  const api = client(stack.url);
+  const key = await seedAccount(api, stack.adminKey, 'bench-drop', 200);
+  const dir = mkdtempSync(join(tmpdir(), 'billstream-drop-'));
+  const file = join(dir, 'bench.csv');
+  await writeCsv(file, rows);
+  const s3 = new S3Client({ forcePathStyle: true });
+  const objectKey = 'drops/bench-drop/bench.csv';
+  // Uploaded with S3 events paused, so that the drop handler runs once, in its own process below.
+  await stack.withoutS3Events(() =>
+    s3.send(new PutObjectCommand({ Bucket: stack.bucketName, Key: objectKey, Body: createReadStream(file), ContentLength: statSync(file).size })),
+  );
+  const bundle = stack.bundleOf('IngestDrop');
+  resetMeter();
+  const start = performance.now();
+  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'drop-worker.js'), bundle, stack.bucketName, objectKey], {
+    env: process.env,
+    maxBuffer: 1 << 20,
+  });
+  const worker = JSON.parse(stdout.trim().split('\n').pop()!) as { ms: number; maxRssMb: number };
+  await stack.idle(1_800_000);
+  const total = (performance.now() - start) / 1000;
+  const result = (await must(api.call('GET', `/v1/accounts/bench-drop/purchases/bench-${rows - 1}`, undefined, key), 'sample')) as { status: string };
+  if (result.status !== 'not-invoiced') throw new Error(`last dropped purchase is ${result.status}`);
+  log(`drop: ${fmt(rows)} rows in ${(worker.ms / 1000).toFixed(1)} s (${fmt(rows / (worker.ms / 1000))} rows/s), handler peak RSS ${fmt(worker.maxRssMb)} MB; all mapped after ${total.toFixed(1)} s`);
+  report.push(
+    '## S3 drop of a large file (issue 2)',
+    '',
+    `A ${fmt(statSync(file).size / 1e6, 1)} MB CSV of ${fmt(rows)} purchases, uploaded to the local bucket; the drop handler bundle runs in a process of its own (as in a Lambda container) and streams it into the pipeline.`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| drop handler: rows accepted into the pipeline | ${fmt(rows / (worker.ms / 1000))} rows/s (${(worker.ms / 1000).toFixed(1)} s) | |`,
+    `| drop handler peak RSS | ${fmt(worker.maxRssMb)} MB | < 512 MB |`,
+    `| until every row is mapped | ${total.toFixed(1)} s (${fmt(rows / total)} rows/s) | |`,
+    '',
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
+  await write('reference,productLabel,customerCode,quantity,purchaseDate,endDate,meta.msisdn\n');
+  for (let i = 0; i < rows; i++) await write(`bench-${i},label-${i % 5},C${i % 200},${(i % 97) + 1},2026-10-${String((i % 28) + 1).padStart(2, '0')},,3161${String(i % 1000).padStart(7, '0')}\n`);
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** Issue 3: one rule change re-prices every open purchase it affects. */
+async function reprice(stack: LocalStack) {
+  const total = env('BENCH_REPRICE', 100_000);
+  const api = client(stack.url);
+  const key = await seedAccount(api, stack.adminKey, 'bench-reprice', 200, 1);
+  await postPurchases(api, 'bench-reprice', key, total, 200, 0);
+  await stack.idle(1_800_000);
+  const rule = { productCluster: 'p0', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.05' } };
+  resetMeter();
+  const start = performance.now();
+  await must(api.call('PUT', '/v1/accounts/bench-reprice/price-rules/voice', rule, key), 'rule');
+  await stack.idle(1_800_000);
+  const seconds = (performance.now() - start) / 1000;
+  const sample = (await must(api.call('GET', `/v1/accounts/bench-reprice/purchases/bench-${total - 1}`, undefined, key), 'sample')) as { status: string; amount: string };
+  if (sample.status !== 'rated') throw new Error(`re-priced purchase is ${sample.status}`);
+  log(`reprice: ${fmt(total)} open purchases re-priced in ${seconds.toFixed(1)} s`);
+  report.push(
+    '## Re-pricing after a rule change (issue 3)',
+    '',
+    `${fmt(total)} open purchases (\`no-price-rule\`), then one \`PUT /price-rules\`: timed until every queue is empty and the purchases are \`rated\`.`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| re-price ${fmt(total)} open purchases | ${seconds.toFixed(1)} s (${fmt(total / seconds)} purchases/s) | ≤ 120 s |`,
+    '',
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

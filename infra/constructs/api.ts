@@ -1,0 +1,86 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export type RouteMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
+
+/** Steady-state requests per second and burst of the whole API (per account and region quotas are higher). */
+const THROTTLE = { rateLimit: 200, burstLimit: 400 };
+
+/**
+ * The public HTTP API (API Gateway HTTP API, Lambda proxy payload 2.0). Contexts register their routes with
+ * `route()`; `$default` goes to the platform function, which answers unknown routes with our JSON 404.
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.httpApi = new HttpApi(this, 'Http', {
+      description: 'Billstream HTTP API v1',
+      createDefaultStage: false,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+  }
+
+  /** The base URL of the `$default` stage (ends with '/'). */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** Routes `METHOD path` (path templates with `{param}`), or every unmatched request with path `$default`. */
+  route(method: RouteMethod, path: string, fn: IFunction): HttpRoute {
+    const routeKey = path === '$default' ? HttpRouteKey.DEFAULT : HttpRouteKey.with(path, HttpMethod[method]);
+    const routeId = path === '$default' ? 'Default' : `${method}${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
+    const route = new HttpRoute(this, routeId, { httpApi: this.httpApi, routeKey, integration: this.integration(fn) });
+    Validations.of(route).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Every route but GET /v1/health authenticates a Bearer API key in the handler (SHA-256 lookup in the table, API.md); ' +
+        'an API Gateway authorizer would add an invocation and a cache of key decisions to revoke.',
+    });
+    return route;
+  }
+
+  private integration(fn: IFunction): HttpLambdaIntegration {
+    let integration = this.integrations.get(fn);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 });
+      this.integrations.set(fn, integration);
+    }
+    return integration;
+  }
+}

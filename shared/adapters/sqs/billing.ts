@@ -1,0 +1,19 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { BillingBus, BillingMessage } from '../../ports';
+
+/** Sends BillingQueue messages in batches of ten, retrying the entries SQS reports as failed. */
+export class SqsBillingBus implements BillingBus {
+  constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
+
+  async send(messages: readonly BillingMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      let entries = messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) }));
+      for (let attempt = 0; entries.length > 0; attempt++) {
+        if (attempt >= 5) throw new Error(`SQS refused ${entries.length} billing message(s)`);
+        const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+        entries = entries.filter((e) => failed.has(e.Id));
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { RatedRow } from '../../domain/invoicing/lines';
+import type { BillingPeriod } from '../../domain/invoicing/periods';
+import { D, toWire } from '../../domain/money';
+import { ratedRowOf } from '../../domain/period-rows';
+import type { Metadata, PurchaseRecord, PurchaseStatus } from '../../domain/purchase';
+import { purchaseMonth } from '../../domain/purchase';
+
+/**
+ * A purchase as a cycle carries it from its collector to its invoicer (one JSON line of a partition
+ * file, and of an invoice's rows document): the invoice row of the period (RatedRow, prorated to the
+ * period's share, decimals as exact strings) plus what the invoicer needs to put the purchase on the
+ * invoice (its version) and to count it (held).
+ */
+export interface CycleRow {
+  reference: string;
+  /** The purchase's version when collected: marking it invoiced is conditional on it. */
+  version: number;
+  status: PurchaseStatus;
+  invoice: string | null;
+  productLabel: string;
+  /** Who pays (after routing). */
+  customerCode: string;
+  usedBy: string;
+  quantity: string;
+  purchaseDate: string;
+  endDate: string | null;
+  amount: string | null;
+  currency: string;
+  productCluster: string;
+  priceRule: string | null;
+  metadata: Metadata;
+  /** Priced while its payer was on hold: reported, never invoiced. */
+  held?: true;
+}
+
+export function toCycleRow(record: PurchaseRecord, period: BillingPeriod): CycleRow {
+  const rated = ratedRowOf(record, period);
+  return {
+    reference: record.reference,
+    version: record.version,
+    status: record.status,
+    invoice: record.invoice,
+    productLabel: rated.productLabel,
+    customerCode: rated.customerCode,
+    usedBy: rated.usedBy,
+    quantity: toWire(rated.quantity),
+    purchaseDate: rated.purchaseDate,
+    endDate: rated.endDate,
+    amount: rated.amount === null ? null : toWire(rated.amount),
+    currency: rated.currency,
+    productCluster: rated.productCluster,
+    priceRule: rated.priceRule,
+    metadata: rated.metadata,
+    ...(record.reason === 'on-hold' ? { held: true as const } : {}),
+  };
+}
+
+export function toRatedRow(row: CycleRow): RatedRow {
+  return {
+    reference: row.reference,
+    productLabel: row.productLabel,
+    customerCode: row.customerCode,
+    usedBy: row.usedBy,
+    quantity: new D(row.quantity),
+    purchaseDate: row.purchaseDate,
+    endDate: row.endDate,
+    unitPrice: null,
+    amount: row.amount === null ? null : new D(row.amount),
+    currency: row.currency,
+    productCluster: row.productCluster,
+    priceRule: row.priceRule,
+    metadata: row.metadata,
+  };
+}
+
+export const rowsToJsonLines = (rows: readonly CycleRow[]): string => rows.map((r) => JSON.stringify(r)).join('\n');
+
+export function rowsFromJsonLines(text: string): CycleRow[] {
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as CycleRow);
+}
+
+/**
+ * What an invoice was built from, independent of the purchases' bookkeeping (version, status, invoice):
+ * regenerating a draft from the same rows finds the same digest and writes nothing.
+ */
+export function rowsDigest(rows: readonly CycleRow[]): string {
+  const hash = createHash('sha256');
+  for (const r of [...rows].sort((a, b) => (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0))) {
+    hash.update(
+      JSON.stringify([r.reference, r.productLabel, r.customerCode, r.usedBy, r.quantity, r.purchaseDate, r.endDate, r.amount, r.currency, r.productCluster, r.priceRule, r.metadata]),
+    );
+    hash.update('\n');
+  }
+  return hash.digest('base64url');
+}
+
+/** The invoicing partition of a paying customer: every row of one customer lands in one partition. */
+export function partitionOf(customerCode: string, partitions: number): number {
+  return createHash('sha256').update(customerCode).digest().readUInt32BE(0) % partitions;
+}
+
+/**
+ * The one journal month from which a cycle reads a purchase. A purchase with an endDate is journaled in
+ * every month it covers, so a period spanning months would otherwise see it once per month; this is the
+ * first month of the period it touches.
+ */
+export function collectingMonth(line: { purchaseDate: string }, period: BillingPeriod): string {
+  const own = purchaseMonth(line);
+  const first = period.start.slice(0, 7);
+  return own > first ? own : first;
+}
+
+/** The month folder of a journal key (`journal/<account>/<yyyy-mm>/<chunk>.jsonl`). */
+export function journalKeyMonth(key: string): string {
+  return key.split('/').at(-2) ?? '';
+}

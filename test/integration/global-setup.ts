@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startStackProcess, type StackProcess } from './stack-process';
+
+/**
+ * One local stack for the integration project: `npm start` in a child process on a random port with a
+ * temporary data dir and a known admin key. Tests reach it through BILLSTREAM_TEST_* (see harness.ts);
+ * its output is in <data dir>/stack.log.
+ */
+export default async function globalSetup(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-it-'));
+  const adminKey = `bs_admin_${randomBytes(32).toString('base64url')}`;
+  const stack = await startStackProcess({ dataDir, adminKey, logFile: path.join(dataDir, 'stack.log') });
+  process.env.BILLSTREAM_TEST_URL = stack.url;
+  process.env.BILLSTREAM_TEST_ADMIN_KEY = adminKey;
+  process.env.BILLSTREAM_TEST_DATA_DIR = dataDir;
+  (globalThis as { __billstreamStack?: StackProcess }).__billstreamStack = stack;
+}

@@ -1,0 +1,76 @@
+import type { PurchaseRecord } from '../../../shared/domain/purchase';
+import { collectingMonth, journalKeyMonth, partitionOf, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/services/billing/rows';
+
+/** A rated purchase of C1, priced per purchase. */
+function record(overrides: Partial<PurchaseRecord> = {}): PurchaseRecord {
+  return {
+    reference: 'r-1',
+    productLabel: 'voice-min',
+    customerCode: 'E1',
+    quantity: '30',
+    purchaseDate: '2026-10-10',
+    endDate: null,
+    metadata: { msisdn: '316' },
+    status: 'rated',
+    reason: null,
+    customer: 'E1',
+    billedTo: 'C1',
+    productCluster: 'voice',
+    routingRule: 'x',
+    priceRule: 'voice-eur',
+    amount: '1.311',
+    currency: 'EUR',
+    pricing: 'purchase',
+    ratingError: null,
+    accountId: 'a',
+    contentHash: 'h',
+    invoice: null,
+    chunkId: 'c',
+    receivedAt: '2026-10-10T00:00:00Z',
+    updatedAt: '2026-10-10T00:00:00Z',
+    version: 3,
+    ...overrides,
+  };
+}
+
+const OCTOBER = { start: '2026-10-01', end: '2026-11-01' };
+
+describe('cycle rows', () => {
+  test('a row is the payer-side invoice row of the period, prorated, with the version to mark it by', () => {
+    // Prepare: 30 days from 16 September, half of them in October
+    const spanning = record({ purchaseDate: '2026-09-16', endDate: '2026-10-16' });
+    // Act
+    const row = toCycleRow(spanning, OCTOBER);
+    // Assess
+    expect(row).toMatchObject({ reference: 'r-1', customerCode: 'C1', usedBy: 'E1', quantity: '15', amount: '0.6555', version: 3, status: 'rated', currency: 'EUR' });
+    expect(row.held).toBeUndefined();
+    expect(toRatedRow(row).amount!.toString()).toBe('0.6555');
+  });
+
+  test('a held payer\'s priced purchase is flagged held', () => {
+    expect(toCycleRow(record({ status: 'not-invoiced', reason: 'on-hold' }), OCTOBER).held).toBe(true);
+  });
+
+  test('the digest ignores bookkeeping (version, status, invoice) and order, not what the invoice is built from', () => {
+    const a = toCycleRow(record(), OCTOBER);
+    const b = toCycleRow(record({ reference: 'r-2', quantity: '2', amount: '0.0874' }), OCTOBER);
+    const marked = { ...a, version: 4, status: 'invoiced' as const, invoice: 'inv_x' };
+    expect(rowsDigest([a, b])).toBe(rowsDigest([b, marked]));
+    expect(rowsDigest([a, b])).not.toBe(rowsDigest([a, { ...b, amount: '0.0875' }]));
+  });
+
+  test('a purchase spanning months is collected from one journal month only', () => {
+    expect(collectingMonth({ purchaseDate: '2026-09-16' }, OCTOBER)).toBe('2026-10');
+    expect(collectingMonth({ purchaseDate: '2026-10-20' }, OCTOBER)).toBe('2026-10');
+    expect(collectingMonth({ purchaseDate: '2026-11-20' }, { start: '2026-10-15', end: '2026-12-15' })).toBe('2026-11');
+    expect(journalKeyMonth('journal/acct/2026-10/0abc-x.jsonl')).toBe('2026-10');
+  });
+
+  test('partitions are stable and spread customers over all of them', () => {
+    const counts = new Array<number>(8).fill(0);
+    for (let i = 0; i < 8000; i++) counts[partitionOf(`C${i}`, 8)]! += 1;
+    for (const count of counts) expect(count).toBeGreaterThan(800);
+    expect(partitionOf('C42', 8)).toBe(partitionOf('C42', 8));
+    expect(partitionOf('C42', 1)).toBe(0);
+  });
+});
