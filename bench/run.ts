@@ -78,15 +78,18 @@ async function stages() {
 }
 
 /** The local DynamoDB's raw conditional-put rate, the yardstick of the ingest pipeline. */
+let rawRuns = 0;
+
 async function rawPutRate(stack: LocalStack, count: number, parallel: number): Promise<number> {
   const db = new DynamoDBClient({});
+  const run = rawRuns++;
   let next = 0;
   const start = performance.now();
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < count) {
         const i = next++;
-        const item = { pk: { S: `BENCH#RAW#${i}` }, sk: { S: 'PURCHASE' }, reference: { S: `raw-${i}` }, quantity: { S: '12' }, purchaseDate: { S: '2026-10-01' }, status: { S: 'not-invoiced' } };
+        const item = { pk: { S: `BENCH#RAW#${run}#${i}` }, sk: { S: 'PURCHASE' }, reference: { S: `raw-${i}` }, quantity: { S: '12' }, purchaseDate: { S: '2026-10-01' }, status: { S: 'not-invoiced' } };
         await db.send(new PutItemCommand({ TableName: stack.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
       }
     }),
@@ -114,7 +117,8 @@ async function ingest(stack: LocalStack) {
   const sample = (await must(api.call('GET', `/v1/accounts/bench-ingest/purchases/bench-${total - 1}`, undefined, key), 'sample')) as { status: string };
   if (sample.status !== 'not-invoiced') throw new Error(`last purchase is ${sample.status}, expected not-invoiced`);
   log(`ingest: ${fmt(total)} purchases POST→mapped in ${seconds.toFixed(1)} s = ${fmt(rate)}/s (${((rate / raw) * 100).toFixed(0)} % of raw)`);
-  log(`ingest cost: $${(costOf(scaled(counts, 1_000_000 / total)).total).toFixed(3)} per million purchases`);
+  const perMillionLog = costOf(scaled(counts, 1_000_000 / total));
+  log(`ingest cost: $${perMillionLog.total.toFixed(3)} per million purchases (${perMillionLog.lines.map((l) => `${l.kind} $${l.dollars.toFixed(3)}`).join(', ')})`);
 
   const perThousand = costOf(scaled(counts, 1000 / total));
   report.push(
@@ -194,7 +198,7 @@ async function reprice(stack: LocalStack) {
   const total = env('BENCH_REPRICE', 100_000);
   const api = client(stack.url);
   const key = await seedAccount(api, stack.adminKey, 'bench-reprice', 200, 1);
-  await postPurchases(api, 'bench-reprice', key, total, 200, 0);
+  await postPurchases(api, 'bench-reprice', key, total, 200, 0, 4, 1);
   await stack.idle(1_800_000);
   const rule = { productCluster: 'p0', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.05' } };
   resetMeter();

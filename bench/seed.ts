@@ -53,14 +53,14 @@ export function purchase(n: number, customers: number, products = 5, month = '20
 }
 
 /** Posts `total` purchases in requests of 1,000, `parallel` requests at a time. */
-export async function postPurchases(api: Client, accountId: string, key: string, total: number, customers: number, offset = 0, parallel = 4): Promise<void> {
+export async function postPurchases(api: Client, accountId: string, key: string, total: number, customers: number, offset = 0, parallel = 4, products = 5): Promise<void> {
   let next = 0;
   const worker = async () => {
     for (;;) {
       const start = next;
       next += 1000;
       if (start >= total) return;
-      const batch = Array.from({ length: Math.min(1000, total - start) }, (_, i) => purchase(offset + start + i, customers));
+      const batch = Array.from({ length: Math.min(1000, total - start) }, (_, i) => purchase(offset + start + i, customers, products));
       const body = (await must(api.call('POST', `/v1/accounts/${accountId}/purchases`, { purchases: batch }, key), 'purchases')) as { accepted: string[] };
       if (body.accepted.length !== batch.length) throw new Error(`only ${body.accepted.length} of ${batch.length} purchases accepted`);
     }

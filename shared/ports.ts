@@ -182,10 +182,13 @@ export type BillingMessage =
   | { type: 'cycle-start'; accountId: string; cycleId: string; run: number }
   | { type: 'cycle-collect'; accountId: string; cycleId: string; run: number; collector: number; keys: string[] }
   | { type: 'cycle-invoice'; accountId: string; cycleId: string; run: number; partition: number }
+  /** Purchases of the cycle's period were stored at `arrivedAt`, after a run had started: regenerate. */
+  | { type: 'cycle-late'; accountId: string; cycleId: string; arrivedAt: string }
   | { type: 'export'; accountId: string; exportId: string };
 
 export interface BillingBus {
-  send(messages: readonly BillingMessage[]): Promise<void>;
+  /** `delaySeconds` (up to 900) holds the messages back, e.g. to retry once a running cycle has finished. */
+  send(messages: readonly BillingMessage[], options?: { delaySeconds?: number }): Promise<void>;
 }
 
 export type CycleStatus = 'running' | 'completed' | 'failed';

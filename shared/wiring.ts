@@ -15,6 +15,7 @@ import { BillingCycleService, CycleStarter } from './services/billing/cycles';
 import { CycleWorker } from './services/billing/cycle-worker';
 import { ExportService } from './services/billing/exports';
 import { InvoiceService } from './services/billing/invoices';
+import { LatePurchases } from './services/billing/late';
 import { ScheduleService } from './services/billing/schedules';
 import { CatalogService } from './services/catalog';
 import { DropService } from './services/drop';
@@ -52,11 +53,15 @@ export function ratingContextLoader(): RatingContextLoader {
 
 export function ingestService(): IngestService {
   const table = requireEnv('TABLE_NAME');
+  // Functions that may send to the billing queue tell billing about late purchases (the chunk consumer).
+  const billingQueue = optionalEnv('BILLING_QUEUE_URL');
+  const late = billingQueue ? new LatePurchases(new DynamoCycleStore(dynamoClient(), table), new SqsBillingBus(sqsClient(), billingQueue)) : null;
   return new IngestService({
     purchases: new DynamoPurchaseStore(dynamoClient(), table),
     rating: ratingContextLoader(),
     chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
     bus: bus(),
+    onStored: late ? (accountId, records, storedAt) => late.notice(accountId, records, storedAt) : undefined,
   });
 }
 

@@ -23,11 +23,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
     if (Number(record.attributes.ApproximateReceiveCount ?? 1) >= MAX_RECEIVES) {
       logger.error('billing message failed for the last time', { type: message.type, error: error as Error });
       if (message.type === 'export') await exports.fail(message.accountId, message.exportId, error);
-      else await worker.fail(message, error);
+      else if (message.type !== 'cycle-late') await worker.fail(message, error);
     }
     throw error;
   }
 }
 
-/** The BillingQueue: cycle steps (start, collect, invoice) and exports; a failed message alone is retried. */
+/** The BillingQueue: cycle steps (start, collect, invoice), late purchases and exports; a failed message alone is retried. */
 export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, processRecord, processor, { context });

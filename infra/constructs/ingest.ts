@@ -36,7 +36,7 @@ export class Ingest extends Construct {
   constructor(scope: Construct, id: string, props: ContextProps) {
     super(scope, id);
     const { state } = props;
-    const { table, bucket, ingestQueue, remapQueue } = state;
+    const { table, bucket, ingestQueue, remapQueue, billingQueue } = state;
     const base = baseEnvironment(props);
     const TABLE_NAME = table.tableName;
     const BUCKET_NAME = bucket.bucketName;
@@ -62,13 +62,14 @@ export class Ingest extends Construct {
     this.chunkConsumer = new BillstreamFunction(this, 'ChunkConsumer', {
       entry: 'functions/ingest/chunk-consumer.ts',
       timeout: CONSUMER_TIMEOUT,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, REMAP_QUEUE_URL: remapQueue.queueUrl },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, REMAP_QUEUE_URL: remapQueue.queueUrl, BILLING_QUEUE_URL: billingQueue.queueUrl },
     });
     grantTable(table, this.chunkConsumer, 'readWrite');
     objects.grant(this.chunkConsumer, ['s3:GetObject', 's3:DeleteObject'], INFLIGHT);
     objects.grant(this.chunkConsumer, ['s3:PutObject'], JOURNAL);
     objects.grantList(this.chunkConsumer);
     remapQueue.grantSendMessages(this.chunkConsumer);
+    billingQueue.grantSendMessages(this.chunkConsumer); // late purchases of a period that already has a cycle
     this.consume(this.chunkConsumer, ingestQueue);
 
     // Remap (re-evaluation) consumer: re-maps the unmapped purchases of one index partition (conditional on
@@ -77,12 +78,13 @@ export class Ingest extends Construct {
     this.remapConsumer = new BillstreamFunction(this, 'RemapConsumer', {
       entry: 'functions/ingest/remap-consumer.ts',
       timeout: CONSUMER_TIMEOUT,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, REMAP_QUEUE_URL: remapQueue.queueUrl },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, REMAP_QUEUE_URL: remapQueue.queueUrl, BILLING_QUEUE_URL: billingQueue.queueUrl },
     });
     grantTable(table, this.remapConsumer, 'readWrite');
     objects.grant(this.remapConsumer, ['s3:GetObject'], JOURNAL);
     objects.grantList(this.remapConsumer);
     remapQueue.grantSendMessages(this.remapConsumer);
+    billingQueue.grantSendMessages(this.remapConsumer); // a re-priced purchase of a billed period rebuilds its drafts
     this.consume(this.remapConsumer, remapQueue);
 
     // S3 drop: streams the dropped file into chunks, marks it done in the table, writes the result.

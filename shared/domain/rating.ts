@@ -93,7 +93,8 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
     if (!(error instanceof PricingError)) throw error;
     return { ...base, status: 'not-invoiced', reason: 'no-price-rule', ratingError: message(error) };
   }
-  if (!rule) return { ...base, status: 'not-invoiced', reason: 'no-price-rule' };
+  // A held payer's purchases wait for the hold whatever their price; without a rule they are still shown as held.
+  if (!rule) return payer.onHold ? { ...base, status: 'not-invoiced', reason: 'on-hold' } : { ...base, status: 'not-invoiced', reason: 'no-price-rule' };
 
   const priced = {
     ...base,

@@ -3,7 +3,8 @@ import { NotFoundError, ValidationError } from '../domain/errors';
 import { instant } from '../domain/fields';
 import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '../domain/ingest';
 import { journalMonths, purchaseMonth, purchaseView, receivedView, type PurchaseInput, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
-import { sameRating, type RatingDecision } from '../domain/rating';
+import { isBillable } from '../domain/period-rows';
+import { sameRating } from '../domain/rating';
 import type { ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseStore } from '../ports';
 import { mapLimit } from './concurrency';
 import type { RatingContextLoader } from './rating';
@@ -14,6 +15,8 @@ export interface IngestDeps {
   rating: RatingContextLoader;
   bus: MessageBus;
   now?: () => Date;
+  /** Told which purchases a chunk stored, once they are journaled (billing regenerates the drafts of their cycles). */
+  onStored?: (accountId: string, records: readonly PurchaseRecord[], storedAt: string) => Promise<void>;
 }
 
 export interface ChunkOutcome {
@@ -77,6 +80,7 @@ export class IngestService {
     const decide = await this.deps.rating.rater(accountId, purchases);
     const at = this.now().toISOString();
     const owned: typeof purchases = [];
+    const stored: PurchaseRecord[] = [];
     await mapLimit(purchases, 16, async (p) => {
       const record: PurchaseRecord = {
         ...p,
@@ -92,11 +96,15 @@ export class IngestService {
       if (result.kind === 'created') {
         outcome.created += 1;
         owned.push(p);
+        stored.push(record);
         if (record.status === 'unmapped') outcome.unmapped += 1;
       } else if (result.contentHash === p.contentHash) {
         // Ours from an earlier delivery of this chunk, or a concurrent identical resend that got there first.
         outcome.redelivered += 1;
-        if (result.chunkId === chunk.chunkId) owned.push(p);
+        if (result.chunkId === chunk.chunkId) {
+          owned.push(p);
+          stored.push(record);
+        }
       } else {
         // A resend with other content that raced past the synchronous check: never overwrite, keep a trace.
         outcome.conflicts += 1;
@@ -105,7 +113,11 @@ export class IngestService {
     });
     // Journal only what this chunk stored, so a purchase resent concurrently is listed once.
     await this.writeJournal(chunk, owned);
-    if (outcome.unmapped > 0) await this.recheckUnmapped(accountId, purchases, decide);
+    // A catalogue change saved while this chunk was being rated planned its re-evaluation from a journal
+    // that did not list these purchases yet. Now that it does, rate them once more against what is stored:
+    // whatever changed before this point is seen here, whatever changes after it will find them.
+    await this.reevaluateRecords(accountId, stored);
+    if (stored.length && this.deps.onStored) await this.deps.onStored(accountId, stored, this.now().toISOString());
     await this.deps.chunks.deleteInflight(key);
     return outcome;
   }
@@ -135,15 +147,25 @@ export class IngestService {
     const open = records.filter((r) => r.status !== 'completed');
     if (!open.length) return 0;
     const decide = await this.deps.rating.rater(accountId, open);
+    const now = this.now().toISOString();
+    const affectingInvoices: PurchaseRecord[] = [];
     let changed = 0;
     await mapLimit(open, 16, async (record) => {
       const decision = decide(record);
+      // A purchase on a draft invoice stays `invoiced` while it is still priced; only its price may change.
+      if (record.status === 'invoiced' && decision.status === 'rated') decision.status = 'invoiced';
       if (sameRating(record, decision)) return;
-      const next: PurchaseRecord = { ...record, ...decision, updatedAt: this.now().toISOString(), version: record.version + 1 };
-      if (await this.deps.purchases.replace(next, record.version)) changed += 1;
+      const next: PurchaseRecord = { ...record, ...decision, updatedAt: now, version: record.version + 1 };
+      if (!(await this.deps.purchases.replace(next, record.version))) return;
+      changed += 1;
+      // Drafts of a period with a cycle are rebuilt when a purchase joins, leaves or changes price.
+      if (isBillable(next)) affectingInvoices.push(next);
+      else if (isBillable(record)) affectingInvoices.push(record);
     });
+    if (affectingInvoices.length && this.deps.onStored) await this.deps.onStored(accountId, affectingInvoices, now);
     return changed;
   }
+
 
   /** Re-sends the message of every in-flight chunk older than `olderThanMs`: lost messages never lose purchases. */
   async sweep(olderThanMs: number): Promise<number> {
@@ -215,23 +237,6 @@ export class IngestService {
       }
     }
     await Promise.all([...byMonth].map(([month, lines]) => this.deps.chunks.putJournal(chunk.accountId, month, chunk.chunkId, lines)));
-  }
-
-  /**
-   * A customer or alias created while this chunk was being mapped may have sent its remap message before
-   * our unmapped items were written. Reading them again after the write closes that window.
-   */
-  private async recheckUnmapped(accountId: string, purchases: readonly PurchaseInput[], before: (p: PurchaseInput) => RatingDecision) {
-    const waiting = purchases.filter((p) => before(p).status === 'unmapped');
-    const after = await this.deps.rating.rater(accountId, waiting);
-    const remaps = new Map<string, WaitingFor>();
-    for (const p of waiting) {
-      const was = before(p);
-      if (sameRating(was, after(p))) continue;
-      const key: WaitingFor = was.reason === 'unknown-customer' ? { customer: p.customerCode } : { label: p.productLabel };
-      remaps.set(JSON.stringify(key), key);
-    }
-    if (remaps.size) await this.deps.bus.send('remap', [...remaps.values()].map((waitingFor) => ({ type: 'remap' as const, accountId, waitingFor })));
   }
 }
 

@@ -80,7 +80,7 @@ describe('billing cycles and invoices over HTTP', () => {
     }, 90_000);
   const invoicesOf = async (query: string) => (await get<{ items: Invoice[]; next: string | null }>(`/invoices?${query}`)).items;
   const invoiceOf = async (customer: string) => {
-    const [invoice, ...more] = await invoicesOf(`customer=${customer}&periodStart=2026-10-01`);
+    const [invoice, ...more] = (await invoicesOf(`customer=${customer}&periodStart=2026-10-01`)).filter((i) => i.creditOf === null);
     expect(more).toEqual([]);
     return invoice!;
   };
@@ -102,6 +102,7 @@ describe('billing cycles and invoices over HTTP', () => {
     purchase('c3-v1', 'C3', 'voice-min', '3'),
     // not invoiced: held payer, unknown customer, unknown product, no price rule
     purchase('h1-v1', 'H1', 'voice-min', '4'),
+    purchase('h2-f1', 'H2', 'fax-page', '2'), // held, and nothing would price it anyway
     purchase('zz-v1', 'ZZ', 'voice-min', '1'),
     purchase('c1-sms', 'C1', 'sms-out', '1'),
     purchase('c1-fax', 'C1', 'fax-page', '1'),
@@ -116,6 +117,7 @@ describe('billing cycles and invoices over HTTP', () => {
     await put('/customers/C3', { name: 'Three Inc.', cluster: 'all', currency: 'USD', taxRate: '8.875' });
     await put('/customers/E1', { name: 'End One', cluster: 'reseller-x', currency: 'EUR' });
     await put('/customers/H1', { name: 'Held', cluster: 'all', currency: 'EUR', onHold: true });
+    await put('/customers/H2', { name: 'Held too', cluster: 'all', currency: 'EUR', onHold: true });
     await put('/product-clusters/voice', { name: 'Voice', aliases: ['voice-min'] });
     await put('/product-clusters/data', { name: 'Data', aliases: ['data-gb'] });
     await put('/product-clusters/fax', { name: 'Fax', aliases: ['fax-page'] });
@@ -148,7 +150,7 @@ describe('billing cycles and invoices over HTTP', () => {
     expect(started.body).toEqual({ id: expect.stringMatching(/^cyc_20261001_20261101_/), status: 'running' });
     cycle = await completed((started.body as { id: string }).id);
 
-    // 14 journal objects: 2 collectors; 156 customers: 2 partitions
+    // 15 journal objects: 2 collectors; 157 customers: 2 partitions
     expect(cycle).toMatchObject({ periodStart: '2026-10-01', periodEnd: '2026-11-01', progress: { collectors: 2, collected: 2, partitions: 2, invoiced: 2 } });
     expect(cycle.report).toEqual({
       customersInvoiced: 153,
@@ -157,9 +159,9 @@ describe('billing cycles and invoices over HTTP', () => {
         EUR: { invoices: 152, subtotal: '22.67', tax: '3.36', total: '26.03' },
         USD: { invoices: 1, subtotal: '0.15', tax: '0.01', total: '0.16' },
       },
-      held: { count: 1, customers: ['H1'] },
+      held: { count: 2, customers: ['H1', 'H2'] },
       unmapped: { 'unknown-customer': 1, 'unknown-product': 1 },
-      notInvoiced: { 'future-date': 0, 'no-price-rule': 1, 'on-hold': 1 },
+      notInvoiced: { 'future-date': 0, 'no-price-rule': 1, 'on-hold': 2 },
       errors: { count: 0, items: [] },
     });
 
@@ -349,6 +351,21 @@ describe('billing cycles and invoices over HTTP', () => {
     expect(new Set(seen.map((i) => i.id)).size).toBe(155);
     expect(seen.at(-1)).toMatchObject({ periodStart: '2026-09-01', customer: 'C1' });
     expect((await api('GET', path('/invoices?cursor=nonsense'), undefined, acct.key)).status).toBe(400);
+  });
+
+  test('late purchases of a finished period regenerate its drafts; an approved invoice is kept and the report says so', async () => {
+    const before = await get<Cycle>(`/billing-cycles/${cycle.id}`);
+    const late = [purchase('c2-late', 'C2', 'voice-min', '10', '2026-10-25'), purchase('c1-late', 'C1', 'voice-min', '1', '2026-10-26')];
+    expect((await api('POST', path('/purchases'), { purchases: late }, acct.key)).status).toBe(202);
+    // Skipped (only) when the chunk consumer is not wired to the billing queue: see .scratch/billing-wiring.md.
+    const after = await completed(cycle.id, before.run + 1);
+    // C2: (10 + 5 + 10) × 0.0437 = 1.0925 → 1.09; C1's approved invoice stays at 19.37
+    expect(await invoiceOf('C2')).toMatchObject({ status: 'draft', lines: [{ quantity: '25', amount: '1.09' }], total: '1.09' });
+    expect(await get<Purchase>('/purchases/c2-late')).toMatchObject({ status: 'invoiced', invoice: (await invoiceOf('C2')).id });
+    expect(await get<Invoice>(`/invoices/${(await invoiceOf('C1')).id}`)).toMatchObject({ status: 'approved', total: '19.37' });
+    expect(await get<Purchase>('/purchases/c1-late')).toMatchObject({ status: 'rated', invoice: null });
+    expect(after.report.errors.items).toEqual([{ customer: 'C1', code: 'invoice_approved', message: expect.stringMatching(/^1 purchase\(s\) are not on invoice inv_/) }]);
+    expect(after.report.totals.EUR).toMatchObject({ invoices: 152, subtotal: '23.10' });
   });
 
   test('the billing schedule: PUT and GET, validated, deletable', async () => {

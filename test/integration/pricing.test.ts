@@ -34,9 +34,11 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
   });
 
   test('rule validation names the bad field; unknown clusters are 400; a twin rule is 409', async () => {
-    const bad = await put('/price-rules/bad', rule('voice', { type: 'graduated', tiers: [{ upTo: '10', unitPrice: '1' }, { upTo: '5', unitPrice: '1' }, { upTo: null, unitPrice: 'x' }] }));
+    const bad = await put('/price-rules/bad', rule('voice', { type: 'graduated', tiers: [{ upTo: '10', unitPrice: '1' }, { upTo: '5', unitPrice: '1' }, { upTo: null, unitPrice: '1' }] }));
     expect(bad.status).toBe(400);
-    expect((bad.body as ErrorBody).error.details.join(' ')).toMatch(/tiers\.1\.upTo/);
+    expect((bad.body as ErrorBody).error.details.join(' ')).toMatch(/model\.tiers\.1\.upTo/);
+    const price = await put('/price-rules/bad', rule('voice', { type: 'standard', unitPrice: 'x' }));
+    expect((price.body as ErrorBody).error.details).toEqual([expect.stringMatching(/^model\.unitPrice: /)]);
     const noCluster = await put('/price-rules/nowhere', rule('satellite', { type: 'standard', unitPrice: '1' }));
     expect(noCluster.status).toBe(400);
     expect((noCluster.body as ErrorBody).error.details).toEqual(["productCluster: product cluster 'satellite' does not exist"]);

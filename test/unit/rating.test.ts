@@ -119,6 +119,7 @@ describe('rating a purchase', () => {
 
   test('a held payer is priced but not invoiced; a future purchase waits', () => {
     expect(ratePurchase(purchase({ customerCode: 'HELD' }), context())).toMatchObject({ status: 'not-invoiced', reason: 'on-hold', priceRule: 'voice-default', amount: '5' });
+    expect(ratePurchase(purchase({ customerCode: 'HELD' }), context({ priceRules: [] }))).toMatchObject({ status: 'not-invoiced', reason: 'on-hold', priceRule: null });
     expect(ratePurchase(purchase({ purchaseDate: '2026-12-01' }), context())).toMatchObject({ status: 'not-invoiced', reason: 'future-date', amount: null });
   });
 

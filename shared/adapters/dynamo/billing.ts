@@ -31,6 +31,9 @@ import type {
 } from '../../ports';
 import { batchGet, conditionFailureItem, decodeCursor, encodeCursor, isConditionFailure, queryAll, queryPage, type Item } from './table';
 
+/** Partial reports outlive their run by this long (for troubleshooting a failed run), then expire. */
+const PARTIAL_REPORT_TTL_SECONDS = 30 * 24 * 3600;
+
 const isCancelled = (error: unknown) => (error as { name?: string })?.name === 'TransactionCanceledException';
 
 /** String sets come back as Set<string>; an empty set is never stored (DynamoDB has none). */
@@ -148,6 +151,8 @@ export class DynamoCycleStore implements CycleStore {
             index: partial.index,
             reportJson: JSON.stringify(partial.report),
             invoiceIdsJson: JSON.stringify(partial.invoiceIds),
+            // needed until the run is merged; the table's TTL removes them (and those of earlier runs) later
+            expiresAt: Math.floor(Date.now() / 1000) + PARTIAL_REPORT_TTL_SECONDS,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),

@@ -5,9 +5,9 @@ import type { BillingBus, BillingMessage } from '../../ports';
 export class SqsBillingBus implements BillingBus {
   constructor(private readonly client: SQSClient, private readonly queueUrl: string) {}
 
-  async send(messages: readonly BillingMessage[]): Promise<void> {
+  async send(messages: readonly BillingMessage[], options: { delaySeconds?: number } = {}): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
-      let entries = messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m) }));
+      let entries = messages.slice(i, i + 10).map((m, n) => ({ Id: String(n), MessageBody: JSON.stringify(m), DelaySeconds: options.delaySeconds }));
       for (let attempt = 0; entries.length > 0; attempt++) {
         if (attempt >= 5) throw new Error(`SQS refused ${entries.length} billing message(s)`);
         const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));

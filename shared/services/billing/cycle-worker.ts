@@ -72,6 +72,11 @@ export interface CycleWorkerDeps {
 }
 
 type CycleMessage = Exclude<BillingMessage, { type: 'export' }>;
+/** The messages of one run of a cycle. */
+export type RunMessage = Extract<BillingMessage, { type: 'cycle-start' | 'cycle-collect' | 'cycle-invoice' }>;
+
+/** A late purchase of a running cycle is looked at again this much later (the running run may miss it). */
+const LATE_RETRY_SECONDS = 60;
 
 interface InvoicingContext {
   cycle: CycleRecord;
@@ -115,11 +120,13 @@ export class CycleWorker {
         return this.collect(message.accountId, message.cycleId, message.run, message.collector, message.keys);
       case 'cycle-invoice':
         return this.invoice(message.accountId, message.cycleId, message.run, message.partition);
+      case 'cycle-late':
+        return this.late(message.accountId, message.cycleId, message.arrivedAt);
     }
   }
 
   /** The last delivery of a message failed: the run ends `failed`, with what is known so far and the error. */
-  async fail(message: CycleMessage, error: unknown): Promise<void> {
+  async fail(message: RunMessage, error: unknown): Promise<void> {
     const { accountId, cycleId, run } = message;
     const partials = await this.deps.cycles.partials(accountId, cycleId, run);
     const detail = message.type === 'cycle-collect' ? ` ${message.collector}` : message.type === 'cycle-invoice' ? ` ${message.partition}` : '';
@@ -128,6 +135,24 @@ export class CycleWorker {
       errorReport({ customer: null, code: 'cycle_failed', message: `${message.type}${detail}: ${(error as Error)?.message ?? String(error)}` }),
     ]);
     await this.deps.cycles.finish(accountId, cycleId, run, 'failed', toWireReport(report), this.now().toISOString());
+  }
+
+  /**
+   * Purchases of a completed cycle's period were stored at `arrivedAt` (shared/services/ingest.ts calls
+   * LatePurchases): its drafts are regenerated, unless a run started after that already read them. A
+   * burst of late chunks makes one regeneration; while a run goes, the question is asked again later.
+   * Approved invoices stay as they are (the report names what arrived too late for them).
+   */
+  private async late(accountId: string, cycleId: string, arrivedAt: string): Promise<void> {
+    const cycle = await this.deps.cycles.get(accountId, cycleId);
+    if (!cycle || cycle.status === 'failed' || Date.parse(cycle.startedAt) > Date.parse(arrivedAt)) return;
+    const next = cycle.status === 'running' ? null : await this.deps.cycles.restart(accountId, cycleId, this.now().toISOString());
+    if (!next) {
+      await this.deps.bus.send([{ type: 'cycle-late', accountId, cycleId, arrivedAt }], { delaySeconds: LATE_RETRY_SECONDS });
+      return;
+    }
+    logger.info('late purchases: regenerating the cycle', { accountId, cycleId, run: next.run });
+    await this.deps.bus.send([{ type: 'cycle-start', accountId, cycleId, run: next.run }]);
   }
 
   // ------------------------------------------------------------------------------------------ plan
@@ -231,8 +256,8 @@ export class CycleWorker {
       if (record.status === 'unmapped') {
         const reason = record.reason as UnmappedReason;
         unmapped[reason] = (unmapped[reason] ?? 0) + 1;
-      } else if (isBillable(record) || (record.reason === 'on-hold' && record.priceRule !== null)) {
-        // held rows go to their payer's partition too: the invoicer reports a held customer once
+      } else if (isBillable(record) || record.reason === 'on-hold') {
+        // held rows (priced or not) go to their payer's partition too: the invoicer reports a held customer once
         const row = toCycleRow(record, period);
         const partition = partitionOf(row.customerCode, partitions);
         const part = parts.get(partition) ?? [];
