@@ -37,6 +37,8 @@ describe('functions', () => {
     expect(props('functions/ingest/chunk-consumer.ts')).toMatchObject({ Timeout: 60 });
     expect(props('functions/ingest/remap-consumer.ts')).toMatchObject({ Timeout: 60 });
     expect(props('functions/ingest/drop.ts')).toMatchObject({ Timeout: 900, MemorySize: 1024 });
+    expect(props('functions/ingest/api.ts')).toMatchObject({ MemorySize: 512 });
+    expect(props('functions/ingest/chunk-consumer.ts')).toMatchObject({ MemorySize: 512 });
     expect(props('functions/ingest/sweeper.ts')).toMatchObject({ Timeout: 60 });
     expect(props('functions/billing/cycle-consumer.ts')).toMatchObject({ Timeout: 300 });
   });
