@@ -5,7 +5,8 @@
  * shared/adapters/meter.ts and priced with TOOLCHAIN.md's list prices.
  *
  * Sizes can be lowered for a quick run: BENCH_PURCHASES (default 50000), BENCH_DROP_ROWS (1000000),
- * BENCH_REPRICE (100000); BENCH_ONLY=ingest,drop,reprice,engine,stages picks sections.
+ * BENCH_REPRICE (100000), BENCH_CYCLE_CUSTOMERS (10000, × 20 purchases); BENCH_ONLY=engine,stages,ingest,reprice,cycle,drop
+ * picks sections.
  */
 process.env.BILLSTREAM_METER = '1';
 
@@ -18,13 +19,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '../infra/local/stack';
 import { meter, resetMeter, type MeterCounts } from '../shared/adapters/meter';
+import { benchBillingCycle } from './billing';
 import { benchPricingEngine } from './pricing-engine';
 import { costOf, scaled } from './prices';
 import { client, must, postPurchases, seedAccount } from './seed';
 import { benchStagePipeline } from './stage-pipeline';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,drop,reprice,engine,stages').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'engine,stages,ingest,reprice,cycle,drop').split(','));
 const report: string[] = [];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -40,6 +42,7 @@ async function main() {
     if (only.has('stages')) await stages();
     if (only.has('ingest')) await ingest(stack);
     if (only.has('reprice')) await reprice(stack);
+    if (only.has('cycle')) await cycle(stack);
     // Last: mapping a million rows on DynamoDB Local takes far longer than the drop itself, so it is not awaited.
     if (only.has('drop')) await drop(stack);
   } finally {
@@ -206,6 +209,39 @@ async function writeCsv(file: string, rows: number): Promise<void> {
   await write('reference,productLabel,customerCode,quantity,purchaseDate,endDate,meta.msisdn\n');
   for (let i = 0; i < rows; i++) await write(`bench-${i},label-${i % 5},C${i % 200},${(i % 97) + 1},2026-10-${String((i % 28) + 1).padStart(2, '0')},,3161${String(i % 1000).padStart(7, '0')}\n`);
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** Issue 4: one billing cycle over many customers, timed from POST until `completed`. */
+async function cycle(stack: LocalStack) {
+  const customers = env('BENCH_CYCLE_CUSTOMERS', 10_000);
+  const purchasesPerCustomer = 20;
+  const result = await benchBillingCycle({
+    url: stack.url,
+    adminKey: stack.adminKey,
+    customers,
+    purchasesPerCustomer,
+    idle: (ms) => stack.idle(ms),
+    beforeCycle: () => void resetMeter(),
+  });
+  const counts = { ...meter() };
+  const perThousand = costOf(scaled(counts, 1000 / result.invoices));
+  log(`cycle: ${fmt(result.invoices)} invoices from ${fmt(result.purchases)} purchases in ${result.seconds.toFixed(1)} s (${fmt(result.invoicesPerSec, 1)} invoices/s), $${perThousand.total.toFixed(4)} per 1,000 invoices`);
+  report.push(
+    '## Billing cycle (issue 4)',
+    '',
+    `${fmt(customers)} customers × ${purchasesPerCustomer} rated purchases; timed from \`POST /billing-cycles\` until the cycle is \`completed\` (${result.cycle.collectors} collectors, ${result.cycle.partitions} partitions), every invoice with its PDF and CSV.`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| cycle wall time | ${result.seconds.toFixed(1)} s | ≤ 600 s |`,
+    `| invoices per second | ${fmt(result.invoicesPerSec, 1)} | |`,
+    '',
+    '| kind | per 1,000 invoices | $ per 1,000 invoices |',
+    '|---|---|---|',
+    ...perThousand.lines.map((l) => `| ${l.kind} | ${fmt(l.count, 1)} | ${l.dollars.toFixed(5)} |`),
+    `| **total** | | **${perThousand.total.toFixed(4)}** (target ≤ 0.10) |`,
+    '',
+  );
 }
 
 /** Issue 3: one rule change re-prices every open purchase it affects. */

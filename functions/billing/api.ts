@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { identifier } from '../../shared/domain/fields';
 import { parseBillingPeriod } from '../../shared/domain/invoicing/periods';
 import { parseInput } from '../../shared/domain/validation';
-import { httpApi, type ApiRequest } from '../../shared/http/api';
+import { accountResolver, httpApi } from '../../shared/http/api';
 import { pageRequest } from '../../shared/http/pagination';
 import { exportView } from '../../shared/services/billing/exports';
 import { billingCycleService, exportService, invoiceService, platformService, scheduleService } from '../../shared/wiring';
@@ -22,9 +22,7 @@ const listSchema = z.object({
 const documentSchema = z.object({ format: z.enum(['pdf', 'csv'], { error: 'must be pdf or csv' }) });
 const creditSchema = z.strictObject({ reason: z.string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') }) });
 
-async function account(request: ApiRequest, need: 'read' | 'write'): Promise<string> {
-  return (await platform.account(request.principal, request.params.a, need)).id;
-}
+const account = accountResolver(platform);
 
 /** Billing cycles, invoices and their documents, credit notes, the billing schedule and exports. */
 export const handler = httpApi(

@@ -1,7 +1,7 @@
 import { customerClusterSchema, customerSchema, productClusterSchema } from '../../shared/domain/catalog';
 import { identifier } from '../../shared/domain/fields';
 import { parseInput } from '../../shared/domain/validation';
-import { httpApi, type ApiRequest } from '../../shared/http/api';
+import { accountResolver, httpApi, saved } from '../../shared/http/api';
 import { pageRequest } from '../../shared/http/pagination';
 import { catalogService, platformService } from '../../shared/wiring';
 import { z } from 'zod';
@@ -13,12 +13,7 @@ const base = '/v1/accounts/{a}';
 const idParam = z.object({ id: identifier });
 const codeParam = z.object({ code: identifier });
 
-/** Resolves the account the caller may act on (404 for unknown or foreign accounts). */
-async function account(request: ApiRequest, need: 'read' | 'write'): Promise<string> {
-  return (await platform.account(request.principal, request.params.a, need)).id;
-}
-
-const saved = <T>(result: { created: boolean; record: T }) => ({ status: result.created ? 201 : 200, body: result.record });
+const account = accountResolver(platform);
 
 /** Customer clusters, customers and product clusters (PUT creates or replaces; GET one or a page). */
 export const handler = httpApi(

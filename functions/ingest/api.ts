@@ -3,7 +3,7 @@ import { identifier, isoDate } from '../../shared/domain/fields';
 import { MAX_PURCHASES_PER_REQUEST } from '../../shared/domain/ingest';
 import { PURCHASE_STATUSES } from '../../shared/domain/purchase';
 import { parseInput } from '../../shared/domain/validation';
-import { httpApi, type ApiRequest } from '../../shared/http/api';
+import { accountResolver, httpApi } from '../../shared/http/api';
 import { pageRequest } from '../../shared/http/pagination';
 import { ingestService, platformService } from '../../shared/wiring';
 
@@ -29,9 +29,7 @@ const listSchema = z.object({
   to: isoDate.optional(),
 });
 
-async function account(request: ApiRequest, need: 'read' | 'write'): Promise<string> {
-  return (await platform.account(request.principal, request.params.a, need)).id;
-}
+const account = accountResolver(platform);
 
 /** Purchases: accept a batch (202, asynchronous mapping), read one, list them. */
 export const handler = httpApi(

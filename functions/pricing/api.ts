@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { identifier } from '../../shared/domain/fields';
 import { parseBillingPeriod } from '../../shared/domain/invoicing/periods';
 import { parseInput } from '../../shared/domain/validation';
-import { httpApi, type ApiRequest } from '../../shared/http/api';
+import { accountResolver, httpApi, saved } from '../../shared/http/api';
 import { pageRequest } from '../../shared/http/pagination';
 import { platformService, rulesService, usageService } from '../../shared/wiring';
 
@@ -13,11 +13,7 @@ const usage = usageService();
 const base = '/v1/accounts/{a}';
 const idParam = z.object({ id: identifier });
 
-async function account(request: ApiRequest, need: 'read' | 'write'): Promise<string> {
-  return (await platform.account(request.principal, request.params.a, need)).id;
-}
-
-const saved = <T>(result: { created: boolean; record: T }) => ({ status: result.created ? 201 : 200, body: result.record });
+const account = accountResolver(platform);
 
 /** Price rules, routing rules and the usage preview of a customer. */
 export const handler = httpApi(

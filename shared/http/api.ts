@@ -107,6 +107,21 @@ export function reply(r: ApiReply): APIGatewayProxyStructuredResultV2 {
   };
 }
 
+/** The reply to a PUT of a named resource: 201 when it created it, 200 when it replaced it. */
+export function saved<T>(result: { created: boolean; record: T }): ApiReply {
+  return { status: result.created ? 201 : 200, body: result.record };
+}
+
+/**
+ * The account of `/v1/accounts/{a}/…` the caller may act on, resolved once per request by the
+ * platform service (unknown and foreign accounts are both 404).
+ */
+export type AccountResolver = (request: ApiRequest, need: 'read' | 'write') => Promise<string>;
+
+export function accountResolver(platform: { account(principal: Principal, id: string, need: 'read' | 'write'): Promise<{ id: string }> }): AccountResolver {
+  return async (request, need) => (await platform.account(request.principal, request.params.a, need)).id;
+}
+
 export function errorBody(code: string, message: string, details: string[] = []) {
   return { error: { code, message, details } };
 }

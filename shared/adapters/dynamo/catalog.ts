@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../keys';
 import type {
   CatalogStore,
@@ -8,7 +8,7 @@ import type {
   PageRequest,
   ProductClusterRecord,
 } from '../../ports';
-import { batchGet, conditionFailureItem, isConditionFailure, queryAll, queryPage, strip } from './table';
+import { allOfPartition, batchGet, conditionFailureItem, getOne, isConditionFailure, listPartition, strip } from './table';
 
 /** Catalogue entities live in one partition per account and entity type, sorted by id. */
 export class DynamoCatalogStore implements CatalogStore {
@@ -23,8 +23,8 @@ export class DynamoCatalogStore implements CatalogStore {
   listCustomerClusters(accountId: string, page: PageRequest) {
     return this.list<CustomerClusterRecord>(keys.customerClusters(accountId), page);
   }
-  async allCustomerClusters(accountId: string) {
-    return (await queryAll(this.client, this.partition(keys.customerClusters(accountId)))).map((i) => strip<CustomerClusterRecord>(i));
+  allCustomerClusters(accountId: string) {
+    return allOfPartition<CustomerClusterRecord>(this.client, this.table, keys.customerClusters(accountId));
   }
 
   putCustomer(accountId: string, customer: CustomerRecord) {
@@ -51,8 +51,8 @@ export class DynamoCatalogStore implements CatalogStore {
   listProductClusters(accountId: string, page: PageRequest) {
     return this.list<ProductClusterRecord>(keys.productClusters(accountId), page);
   }
-  async allProductClusters(accountId: string) {
-    return (await queryAll(this.client, this.partition(keys.productClusters(accountId)))).map((i) => strip<ProductClusterRecord>(i));
+  allProductClusters(accountId: string) {
+    return allOfPartition<ProductClusterRecord>(this.client, this.table, keys.productClusters(accountId));
   }
 
   async claimAlias(accountId: string, label: string, clusterId: string): Promise<string | null> {
@@ -100,17 +100,11 @@ export class DynamoCatalogStore implements CatalogStore {
     await this.client.send(new PutCommand({ TableName: this.table, Item: { ...record, pk, sk } }));
   }
 
-  private async get<T>(pk: string, sk: string): Promise<T | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
-    return out.Item ? strip<T>(out.Item) : null;
+  private get<T>(pk: string, sk: string): Promise<T | null> {
+    return getOne<T>(this.client, this.table, pk, sk);
   }
 
-  private async list<T>(pk: string, page: PageRequest): Promise<Page<T>> {
-    const result = await queryPage(this.client, this.partition(pk), page);
-    return { items: result.items.map((i) => strip<T>(i)), next: result.next };
-  }
-
-  private partition(pk: string) {
-    return { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true };
+  private list<T>(pk: string, page: PageRequest): Promise<Page<T>> {
+    return listPartition<T>(this.client, this.table, pk, page);
   }
 }

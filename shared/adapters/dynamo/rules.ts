@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import type { RoutingRule, WirePriceRule } from '../../domain/pricing/rules';
 import { keys } from '../../keys';
 import type { Page, PageRequest, RuleStore } from '../../ports';
-import { queryAll, queryPage, strip } from './table';
+import { allOfPartition, getOne, listPartition } from './table';
 
 /**
  * Price and routing rules, one partition per account and kind. Saves are transactions that also bump the
@@ -12,8 +12,8 @@ import { queryAll, queryPage, strip } from './table';
 export class DynamoRuleStore implements RuleStore {
   constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
 
-  async priceRules(accountId: string): Promise<WirePriceRule[]> {
-    return (await queryAll(this.client, this.partition(keys.priceRules(accountId)))).map((i) => strip<WirePriceRule>(i));
+  priceRules(accountId: string): Promise<WirePriceRule[]> {
+    return allOfPartition<WirePriceRule>(this.client, this.table, keys.priceRules(accountId));
   }
   getPriceRule(accountId: string, id: string) {
     return this.get<WirePriceRule>(keys.priceRules(accountId), id);
@@ -21,8 +21,8 @@ export class DynamoRuleStore implements RuleStore {
   listPriceRules(accountId: string, page: PageRequest) {
     return this.list<WirePriceRule>(keys.priceRules(accountId), page);
   }
-  async routingRules(accountId: string): Promise<RoutingRule[]> {
-    return (await queryAll(this.client, this.partition(keys.routingRules(accountId)))).map((i) => strip<RoutingRule>(i));
+  routingRules(accountId: string): Promise<RoutingRule[]> {
+    return allOfPartition<RoutingRule>(this.client, this.table, keys.routingRules(accountId));
   }
   getRoutingRule(accountId: string, id: string) {
     return this.get<RoutingRule>(keys.routingRules(accountId), id);
@@ -68,17 +68,11 @@ export class DynamoRuleStore implements RuleStore {
     }
   }
 
-  private async get<T>(pk: string, sk: string): Promise<T | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
-    return out.Item ? strip<T>(out.Item) : null;
+  private get<T>(pk: string, sk: string): Promise<T | null> {
+    return getOne<T>(this.client, this.table, pk, sk);
   }
 
-  private async list<T>(pk: string, page: PageRequest): Promise<Page<T>> {
-    const result = await queryPage(this.client, this.partition(pk), page);
-    return { items: result.items.map((i) => strip<T>(i)), next: result.next };
-  }
-
-  private partition(pk: string) {
-    return { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true };
+  private list<T>(pk: string, page: PageRequest): Promise<Page<T>> {
+    return listPartition<T>(this.client, this.table, pk, page);
   }
 }

@@ -1,4 +1,4 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ValidationError } from '../../domain/errors';
 import type { Page, PageRequest } from '../../ports';
@@ -45,6 +45,28 @@ export async function queryAll(client: DynamoDBDocumentClient, input: QueryComma
     start = out.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/** The key condition of one whole partition, read strongly consistent. */
+export function partitionQuery(table: string, pk: string) {
+  return { TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true };
+}
+
+/** One item by key, without its storage attributes. */
+export async function getOne<T>(client: DynamoDBDocumentClient, table: string, pk: string, sk: string): Promise<T | null> {
+  const out = await client.send(new GetCommand({ TableName: table, Key: { pk, sk }, ConsistentRead: true }));
+  return out.Item ? strip<T>(out.Item) : null;
+}
+
+/** One page of a partition, without storage attributes. */
+export async function listPartition<T>(client: DynamoDBDocumentClient, table: string, pk: string, page: PageRequest): Promise<Page<T>> {
+  const result = await queryPage(client, partitionQuery(table, pk), page);
+  return { items: result.items.map((i) => strip<T>(i)), next: result.next };
+}
+
+/** A whole (small) partition, without storage attributes. */
+export async function allOfPartition<T>(client: DynamoDBDocumentClient, table: string, pk: string): Promise<T[]> {
+  return (await queryAll(client, partitionQuery(table, pk))).map((i) => strip<T>(i));
 }
 
 export function encodeCursor(key: Record<string, unknown>): string {
