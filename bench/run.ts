@@ -13,7 +13,7 @@ process.env.BILLSTREAM_METER = '1';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,7 +34,8 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'billstream-bench-'));
   const adminKey = 'bench-admin-key';
-  const stack = await startLocalStack({ port: 0, dataDir, adminKey, log: () => undefined, environmentOverrides: { LOG_LEVEL: 'ERROR' } });
+  const stackLog = createWriteStream(join(tmpdir(), 'billstream-bench-stack.log'));
+  const stack = await startLocalStack({ port: 0, dataDir, adminKey, log: (line) => stackLog.write(`${line}\n`), environmentOverrides: { LOG_LEVEL: 'ERROR' } });
   const started = new Date();
   try {
     report.push('# Benchmarks', '', `Measured by \`npm run bench\` on ${started.toISOString().slice(0, 16)}Z, ${machine()}.`, '');
@@ -49,8 +50,22 @@ async function main() {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  writeFileSync(join(__dirname, '..', 'docs', 'benchmarks.md'), `${report.join('\n')}\n`);
+  writeFileSync(target, merge(existsSync(target) ? readFileSync(target, 'utf8') : '', `${report.join('\n')}\n`));
   log('written to docs/benchmarks.md');
+}
+
+const target = join(__dirname, '..', 'docs', 'benchmarks.md');
+
+/** Keeps the sections of an earlier run that this run did not measure (BENCH_ONLY), each with its own date. */
+function merge(previous: string, current: string): string {
+  const sections = (text: string) => new Map(text.split(/\n(?=## )/).slice(1).map((part) => [part.split('\n', 1)[0]!, part.trimEnd()]));
+  const now = sections(current);
+  const before = sections(previous);
+  const header = current.split(/\n(?=## )/)[0]!.trimEnd();
+  const kept = [...before].filter(([title]) => !now.has(title)).map(([, body]) => body.replace(/^(## .*)$/m, '$1').trimEnd());
+  const previousDate = /Measured by `npm run bench` on ([^,]+),/.exec(previous)?.[1];
+  const note = kept.length && previousDate ? `\n\nSections not re-measured in this run keep their figures from ${previousDate}.` : '';
+  return `${header}${note}\n\n${[...now.values(), ...kept].join('\n\n')}\n`;
 }
 
 function machine(): string {
@@ -235,6 +250,8 @@ async function cycle(stack: LocalStack) {
     '|---|---|---|',
     `| cycle wall time | ${result.seconds.toFixed(1)} s | ≤ 600 s |`,
     `| invoices per second | ${fmt(result.invoicesPerSec, 1)} | |`,
+    '',
+    result.settled ? 'Every queue was empty within two minutes of completion.' : 'Some message was still in flight two minutes after the cycle completed (a retried message waits out the billing queue\'s 30-minute visibility timeout): its requests are not in the counts below.',
     '',
     '| kind | per 1,000 invoices | $ per 1,000 invoices |',
     '|---|---|---|',

@@ -57,6 +57,20 @@ export const openApiDocument = {
     ...resource('customer-clusters', 'id', 'CustomerCluster', 'customer cluster'),
     ...resource('customers', 'code', 'Customer', 'customer'),
     ...resource('product-clusters', 'id', 'ProductCluster', 'product cluster'),
+    ...resource('price-rules', 'id', 'PriceRule', 'price rule (409 ambiguous_price_rules when another rule is equally specific)'),
+    ...resource('routing-rules', 'id', 'RoutingRule', 'routing rule (409 routing_overlap naming the rule it overlaps)'),
+    '/v1/accounts/{a}/customers/{code}/usage': {
+      get: {
+        summary: 'Current charges of a customer for a period, as its invoice would show them now (purchases billed to it, period rules on summed quantities)',
+        parameters: [
+          account,
+          { name: 'code', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'periodStart', in: 'query', required: true, schema: date },
+          { name: 'periodEnd', in: 'query', required: true, schema: { ...date, description: 'exclusive' } },
+        ],
+        responses: { '200': json(ref('Usage')), ...errors },
+      },
+    },
     '/v1/accounts/{a}/purchases': {
       post: {
         summary: 'Submit 1 to 1000 purchases; mapping is asynchronous',
@@ -119,6 +133,45 @@ export const openApiDocument = {
         required: ['name'],
         properties: { name: { type: 'string' }, parent: { type: ['string', 'null'] }, aliases: { type: 'array', items: { type: 'string' }, description: 'unique per account (409 alias_taken)' } },
       },
+      PriceRule: {
+        type: 'object',
+        required: ['productCluster', 'currency', 'validFrom', 'model'],
+        properties: {
+          productCluster: { type: 'string' },
+          customerCluster: { type: ['string', 'null'] },
+          currency: { type: 'string' },
+          validFrom: date,
+          validTo: { ...date, description: 'exclusive' },
+          priority: { type: 'integer', default: 0, description: 'lower wins among equally specific rules' },
+          condition: { type: ['string', 'null'], description: 'expression over quantity, dates, metadata.<key>' },
+          scope: { enum: ['purchase', 'period'], default: 'purchase', description: 'period: priced on the summed quantity of the billing period; such purchases show `pricing: "period"` and no amount of their own' },
+          groupBy: { type: ['string', 'null'], description: 'metadata key (period scope)' },
+          model: {
+            type: 'object',
+            required: ['type'],
+            properties: { type: { enum: ['standard', 'graduated', 'volume', 'package', 'percentage', 'graduated_percentage', 'expression'] } },
+            description: 'the charge models of API.md; decimals as strings',
+          },
+        },
+      },
+      RoutingRule: {
+        type: 'object',
+        required: ['customerCluster', 'productCluster', 'targetCustomer'],
+        properties: { customerCluster: { type: 'string' }, productCluster: { type: 'string' }, targetCustomer: { type: 'string', description: 'the customer who pays' } },
+      },
+      Usage: {
+        type: 'object',
+        properties: {
+          customer: { type: 'string' },
+          periodStart: date,
+          periodEnd: date,
+          currency: { type: 'string' },
+          purchases: { type: 'integer' },
+          lines: { type: 'array', items: { type: 'object', properties: { description: { type: 'string' }, productCluster: { type: 'string' }, quantity: decimal, unitPrice: decimal, amount: decimal, group: { type: ['string', 'null'] } } } },
+          subtotal: decimal,
+          notBillable: { type: 'object', additionalProperties: { type: 'integer' }, description: 'purchases not billable yet, by reason' },
+        },
+      },
       PurchaseInput: {
         type: 'object',
         required: ['reference', 'productLabel', 'customerCode', 'quantity', 'purchaseDate'],
@@ -159,6 +212,8 @@ export const openApiDocument = {
               amount: { ...decimal, type: ['string', 'null'] },
               currency: { type: ['string', 'null'] },
               invoice: { type: ['string', 'null'] },
+              pricing: { enum: ['purchase', 'period'], description: 'present once priced' },
+              ratingError: { type: 'string', description: 'present when a rule applies but cannot price the purchase' },
             },
           },
         ],
