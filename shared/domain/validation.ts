@@ -14,3 +14,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     return path ? `${path}: ${issue.message}` : issue.message;
   });
 }
+
+/** Options for strict objects: name unknown fields, and say "must be an object" when it is not one. */
+export const strictErrors = {
+  error: (issue: z.core.$ZodRawIssue) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
+      : issue.code === 'invalid_type'
+        ? 'must be an object'
+        : undefined,
+};

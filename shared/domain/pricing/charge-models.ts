@@ -1,7 +1,7 @@
 import type Decimal from 'decimal.js';
 import { z } from 'zod';
 import { D, InvalidDecimalError, parseDecimal, toWire } from '../money';
-import { describeIssues } from '../validation';
+import { describeIssues, strictErrors } from '../validation';
 import { ExpressionError, InvalidChargeModelError, RatingError } from './errors';
 import { compileExpression, type CompiledExpression, type ScopeValue } from './expression';
 
@@ -159,14 +159,6 @@ const optionalPrice = () => decimalField('nonNegative', { kind: 'default', value
 /** Required key, null meaning "no upper bound". */
 const upTo = () => decimalField('positive', REQUIRED, true) as z.ZodType<Decimal | null, unknown>;
 
-const strictErrors = {
-  error: (issue: z.core.$ZodRawIssue) =>
-    issue.code === 'unrecognized_keys'
-      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
-      : issue.code === 'invalid_type'
-        ? 'must be an object'
-        : undefined,
-};
 
 const BASE = /^(quantity|metadata\.[A-Za-z0-9_.-]{1,128})$/;
 const base = z

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ClusterTree } from '../clusters';
 import { currency, identifier, isoDate } from '../fields';
-import { describeIssues } from '../validation';
+import { describeIssues, strictErrors } from '../validation';
 import { chargeModelSchema, toWireModel, type ChargeModel, type WireChargeModel } from './charge-models';
 import { utcInstant } from './dates';
 import { AmbiguousPriceRulesError, AmbiguousRoutingError, ExpressionError, InvalidPriceRuleError, RoutingOverlapError } from './errors';
@@ -59,14 +59,6 @@ const condition = z.unknown().transform((input, ctx): CompiledExpression | null 
   }
 });
 
-const strictErrors = {
-  error: (issue: z.core.$ZodRawIssue) =>
-    issue.code === 'unrecognized_keys'
-      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
-      : issue.code === 'invalid_type'
-        ? 'must be an object'
-        : undefined,
-};
 
 /** The body of `PUT /price-rules/{id}`; the id comes from the path. */
 export const priceRuleDefinitionSchema = z

@@ -86,7 +86,7 @@ export interface BatchWriterOptions {
 export class BatchWriter {
   private readonly hash: Hash = createHash('sha256');
   private readonly totals = new Map<string, Decimal>();
-  private readonly amountAt: number;
+  private readonly indexOfAmount: number;
   private rowCount = 0;
   private errorCount = 0;
   private started = false;
@@ -98,7 +98,7 @@ export class BatchWriter {
   ) {
     const problems = headerProblems(columns.map((c) => c.name));
     if (problems.length > 0) throw new BatchFormatError(problems.join('; '));
-    this.amountAt = columns.findIndex((c) => c.name === 'amount' && c.type === 'decimal');
+    this.indexOfAmount = columns.findIndex((c) => c.name === 'amount' && c.type === 'decimal');
   }
 
   header(): string {
@@ -116,7 +116,7 @@ export class BatchWriter {
       if (i > 0) line += ',';
       line += cell(row[columns[i]!.name], columns[i]!);
     }
-    if (this.amountAt >= 0) this.addToTotals(row);
+    if (this.indexOfAmount >= 0) this.addToTotals(row);
     this.rowCount++;
     return this.emit(`${line}\n`);
   }
