@@ -35,7 +35,7 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'billstream-bench-'));
   const adminKey = 'bench-admin-key';
   const stackLog = createWriteStream(join(tmpdir(), 'billstream-bench-stack.log'));
-  const stack = await startLocalStack({ port: 0, dataDir, adminKey, log: (line) => stackLog.write(`${line}\n`), environmentOverrides: { LOG_LEVEL: 'ERROR' } });
+  const stack = await startLocalStack({ port: 0, dataDir, adminKey, log: (line) => stackLog.write(`${line}\n`), environmentOverrides: { LOG_LEVEL: 'WARN' } });
   const started = new Date();
   try {
     report.push('# Benchmarks', '', `Measured by \`npm run bench\` on ${started.toISOString().slice(0, 16)}Z, ${machine()}.`, '');

@@ -19,8 +19,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
     if (message.type === 'export') await exports.run(message.accountId, message.exportId);
     else await worker.handle(message);
   } catch (error) {
+    const receives = Number(record.attributes.ApproximateReceiveCount ?? 1);
+    // Every failure is logged with its message: a retry comes only after the visibility timeout.
+    logger.warn('billing message failed; SQS will deliver it again', { type: message.type, receives, error: error as Error });
     // On the last delivery the cycle (or export) is marked failed with the error; the DLQ keeps the message.
-    if (Number(record.attributes.ApproximateReceiveCount ?? 1) >= MAX_RECEIVES) {
+    if (receives >= MAX_RECEIVES) {
       logger.error('billing message failed for the last time', { type: message.type, error: error as Error });
       if (message.type === 'export') await exports.fail(message.accountId, message.exportId, error);
       else if (message.type !== 'cycle-late') await worker.fail(message, error);
