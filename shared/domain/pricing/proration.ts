@@ -64,9 +64,9 @@ export interface PeriodShare {
   /** Days of the purchase inside the period. */
   readonly days: number;
   /** Days of the whole purchase. */
-  readonly totalDays: number;
+  readonly spanDays: number;
   /**
-   * days / totalDays. For exact money, prefer `amount × days / totalDays` (one division) over
+   * days / spanDays. For exact money, prefer `amount × days / spanDays` (one division) over
    * `amount × fraction`: a third is not a finite decimal.
    */
   readonly fraction: Decimal;
@@ -82,15 +82,15 @@ export function splitByPeriods(purchaseStart: string, purchaseEnd: string, perio
   const start = dayNumber(purchaseStart, 'purchaseDate');
   const end = dayNumber(purchaseEnd, 'endDate');
   if (end < start) throw new InvalidDateError('endDate: must not be before purchaseDate');
-  const totalDays = end - start;
+  const spanDays = end - start;
   return periods.map((period) => {
     const periodStart = dayNumber(period.start, 'period.start');
     const periodEnd = dayNumber(period.end, 'period.end');
-    if (totalDays === 0) {
+    if (spanDays === 0) {
       const inside = periodStart <= start && start < periodEnd;
-      return { period, days: 0, totalDays, fraction: new D(inside ? 1 : 0) };
+      return { period, days: 0, spanDays, fraction: new D(inside ? 1 : 0) };
     }
     const days = Math.max(0, Math.min(end, periodEnd) - Math.max(start, periodStart));
-    return { period, days, totalDays, fraction: new D(days).div(totalDays) };
+    return { period, days, spanDays, fraction: new D(days).div(spanDays) };
   });
 }

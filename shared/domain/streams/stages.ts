@@ -662,17 +662,20 @@ function formulaStage(stage: FormulaStage, index: number): RowStage {
       return columns;
     },
     apply(row) {
-      let value: Value;
-      try {
-        value = compiled.evaluate(row);
-      } catch (error) {
-        if (error instanceof ExpressionError) throw new StageRowError(`${column}: ${error.message}`);
-        throw error;
-      }
-      row[column] = coerce(value, type, column);
+      row[column] = coerce(inRow(column, () => compiled.evaluate(row)), type, column);
       return true;
     },
   };
+}
+
+/** Evaluates an expression for one row; its failure makes that row an error row naming the field. */
+function inRow<T>(field: string, evaluate: () => T): T {
+  try {
+    return evaluate();
+  } catch (error) {
+    if (error instanceof ExpressionError) throw new StageRowError(`${field}: ${error.message}`);
+    throw error;
+  }
 }
 
 function filterStage(stage: FilterStage, index: number): RowStage {
@@ -688,14 +691,7 @@ function filterStage(stage: FilterStage, index: number): RowStage {
       return columns;
     },
     apply(row) {
-      let holds: boolean;
-      try {
-        holds = compiled.evaluateBoolean(row);
-      } catch (error) {
-        if (error instanceof ExpressionError) throw new StageRowError(`${field}: ${error.message}`);
-        throw error;
-      }
-      return holds === keep;
+      return inRow(field, () => compiled.evaluateBoolean(row)) === keep;
     },
   };
 }

@@ -108,7 +108,7 @@ describe('splitByPeriods', () => {
     const shares = splitByPeriods('2026-09-21', '2026-10-11', months);
 
     // Assess: 10 days in September, 10 in October
-    expect(shares.map((s) => [s.days, s.totalDays, toWire(s.fraction)])).toEqual([
+    expect(shares.map((s) => [s.days, s.spanDays, toWire(s.fraction)])).toEqual([
       [10, 20, '0.5'],
       [10, 20, '0.5'],
       [0, 20, '0'],
