@@ -4,7 +4,7 @@
  * lookup through the model) must stay below 20 %: ratio = engine / bare ≥ 0.8.
  *
  * Two bare loops are measured:
- * - `bareDecimalPerSec`: the same arithmetic as the engine (band search, q × price + offset, with the
+ * - `bareDecimalPerSec`: the same arithmetic as the engine (band search, base + (q − from) × price, with the
  *   constants hoisted), i.e. the fastest hand-written code; `ratio` is taken against this one, so it
  *   measures engine overhead alone.
  * - `naiveTierLoopPerSec`: the textbook per-tier loop (min, minus, times, plus per tier) a developer
@@ -74,7 +74,7 @@ export async function benchPricingEngine(n = 200_000, rounds = 7): Promise<Prici
         continue;
       }
       const band = q.lte(upTo0) ? b0 : q.lte(upTo1) ? b1 : b2;
-      out[i] = q.times(band.price).plus(band.offset);
+      out[i] = q.minus(band.from).times(band.price).plus(band.base);
     }
   };
   const naive = () => {

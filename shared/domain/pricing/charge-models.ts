@@ -40,6 +40,12 @@ export interface Band {
   readonly price: Decimal;
   readonly flatFee: Decimal;
   readonly offset: Decimal;
+  /**
+   * The amount at the band's start (all lower tiers, fees included, plus this tier's fee). Rating uses
+   * `base + (q − from) × price`: unlike `q × price + offset` it never subtracts two huge numbers, so it
+   * stays exact at the precision's edge (a property test found `offset` losing digits near 10^29).
+   */
+  readonly base: Decimal;
 }
 
 /** `quantity`, or `metadata.<key>` for a numeric metadata field. */
@@ -259,7 +265,8 @@ function bandsOf<T extends { upTo: Decimal | null; flatFee: Decimal }>(tiers: re
   let below = ZERO; // full amount of all lower tiers, their flat fees included
   for (const t of tiers) {
     const unit = perUnit(t);
-    bands.push({ from, upTo: t.upTo, price: unit, flatFee: t.flatFee, offset: below.plus(t.flatFee).minus(from.times(unit)) });
+    const base = below.plus(t.flatFee);
+    bands.push({ from, upTo: t.upTo, price: unit, flatFee: t.flatFee, offset: base.minus(from.times(unit)), base });
     if (t.upTo === null) break;
     below = below.plus(t.upTo.minus(from).times(unit)).plus(t.flatFee);
     from = t.upTo;
@@ -471,7 +478,7 @@ function bandOf(q: Decimal, bands: readonly Band[]): Band {
 function graduated(q: Decimal, bands: readonly Band[]): Decimal {
   if (q.isZero()) return ZERO;
   const band = bandOf(q, bands);
-  return q.times(band.price).plus(band.offset);
+  return q.minus(band.from).times(band.price).plus(band.base);
 }
 
 /** Zero units cost nothing; otherwise all units at the tier the total falls in, plus its fee. */
