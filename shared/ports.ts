@@ -84,13 +84,22 @@ export interface CatalogStore {
 
 export type InsertOutcome = { kind: 'created' } | { kind: 'exists'; contentHash: string; chunkId: string };
 
+/** A re-evaluated purchase and the version it was read at. */
+export interface PurchaseReplacement {
+  record: PurchaseRecord;
+  expectedVersion: number;
+}
+
 export interface PurchaseStore {
   /** reference → content hash of the stored purchases among `references`. */
   fingerprints(accountId: string, references: readonly string[]): Promise<Map<string, string>>;
   /** Writes a new purchase only if its reference is not stored yet. */
   insert(record: PurchaseRecord): Promise<InsertOutcome>;
-  /** Replaces a purchase if it still has `expectedVersion`; false when someone else changed it first. */
-  replace(record: PurchaseRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Replaces each purchase that still has its `expectedVersion`; returns the references written. A
+   * purchase someone else changed first is left to that writer.
+   */
+  replaceAll(replacements: readonly PurchaseReplacement[]): Promise<Set<string>>;
   get(accountId: string, reference: string): Promise<PurchaseRecord | null>;
   getMany(accountId: string, references: readonly string[]): Promise<Map<string, PurchaseRecord>>;
   /** Open unmapped purchases, optionally only those waiting for one customer code or product label. */

@@ -5,7 +5,7 @@ import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '
 import { journalMonths, purchaseMonth, purchaseView, receivedView, type PurchaseInput, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
 import { isBillable } from '../domain/period-rows';
 import { sameRating } from '../domain/rating';
-import type { ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseStore } from '../ports';
+import type { ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseReplacement, PurchaseStore } from '../ports';
 import { mapLimit } from './concurrency';
 import type { RatingContextLoader } from './rating';
 
@@ -148,24 +148,28 @@ export class IngestService {
     if (!open.length) return 0;
     const decide = await this.deps.rating.rater(accountId, open);
     const now = this.now().toISOString();
-    const affectingInvoices: PurchaseRecord[] = [];
-    let changed = 0;
-    await mapLimit(open, 16, async (record) => {
+    const replacements: PurchaseReplacement[] = [];
+    for (const record of open) {
       const decision = decide(record);
       // A purchase on a draft invoice stays `invoiced` while it is still priced; only its price may change.
       if (record.status === 'invoiced' && decision.status === 'rated') decision.status = 'invoiced';
-      if (sameRating(record, decision)) return;
-      const next: PurchaseRecord = { ...record, ...decision, updatedAt: now, version: record.version + 1 };
-      if (!(await this.deps.purchases.replace(next, record.version))) return;
-      changed += 1;
-      // Drafts of a period with a cycle are rebuilt when a purchase joins, leaves or changes price.
+      if (sameRating(record, decision)) continue;
+      replacements.push({ record: { ...record, ...decision, updatedAt: now, version: record.version + 1 }, expectedVersion: record.version });
+    }
+    if (!replacements.length) return 0;
+    const written = await this.deps.purchases.replaceAll(replacements);
+    const before = new Map(open.map((r) => [r.reference, r]));
+    // Drafts of a period with a cycle are rebuilt when a purchase joins, leaves or changes price.
+    const affectingInvoices: PurchaseRecord[] = [];
+    for (const { record: next } of replacements) {
+      if (!written.has(next.reference)) continue;
+      const record = before.get(next.reference)!;
       if (isBillable(next)) affectingInvoices.push(next);
       else if (isBillable(record)) affectingInvoices.push(record);
-    });
+    }
     if (affectingInvoices.length && this.deps.onStored) await this.deps.onStored(accountId, affectingInvoices, now);
-    return changed;
+    return written.size;
   }
-
 
   /** Re-sends the message of every in-flight chunk older than `olderThanMs`: lost messages never lose purchases. */
   async sweep(olderThanMs: number): Promise<number> {

@@ -1,8 +1,14 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PurchaseRecord } from '../../domain/purchase';
 import { GSI1, keys } from '../../keys';
-import type { InsertOutcome, Page, PageRequest, PurchaseStore } from '../../ports';
+import type { InsertOutcome, Page, PageRequest, PurchaseReplacement, PurchaseStore } from '../../ports';
 import { batchGet, conditionFailureItem, isConditionFailure, queryPage, strip, type Item } from './table';
+
+/** DynamoDB's limit on the items of one transaction. */
+const TRANSACTION_ITEMS = 100;
+/** Transactions cancelled by concurrent writers are retried this many times before single puts take over. */
+const TRANSACTION_ROUNDS = 3;
 
 /**
  * One item per purchase, keyed by reference so that writes spread over partitions. The item is written
@@ -37,7 +43,52 @@ export class DynamoPurchaseStore implements PurchaseStore {
     }
   }
 
-  async replace(record: PurchaseRecord, expectedVersion: number): Promise<boolean> {
+  /**
+   * Writes the replacements in transactions of up to TRANSACTION_ITEMS, each put conditional on the
+   * version it was read at: one request (and one round trip) per hundred purchases instead of a hundred,
+   * at twice the write units of single puts. A cancelled transaction drops the items whose condition
+   * failed (someone else changed them first) and retries the rest; items still conflicting after
+   * TRANSACTION_ROUNDS go one by one.
+   */
+  async replaceAll(replacements: readonly PurchaseReplacement[]): Promise<Set<string>> {
+    const written = new Set<string>();
+    for (let start = 0; start < replacements.length; start += TRANSACTION_ITEMS) {
+      let pending = replacements.slice(start, start + TRANSACTION_ITEMS);
+      for (let round = 0; pending.length && round < TRANSACTION_ROUNDS; round++) {
+        pending = await this.transact(pending, written);
+      }
+      for (const { record, expectedVersion } of pending) {
+        if (await this.replace(record, expectedVersion)) written.add(record.reference);
+      }
+    }
+    return written;
+  }
+
+  /** One transaction; returns the replacements worth another try (cancelled for reasons other than their own condition). */
+  private async transact(pending: readonly PurchaseReplacement[], written: Set<string>): Promise<PurchaseReplacement[]> {
+    if (pending.length === 1) {
+      const [{ record, expectedVersion }] = pending;
+      if (await this.replace(record, expectedVersion)) written.add(record.reference);
+      return [];
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: pending.map(({ record, expectedVersion }) => ({
+            Put: { TableName: this.table, Item: this.toItem(record), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } },
+          })),
+        }),
+      );
+      for (const { record } of pending) written.add(record.reference);
+      return [];
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
+      const reasons = error.CancellationReasons;
+      return pending.filter((_, i) => reasons[i]?.Code !== 'ConditionalCheckFailed');
+    }
+  }
+
+  private async replace(record: PurchaseRecord, expectedVersion: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
