@@ -7,6 +7,7 @@ import { Ingest } from './constructs/ingest';
 import { Platform } from './constructs/platform';
 import { Pricing } from './constructs/pricing';
 import { State } from './constructs/state';
+import { Streams } from './constructs/streams';
 import { acknowledgeCdkInternals } from './nag';
 
 export const STACK_NAME = 'Billstream';
@@ -25,6 +26,7 @@ export class BillstreamStack extends Stack {
   readonly ingest: Ingest;
   readonly pricing: Pricing;
   readonly billing: Billing;
+  readonly streams: Streams;
 
   constructor(scope: Construct, id: string = STACK_NAME, props: BillstreamStackProps = {}) {
     super(scope, id, { stackName: STACK_NAME, description: 'Billstream: serverless billing, rating and pricing', ...props });
@@ -45,6 +47,7 @@ export class BillstreamStack extends Stack {
     this.ingest = new Ingest(this, 'Ingest', context);
     this.pricing = new Pricing(this, 'Pricing', context);
     this.billing = new Billing(this, 'Billing', { ...context, billingQueue: this.state.billingQueue });
+    this.streams = new Streams(this, 'Streams', context);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.state.table.tableName });

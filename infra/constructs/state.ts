@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BILLING_MAX_RECEIVES, BILLING_QUEUE_VISIBILITY_TIMEOUT } from './billing';
+import { STREAMS_MAX_RECEIVES, STREAMS_QUEUE_VISIBILITY_TIMEOUT } from './streams';
 
 /** SQS consumers (chunk and remap) run at most this long; their queues' visibility timeout follows from it. */
 export const CONSUMER_TIMEOUT = Duration.seconds(60);
@@ -22,6 +23,8 @@ export class State extends Construct {
   readonly remapQueue: sqs.Queue;
   /** A billing cycle's fan-out (plan, collect, invoice, finish, exports): see billing.ts. */
   readonly billingQueue: sqs.Queue;
+  /** Stream runs and batch shares (PRODUCT.md §5), visibility STREAMS_QUEUE_VISIBILITY_TIMEOUT. */
+  readonly streamsQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -79,6 +82,7 @@ export class State extends Construct {
     this.ingestQueue = this.queueWithDlq('Ingest');
     this.remapQueue = this.queueWithDlq('Remap');
     this.billingQueue = this.queueWithDlq('Billing', BILLING_QUEUE_VISIBILITY_TIMEOUT, BILLING_MAX_RECEIVES);
+    this.streamsQueue = this.queueWithDlq('Streams', STREAMS_QUEUE_VISIBILITY_TIMEOUT, STREAMS_MAX_RECEIVES);
   }
 
   private queueWithDlq(name: string, visibilityTimeout = VISIBILITY_TIMEOUT, maxReceiveCount = 5): sqs.Queue {

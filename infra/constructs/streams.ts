@@ -1,0 +1,97 @@
+import { Duration } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { RouteMethod } from './api';
+import { baseEnvironment, type ContextProps } from './context';
+import { BillstreamFunction } from './function';
+import { grantTable, ObjectGrants } from './grants';
+
+/**
+ * The stream consumer's timeout: one message is one whole stream run (rows streamed S3 → stages → S3) or
+ * the sharing of one published batch; a million rows take about a minute locally.
+ */
+export const STREAMS_CONSUMER_TIMEOUT = Duration.minutes(15);
+/** AWS's advice of six times the consumer's timeout. */
+export const STREAMS_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(STREAMS_CONSUMER_TIMEOUT.toSeconds() * 6);
+/** Receives before a stream message goes to the DLQ; the consumer marks the batch `failed` on the last one. */
+export const STREAMS_MAX_RECEIVES = 3;
+
+/** Key patterns of the data bucket (shared/keys.ts `objects`). */
+const JOURNAL = 'journal/*';
+const BATCHES = 'batches/*';
+const STREAM_FILES = 'streams/*';
+const LOOKUP_TABLES = 'lookup-tables/*';
+
+/**
+ * Streams (PRODUCT.md §5): stream definitions, exchange rates and lookup tables, runs that stream a
+ * batch's rows through its stages into S3, publishing that shares rows with partner accounts, and the
+ * partner's computed streams that run on each share, all through the StreamsQueue.
+ */
+export class Streams extends Construct {
+  readonly api: BillstreamFunction;
+  readonly runConsumer: BillstreamFunction;
+
+  constructor(scope: Construct, id: string, props: ContextProps) {
+    super(scope, id);
+    const { state } = props;
+    const { table, bucket, streamsQueue } = state;
+    const base = baseEnvironment(props);
+    const objects = new ObjectGrants(bucket);
+    const environment = {
+      ...base,
+      TABLE_NAME: table.tableName,
+      BUCKET_NAME: bucket.bucketName,
+      STREAMS_QUEUE_URL: streamsQueue.queueUrl,
+      REMAP_QUEUE_URL: state.remapQueue.queueUrl,
+    };
+
+    this.api = new BillstreamFunction(this, 'Api', {
+      entry: 'functions/streams/api.ts',
+      timeout: Duration.seconds(29),
+      environment: { ...environment, ADMIN_KEY_HASH: props.adminKeyHash },
+    });
+    grantTable(table, this.api, 'readWrite');
+    objects.grant(this.api, ['s3:GetObject'], BATCHES, STREAM_FILES, LOOKUP_TABLES);
+    objects.grant(this.api, ['s3:PutObject'], STREAM_FILES, LOOKUP_TABLES);
+    objects.grantList(this.api);
+    streamsQueue.grantSendMessages(this.api);
+    state.remapQueue.grantSendMessages(this.api); // applying a pricing batch saves price rules
+
+    // Run consumer: one run or one share per message; every step is idempotent (batch ids and share ids
+    // are deterministic, the batch record moves running → draft conditionally).
+    this.runConsumer = new BillstreamFunction(this, 'RunConsumer', {
+      entry: 'functions/streams/run-consumer.ts',
+      timeout: STREAMS_CONSUMER_TIMEOUT,
+      environment,
+    });
+    grantTable(table, this.runConsumer, 'readWrite');
+    objects.grant(this.runConsumer, ['s3:GetObject'], JOURNAL, BATCHES, STREAM_FILES, LOOKUP_TABLES);
+    objects.grant(this.runConsumer, ['s3:PutObject', 's3:AbortMultipartUpload'], BATCHES);
+    objects.grantList(this.runConsumer);
+    streamsQueue.grantSendMessages(this.runConsumer);
+    this.runConsumer.addEventSource(new SqsEventSource(streamsQueue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 10 }));
+
+    const accountBase = '/v1/accounts/{a}';
+    const routes: [RouteMethod, string][] = [
+      ['PUT', '/streams/{id}'],
+      ['GET', '/streams/{id}'],
+      ['GET', '/streams'],
+      ['PUT', '/streams/{id}/upload'],
+      ['POST', '/streams/{id}/runs'],
+      ['GET', '/streams/{id}/batches'],
+      ['GET', '/batches/{id}'],
+      ['GET', '/batches/{id}/rows'],
+      ['GET', '/batches/{id}/errors'],
+      ['POST', '/batches/{id}/publish'],
+      ['POST', '/batches/{id}/apply'],
+      ['GET', '/inbound-batches'],
+      ['PUT', '/exchange-rates/{pair}'],
+      ['GET', '/exchange-rates/{pair}'],
+      ['GET', '/exchange-rates'],
+      ['PUT', '/lookup-tables/{id}'],
+      ['GET', '/lookup-tables/{id}'],
+      ['GET', '/lookup-tables'],
+    ];
+    for (const [method, path] of routes) props.api.route(method, `${accountBase}${path}`, this.api);
+  }
+}
