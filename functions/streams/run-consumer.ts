@@ -1,11 +1,27 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { logger } from '../../shared/logger';
+import { parseStreamMessage } from '../../shared/services/messages';
+import { streamRunner } from '../../shared/wiring';
 
+const runner = streamRunner();
+/** The StreamsQueue's maxReceiveCount (set by infra/constructs/streams.ts). */
+const MAX_RECEIVES = Number(process.env.STREAMS_MAX_RECEIVES ?? '5');
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
-  throw new Error(`stream message not handled yet: ${record.body.slice(0, 80)}`);
+  const message = parseStreamMessage(record.body);
+  try {
+    if (message.type === 'stream-run') await runner.run(message.accountId, message.batchId);
+    else await runner.share(message.accountId, message.batchId);
+  } catch (error) {
+    const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    logger.warn('stream message failed', { type: message.type, accountId: message.accountId, batchId: message.batchId, receives, error: error as Error });
+    // the last delivery of a run: the batch ends failed with the error instead of staying `running`
+    if (message.type === 'stream-run' && receives >= MAX_RECEIVES) await runner.failRun(message.accountId, message.batchId, (error as Error).message);
+    throw error;
+  }
 }
 
-/** The StreamsQueue: stream runs and batch shares. */
+/** The StreamsQueue: one stream run or one batch share per message. */
 export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, processRecord, processor, { context });

@@ -5,15 +5,17 @@ describe('event sources, schedule and HTTP routes', () => {
   const t = billstreamTemplate();
   const bucketId = t.json.Outputs.BucketName.Value.Ref as string;
 
-  test('the ingest consumers: batches of 10, 1 s window, partial batch failures; billing: one message at a time', () => {
+  test('the ingest consumers: batches of 10, 1 s window, partial batch failures; billing and streams: one message at a time', () => {
     const expected = new Map([
       ['functions/ingest/chunk-consumer.ts', 'ingest'],
       ['functions/ingest/remap-consumer.ts', 'remap'],
     ]);
     const mappings = t.ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(expected.size + 1);
-    const billing = mappings.find(([, m]) => m.Properties.FunctionName.Ref === t.fn('functions/billing/cycle-consumer.ts'));
-    expect(billing?.[1].Properties).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mappings).toHaveLength(expected.size + 2);
+    for (const entry of ['functions/billing/cycle-consumer.ts', 'functions/streams/run-consumer.ts']) {
+      const mapping = mappings.find(([, m]) => m.Properties.FunctionName.Ref === t.fn(entry));
+      expect(mapping?.[1].Properties).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    }
     for (const [entry] of expected) {
       const mapping = mappings.find(([, m]) => m.Properties.FunctionName.Ref === t.fn(entry));
       expect(mapping?.[1].Properties).toMatchObject({ BatchSize: 10, MaximumBatchingWindowInSeconds: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
@@ -23,6 +25,7 @@ describe('event sources, schedule and HTTP routes', () => {
     const envQueue = (entry: string, name: string) => t.resources[t.fn(entry)]!.Properties.Environment.Variables[name].Ref;
     expect(queueOf('functions/ingest/chunk-consumer.ts')).toBe(envQueue('functions/ingest/api.ts', 'INGEST_QUEUE_URL'));
     expect(queueOf('functions/ingest/remap-consumer.ts')).toBe(envQueue('functions/catalog/api.ts', 'REMAP_QUEUE_URL'));
+    expect(queueOf('functions/streams/run-consumer.ts')).toBe(envQueue('functions/streams/api.ts', 'STREAMS_QUEUE_URL'));
   });
 
   test('S3 drops: ObjectCreated under drops/ ending in .csv or .jsonl invokes the drop function', () => {

@@ -12,6 +12,8 @@ const ENTRIES = [
   'functions/billing/api.ts',
   'functions/billing/cycle-consumer.ts',
   'functions/billing/scheduler.ts',
+  'functions/streams/api.ts',
+  'functions/streams/run-consumer.ts',
 ];
 
 describe('functions', () => {
