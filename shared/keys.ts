@@ -1,3 +1,5 @@
+import { instant } from './domain/fields';
+
 /**
  * Every DynamoDB key of the single table is built here (docs/architecture.md, "DynamoDB single table").
  * Client-chosen ids never contain '#', so the separators below cannot be forged.
@@ -38,6 +40,22 @@ export const keys = {
   /** The accounts billed on one day of the month (read by the daily scheduler), sorted by account id. */
   billingScheduleDay: (dayOfMonth: number) => `BILLING-SCHEDULE#DAY#${String(dayOfMonth).padStart(2, '0')}`,
   exports: (accountId: string) => `ACCOUNT#${accountId}#EXPORT`,
+  streams: (accountId: string) => `ACCOUNT#${accountId}#STREAM`,
+  /** Batches of an account by id; gsi1 lists one stream's batches by creation (`streamBatches`). */
+  batches: (accountId: string) => `ACCOUNT#${accountId}#BATCH`,
+  streamBatches: (accountId: string, stream: string) => `ACCOUNT#${accountId}#STREAM#${stream}#BATCHES`,
+  /** Batches partners shared with the account, by id. */
+  inbound: (accountId: string) => `ACCOUNT#${accountId}#INBOUND`,
+  /** Exchange rates of an account, one partition, sorted by pair then validFrom (`exchangeRateSort`). */
+  exchangeRates: (accountId: string) => `ACCOUNT#${accountId}#EXCHANGERATE`,
+  /**
+   * `<FROM>-<TO>#<validFrom as a UTC instant>`: `2026-01-01` and `2026-01-01T00:00:00Z` name the same
+   * entry (a PUT of one replaces the other), and a pair's entries sort by time whatever zone they were given in.
+   * Without `validFrom`: the prefix of the pair's entries.
+   */
+  exchangeRateSort: (pair: string, validFrom?: string) => `${pair}#${validFrom === undefined ? '' : new Date(instant(validFrom)).toISOString()}`,
+  /** Lookup tables of an account (their index entries; the rows are in S3, `objects.lookupTable`). */
+  lookupTables: (accountId: string) => `ACCOUNT#${accountId}#LOOKUPTABLE`,
 } as const;
 
 /** S3 object keys of the data bucket. */
@@ -59,7 +77,15 @@ export const objects = {
    */
   invoiceDocument: (accountId: string, invoiceId: string, version: string, ext: 'pdf' | 'csv' | 'rows.jsonl' | 'lines.json') =>
     `invoices/${accountId}/${invoiceId}/${version}.${ext}`,
+  /** A batch's files: rows (typed CSV), error rows (JSON Lines), the staged input of a purchase-sourced run. */
+  batchFile: (accountId: string, batchId: string, file: 'rows.csv' | 'errors.jsonl' | 'input.jsonl') => `batches/${accountId}/${batchId}/${file}`,
+  /** The rows of an upstream batch shared with this account. */
+  inboundRows: (accountId: string, inboundId: string) => `batches/${accountId}/inbound/${inboundId}.csv`,
+  /** The CSV uploaded to a simple stream with source `{"upload":true}`. */
+  streamUpload: (accountId: string, stream: string) => `streams/${accountId}/${stream}/upload.csv`,
   exportFile: (accountId: string, exportId: string, ext: 'csv' | 'jsonl') => `exports/${accountId}/${exportId}.${ext}`,
+  /** The rows of a lookup table. Table ids may hold `/` (a path parameter decodes %2F), so they are URI-encoded. */
+  lookupTable: (accountId: string, tableId: string) => `lookup-tables/${accountId}/${encodeURIComponent(tableId)}.json`,
 } as const;
 
 export const GSI1 = 'gsi1';

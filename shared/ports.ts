@@ -6,6 +6,9 @@ import type { WireCycleReport } from './domain/invoicing/report';
 import type { PurchaseRecord } from './domain/purchase';
 import type { WirePriceRule } from './domain/pricing/rules';
 import type { RoutingRule } from './domain/pricing/rules';
+import type { ExchangeRate, LookupTable } from './domain/streams/tables';
+import type { BatchRecord, BatchStatus, InboundRecord } from './domain/streams/batch';
+import type { WireStream } from './domain/streams/stream';
 
 /**
  * The ports the services ask for. Adapters in shared/adapters implement them on DynamoDB, S3 and SQS;
@@ -358,6 +361,46 @@ export interface ExportStore {
   finish(accountId: string, id: string, outcome: Pick<ExportRecord, 'status' | 'rows' | 'error' | 'completedAt'>): Promise<boolean>;
 }
 
+/** Stream definitions, batch records and inbound batches (PRODUCT.md §5). */
+export interface StreamStore {
+  putStream(accountId: string, id: string, definition: WireStream, updatedAt: string): Promise<{ created: boolean }>;
+  getStream(accountId: string, id: string): Promise<StoredStream | null>;
+  listStreams(accountId: string, page: PageRequest): Promise<Page<StoredStream>>;
+  allStreams(accountId: string): Promise<StoredStream[]>;
+  /** Creates the batch unless one with its id exists; false when it does. */
+  createBatch(record: BatchRecord): Promise<boolean>;
+  getBatch(accountId: string, id: string): Promise<BatchRecord | null>;
+  /** Replaces the batch if its status is still `from`; false when it is not. */
+  updateBatch(record: BatchRecord, from: BatchStatus): Promise<boolean>;
+  /** The stream's batches, newest first. */
+  streamBatches(accountId: string, stream: string, page: PageRequest): Promise<Page<BatchRecord>>;
+  /** Creates the inbound batch unless it exists; false when it does. */
+  createInbound(record: InboundRecord): Promise<boolean>;
+  getInbound(accountId: string, id: string): Promise<InboundRecord | null>;
+  listInbound(accountId: string, page: PageRequest): Promise<Page<InboundRecord>>;
+}
+
+export interface StoredStream {
+  id: string;
+  definition: WireStream;
+  updatedAt: string;
+}
+
+/** Objects streamed in and out of the data bucket (batch rows, error files, uploads). */
+export interface StreamFiles extends BillingFiles {
+  /** The object's bytes as a stream, or null when there is none. */
+  open(key: string): Promise<AsyncIterable<Buffer> | null>;
+}
+
+/** Messages of the StreamsQueue. */
+export type StreamMessage =
+  | { type: 'stream-run'; accountId: string; batchId: string }
+  | { type: 'batch-share'; accountId: string; batchId: string };
+
+export interface StreamBus {
+  send(messages: readonly StreamMessage[]): Promise<void>;
+}
+
 /** A streamed upload (multipart above a few MB); `close` returns the bytes written. */
 export interface UploadStream {
   write(text: string): Promise<void>;
@@ -374,4 +417,36 @@ export interface BillingFiles {
   list(prefix: string): Promise<string[]>;
   delete(keys: readonly string[]): Promise<void>;
   upload(key: string, contentType: string): UploadStream;
+}
+
+// ---------------------------------------------------------------------------- stream tables (§5)
+
+/** An exchange rate as stored and shown: one entry of a pair per validFrom, the rate as decimal text. */
+export interface ExchangeRateRecord extends ExchangeRate {
+  /** `<FROM>-<TO>`. */
+  readonly pair: string;
+  readonly rate: string;
+}
+
+/** What a list of lookup tables shows: the index entry, without the rows. */
+export interface LookupTableSummary {
+  id: string;
+  key: string;
+  rowCount: number;
+  updatedAt: string;
+}
+
+/** The exchange rates and lookup tables that stream stages read. */
+export interface StreamTablesStore {
+  /** Creates or replaces the entry of the rate's pair from its validFrom; `created` is false when one was replaced. */
+  putExchangeRate(accountId: string, rate: ExchangeRateRecord): Promise<{ created: boolean }>;
+  /** Every entry of every pair of the account (what a run needs). */
+  exchangeRates(accountId: string): Promise<ExchangeRateRecord[]>;
+  /** The entries of one pair (`EUR-USD`), oldest validFrom first. */
+  exchangeRatesOf(accountId: string, pair: string): Promise<ExchangeRateRecord[]>;
+  listExchangeRates(accountId: string, page: PageRequest): Promise<Page<ExchangeRateRecord>>;
+  /** Creates or replaces a table: its rows first, then its index entry. */
+  putLookupTable(accountId: string, id: string, table: LookupTable, updatedAt: string): Promise<{ created: boolean }>;
+  lookupTable(accountId: string, id: string): Promise<{ table: LookupTable; updatedAt: string } | null>;
+  listLookupTables(accountId: string, page: PageRequest): Promise<Page<LookupTableSummary>>;
 }

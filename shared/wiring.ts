@@ -4,11 +4,13 @@ import { DynamoCatalogStore } from './adapters/dynamo/catalog';
 import { DynamoPurchaseStore } from './adapters/dynamo/purchases';
 import { DynamoRuleStore } from './adapters/dynamo/rules';
 import { DynamoDropLedger } from './adapters/dynamo/drops';
+import { DynamoStreamTablesStore } from './adapters/dynamo/stream-tables';
 import { DynamoCycleStore, DynamoExportStore, DynamoInvoiceStore, DynamoPurchaseInvoicing, DynamoScheduleStore } from './adapters/dynamo/billing';
 import { S3ChunkStore } from './adapters/s3/chunks';
 import { S3DropFiles } from './adapters/s3/drops';
-import { S3BillingFiles } from './adapters/s3/documents';
-import { SqsBillingBus } from './adapters/sqs/billing';
+import { S3BillingFiles, S3StreamFiles } from './adapters/s3/documents';
+import { DynamoStreamStore } from './adapters/dynamo/streams';
+import { SqsBillingBus, SqsStreamBus } from './adapters/sqs/billing';
 import { SqsMessageBus } from './adapters/sqs/bus';
 import { requireEnv } from './config';
 import { BillingCycleService, CycleStarter } from './services/billing/cycles';
@@ -24,6 +26,10 @@ import { PlatformService } from './services/platform';
 import { RatingContextLoader } from './services/rating';
 import { ReevaluationPlanner } from './services/reevaluation';
 import { RulesService } from './services/rules';
+import { StreamTablesService } from './services/stream-tables';
+import { StreamRunner } from './services/streams/runner';
+import { StreamService } from './services/streams/service';
+import { StreamCycleBatches } from './services/streams/billing-batches';
 import { UsageService } from './services/usage';
 
 /**
@@ -168,5 +174,52 @@ export function cycleWorker(): CycleWorker {
     rules: new DynamoRuleStore(dynamoClient(), table),
     accounts: new DynamoAccountStore(dynamoClient(), table),
     rerate: (accountId, references) => ingest.reevaluate(accountId, references),
+    batches: new StreamCycleBatches(streamStore(), streamFiles(), streamBus()),
+    streams: streamStore(),
+  });
+}
+
+// ----------------------------------------------------------------------------------------- streams
+
+/** Exchange rates and lookup tables: the table and the lookup-tables/ objects of the data bucket. */
+export function streamTablesService(): StreamTablesService {
+  return new StreamTablesService(new DynamoStreamTablesStore(dynamoClient(), requireEnv('TABLE_NAME'), billingFiles()));
+}
+
+function streamStore() {
+  return new DynamoStreamStore(dynamoClient(), requireEnv('TABLE_NAME'));
+}
+
+function streamFiles() {
+  return new S3StreamFiles(s3Client(), requireEnv('BUCKET_NAME'));
+}
+
+function streamBus() {
+  return new SqsStreamBus(sqsClient(), requireEnv('STREAMS_QUEUE_URL'));
+}
+
+export function streamService(): StreamService {
+  const rules = rulesService();
+  return new StreamService({
+    streams: streamStore(),
+    files: streamFiles(),
+    bus: streamBus(),
+    tables: streamTablesService(),
+    putPriceRule: (accountId, id, body) => rules.putPriceRule(accountId, id, body),
+  });
+}
+
+export function streamRunner(): StreamRunner {
+  const table = requireEnv('TABLE_NAME');
+  return new StreamRunner({
+    streams: streamStore(),
+    files: streamFiles(),
+    bus: streamBus(),
+    chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
+    purchases: new DynamoPurchaseStore(dynamoClient(), table),
+    catalog: new DynamoCatalogStore(dynamoClient(), table),
+    accounts: new DynamoAccountStore(dynamoClient(), table),
+    rating: ratingContextLoader(),
+    tables: streamTablesService(),
   });
 }

@@ -31,6 +31,7 @@ const JOURNAL = 'journal/*';
 const CYCLES = 'cycles/*';
 const INVOICES = 'invoices/*';
 const EXPORTS = 'exports/*';
+const BATCHES = 'batches/*';
 
 export interface BillingProps extends ContextProps {
   /** State's BillingQueue (with its DLQ), visibility timeout BILLING_QUEUE_VISIBILITY_TIMEOUT. */
@@ -96,16 +97,17 @@ export class Billing extends Construct {
     this.cycleConsumer = new BillstreamFunction(this, 'CycleConsumer', {
       entry: 'functions/billing/cycle-consumer.ts',
       timeout: BILLING_CONSUMER_TIMEOUT,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL, STREAMS_QUEUE_URL: props.state.streamsQueue.queueUrl },
       bundleFiles: PDFKIT_FONTS,
     });
     grantTable(table, this.cycleConsumer, 'readWrite');
-    objects.grant(this.cycleConsumer, ['s3:GetObject'], JOURNAL, CYCLES, INVOICES);
+    objects.grant(this.cycleConsumer, ['s3:GetObject'], JOURNAL, CYCLES, INVOICES, BATCHES); // billing streams' batches are invoiced
     objects.grant(this.cycleConsumer, ['s3:PutObject'], CYCLES, INVOICES, EXPORTS);
     objects.grant(this.cycleConsumer, ['s3:DeleteObject'], CYCLES, INVOICES); // finished parts, superseded draft documents
     objects.grant(this.cycleConsumer, ['s3:AbortMultipartUpload'], EXPORTS);
     objects.grantList(this.cycleConsumer);
     billingQueue.grantSendMessages(this.cycleConsumer);
+    props.state.streamsQueue.grantSendMessages(this.cycleConsumer); // runs a billing stream that has no batch of the period yet
     // One message per invocation: each is minutes of work at most and the fan-out is the parallelism;
     // batching would run a cycle's partitions one after another in one container.
     this.cycleConsumer.addEventSource(

@@ -77,6 +77,11 @@ function parseJsonBody(event: Event): void {
   if (event.body === undefined || event.body === null || event.body === '') return;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+  // CSV uploads (PUT /streams/{id}/upload) reach the route as text
+  if (/^text\/csv\b/i.test(event.headers?.['content-type'] ?? '')) {
+    event.parsedBody = text;
+    return;
+  }
   try {
     event.parsedBody = JSON.parse(text);
   } catch (error) {

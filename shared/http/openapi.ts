@@ -4,6 +4,7 @@
  */
 
 import { billingPaths, billingSchemas } from './openapi-billing';
+import { tablesPaths, tablesSchemas } from './openapi-tables';
 
 const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' };
 const date = { type: 'string', description: 'ISO 8601 date or date-time' };
@@ -99,6 +100,7 @@ export const openApiDocument = {
       },
     },
     ...billingPaths,
+    ...tablesPaths,
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api-key>' } },
@@ -219,6 +221,7 @@ export const openApiDocument = {
         ],
       },
       ...billingSchemas,
+      ...tablesSchemas,
     },
   },
 } as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../domain/fields';
-import type { BillingMessage, PipelineMessage } from '../ports';
+import type { BillingMessage, PipelineMessage, StreamMessage } from '../ports';
 
 const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chunk'), accountId: identifier, key: z.string().min(1) }),
@@ -43,4 +43,14 @@ const billingMessageSchema = z.discriminatedUnion('type', [
 /** Parses a BillingQueue message body; a malformed one throws (retried, then kept by the DLQ). */
 export function parseBillingMessage(body: string): BillingMessage {
   return billingMessageSchema.parse(JSON.parse(body));
+}
+
+const streamMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('stream-run'), accountId: identifier, batchId: identifier }),
+  z.object({ type: z.literal('batch-share'), accountId: identifier, batchId: identifier }),
+]);
+
+/** Parses a StreamsQueue message body; a malformed one throws (retried, then kept by the DLQ). */
+export function parseStreamMessage(body: string): StreamMessage {
+  return streamMessageSchema.parse(JSON.parse(body));
 }

@@ -2,7 +2,8 @@ import { ClusterTree } from '../domain/clusters';
 import { parsePriceRule, type PriceRule, type WirePriceRule } from '../domain/pricing/rules';
 import { ratePurchase, type RatingContext, type RatingDecision } from '../domain/rating';
 import type { PurchaseInput } from '../domain/purchase';
-import type { CatalogStore, RuleStore } from '../ports';
+import type { RowRatingContext } from '../domain/streams/row-rating';
+import type { CatalogStore, CustomerRecord, RuleStore } from '../ports';
 
 export type Rater = (p: PurchaseInput) => RatingDecision;
 
@@ -46,6 +47,26 @@ export class RatingContextLoader {
     return (p) => ratePurchase(p, context);
   }
 
+  /**
+   * What a stream's `rate` stage prices rows against: every customer of the account (rows may name any),
+   * the aliases of every product cluster, and the compiled price rules. Loaded once per run.
+   */
+  async rowContext(accountId: string): Promise<RowRatingContext> {
+    const [priceRules, customerClusters, productClusters, customers] = await Promise.all([
+      this.rules.priceRules(accountId),
+      this.catalog.allCustomerClusters(accountId),
+      this.catalog.allProductClusters(accountId),
+      allCustomers(this.catalog, accountId),
+    ]);
+    return {
+      customers: new Map(customers.map((c) => [c.code, { code: c.code, cluster: c.cluster, currency: c.currency, onHold: c.onHold }])),
+      aliases: new Map(productClusters.flatMap((cluster) => cluster.aliases.map((alias) => [alias, cluster.id] as const))),
+      customerTree: new ClusterTree(customerClusters),
+      productTree: new ClusterTree(productClusters),
+      priceRules: priceRules.map((r) => this.compile(r)),
+    };
+  }
+
   private compile(wire: WirePriceRule): PriceRule {
     const key = JSON.stringify(wire);
     let rule = this.compiled.get(key);
@@ -57,4 +78,16 @@ export class RatingContextLoader {
     }
     return rule;
   }
+}
+
+/** Every customer of an account, read page by page. */
+export async function allCustomers(catalog: Pick<CatalogStore, 'listCustomers'>, accountId: string): Promise<CustomerRecord[]> {
+  const out: CustomerRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.listCustomers(accountId, { limit: 1000, cursor });
+    out.push(...page.items);
+    cursor = page.next ?? undefined;
+  } while (cursor);
+  return out;
 }

@@ -1,6 +1,7 @@
 import { ClusterTree } from '../domain/clusters';
 import { purchaseMonth } from '../domain/purchase';
-import type { CatalogStore, ChunkStore, CustomerRecord, MessageBus, ReevaluationScope, RuleStore } from '../ports';
+import type { CatalogStore, ChunkStore, MessageBus, ReevaluationScope, RuleStore } from '../ports';
+import { allCustomers } from './rating';
 
 /** How many purchases one re-evaluation message carries: one BatchGet round and a few hundred writes. */
 export const PURCHASES_PER_MESSAGE = 250;
@@ -59,7 +60,7 @@ export class ReevaluationPlanner {
     if (scope.customers?.length || scope.customerClusters?.length) {
       customers = new Set(scope.customers ?? []);
       const needAll = Boolean(scope.customerClusters?.length || scope.followRouting);
-      const all = needAll ? await this.allCustomers(accountId) : [];
+      const all = needAll ? await allCustomers(this.catalog, accountId) : [];
       const tree = needAll ? new ClusterTree(await this.catalog.allCustomerClusters(accountId)) : null;
       const under = (clusterId: string) => {
         if (!tree?.has(clusterId)) return new Set<string>();
@@ -74,16 +75,5 @@ export class ReevaluationPlanner {
       }
     }
     return { labels, customers };
-  }
-
-  private async allCustomers(accountId: string): Promise<CustomerRecord[]> {
-    const out: CustomerRecord[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.catalog.listCustomers(accountId, { limit: 1000, cursor });
-      out.push(...page.items);
-      cursor = page.next ?? undefined;
-    } while (cursor);
-    return out;
   }
 }

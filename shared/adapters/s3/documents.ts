@@ -9,7 +9,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { BillingFiles, UploadStream } from '../../ports';
+import type { BillingFiles, StreamFiles, UploadStream } from '../../ports';
 
 /** Parts of a streamed upload (S3 wants at least 5 MiB for every part but the last). */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -109,5 +109,22 @@ class MultipartUpload implements UploadStream {
     const PartNumber = this.parts.length + 1;
     const out = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: body }));
     this.parts.push({ ETag: out.ETag!, PartNumber });
+  }
+}
+
+/** Stream batches' objects: billing's operations plus reading an object as a stream of bytes. */
+export class S3StreamFiles extends S3BillingFiles implements StreamFiles {
+  constructor(private readonly s3: S3Client, private readonly bucketName: string) {
+    super(s3, bucketName);
+  }
+
+  async open(key: string): Promise<AsyncIterable<Buffer> | null> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucketName, Key: key }));
+      return out.Body as AsyncIterable<Buffer>;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return null;
+      throw error;
+    }
   }
 }

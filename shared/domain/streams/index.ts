@@ -7,3 +7,6 @@ export * from './stream';
 export * from './pipeline';
 export * from './rows';
 export * from './batch-format';
+export * from './row-rating';
+export * from './batch';
+export * from './price-list';

@@ -35,11 +35,13 @@ import type {
   PurchaseStore,
   RuleStore,
   StoredInvoice,
+  StreamStore,
 } from '../../ports';
 import { mapLimit } from '../concurrency';
+import type { CycleBatches } from '../streams/billing-batches';
 import { monthsOf } from '../period-purchases';
 import { documentKeys, documentVersion, itemRecord, loadInvoice, recordTooLarge, ruleLookup, writeDocuments } from './documents';
-import { collectingMonth, journalKeyMonth, partitionOf, rowsDigest, rowsFromJsonLines, rowsToJsonLines, toCycleRow, toRatedRow, type CycleRow } from './rows';
+import { batchCycleRow, collectingMonth, journalKeyMonth, partitionOf, rowsDigest, rowsFromJsonLines, rowsToJsonLines, toCycleRow, toRatedRow, type CycleRow } from './rows';
 
 /**
  * Fan-out sizes. A journal object holds at most 1,000 purchases (one ingest chunk), so a collector reads
@@ -51,6 +53,8 @@ export const KEYS_PER_COLLECTOR = 8;
 export const CUSTOMERS_PER_PARTITION = 100;
 export const PURCHASES_PER_PARTITION = 5000;
 export const MAX_PARTITIONS = 1000;
+/** Collect keys under this prefix are billing stream batches' rows files (shared/keys.ts `objects.batchFile`). */
+const BATCH_PREFIX = 'batches/';
 
 export interface CycleWorkerDeps {
   cycles: CycleStore;
@@ -68,6 +72,9 @@ export interface CycleWorkerDeps {
    * the moment it was rated waits as `future-date`; once its period is invoiced that moment has passed.
    */
   rerate: (accountId: string, references: readonly string[]) => Promise<number>;
+  /** The billing streams' batches; without it (or without billing streams) the account's purchases are billed. */
+  batches?: CycleBatches;
+  streams?: Pick<StreamStore, 'getBatch'>;
   now?: () => Date;
 }
 
@@ -77,6 +84,8 @@ export type RunMessage = Extract<BillingMessage, { type: 'cycle-start' | 'cycle-
 
 /** A late purchase of a running cycle is looked at again this much later (the running run may miss it). */
 const LATE_RETRY_SECONDS = 60;
+/** A cycle waiting for its billing streams' runs asks again this much later. */
+const STREAM_WAIT_SECONDS = 5;
 
 interface InvoicingContext {
   cycle: CycleRecord;
@@ -162,23 +171,38 @@ export class CycleWorker {
     if (!cycle) return;
     if (cycle.plan) return this.resume(cycle);
 
-    const wanted = new Set(monthsOf(periodOf(cycle)));
-    const keys: string[] = [];
-    for (const month of await this.deps.chunks.journalMonths(accountId)) {
-      if (!wanted.has(month)) continue;
-      for await (const key of this.deps.chunks.journalKeys(accountId, month)) keys.push(key);
+    const streamed = this.deps.batches ? await this.deps.batches.forPeriod(accountId, periodOf(cycle)) : null;
+    if (streamed?.waiting.length) {
+      logger.info('cycle waits for its billing streams to run', { accountId, cycleId, run, streams: streamed.waiting });
+      await this.deps.bus.send([{ type: 'cycle-start', accountId, cycleId, run }], { delaySeconds: STREAM_WAIT_SECONDS });
+      return;
     }
     const slices: string[][] = [];
-    for (let i = 0; i < keys.length; i += KEYS_PER_COLLECTOR) slices.push(keys.slice(i, i + KEYS_PER_COLLECTOR));
-    const { customers, purchases } = await this.census(periodOf(cycle), keys);
+    let census: { customers: number; purchases: number };
+    if (streamed) {
+      // invoices are views of the billing streams' batches: one collector per batch
+      for (const batch of streamed.ready) slices.push([objects.batchFile(accountId, batch.id, 'rows.csv')]);
+      census = { customers: 0, purchases: streamed.ready.reduce((n, b) => n + b.rows, 0) };
+    } else {
+      const wanted = new Set(monthsOf(periodOf(cycle)));
+      const keys: string[] = [];
+      for (const month of await this.deps.chunks.journalMonths(accountId)) {
+        if (!wanted.has(month)) continue;
+        for await (const key of this.deps.chunks.journalKeys(accountId, month)) keys.push(key);
+      }
+      for (let i = 0; i < keys.length; i += KEYS_PER_COLLECTOR) slices.push(keys.slice(i, i + KEYS_PER_COLLECTOR));
+      census = await this.census(periodOf(cycle), keys);
+    }
+    const { customers, purchases } = census;
     const partitions = Math.min(MAX_PARTITIONS, Math.max(1, Math.ceil(customers / CUSTOMERS_PER_PARTITION), Math.ceil(purchases / PURCHASES_PER_PARTITION)));
     const planId = randomBytes(6).toString('hex');
     // The slices are kept before the plan is recorded, so that whoever finds the plan can resend them.
-    await this.deps.files.put(objects.cyclePlan(accountId, cycleId, run, planId), JSON.stringify({ slices }), 'application/json');
+    const notes = streamed?.missing ?? [];
+    await this.deps.files.put(objects.cyclePlan(accountId, cycleId, run, planId), JSON.stringify({ slices, notes }), 'application/json');
     const planned = await this.deps.cycles.setPlan(accountId, cycleId, run, { planId, collectors: slices.length, partitions });
     if (!planned) return;
     if (planned.plan?.planId !== planId) return this.resume(planned); // a concurrent start planned first
-    logger.info('cycle planned', { accountId, cycleId, run, journalObjects: keys.length, customers, purchases, collectors: slices.length, partitions });
+    logger.info('cycle planned', { accountId, cycleId, run, source: streamed ? 'batches' : 'journal', customers, purchases, collectors: slices.length, partitions });
     await this.dispatchCollectors(planned, slices);
   }
 
@@ -240,6 +264,7 @@ export class CycleWorker {
     const period = periodOf(cycle);
     const partitions = cycle.plan!.partitions;
 
+    if (keys.some((key) => key.startsWith(BATCH_PREFIX))) return this.collectBatches(cycle, collector, keys);
     const references = new Set<string>();
     await mapLimit(keys, 4, async (key) => {
       const month = journalKeyMonth(key);
@@ -272,6 +297,42 @@ export class CycleWorker {
       this.deps.files.put(objects.cyclePart(accountId, cycleId, run, partition, collector), rowsToJsonLines(rows), 'application/x-ndjson'),
     );
     const report = customerReport({ unmapped, notInvoiced });
+    await this.deps.cycles.putPartial(accountId, cycleId, run, { kind: 'collector', index: collector, report: toWireReport(report), invoiceIds: [] });
+    const after = await this.deps.cycles.markDone(accountId, cycleId, run, 'collected', collector);
+    if (after) await this.afterCollected(after);
+  }
+
+  /** A collector of batch rows: each row goes to its customer's partition; rows without customer or amount are reported. */
+  private async collectBatches(cycle: CycleRecord, collector: number, keys: readonly string[]): Promise<void> {
+    const { accountId, id: cycleId, run } = cycle;
+    const partitions = cycle.plan!.partitions;
+    const clusters = await this.deps.catalog.allProductClusters(accountId);
+    const clusterOfLabel = new Map(clusters.flatMap((c) => c.aliases.map((alias) => [alias, c.id] as const)));
+    const parts = new Map<number, CycleRow[]>();
+    const problems: CycleReport[] = [];
+    for (const key of keys) {
+      const batchId = key.split('/')[2]!;
+      const batch = await this.deps.streams?.getBatch(accountId, batchId);
+      if (!batch || !this.deps.batches) throw new Error(`batch ${batchId} of cycle ${cycleId} is missing`);
+      let index = 0;
+      let skipped = 0;
+      for await (const row of this.deps.batches.rows(accountId, batchId)) {
+        const cycleRow = batchCycleRow(row, batch, index++, clusterOfLabel);
+        if (!cycleRow) {
+          skipped += 1;
+          continue;
+        }
+        const partition = partitionOf(cycleRow.customerCode, partitions);
+        const part = parts.get(partition) ?? [];
+        part.push(cycleRow);
+        parts.set(partition, part);
+      }
+      if (skipped) problems.push(errorReport({ customer: null, code: 'batch_rows_not_invoiced', message: `${skipped} row(s) of batch ${batchId} (stream ${batch.stream}) have no customerCode or amount` }));
+    }
+    await mapLimit([...parts], 8, ([partition, rows]) =>
+      this.deps.files.put(objects.cyclePart(accountId, cycleId, run, partition, collector), rowsToJsonLines(rows), 'application/x-ndjson'),
+    );
+    const report = mergeAll([customerReport({}), ...problems]);
     await this.deps.cycles.putPartial(accountId, cycleId, run, { kind: 'collector', index: collector, report: toWireReport(report), invoiceIds: [] });
     const after = await this.deps.cycles.markDone(accountId, cycleId, run, 'collected', collector);
     if (after) await this.afterCollected(after);
@@ -337,8 +398,9 @@ export class CycleWorker {
     const rows: CycleRow[] = [];
     for (const text of texts) {
       for (const row of rowsFromJsonLines(text ?? '')) {
-        if (seen.has(row.reference)) continue;
-        seen.add(row.reference);
+        const key = row.rowKey ?? row.reference;
+        if (seen.has(key)) continue;
+        seen.add(key);
         rows.push(row);
       }
     }
@@ -470,7 +532,7 @@ export class CycleWorker {
   /** Puts the rows' purchases on the invoice; returns how many changed since they were collected. */
   private async markPurchases(accountId: string, id: string, rows: readonly CycleRow[]): Promise<number> {
     const at = this.now().toISOString();
-    const todo = rows.filter((r) => r.status !== 'completed' && !(r.status === 'invoiced' && r.invoice === id));
+    const todo = rows.filter((r) => !r.batch && r.status !== 'completed' && !(r.status === 'invoiced' && r.invoice === id));
     const outcomes = await mapLimit(todo, 16, (r) => this.deps.marks.markInvoiced(accountId, r.reference, id, r.version, at));
     return outcomes.filter((o) => o === 'changed').length;
   }
@@ -485,12 +547,19 @@ export class CycleWorker {
   private async finalize(cycle: CycleRecord): Promise<void> {
     const { accountId, id: cycleId, run } = cycle;
     const partials = await this.deps.cycles.partials(accountId, cycleId, run);
-    const report = mergeAll(partials.map((p) => fromWireReport(p.report)));
+    const report = mergeAll([...partials.map((p) => fromWireReport(p.report)), ...(await this.planNotes(cycle))]);
     if (run > 1) await this.removeStaleDrafts(cycle, new Set(partials.flatMap((p) => p.invoiceIds)));
     const finished = await this.deps.cycles.finish(accountId, cycleId, run, 'completed', toWireReport(report), this.now().toISOString());
     if (!finished) return;
     logger.info('cycle completed', { accountId, cycleId, run, invoices: report.invoices, errors: report.errors.count });
     await this.removeQuietly(await this.deps.files.list(objects.cycleRunPrefix(accountId, cycleId, run)));
+  }
+
+  /** What the plan found missing (billing streams without a batch of the period), as report errors. */
+  private async planNotes(cycle: CycleRecord): Promise<CycleReport[]> {
+    const text = await this.deps.files.getText(objects.cyclePlan(cycle.accountId, cycle.id, cycle.run, cycle.plan!.planId));
+    const notes = text ? ((JSON.parse(text) as { notes?: string[] }).notes ?? []) : [];
+    return notes.map((message) => errorReport({ customer: null, code: 'stream_not_billed', message }));
   }
 
   private async removeStaleDrafts(cycle: CycleRecord, produced: ReadonlySet<string>): Promise<void> {

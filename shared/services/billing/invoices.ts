@@ -129,7 +129,8 @@ export class InvoiceService {
   }
 
   private async completePurchases(accountId: string, stored: StoredInvoice): Promise<void> {
-    const rows = await loadRows(this.deps.files, stored);
+    // rows of a billing stream's batch are not purchases of this account: nothing to complete
+    const rows = (await loadRows(this.deps.files, stored)).filter((row) => !row.batch);
     const at = this.now().toISOString();
     const outcomes = await mapLimit(rows, 16, (row) => this.deps.marks.complete(accountId, row.reference, stored.record.id, at));
     const moved = outcomes.filter((done) => !done).length;

@@ -5,6 +5,8 @@ import { D, toWire } from '../../domain/money';
 import { ratedRowOf } from '../../domain/period-rows';
 import type { Metadata, PurchaseRecord, PurchaseStatus } from '../../domain/purchase';
 import { purchaseMonth } from '../../domain/purchase';
+import type { BatchRecord } from '../../domain/streams/batch';
+import type { Row } from '../../domain/streams/columns';
 
 /**
  * A purchase as a cycle carries it from its collector to its invoicer (one JSON line of a partition
@@ -32,6 +34,10 @@ export interface CycleRow {
   metadata: Metadata;
   /** Priced while its payer was on hold: reported, never invoiced. */
   held?: true;
+  /** A row of this batch (a billing stream's), not a purchase of the account: nothing to mark or complete. */
+  batch?: string;
+  /** What identifies the row within the cycle when `reference` may repeat (batch rows: `<batch>:<row index>`). */
+  rowKey?: string;
 }
 
 export function toCycleRow(record: PurchaseRecord, period: BillingPeriod): CycleRow {
@@ -53,6 +59,48 @@ export function toCycleRow(record: PurchaseRecord, period: BillingPeriod): Cycle
     priceRule: rated.priceRule,
     metadata: rated.metadata,
     ...(record.reason === 'on-hold' ? { held: true as const } : {}),
+  };
+}
+
+/**
+ * A billing stream's batch row as a cycle row. The row's amount is what the customer pays (stages priced
+ * it), so it carries no price rule of this account; its product cluster is the row's `productCluster`
+ * column, else the cluster of its product label in this account, else the label itself. null: the row has
+ * no customer, quantity or amount to invoice.
+ */
+export function batchCycleRow(row: Readonly<Row>, batch: Pick<BatchRecord, 'id' | 'definition'>, index: number, clusterOfLabel: ReadonlyMap<string, string>): CycleRow | null {
+  const text = (name: string) => (typeof row[name] === 'string' && row[name] !== '' ? (row[name] as string) : null);
+  const decimal = (name: string) => {
+    const value = row[name];
+    return value instanceof D ? toWire(value) : typeof value === 'string' && value !== '' ? toWire(new D(value)) : null;
+  };
+  const customerCode = text('customerCode');
+  const amount = decimal('amount');
+  if (customerCode === null || amount === null) return null;
+  const productLabel = text('productLabel') ?? text('productCluster') ?? batch.definition.kind;
+  const metadata: Metadata = {};
+  for (const name of Object.keys(row)) {
+    const value = row[name];
+    if (name.startsWith('meta.') && (typeof value === 'string' || typeof value === 'boolean')) metadata[name.slice(5)] = value;
+  }
+  return {
+    reference: text('reference') ?? `${batch.id}:${index}`,
+    version: 0,
+    status: 'rated',
+    invoice: null,
+    productLabel,
+    customerCode,
+    usedBy: text('usedBy') ?? customerCode,
+    quantity: decimal('quantity') ?? '1',
+    purchaseDate: text('purchaseDate') ?? '',
+    endDate: text('endDate'),
+    amount,
+    currency: text('currency') ?? batch.definition.currency,
+    productCluster: text('productCluster') ?? clusterOfLabel.get(productLabel) ?? productLabel,
+    priceRule: null,
+    metadata,
+    batch: batch.id,
+    rowKey: `${batch.id}:${index}`,
   };
 }
 

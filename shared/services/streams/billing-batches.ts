@@ -1,0 +1,82 @@
+import type { BillingPeriod } from '../../domain/invoicing/periods';
+import { newBatchId, type BatchRecord } from '../../domain/streams/batch';
+import { BatchReader } from '../../domain/streams/batch-format';
+import type { Row } from '../../domain/streams/columns';
+import { isComputedSource } from '../../domain/streams/stream';
+import { objects } from '../../keys';
+import type { StreamBus, StreamFiles, StreamStore } from '../../ports';
+import { csvRecords } from './io';
+
+/** The batches a billing cycle invoices (PRODUCT.md §7: "invoices are views of batches"). */
+export interface CycleBatches {
+  /**
+   * null when the account has no billing stream (its own rated purchases are billed). Otherwise, per
+   * billing stream, the newest batch of exactly this period: `ready` (draft or published), `waiting`
+   * (running; a simple stream without one has just been started) or `missing` (a computed stream its
+   * upstream has not shared the period with, or a run that failed).
+   */
+  forPeriod(accountId: string, period: BillingPeriod): Promise<{ ready: BatchRecord[]; waiting: string[]; missing: string[] } | null>;
+  /** The rows of a ready batch, streamed from its file. */
+  rows(accountId: string, batchId: string): AsyncIterable<Row>;
+}
+
+export class StreamCycleBatches implements CycleBatches {
+  constructor(
+    private readonly streams: StreamStore,
+    private readonly files: StreamFiles,
+    private readonly bus: StreamBus,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async forPeriod(accountId: string, period: BillingPeriod) {
+    const billing = (await this.streams.allStreams(accountId)).filter((s) => s.definition.kind === 'billing');
+    if (billing.length === 0) return null;
+    const ready: BatchRecord[] = [];
+    const waiting: string[] = [];
+    const missing: string[] = [];
+    for (const stream of billing) {
+      const batch = await this.latest(accountId, stream.id, period);
+      if (batch && (batch.status === 'draft' || batch.status === 'published')) ready.push(batch);
+      else if (batch?.status === 'running') waiting.push(stream.id);
+      else if (batch?.status === 'failed') missing.push(`stream '${stream.id}': its run ${batch.id} for the period failed: ${batch.failure ?? 'unknown reason'}`);
+      else if (isComputedSource(stream.definition.source)) missing.push(`stream '${stream.id}': no batch of the period yet (its upstream has not shared one)`);
+      else if ('upload' in stream.definition.source) missing.push(`stream '${stream.id}': no batch of the period (run it after uploading its file)`);
+      else {
+        // a simple stream of the account's purchases without a batch of the period: run it now
+        const at = this.now();
+        const id = newBatchId(at);
+        await this.streams.createBatch({
+          id, accountId, stream: stream.id, kind: 'billing', status: 'running', periodStart: period.start, periodEnd: period.end,
+          source: { purchases: true }, definition: stream.definition, rows: 0, errors: 0, filtered: 0, totals: {}, columns: [],
+          checksum: null, failure: null, createdAt: at.toISOString(), updatedAt: at.toISOString(), publishedAt: null,
+        });
+        await this.bus.send([{ type: 'stream-run', accountId, batchId: id }]);
+        waiting.push(stream.id);
+      }
+    }
+    return { ready, waiting, missing };
+  }
+
+  async *rows(accountId: string, batchId: string): AsyncIterable<Row> {
+    const bytes = await this.files.open(objects.batchFile(accountId, batchId, 'rows.csv'));
+    if (!bytes) throw new Error(`batch ${batchId} has no rows file`);
+    const reader = new BatchReader();
+    for await (const record of csvRecords(bytes)) {
+      const read = reader.read(record);
+      if (read === null) continue;
+      if (!read.ok) throw new Error(`batch ${batchId} record ${read.record} cannot be read back: ${read.reason}`);
+      yield read.row;
+    }
+  }
+
+  private async latest(accountId: string, stream: string, period: BillingPeriod): Promise<BatchRecord | null> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.streams.streamBatches(accountId, stream, { limit: 100, cursor });
+      const found = page.items.find((b) => b.periodStart === period.start && b.periodEnd === period.end);
+      if (found) return found;
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    return null;
+  }
+}

@@ -1,0 +1,380 @@
+import { DomainError, ValidationError } from '../../domain/errors';
+import { dateKey } from '../../domain/fields';
+import { D, toWire } from '../../domain/money';
+import { purchaseMonth, type PurchaseRecord } from '../../domain/purchase';
+import { derivedBatchId, inboundId, type BatchRecord, type InboundRecord } from '../../domain/streams/batch';
+import { BatchReader, BatchWriter, type BatchDescription } from '../../domain/streams/batch-format';
+import type { Column, InputRow } from '../../domain/streams/columns';
+import { compilePipeline, type ErrorRow, type Pipeline } from '../../domain/streams/pipeline';
+import { rowRater } from '../../domain/streams/row-rating';
+import { PurchaseColumnCollector, purchaseRow, sharingTarget, type PurchaseRowSource } from '../../domain/streams/rows';
+import { isComputedSource, parseStreamDefinition, type StreamDefinition } from '../../domain/streams/stream';
+import { objects } from '../../keys';
+import { logger } from '../../logger';
+import type { AccountStore, CatalogStore, ChunkStore, PurchaseStore, StreamBus, StreamFiles, StreamStore } from '../../ports';
+import { monthsOf } from '../period-purchases';
+import { allCustomers, type RatingContextLoader } from '../rating';
+import type { RunTables } from '../stream-tables';
+import { BufferedUpload, csvRecords, linesOf } from './io';
+
+export interface StreamRunnerDeps {
+  streams: StreamStore;
+  files: StreamFiles;
+  bus: StreamBus;
+  chunks: ChunkStore;
+  purchases: PurchaseStore;
+  catalog: CatalogStore;
+  accounts: AccountStore;
+  rating: RatingContextLoader;
+  tables: { forRun(accountId: string, lookupTableIds: readonly string[]): Promise<RunTables> };
+  now?: () => Date;
+}
+
+/** Where a run reads its rows: the input columns and the rows, or the input's unreadable records. */
+interface RunInput {
+  columns: Column[];
+  rows: AsyncIterable<{ row: InputRow } | { unreadable: string; record: number; fields: readonly (string | null)[] }>;
+}
+
+/**
+ * Runs streams and shares published batches (PRODUCT.md §5), one StreamsQueue message at a time.
+ *
+ * A run streams its input (the period's purchases, an uploaded CSV, or the rows a partner shared) row by
+ * row through the compiled stages into the batch's rows file and error file in S3: memory stays
+ * O(columns + currencies + aggregate groups) whatever the row count. The batch record moves
+ * `running` → `draft` conditionally, so a redelivered message finds it done and does nothing.
+ *
+ * Sharing splits a published batch's rows by the partner account of each row's customer into one inbound
+ * batch per partner, then starts that partner's computed streams on this source; every id on the way is
+ * derived from the upstream batch, so a redelivery repeats nothing.
+ */
+export class StreamRunner {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: StreamRunnerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  // ------------------------------------------------------------------------------------------- run
+
+  async run(accountId: string, batchId: string): Promise<void> {
+    const batch = await this.deps.streams.getBatch(accountId, batchId);
+    if (!batch || batch.status !== 'running') return;
+    const definition = parseStreamDefinition(batch.definition);
+    let pipeline: Pipeline;
+    let input: RunInput;
+    try {
+      input = await this.input(batch);
+      pipeline = await this.compile(accountId, definition);
+    } catch (error) {
+      if (error instanceof DomainError) return this.fail(batch, describe(error));
+      throw error;
+    }
+    let columns: Column[];
+    try {
+      columns = pipeline.columns(input.columns);
+    } catch (error) {
+      if (error instanceof ValidationError) return this.fail(batch, describe(error));
+      throw error;
+    }
+
+    const writer = new BatchWriter(columns, { currency: definition.currency });
+    const rowsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'rows.csv'), 'text/csv'));
+    const errorsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'errors.jsonl'), 'application/x-ndjson'));
+    const lastStage = Math.max(0, definition.stages.length - 1);
+    let unreadable = 0;
+    const emit = async (row: Parameters<BatchWriter['row']>[0]) => {
+      let line: string;
+      try {
+        line = writer.row(row);
+      } catch (error) {
+        // a value that does not fit its column's type is that row's error, not the run's
+        await errorsOut.write(writer.error({ row: row as ErrorRow['row'], stage: lastStage, type: definition.stages[lastStage]?.type ?? 'copy', reason: (error as Error).message }));
+        return;
+      }
+      await rowsOut.write(line);
+    };
+    try {
+      await rowsOut.write(writer.header());
+      for await (const item of input.rows) {
+        if ('unreadable' in item) {
+          await errorsOut.write(`${JSON.stringify({ stage: null, type: 'input', reason: `record ${item.record}: ${item.unreadable}`, fields: item.fields })}\n`);
+          unreadable += 1;
+          continue;
+        }
+        const outcome = pipeline.push(item.row);
+        if (outcome.kind === 'row') await emit(outcome.row);
+        else if (outcome.kind === 'error') await errorsOut.write(writer.error(outcome.error));
+      }
+      const rest = pipeline.finish();
+      for (const row of rest.rows) await emit(row);
+      for (const error of rest.errors) await errorsOut.write(writer.error(error));
+      await rowsOut.close();
+      await errorsOut.close();
+    } catch (error) {
+      await Promise.all([rowsOut.abort(), errorsOut.abort()]);
+      throw error;
+    }
+    const description = writer.describe();
+    await this.finish(batch, description, unreadable, pipeline.stats.filtered);
+  }
+
+  private async finish(batch: BatchRecord, description: BatchDescription, unreadable: number, filtered: number): Promise<void> {
+    const done: BatchRecord = {
+      ...batch,
+      status: 'draft',
+      rows: description.rows,
+      errors: description.errors + unreadable,
+      filtered,
+      totals: description.totals,
+      columns: description.columns,
+      checksum: description.checksum,
+      updatedAt: this.now().toISOString(),
+    };
+    if (await this.deps.streams.updateBatch(done, 'running')) {
+      logger.info('stream run finished', { accountId: batch.accountId, batchId: batch.id, rows: done.rows, errors: done.errors, filtered });
+    }
+  }
+
+  /** The last delivery of a run failed: the batch ends `failed` with the error. */
+  async failRun(accountId: string, batchId: string, reason: string): Promise<void> {
+    const batch = await this.deps.streams.getBatch(accountId, batchId);
+    if (batch?.status === 'running') await this.fail(batch, reason);
+  }
+
+  /** Ends a run `failed` with the reason (the input or the stages cannot be run; retrying would not help). */
+  private async fail(batch: BatchRecord, reason: string): Promise<void> {
+    const failed: BatchRecord = { ...batch, status: 'failed', failure: reason, updatedAt: this.now().toISOString() };
+    if (await this.deps.streams.updateBatch(failed, 'running')) logger.warn('stream run failed', { accountId: batch.accountId, batchId: batch.id, reason });
+  }
+
+  private async compile(accountId: string, definition: StreamDefinition): Promise<Pipeline> {
+    const lookups = definition.stages.flatMap((s) => (s.type === 'lookup' ? [s.table] : []));
+    const rates = definition.stages.some((s) => s.type === 'rate');
+    const [tables, context] = await Promise.all([this.deps.tables.forRun(accountId, lookups), rates ? this.deps.rating.rowContext(accountId) : null]);
+    return compilePipeline(definition.stages, {
+      rater: context ? rowRater(context) : undefined,
+      exchangeRates: tables.exchangeRates,
+      lookupTables: tables.lookupTables,
+    });
+  }
+
+  // ----------------------------------------------------------------------------------------- input
+
+  private async input(batch: BatchRecord): Promise<RunInput> {
+    const source = batch.source;
+    if ('purchases' in source) return this.purchaseInput(batch);
+    const key = 'upload' in source ? objects.streamUpload(batch.accountId, batch.stream) : objects.inboundRows(batch.accountId, source.inbound);
+    const bytes = await this.deps.files.open(key);
+    if (!bytes) throw new ValidationError('upload' in source ? `stream '${batch.stream}' has no uploaded file` : `inbound batch '${source.inbound}' has no rows file`);
+    return csvInput(bytes, { untyped: 'upload' in source });
+  }
+
+  /**
+   * The period's purchases (by purchase date, end exclusive) that are mapped, as standard rows. They are
+   * read from the journal and the table once, staged as JSON Lines in S3 while their metadata columns are
+   * collected, and then streamed from the staged file: the header must know every column first.
+   */
+  private async purchaseInput(batch: BatchRecord): Promise<RunInput> {
+    const { accountId } = batch;
+    const staged = objects.batchFile(accountId, batch.id, 'input.jsonl');
+    const out = new BufferedUpload(this.deps.files.upload(staged, 'application/x-ndjson'));
+    const collector = new PurchaseColumnCollector();
+    try {
+      for await (const records of this.periodPurchases(accountId, batch.periodStart, batch.periodEnd)) {
+        for (const record of records) {
+          collector.add(record);
+          await out.write(`${JSON.stringify(rowSource(record))}\n`);
+        }
+      }
+      await out.close();
+    } catch (error) {
+      await out.abort();
+      throw error;
+    }
+    const columns = collector.columns();
+    const files = this.deps.files;
+    return {
+      columns,
+      rows: (async function* () {
+        const bytes = await files.open(staged);
+        if (!bytes) throw new Error(`staged input ${staged} vanished`);
+        for await (const line of linesOf(bytes)) if (line) yield { row: purchaseRow(JSON.parse(line) as PurchaseRowSource, columns) };
+      })(),
+    };
+  }
+
+  private async *periodPurchases(accountId: string, start: string, end: string): AsyncGenerator<PurchaseRecord[]> {
+    for (const month of monthsOf({ start, end })) {
+      for await (const key of this.deps.chunks.journalKeys(accountId, month)) {
+        const references = (await this.deps.chunks.readJournal(key))
+          .filter((line) => purchaseMonth(line) === month && inPeriod(line.purchaseDate, start, end))
+          .map((line) => line.reference);
+        for (let i = 0; i < references.length; i += 100) {
+          const records = await this.deps.purchases.getMany(accountId, references.slice(i, i + 100));
+          yield [...records.values()].filter((r) => r.status !== 'unmapped').sort((a, b) => (a.reference < b.reference ? -1 : 1));
+        }
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------- share
+
+  /** Shares a published batch's partner rows and starts the partners' computed streams on them. */
+  async share(accountId: string, batchId: string): Promise<void> {
+    const batch = await this.deps.streams.getBatch(accountId, batchId);
+    if (!batch || batch.status !== 'published') return;
+    const partners = new Map<string, string>();
+    for (const customer of await allCustomers(this.deps.catalog, accountId)) {
+      if (customer.partnerAccount && customer.partnerAccount !== accountId) partners.set(customer.code, customer.partnerAccount);
+    }
+    if (partners.size === 0) return;
+    const bytes = await this.deps.files.open(objects.batchFile(accountId, batchId, 'rows.csv'));
+    if (!bytes) throw new Error(`batch ${batchId} has no rows file`);
+
+    const sharedAt = this.now().toISOString();
+    const shares = new Map<string, { id: string; writer: BatchWriter; out: BufferedUpload }>();
+    const reader = new BatchReader();
+    try {
+      for await (const record of csvRecords(bytes)) {
+        const read = reader.read(record);
+        if (read === null) continue;
+        if (!read.ok) throw new Error(`batch ${batchId} record ${read.record} cannot be read back: ${read.reason}`);
+        const partner = sharingTarget(read.row, partners);
+        if (partner === null) continue;
+        let share = shares.get(partner);
+        if (!share) {
+          const id = inboundId(accountId, batchId);
+          const writer = new BatchWriter(reader.columns, { currency: batch.definition.currency });
+          const out = new BufferedUpload(this.deps.files.upload(objects.inboundRows(partner, id), 'text/csv'));
+          await out.write(writer.header());
+          share = { id, writer, out };
+          shares.set(partner, share);
+        }
+        await share.out.write(share.writer.row(read.row));
+      }
+      for (const share of shares.values()) await share.out.close();
+    } catch (error) {
+      await Promise.all([...shares.values()].map((s) => s.out.abort()));
+      throw error;
+    }
+
+    for (const [partner, share] of shares) {
+      if (!(await this.deps.accounts.get(partner))) {
+        logger.warn('batch rows name a partner account that does not exist; not shared', { accountId, batchId, partner });
+        continue;
+      }
+      const description = share.writer.describe();
+      const inbound: InboundRecord = {
+        id: share.id,
+        accountId: partner,
+        fromAccount: accountId,
+        stream: batch.stream,
+        batch: batch.id,
+        kind: batch.kind,
+        periodStart: batch.periodStart,
+        periodEnd: batch.periodEnd,
+        rows: description.rows,
+        totals: description.totals,
+        columns: description.columns,
+        checksum: description.checksum,
+        sharedAt,
+      };
+      const stored = (await this.deps.streams.createInbound(inbound)) ? inbound : ((await this.deps.streams.getInbound(partner, share.id)) ?? inbound);
+      await this.startComputed(stored);
+    }
+  }
+
+  /** Starts every computed stream of the partner whose source is the shared stream, once per inbound batch. */
+  private async startComputed(inbound: InboundRecord): Promise<void> {
+    const streams = await this.deps.streams.allStreams(inbound.accountId);
+    const at = this.now().toISOString();
+    for (const stream of streams) {
+      const source = stream.definition.source;
+      if (!isComputedSource(source) || source.account !== inbound.fromAccount || source.stream !== inbound.stream) continue;
+      const id = derivedBatchId(inbound.id, stream.id, new Date(inbound.sharedAt));
+      const record = computedBatch(inbound, stream.id, stream.definition, id, at);
+      await this.deps.streams.createBatch(record);
+      const current = await this.deps.streams.getBatch(inbound.accountId, id);
+      if (current?.status === 'running') await this.deps.bus.send([{ type: 'stream-run', accountId: inbound.accountId, batchId: id }]);
+    }
+  }
+}
+
+/** The batch of a computed stream run on one inbound batch: it keeps the upstream period. */
+export function computedBatch(inbound: InboundRecord, stream: string, definition: BatchRecord['definition'], id: string, at: string): BatchRecord {
+  return {
+    id,
+    accountId: inbound.accountId,
+    stream,
+    kind: definition.kind,
+    status: 'running',
+    periodStart: inbound.periodStart,
+    periodEnd: inbound.periodEnd,
+    source: { inbound: inbound.id, account: inbound.fromAccount, stream: inbound.stream, batch: inbound.batch },
+    definition,
+    rows: 0,
+    errors: 0,
+    filtered: 0,
+    totals: {},
+    columns: [],
+    checksum: null,
+    failure: null,
+    createdAt: at,
+    updatedAt: at,
+    publishedAt: null,
+  };
+}
+
+function inPeriod(purchaseDate: string, start: string, end: string): boolean {
+  const day = dateKey(purchaseDate);
+  return day >= start && day < end;
+}
+
+/** What a stream row needs of a stored purchase (its unit price follows from amount and quantity). */
+function rowSource(record: PurchaseRecord): PurchaseRowSource {
+  return {
+    reference: record.reference,
+    productLabel: record.productLabel,
+    customerCode: record.customerCode,
+    customer: record.customer,
+    billedTo: record.billedTo,
+    quantity: record.quantity,
+    purchaseDate: record.purchaseDate,
+    endDate: record.endDate,
+    metadata: record.metadata,
+    unitPrice: unitPriceOf(record),
+    amount: record.amount,
+    currency: record.currency,
+  };
+}
+
+/** amount ÷ quantity at full precision, when both are known and the quantity is not zero. */
+function unitPriceOf(record: PurchaseRecord): string | null {
+  if (record.amount === null) return null;
+  const quantity = new D(record.quantity);
+  return quantity.isZero() ? null : toWire(new D(record.amount).dividedBy(quantity));
+}
+
+function csvInput(bytes: AsyncIterable<Buffer>, options: { untyped: boolean }): Promise<RunInput> {
+  const reader = new BatchReader({ untyped: options.untyped });
+  const records = csvRecords(bytes)[Symbol.asyncIterator]();
+  return (async () => {
+    const first = await records.next();
+    if (first.done) throw new ValidationError('the input file is empty (it needs a header line)');
+    reader.read(first.value); // throws ValidationError naming each bad header column
+    return {
+      columns: [...reader.columns],
+      rows: (async function* () {
+        for (let next = await records.next(); !next.done; next = await records.next()) {
+          const read = reader.read(next.value)!;
+          yield read.ok ? { row: read.row } : { unreadable: read.reason, record: read.record, fields: read.fields };
+        }
+      })(),
+    };
+  })();
+}
+
+function describe(error: DomainError): string {
+  return error.details.length ? `${error.message}: ${error.details.join('; ')}` : error.message;
+}

@@ -1,0 +1,138 @@
+import { runWorkedChain, CHAIN_PERIOD, type ChainResult } from '../../demo/chain';
+import { adminKey, api, eventually, newAccount, type Account } from './harness';
+
+/**
+ * The worked chain of PRODUCT.md §5 over HTTP (demo/chain.ts drives it; here every figure is checked),
+ * then the streams API's contract: validation at save, runs of uploads, error rows, publishing rules.
+ */
+describe('streams: the worked chain vendor → distributor → reseller', () => {
+  let chain: ChainResult;
+
+  beforeAll(async () => {
+    chain = await runWorkedChain(api, adminKey(), `chain-${Date.now().toString(36)}`);
+  }, 240_000);
+
+  test("the vendor's batch rates every mapped purchase of the period, routed to who pays", async () => {
+    const { vendor } = chain.batches;
+    expect(vendor).toMatchObject({ status: 'draft', rows: 3, errors: 0, totals: { EUR: '16' }, ...{ periodStart: CHAIN_PERIOD.periodStart, periodEnd: CHAIN_PERIOD.periodEnd } });
+    const rows = (await api('GET', `/v1/accounts/${chain.vendor.id}/batches/${vendor.id}/rows?format=json`, undefined, chain.vendor.key)).body as { items: Record<string, string>[] };
+    expect(rows.items.map((r) => [r.reference, r.customerCode, r.usedBy, r.amount, r.currency, r['meta.reseller']])).toEqual([
+      ['v-1', 'D', 'E1', '10', 'EUR', 'R'],
+      ['v-2', 'D', 'E2', '5', 'EUR', 'R'],
+      ['v-3', 'X', 'X', '1', 'EUR', null],
+    ]);
+  });
+
+  test('publishing shares only D\'s rows with D; D\'s computed stream ran by itself on them, keeping the period', async () => {
+    const inbound = (await api('GET', `/v1/accounts/${chain.distributor.id}/inbound-batches`, undefined, chain.distributor.key)).body as { items: Record<string, unknown>[] };
+    expect(inbound.items).toHaveLength(1);
+    expect(inbound.items[0]).toMatchObject({ account: chain.vendor.id, stream: 'usage', batch: chain.batches.vendor.id, rows: 2, totals: { EUR: '15' }, ...{ periodStart: '2026-10-01' } });
+    // marked up 20 % (10 → 12, 5 → 6), converted at 1.10 (13.2, 6.6), re-keyed to reseller R
+    expect(chain.batches.distributor).toMatchObject({ status: 'published', rows: 2, errors: 0, totals: { USD: '19.8' }, periodStart: '2026-10-01', periodEnd: '2026-11-01' });
+    const rows = (await api('GET', `/v1/accounts/${chain.distributor.id}/batches/${chain.batches.distributor.id}/rows?format=json`, undefined, chain.distributor.key)).body as { items: Record<string, string>[] };
+    expect(rows.items.map((r) => [r.customerCode, r.usedBy, r.amount, r.currency])).toEqual([
+      ['R', 'E1', '13.2', 'USD'],
+      ['R', 'E2', '6.6', 'USD'],
+    ]);
+    // the reseller never saw the vendor's batch, only the distributor's share
+    const resellerInbound = (await api('GET', `/v1/accounts/${chain.reseller.id}/inbound-batches`, undefined, chain.reseller.key)).body as { items: { account: string }[] };
+    expect(resellerInbound.items.map((i) => i.account)).toEqual([chain.distributor.id]);
+  });
+
+  test("the reseller's stream marks up again and bills its end customers", async () => {
+    expect(chain.batches.reseller).toMatchObject({ status: 'draft', rows: 2, totals: { USD: '24.75' } });
+  });
+
+  test('each tier invoices its own customers from its own batch', () => {
+    const summary = (list: ChainResult['invoices']['vendor']) => list.map((i) => [i.customer, i.currency, i.subtotal, i.total]);
+    expect(summary(chain.invoices.vendor)).toEqual([
+      ['D', 'EUR', '15.00', '15.00'],
+      ['X', 'EUR', '1.00', '1.21'],
+    ]);
+    expect(summary(chain.invoices.distributor)).toEqual([['R', 'USD', '19.80', '19.80']]);
+    expect(summary(chain.invoices.reseller)).toEqual([
+      ['E1', 'USD', '16.50', '16.50'],
+      ['E2', 'USD', '8.25', '8.25'],
+    ]);
+    expect(chain.invoices.reseller[0]!.lines).toEqual([expect.objectContaining({ quantity: '100', amount: '16.50' })]);
+  });
+
+  test('a partner cannot read the upstream batch itself (404), and a published batch cannot be published again (409)', async () => {
+    const foreign = await api('GET', `/v1/accounts/${chain.vendor.id}/batches/${chain.batches.vendor.id}`, undefined, chain.distributor.key);
+    expect(foreign.status).toBe(404);
+    const again = await api('POST', `/v1/accounts/${chain.distributor.id}/batches/${chain.batches.distributor.id}/publish`, {}, chain.distributor.key);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: { code: 'batch_not_draft' } });
+  });
+});
+
+describe('streams API', () => {
+  let acct: Account;
+  const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
+
+  beforeAll(async () => {
+    acct = await newAccount();
+  });
+
+  test('an invalid stage is refused at save with a 400 naming the stage', async () => {
+    const bad = await api('PUT', path('/streams/s1'), { kind: 'billing', type: 'simple', source: { purchases: true }, currency: 'EUR', stages: [{ type: 'copy', columns: { a: 'b' } }, { type: 'formula', column: 'amount', expression: 'amount +' }] }, acct.key);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/stages\.1/);
+    const unknownColumn = await api('PUT', path('/streams/s1'), { kind: 'billing', type: 'simple', source: { purchases: true }, currency: 'EUR', stages: [{ type: 'filter', keep: 'quantity > 0' }, { type: 'split', column: 'nope', pattern: '(.*)-(.*)', into: ['a', 'b'] }] }, acct.key);
+    expect(unknownColumn.status).toBe(400);
+    expect(JSON.stringify(unknownColumn.body)).toMatch(/stages\.1\.column/);
+    const noTable = await api('PUT', path('/streams/s1'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [{ type: 'lookup', table: 'missing', key: 'sku', columns: ['name'] }] }, acct.key);
+    expect(noTable.status).toBe(400);
+    expect(JSON.stringify(noTable.body)).toMatch(/stages\.0\.table/);
+    const computedOfSimple = await api('PUT', path('/streams/s1'), { kind: 'billing', type: 'computed', source: { purchases: true }, currency: 'EUR', stages: [] }, acct.key);
+    expect(computedOfSimple.status).toBe(400);
+  });
+
+  test('an uploaded CSV runs through lookup, formula and filter; bad lines and failing rows land in the error file', async () => {
+    await api('PUT', path('/lookup-tables/skus'), { key: 'sku', rows: [{ sku: 'A', name: 'Alpha', cost: '2' }, { sku: 'B', name: 'Beta', cost: '3' }] }, acct.key);
+    const saved = await api(
+      'PUT',
+      path('/streams/prices'),
+      {
+        kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR',
+        stages: [
+          { type: 'lookup', table: 'skus', key: 'sku', columns: ['name', 'cost'] },
+          { type: 'formula', column: 'amount', expression: 'round(quantity * cost, 2)' },
+          { type: 'filter', keep: 'quantity > 0' },
+        ],
+      },
+      acct.key,
+    );
+    expect(saved.status).toBe(201);
+    const csv = 'sku,quantity,customerCode\nA,3,C1\nB,0,C1\nZ,1,C2\nA,x,C3\nB,2\n';
+    const upload = await fetch(`${process.env.BILLSTREAM_TEST_URL}${path('/streams/prices/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${acct.key}`, 'content-type': 'text/csv' }, body: csv });
+    expect(upload.status).toBe(200);
+    const run = await api('POST', path('/streams/prices/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key);
+    expect(run.status).toBe(202);
+    const batchId = (run.body as { batch: string }).batch;
+    const batch = await eventually(async () => {
+      const b = (await api('GET', path(`/batches/${batchId}`), undefined, acct.key)).body as { status: string };
+      if (b.status === 'running') throw new Error('still running');
+      return b as Record<string, unknown>;
+    }, 60_000);
+    // A,3 → 6.00; B,0 filtered; Z unknown key → error; A,x not a decimal → error; "B,2" too few fields → error
+    expect(batch).toMatchObject({ status: 'draft', rows: 1, errors: 3, filtered: 1, totals: { EUR: '6' } });
+    const errors = (await api('GET', path(`/batches/${batchId}/errors`), undefined, acct.key)).body as { items: { reason: string }[] };
+    expect(errors.items).toHaveLength(3);
+    expect(errors.items.map((e) => e.reason).join(' | ')).toMatch(/Z/);
+    const csvOut = await fetch(`${process.env.BILLSTREAM_TEST_URL}${path(`/batches/${batchId}/rows?format=csv`)}`, { headers: { authorization: `Bearer ${acct.key}` } });
+    expect(csvOut.headers.get('content-type')).toMatch(/text\/csv/);
+    const text = await csvOut.text();
+    expect(text.split('\n')[0]).toBe('sku:string,quantity:decimal,customerCode:string,name:string,cost:string,amount:decimal');
+    expect(text.split('\n')[1]).toBe('A,3,C1,Alpha,2,6');
+  });
+
+  test('runs need their input: 409 without an upload, 404 for an unknown stream, 400 for a bad period', async () => {
+    await api('PUT', path('/streams/empty'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, acct.key);
+    expect((await api('POST', path('/streams/empty/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key)).status).toBe(409);
+    expect((await api('POST', path('/streams/nope/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key)).status).toBe(404);
+    const bad = await api('POST', path('/streams/empty/runs'), { periodStart: '2026-11-01', periodEnd: '2026-10-01' }, acct.key);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/periodEnd/);
+  });
+});
