@@ -28,7 +28,9 @@ describe('streams: the worked chain vendor → distributor → reseller', () => 
     expect(inbound.items).toHaveLength(1);
     expect(inbound.items[0]).toMatchObject({ account: chain.vendor.id, stream: 'usage', batch: chain.batches.vendor.id, rows: 2, totals: { EUR: '15' }, ...{ periodStart: '2026-10-01' } });
     // marked up 20 % (10 → 12, 5 → 6), converted at 1.10 (13.2, 6.6), re-keyed to reseller R
-    expect(chain.batches.distributor).toMatchObject({ status: 'published', rows: 2, errors: 0, totals: { USD: '19.8' }, periodStart: '2026-10-01', periodEnd: '2026-11-01' });
+    expect(chain.batches.distributor).toMatchObject({ rows: 2, errors: 0, totals: { USD: '19.8' }, periodStart: '2026-10-01', periodEnd: '2026-11-01' });
+    const now = (await api('GET', `/v1/accounts/${chain.distributor.id}/batches/${chain.batches.distributor.id}`, undefined, chain.distributor.key)).body;
+    expect(now).toMatchObject({ status: 'published', source: { account: chain.vendor.id, stream: 'usage', batch: chain.batches.vendor.id } });
     const rows = (await api('GET', `/v1/accounts/${chain.distributor.id}/batches/${chain.batches.distributor.id}/rows?format=json`, undefined, chain.distributor.key)).body as { items: Record<string, string>[] };
     expect(rows.items.map((r) => [r.customerCode, r.usedBy, r.amount, r.currency])).toEqual([
       ['R', 'E1', '13.2', 'USD'],
