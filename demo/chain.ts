@@ -176,8 +176,6 @@ export async function runWorkedChain(call: Call, adminKey: string, prefix: strin
 
   // --- Each tier invoices its own customers from its own batch.
   const invoices = { vendor: await invoicesOf(vendor), distributor: await invoicesOf(distributor), reseller: await invoicesOf(reseller) };
-  for (const [tier, list] of Object.entries(invoices)) {
-    for (const invoice of list) log(`${tier} invoice ${invoice.id}: ${invoice.customer} ${invoice.currency} subtotal ${invoice.subtotal}, total ${invoice.total}`);
-  }
+  log(`invoiced: vendor ${invoices.vendor.length}, distributor ${invoices.distributor.length}, reseller ${invoices.reseller.length} invoice(s)`);
   return { vendor, distributor, reseller, batches: { vendor: vendorBatch, distributor: distributorBatch, reseller: resellerBatch }, invoices };
 }
