@@ -138,3 +138,46 @@ describe('streams API', () => {
     expect(JSON.stringify(bad.body)).toMatch(/periodEnd/);
   });
 });
+
+describe('pricing streams: a price list flows down the chain and becomes price rules', () => {
+  test("the vendor's published price list reaches the distributor, is marked up by its computed stream and applied as its price rules", async () => {
+    const vendor = await newAccount();
+    const distributor = await newAccount({ roles: ['distributor'] });
+    const v = (p: string) => `/v1/accounts/${vendor.id}${p}`;
+    const d = (p: string) => `/v1/accounts/${distributor.id}${p}`;
+    await api('PUT', v('/customer-clusters/all'), { name: 'All' }, vendor.key);
+    await api('PUT', v('/customers/D'), { name: 'Distributor', cluster: 'all', currency: 'EUR', partnerAccount: distributor.id }, vendor.key);
+    await api('PUT', v('/customers/OTHER'), { name: 'Another partner-less customer', cluster: 'all', currency: 'EUR' }, vendor.key);
+    expect((await api('PUT', v('/streams/pricelist'), { kind: 'pricing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, vendor.key)).status).toBe(201);
+    const csv = 'customerCode,productCluster,unitPrice\nD,voice,0.10\nD,data,2.50\nOTHER,voice,0.09\n';
+    const uploaded = await fetch(`${process.env.BILLSTREAM_TEST_URL}${v('/streams/pricelist/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'content-type': 'text/csv' }, body: csv });
+    expect(uploaded.status).toBe(200);
+
+    await api('PUT', d('/product-clusters/voice'), { name: 'Voice', aliases: ['voice-min'] }, distributor.key);
+    await api('PUT', d('/product-clusters/data'), { name: 'Data', aliases: ['data-gb'] }, distributor.key);
+    const computed = { kind: 'pricing', type: 'computed', source: { account: vendor.id, stream: 'pricelist' }, currency: 'EUR', stages: [{ type: 'formula', column: 'unitPrice', expression: 'markup(unitPrice, 20)' }] };
+    expect((await api('PUT', d('/streams/prices'), computed, distributor.key)).status).toBe(201);
+
+    const run = (await api('POST', v('/streams/pricelist/runs'), { periodStart: '2026-12-01', periodEnd: '2027-01-01' }, vendor.key)).body as { batch: string };
+    await eventually(async () => expect((await api('GET', v(`/batches/${run.batch}`), undefined, vendor.key)).body).toMatchObject({ status: 'draft', rows: 3 }));
+    // nothing reaches the distributor before publishing
+    expect(((await api('GET', d('/inbound-batches'), undefined, distributor.key)).body as { items: unknown[] }).items).toEqual([]);
+    expect((await api('POST', v(`/batches/${run.batch}/publish`), {}, vendor.key)).status).toBe(200);
+
+    const batch = await eventually(async () => {
+      const list = (await api('GET', d('/streams/prices/batches'), undefined, distributor.key)).body as { items: { id: string; status: string; rows: number; periodStart: string }[] };
+      expect(list.items[0]).toMatchObject({ status: 'draft', rows: 2, periodStart: '2026-12-01' });
+      return list.items[0]!;
+    }, 60_000);
+    const applied = await api('POST', d(`/batches/${batch.id}/apply`), {}, distributor.key);
+    expect(applied.status).toBe(200);
+    expect(applied.body).toEqual({ batch: batch.id, rules: [{ id: 'prices-voice', created: true }, { id: 'prices-data', created: true }] });
+    const rule = (await api('GET', d('/price-rules/prices-voice'), undefined, distributor.key)).body;
+    expect(rule).toMatchObject({ productCluster: 'voice', currency: 'EUR', validFrom: '2026-12-01', model: { type: 'standard', unitPrice: '0.12' } });
+    // the vendor's own list prices voice twice (for D and for OTHER): refused naming the rows, nothing saved
+    const refused = await api('POST', v(`/batches/${run.batch}/apply`), {}, vendor.key);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(/rows\.2: price rule 'pricelist-voice' is also made by row 0/);
+    expect(((await api('GET', v('/price-rules'), undefined, vendor.key)).body as { items: unknown[] }).items).toEqual([]);
+  });
+});
