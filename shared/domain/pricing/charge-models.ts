@@ -29,21 +29,16 @@ export interface PercentageTier {
   readonly flatFee: Decimal;
 }
 
-/**
- * A tier as rating uses it: units in (from, upTo] cost `price` each. For graduated models the amount
- * of a quantity q in this band is `q × price + offset`, where offset = (full amount of all lower tiers,
- * fees included) + flatFee − from × price.
- */
+/** A tier as rating uses it: units in (from, upTo] cost `price` each. */
 export interface Band {
   readonly from: Decimal;
   readonly upTo: Decimal | null;
   readonly price: Decimal;
   readonly flatFee: Decimal;
-  readonly offset: Decimal;
   /**
-   * The amount at the band's start (all lower tiers, fees included, plus this tier's fee). Rating uses
-   * `base + (q − from) × price`: unlike `q × price + offset` it never subtracts two huge numbers, so it
-   * stays exact at the precision's edge (a property test found `offset` losing digits near 10^29).
+   * The amount at the band's start (all lower tiers, fees included, plus this tier's fee). Graduated
+   * rating is `base + (q − from) × price`: never the difference of two huge numbers, so it stays exact at
+   * the precision's edge (`q × price + (base − from × price)` lost digits near 10^29).
    */
   readonly base: Decimal;
 }
@@ -266,7 +261,7 @@ function bandsOf<T extends { upTo: Decimal | null; flatFee: Decimal }>(tiers: re
   for (const t of tiers) {
     const unit = perUnit(t);
     const base = below.plus(t.flatFee);
-    bands.push({ from, upTo: t.upTo, price: unit, flatFee: t.flatFee, offset: base.minus(from.times(unit)), base });
+    bands.push({ from, upTo: t.upTo, price: unit, flatFee: t.flatFee, base });
     if (t.upTo === null) break;
     below = below.plus(t.upTo.minus(from).times(unit)).plus(t.flatFee);
     from = t.upTo;

@@ -335,11 +335,11 @@ describe('precomputed bands', () => {
     // Act
     const parsed = parseChargeModel(fixtures.graduated.model) as Extract<ChargeModel, { type: 'graduated' }>;
 
-    // Assess: q × price + offset in each band
-    expect(parsed.bands.map((b) => [toWire(b.from), b.upTo && toWire(b.upTo), toWire(b.offset)])).toEqual([
+    // Assess: base = the amount at the band's start (lower tiers with their fees, plus this tier's fee)
+    expect(parsed.bands.map((b) => [toWire(b.from), b.upTo && toWire(b.upTo), toWire(b.base)])).toEqual([
       ['0', '10', '2'],
-      ['10', '20', '55'],
-      ['20', null, '58'],
+      ['10', '20', '105'],
+      ['20', null, '158'],
     ]);
   });
 });
