@@ -4,6 +4,7 @@
  */
 
 import { billingPaths, billingSchemas } from './openapi-billing';
+import { streamsPaths, streamsSchemas } from './openapi-streams';
 import { tablesPaths, tablesSchemas } from './openapi-tables';
 
 const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' };
@@ -101,6 +102,7 @@ export const openApiDocument = {
     },
     ...billingPaths,
     ...tablesPaths,
+    ...streamsPaths,
   },
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api-key>' } },
@@ -222,6 +224,7 @@ export const openApiDocument = {
       },
       ...billingSchemas,
       ...tablesSchemas,
+      ...streamsSchemas,
     },
   },
 } as const;

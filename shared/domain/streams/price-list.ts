@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors';
-import { D, toWire } from '../money';
+import { InvalidDecimalError, parseDecimal, toWire } from '../money';
 import type { Row, Value } from './columns';
 
 /**
@@ -28,10 +28,9 @@ export function priceRulesFromRows(rows: readonly Readonly<Row>[], options: { st
   const ids = new Map<string, number>();
   rows.forEach((row, i) => {
     const productCluster = text(row.productCluster);
-    const unitPrice = row.unitPrice;
     if (productCluster === null) problems.push(`rows.${i}.productCluster: required`);
-    if (unitPrice === null || unitPrice === undefined || unitPrice === '') problems.push(`rows.${i}.unitPrice: required`);
-    if (productCluster === null || unitPrice === null || unitPrice === undefined || unitPrice === '') return;
+    const unitPrice = unitPriceOf(row.unitPrice, i, problems);
+    if (productCluster === null || unitPrice === null) return;
     const customerCluster = text(row.customerCluster);
     const id = text(row.priceRule) ?? [options.stream, productCluster, customerCluster].filter(Boolean).join('-');
     const earlier = ids.get(id);
@@ -49,10 +48,29 @@ export function priceRulesFromRows(rows: readonly Readonly<Row>[], options: { st
         currency: text(row.currency) ?? options.currency,
         validFrom: text(row.validFrom) ?? options.validFrom,
         ...(validTo ? { validTo } : {}),
-        model: { type: 'standard', unitPrice: unitPrice instanceof D ? toWire(unitPrice) : String(unitPrice) },
+        model: { type: 'standard', unitPrice },
       },
     });
   });
   if (problems.length) throw new ValidationError('the pricing batch cannot be applied as price rules', problems.slice(0, 50));
   return rules;
+}
+
+/**
+ * The row's unit price as wire text, or null once its problem is noted. Checked here, with every other
+ * row, because the rules are saved one by one: a bad price found while saving would leave the rows
+ * before it applied and the rest not.
+ */
+function unitPriceOf(value: Value | undefined, i: number, problems: string[]): string | null {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    problems.push(`rows.${i}.unitPrice: required`);
+    return null;
+  }
+  try {
+    return toWire(parseDecimal(value, `rows.${i}.unitPrice`));
+  } catch (error) {
+    if (!(error instanceof InvalidDecimalError)) throw error;
+    problems.push(error.message);
+    return null;
+  }
 }

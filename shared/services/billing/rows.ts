@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { RatedRow } from '../../domain/invoicing/lines';
 import type { BillingPeriod } from '../../domain/invoicing/periods';
-import { D, toWire } from '../../domain/money';
+import { D, InvalidDecimalError, parseDecimal, toWire } from '../../domain/money';
 import { ratedRowOf } from '../../domain/period-rows';
 import type { Metadata, PurchaseRecord, PurchaseStatus } from '../../domain/purchase';
 import { purchaseMonth } from '../../domain/purchase';
 import type { BatchRecord } from '../../domain/streams/batch';
 import type { Row } from '../../domain/streams/columns';
+import { META_PREFIX } from '../../domain/streams/rows';
 
 /**
  * A purchase as a cycle carries it from its collector to its invoicer (one JSON line of a partition
@@ -65,23 +66,36 @@ export function toCycleRow(record: PurchaseRecord, period: BillingPeriod): Cycle
 /**
  * A billing stream's batch row as a cycle row. The row's amount is what the customer pays (stages priced
  * it), so it carries no price rule of this account; its product cluster is the row's `productCluster`
- * column, else the cluster of its product label in this account, else the label itself. null: the row has
- * no customer, quantity or amount to invoice.
+ * column, else the cluster of its product label in this account, else the label itself; no quantity
+ * counts as 1. null: the row has no customer or amount to invoice, or a quantity or amount that is not a
+ * decimal (a text column): the collector reports such rows rather than failing the cycle on them.
  */
 export function batchCycleRow(row: Readonly<Row>, batch: Pick<BatchRecord, 'id' | 'definition'>, index: number, clusterOfLabel: ReadonlyMap<string, string>): CycleRow | null {
   const text = (name: string) => (typeof row[name] === 'string' && row[name] !== '' ? (row[name] as string) : null);
+  let unreadable = false;
   const decimal = (name: string) => {
     const value = row[name];
-    return value instanceof D ? toWire(value) : typeof value === 'string' && value !== '' ? toWire(new D(value)) : null;
+    if (value === undefined || value === null || value === '') return null;
+    try {
+      return toWire(parseDecimal(value, name));
+    } catch (error) {
+      if (!(error instanceof InvalidDecimalError)) throw error;
+      unreadable = true;
+      return null;
+    }
   };
   const customerCode = text('customerCode');
   const amount = decimal('amount');
-  if (customerCode === null || amount === null) return null;
+  const quantity = decimal('quantity') ?? '1';
+  if (customerCode === null || amount === null || unreadable) return null;
   const productLabel = text('productLabel') ?? text('productCluster') ?? batch.definition.kind;
   const metadata: Metadata = {};
   for (const name of Object.keys(row)) {
+    if (!name.startsWith(META_PREFIX)) continue;
     const value = row[name];
-    if (name.startsWith('meta.') && (typeof value === 'string' || typeof value === 'boolean')) metadata[name.slice(5)] = value;
+    // Purchase metadata holds numbers as decimal text; a decimal meta column (typed upload, formula) is kept the same way.
+    if (typeof value === 'string' || typeof value === 'boolean') metadata[name.slice(META_PREFIX.length)] = value;
+    else if (value instanceof D) metadata[name.slice(META_PREFIX.length)] = toWire(value);
   }
   return {
     reference: text('reference') ?? `${batch.id}:${index}`,
@@ -91,7 +105,7 @@ export function batchCycleRow(row: Readonly<Row>, batch: Pick<BatchRecord, 'id' 
     productLabel,
     customerCode,
     usedBy: text('usedBy') ?? customerCode,
-    quantity: decimal('quantity') ?? '1',
+    quantity,
     purchaseDate: text('purchaseDate') ?? '',
     endDate: text('endDate'),
     amount,
