@@ -37,18 +37,13 @@ export class Streams extends Construct {
     const { table, bucket, streamsQueue } = state;
     const base = baseEnvironment(props);
     const objects = new ObjectGrants(bucket);
-    const environment = {
-      ...base,
-      TABLE_NAME: table.tableName,
-      BUCKET_NAME: bucket.bucketName,
-      STREAMS_QUEUE_URL: streamsQueue.queueUrl,
-      REMAP_QUEUE_URL: state.remapQueue.queueUrl,
-    };
+    const environment = { ...base, TABLE_NAME: table.tableName, BUCKET_NAME: bucket.bucketName, STREAMS_QUEUE_URL: streamsQueue.queueUrl };
 
     this.api = new BillstreamFunction(this, 'Api', {
       entry: 'functions/streams/api.ts',
       timeout: Duration.seconds(29),
-      environment: { ...environment, ADMIN_KEY_HASH: props.adminKeyHash },
+      // applying a pricing batch saves price rules, whose re-evaluation goes through the remap queue
+      environment: { ...environment, ADMIN_KEY_HASH: props.adminKeyHash, REMAP_QUEUE_URL: state.remapQueue.queueUrl },
     });
     grantTable(table, this.api, 'readWrite');
     objects.grant(this.api, ['s3:GetObject'], BATCHES, STREAM_FILES, LOOKUP_TABLES);

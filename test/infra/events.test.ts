@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { openApiDocument } from '../../shared/http/openapi';
 import { billstreamTemplate } from './template';
 
 describe('event sources, schedule and HTTP routes', () => {
@@ -103,6 +104,33 @@ describe('event sources, schedule and HTTP routes', () => {
     ['GET /v1/accounts/{a}/invoices/{id}/document', 'functions/billing/api.ts'],
   ])('route %s → %s', (routeKey, entry) => {
     expect(routes.get(routeKey)).toBe(t.fn(entry));
+  });
+
+  test.each([
+    'PUT /v1/accounts/{a}/streams/{id}',
+    'PUT /v1/accounts/{a}/streams/{id}/upload',
+    'POST /v1/accounts/{a}/streams/{id}/runs',
+    'GET /v1/accounts/{a}/streams/{id}/batches',
+    'GET /v1/accounts/{a}/batches/{id}',
+    'GET /v1/accounts/{a}/batches/{id}/rows',
+    'POST /v1/accounts/{a}/batches/{id}/publish',
+    'POST /v1/accounts/{a}/batches/{id}/apply',
+    'GET /v1/accounts/{a}/inbound-batches',
+    'PUT /v1/accounts/{a}/exchange-rates/{pair}',
+    'PUT /v1/accounts/{a}/lookup-tables/{id}',
+  ])('streams route %s → the streams API', (routeKey) => {
+    expect(routes.get(routeKey)).toBe(t.fn('functions/streams/api.ts'));
+  });
+
+  test('every route of the stack is described by the served OpenAPI document, and nothing else is', () => {
+    const described = Object.entries(openApiDocument.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((method) => ['get', 'put', 'post', 'patch', 'delete'].includes(method))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    // $default answers unknown routes; the document does not describe itself
+    const deployed = [...routes.keys()].filter((key) => key !== '$default' && key !== 'GET /v1/openapi.json');
+    expect(new Set(described)).toEqual(new Set(deployed));
   });
 
   test('the $default stage: auto-deployed, throttled, access-logged', () => {
