@@ -327,7 +327,7 @@ export class CycleWorker {
         part.push(cycleRow);
         parts.set(partition, part);
       }
-      if (skipped) problems.push(errorReport({ customer: null, code: 'batch_rows_not_invoiced', message: `${skipped} row(s) of batch ${batchId} (stream ${batch.stream}) have no customerCode or amount` }));
+      if (skipped) problems.push(errorReport({ customer: null, code: 'batch_rows_not_invoiced', message: `${skipped} row(s) of batch ${batchId} (stream ${batch.stream}) have no customerCode, or no amount or quantity that reads as a decimal` }));
     }
     await mapLimit([...parts], 8, ([partition, rows]) =>
       this.deps.files.put(objects.cyclePart(accountId, cycleId, run, partition, collector), rowsToJsonLines(rows), 'application/x-ndjson'),
