@@ -124,7 +124,7 @@ export const streamsPaths = {
     },
   },
   '/v1/accounts/{a}/inbound-batches': {
-    get: { summary: 'Batches partners shared with this account (the rows of one upstream batch each), in id order', parameters: [account, ...pageParams], responses: { '200': listOf('InboundBatch'), ...errors } },
+    get: { summary: 'Batches partners shared with this account (the rows of one upstream batch each), oldest first (by the upstream batch)', parameters: [account, ...pageParams], responses: { '200': listOf('InboundBatch'), ...errors } },
   },
   '/v1/accounts/{a}/inbound-batches/{id}/rows': {
     get: { summary: 'One page of the rows of an inbound batch (the rows shared with this account)', parameters: [account, id, ...pageParams], responses: { '200': listOf('BatchRow'), ...errors } },

@@ -114,7 +114,10 @@ export function derivedBatchId(inboundId: string, stream: string, sharedAt: Date
   return `bat_${stamp(sharedAt)}_${createHash('sha256').update(`${inboundId}\n${stream}`).digest('hex').slice(0, 10)}`;
 }
 
-/** The inbound id of one partner's share of one upstream batch. */
+/**
+ * The inbound id of one partner's share of one upstream batch: the upstream batch's time and suffix first,
+ * so a partner's inbound batches list in the order they were made upstream.
+ */
 export function inboundId(fromAccount: string, batchId: string): string {
-  return `in_${createHash('sha256').update(`${fromAccount}\n${batchId}`).digest('hex').slice(0, 12)}_${batchId.slice(4)}`;
+  return `in_${batchId.slice(4)}_${createHash('sha256').update(`${fromAccount}\n${batchId}`).digest('hex').slice(0, 12)}`;
 }

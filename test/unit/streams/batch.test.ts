@@ -121,7 +121,7 @@ describe('batch ids', () => {
 
     // Assess
     expect(id).toBe(inboundId('vendor', 'bat_20260401080000000_a1b2c3d4e5'));
-    expect(id).toMatch(/^in_[0-9a-f]{12}_20260401080000000_a1b2c3d4e5$/);
+    expect(id).toMatch(/^in_20260401080000000_a1b2c3d4e5_[0-9a-f]{12}$/);
   });
 
   test('an inbound id differs per sharing account and per batch', () => {
