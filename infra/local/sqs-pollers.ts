@@ -63,6 +63,9 @@ export class SqsPoller {
   private stopped = false;
   private loops: Promise<void>[] = [];
   private busyCount = 0;
+  /** pause() calls not yet resumed; receive calls in flight. */
+  private pauses = 0;
+  private receiving = 0;
   /** Received and not deleted yet (in a running batch, or failed and waiting for redelivery). */
   private readonly held = new Map<string, string>();
 
@@ -77,6 +80,11 @@ export class SqsPoller {
     return this.busyCount;
   }
 
+  /** The queue this poller consumes. */
+  get queue(): LocalQueue {
+    return this.mapping.queue;
+  }
+
   start(): void {
     for (let i = 0; i < POLLERS_PER_MAPPING; i++) this.loops.push(this.loop());
   }
@@ -85,6 +93,19 @@ export class SqsPoller {
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     await Promise.race([Promise.allSettled(this.loops), sleep(graceMs)]);
+  }
+
+  /**
+   * Stops receiving until `resume()`. Resolves once no receive is in flight, so that a message sent after
+   * that stays queued; a batch already received still runs to its end. Calls nest.
+   */
+  async pause(): Promise<void> {
+    this.pauses += 1;
+    while (this.receiving > 0) await sleep(20);
+  }
+
+  resume(): void {
+    if (this.pauses > 0) this.pauses -= 1;
   }
 
   /**
@@ -102,6 +123,10 @@ export class SqsPoller {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      if (this.pauses > 0) {
+        await sleep(100);
+        continue;
+      }
       let messages: Message[];
       try {
         messages = await this.receiveBatch();
@@ -122,17 +147,22 @@ export class SqsPoller {
   }
 
   private async receive(max: number, waitSeconds: number): Promise<Message[]> {
-    const out = await this.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.mapping.queue.url,
-        MaxNumberOfMessages: Math.min(10, max),
-        WaitTimeSeconds: waitSeconds,
-        AttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    for (const m of out.Messages ?? []) this.held.set(m.MessageId!, m.ReceiptHandle!);
-    return out.Messages ?? [];
+    this.receiving += 1; // before the first await: pause() must see every receive that can still take a message
+    try {
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.mapping.queue.url,
+          MaxNumberOfMessages: Math.min(10, max),
+          WaitTimeSeconds: waitSeconds,
+          AttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      for (const m of out.Messages ?? []) this.held.set(m.MessageId!, m.ReceiptHandle!);
+      return out.Messages ?? [];
+    } finally {
+      this.receiving -= 1;
+    }
   }
 
   private async receiveBatch(): Promise<Message[]> {
@@ -140,7 +170,7 @@ export class SqsPoller {
     const messages = await this.receive(batchSize, 1);
     if (!messages.length || batchingWindowMs <= 0) return messages;
     const deadline = Date.now() + batchingWindowMs;
-    while (messages.length < batchSize && Date.now() < deadline && !this.stopped) {
+    while (messages.length < batchSize && Date.now() < deadline && !this.stopped && this.pauses === 0) {
       const more = await this.receive(batchSize - messages.length, 0);
       if (more.length) messages.push(...more);
       else await sleep(Math.min(100, Math.max(0, deadline - Date.now())));

@@ -13,7 +13,7 @@ import { LocalStackError } from './errors';
 import { FunctionHost, readFunctions } from './functions';
 import { LocalHttpApi, readRoutes } from './http-api';
 import { sleep } from './ports';
-import { provision, type Clients } from './provision';
+import { provision, type Clients, type LocalQueue } from './provision';
 import { restoreQueues, saveQueues } from './queue-store';
 import { matchingNotifications, readS3Notifications, toLambdaRecord } from './s3-notifications';
 import { readSchedules, startSchedule, type Timer } from './schedules';
@@ -61,6 +61,12 @@ export interface LocalStack {
   bundleOf(logicalIdPrefix: string): string;
   /** Runs `fn` with S3 event notifications withheld (objects written meanwhile trigger nothing). */
   withoutS3Events<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with the consumers of a queue (logical id or a unique prefix, e.g. `StateStreamsQueue`)
+   * paused: messages sent meanwhile stay queued, and are consumed once `fn` has settled. Benchmarks use it
+   * to run a consumer once, in a process of their own. (`idle()` inside `fn` would wait for those messages.)
+   */
+  withoutQueue<T>(logicalIdPrefix: string, fn: () => Promise<T>): Promise<T>;
 }
 
 const ADMIN_KEY_FILE = 'admin-key';
@@ -273,6 +279,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           s3EventsPaused -= 1;
         }
       },
+      async withoutQueue(prefix, fn) {
+        const queue = resources.queues.get(prefix) ?? uniqueQueue(resources.queues, prefix);
+        const paused = pollers.filter((p) => p.queue.logicalId === queue.logicalId);
+        if (!paused.length) throw new Error(`no function consumes queue ${queue.logicalId}`);
+        await Promise.all(paused.map((p) => p.pause()));
+        try {
+          return await fn();
+        } finally {
+          for (const p of paused) p.resume();
+        }
+      },
       async idle(timeoutMs = 60_000) {
         const deadline = Date.now() + timeoutMs;
         let quietChecks = 0;
@@ -306,6 +323,14 @@ async function queuedMessages(sqs: SQSClient, urls: readonly string[]): Promise<
     total += Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
   }
   return total;
+}
+
+function uniqueQueue(queues: ReadonlyMap<string, LocalQueue>, prefix: string): LocalQueue {
+  const matches = [...queues.values()].filter((q) => q.logicalId.startsWith(prefix));
+  if (matches.length !== 1) {
+    throw new Error(`${matches.length ? 'several' : 'no'} queues match '${prefix}' (queues: ${[...queues.keys()].join(', ')})`);
+  }
+  return matches[0]!;
 }
 
 function first(names: ReadonlyMap<string, string>, what: string): string {
