@@ -388,8 +388,10 @@ export interface StoredStream {
 
 /** Objects streamed in and out of the data bucket (batch rows, error files, uploads). */
 export interface StreamFiles extends BillingFiles {
-  /** The object's bytes as a stream, or null when there is none. */
+  /** The object's bytes as a stream, or null when there is none. Read it to the end or stop iterating: either closes it. */
   open(key: string): Promise<AsyncIterable<Buffer> | null>;
+  /** The object's size in bytes, or null when there is none (nothing is downloaded). */
+  size(key: string): Promise<number | null>;
 }
 
 /** Messages of the StreamsQueue. */

@@ -4,6 +4,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
@@ -116,6 +117,17 @@ class MultipartUpload implements UploadStream {
 export class S3StreamFiles extends S3BillingFiles implements StreamFiles {
   constructor(private readonly s3: S3Client, private readonly bucketName: string) {
     super(s3, bucketName);
+  }
+
+  async size(key: string): Promise<number | null> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucketName, Key: key }));
+      return out.ContentLength ?? 0;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'NotFound' || name === 'NoSuchKey') return null;
+      throw error;
+    }
   }
 
   async open(key: string): Promise<AsyncIterable<Buffer> | null> {

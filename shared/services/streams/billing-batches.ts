@@ -1,11 +1,10 @@
 import type { BillingPeriod } from '../../domain/invoicing/periods';
 import { newBatchId, type BatchRecord } from '../../domain/streams/batch';
-import { BatchReader } from '../../domain/streams/batch-format';
 import type { Row } from '../../domain/streams/columns';
 import { isComputedSource } from '../../domain/streams/stream';
 import { objects } from '../../keys';
 import type { StreamBus, StreamFiles, StreamStore } from '../../ports';
-import { csvRecords } from './io';
+import { batchFileRows } from './io';
 
 /** The batches a billing cycle invoices (PRODUCT.md §7: "invoices are views of batches"). */
 export interface CycleBatches {
@@ -60,13 +59,7 @@ export class StreamCycleBatches implements CycleBatches {
   async *rows(accountId: string, batchId: string): AsyncIterable<Row> {
     const bytes = await this.files.open(objects.batchFile(accountId, batchId, 'rows.csv'));
     if (!bytes) throw new Error(`batch ${batchId} has no rows file`);
-    const reader = new BatchReader();
-    for await (const record of csvRecords(bytes)) {
-      const read = reader.read(record);
-      if (read === null) continue;
-      if (!read.ok) throw new Error(`batch ${batchId} record ${read.record} cannot be read back: ${read.reason}`);
-      yield read.row;
-    }
+    yield* batchFileRows(bytes, `batch ${batchId}`);
   }
 
   private async latest(accountId: string, stream: string, period: BillingPeriod): Promise<BatchRecord | null> {

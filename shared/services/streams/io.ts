@@ -1,17 +1,51 @@
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { pipeline, Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { BATCH_CSV_PARSE_OPTIONS } from '../../domain/streams/batch-format';
+import { BATCH_CSV_PARSE_OPTIONS, BatchReader } from '../../domain/streams/batch-format';
+import type { Row } from '../../domain/streams/columns';
 import type { UploadStream } from '../../ports';
 
-/** Lines of a byte stream (`\n` or `\r\n`), one at a time. */
+/**
+ * Lines of a byte stream (`\n` or `\r\n`), one at a time. Stopping early (return, throw) ends the
+ * iteration of `bytes`, which closes the underlying stream (an S3 body's connection).
+ */
 export async function* linesOf(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  for await (const line of createInterface({ input: Readable.from(bytes), crlfDelay: Infinity })) yield line;
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of bytes) {
+    rest += decoder.write(chunk);
+    let start = 0;
+    for (let end = rest.indexOf('\n'); end >= 0; end = rest.indexOf('\n', start)) {
+      yield rest.charCodeAt(end - 1) === 13 && end > start ? rest.slice(start, end - 1) : rest.slice(start, end);
+      start = end + 1;
+    }
+    rest = rest.slice(start);
+  }
+  rest += decoder.end();
+  if (rest) yield rest;
 }
 
-/** CSV records of a byte stream, parsed as batch files are (an unquoted empty field is null). */
-export function csvRecords(bytes: AsyncIterable<Buffer>): AsyncIterable<(string | null)[]> {
-  return Readable.from(bytes).pipe(parse(BATCH_CSV_PARSE_OPTIONS));
+/**
+ * CSV records of a byte stream, parsed as batch files are (an unquoted empty field is null). Joined with
+ * `pipeline`: a failing download fails the parse, and a reader that stops early closes the download.
+ */
+export function csvRecords(bytes: AsyncIterable<Buffer>): AsyncIterable<(string | null)[]> & { destroy(): void } {
+  const parser = parse(BATCH_CSV_PARSE_OPTIONS);
+  pipeline(Readable.from(bytes), parser, () => undefined); // an error reaches the reader through the parser
+  return parser;
+}
+
+/**
+ * The typed rows of a batch file we wrote (typed header first): a record that does not read back is a
+ * defect, not a row's problem, so it fails the read. `reader.columns` is known after the first row.
+ */
+export async function* batchFileRows(bytes: AsyncIterable<Buffer>, name: string, reader = new BatchReader()): AsyncGenerator<Row> {
+  for await (const record of csvRecords(bytes)) {
+    const read = reader.read(record);
+    if (read === null) continue;
+    if (!read.ok) throw new Error(`${name} record ${read.record} cannot be read back: ${read.reason}`);
+    yield read.row;
+  }
 }
 
 /** Collects small writes into parts of about 256 KiB before they reach the upload. */

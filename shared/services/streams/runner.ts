@@ -15,7 +15,7 @@ import type { AccountStore, CatalogStore, ChunkStore, PurchaseStore, StreamBus, 
 import { monthsOf } from '../period-purchases';
 import { allCustomers, type RatingContextLoader } from '../rating';
 import type { RunTables } from '../stream-tables';
-import { BufferedUpload, csvRecords, linesOf } from './io';
+import { batchFileRows, BufferedUpload, csvRecords, linesOf } from './io';
 
 export interface StreamRunnerDeps {
   streams: StreamStore;
@@ -33,6 +33,8 @@ export interface StreamRunnerDeps {
 /** Where a run reads its rows: the input columns and the rows, or the input's unreadable records. */
 interface RunInput {
   columns: Column[];
+  /** Releases the input when the run stops before reading its rows. */
+  close(): void;
   rows: AsyncIterable<{ row: InputRow } | { unreadable: string; record: number; fields: readonly (string | null)[] }>;
 }
 
@@ -64,8 +66,8 @@ export class StreamRunner {
     let pipeline: Pipeline;
     let input: RunInput;
     try {
-      input = await this.input(batch);
       pipeline = await this.compile(accountId, definition);
+      input = await this.input(batch);
     } catch (error) {
       if (error instanceof DomainError) return this.fail(batch, describe(error));
       throw error;
@@ -74,6 +76,7 @@ export class StreamRunner {
     try {
       columns = pipeline.columns(input.columns);
     } catch (error) {
+      input.close();
       if (error instanceof ValidationError) return this.fail(batch, describe(error));
       throw error;
     }
@@ -196,6 +199,7 @@ export class StreamRunner {
     const files = this.deps.files;
     return {
       columns,
+      close: () => undefined, // the staged file is opened when the rows are read
       rows: (async function* () {
         const bytes = await files.open(staged);
         if (!bytes) throw new Error(`staged input ${staged} vanished`);
@@ -236,11 +240,8 @@ export class StreamRunner {
     const shares = new Map<string, { id: string; writer: BatchWriter; out: BufferedUpload }>();
     const reader = new BatchReader();
     try {
-      for await (const record of csvRecords(bytes)) {
-        const read = reader.read(record);
-        if (read === null) continue;
-        if (!read.ok) throw new Error(`batch ${batchId} record ${read.record} cannot be read back: ${read.reason}`);
-        const partner = sharingTarget(read.row, partners);
+      for await (const row of batchFileRows(bytes, `batch ${batchId}`, reader)) {
+        const partner = sharingTarget(row, partners);
         if (partner === null) continue;
         let share = shares.get(partner);
         if (!share) {
@@ -251,7 +252,7 @@ export class StreamRunner {
           share = { id, writer, out };
           shares.set(partner, share);
         }
-        await share.out.write(share.writer.row(read.row));
+        await share.out.write(share.writer.row(row));
       }
       for (const share of shares.values()) await share.out.close();
     } catch (error) {
@@ -358,13 +359,20 @@ function unitPriceOf(record: PurchaseRecord): string | null {
 
 function csvInput(bytes: AsyncIterable<Buffer>, options: { untyped: boolean }): Promise<RunInput> {
   const reader = new BatchReader({ untyped: options.untyped });
-  const records = csvRecords(bytes)[Symbol.asyncIterator]();
+  const parser = csvRecords(bytes);
+  const records = parser[Symbol.asyncIterator]();
   return (async () => {
     const first = await records.next();
     if (first.done) throw new ValidationError('the input file is empty (it needs a header line)');
-    reader.read(first.value); // throws ValidationError naming each bad header column
+    try {
+      reader.read(first.value); // throws ValidationError naming each bad header column
+    } catch (error) {
+      parser.destroy();
+      throw error;
+    }
     return {
       columns: [...reader.columns],
+      close: () => parser.destroy(),
       rows: (async function* () {
         for (let next = await records.next(); !next.done; next = await records.next()) {
           const read = reader.read(next.value)!;

@@ -11,7 +11,7 @@ import { objects } from '../../keys';
 import type { Page, PageRequest, StoredStream, StreamBus, StreamFiles, StreamStore } from '../../ports';
 import type { Saved } from '../catalog';
 import type { RunTables } from '../stream-tables';
-import { csvRecords } from './io';
+import { batchFileRows, csvRecords, linesOf } from './io';
 
 /** What API Gateway can return in one response, with room for headers. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
@@ -110,7 +110,7 @@ export class StreamService {
       }
       source = { inbound: inbound.id, account, stream: upstream, batch: inbound.batch };
     } else if ('upload' in definition.source) {
-      if (!(await this.deps.files.open(objects.streamUpload(accountId, id)))) {
+      if ((await this.deps.files.size(objects.streamUpload(accountId, id))) === null) {
         throw new ConflictError('no_upload', `stream '${id}' has no uploaded file yet: PUT /streams/${id}/upload first`);
       }
       source = { upload: true };
@@ -157,12 +157,13 @@ export class StreamService {
   /** The batch's rows file as written (typed CSV header), for downloads. */
   async rowsCsv(accountId: string, id: string): Promise<string> {
     const batch = await this.finished(accountId, id);
-    const text = await this.deps.files.getText(objects.batchFile(accountId, batch.id, 'rows.csv'));
-    if (text === null) throw new NotFoundError(`batch '${id}' has no rows file`);
-    if (Buffer.byteLength(text) > MAX_RESPONSE_BYTES) {
-      throw new ConflictError('too_large', `batch '${id}' is ${Buffer.byteLength(text)} bytes as CSV, more than one response carries; page through it with ?format=json&limit=&cursor=`);
+    const key = objects.batchFile(accountId, batch.id, 'rows.csv');
+    const size = await this.deps.files.size(key);
+    if (size === null) throw new NotFoundError(`batch '${id}' has no rows file`);
+    if (size > MAX_RESPONSE_BYTES) {
+      throw new ConflictError('too_large', `batch '${id}' is ${size} bytes as CSV, more than one response carries; page through it with ?format=json&limit=&cursor=`);
     }
-    return text;
+    return (await this.deps.files.getText(key)) ?? '';
   }
 
   /** One page of the batch's rows as JSON objects (decimals as strings); the cursor is the next row's index. */
@@ -174,11 +175,19 @@ export class StreamService {
   /** One page of the error rows (`{stage, type, reason, row}`); the cursor is the next line's index. */
   async errors(accountId: string, id: string, page: PageRequest): Promise<Page<unknown>> {
     const batch = await this.finished(accountId, id);
-    const text = (await this.deps.files.getText(objects.batchFile(accountId, batch.id, 'errors.jsonl'))) ?? '';
-    const lines = text.split('\n').filter(Boolean);
+    const bytes = await this.deps.files.open(objects.batchFile(accountId, batch.id, 'errors.jsonl'));
     const start = offsetOf(page.cursor);
-    const end = start + page.limit;
-    return { items: lines.slice(start, end).map((l) => JSON.parse(l) as unknown), next: end < lines.length ? String(end) : null };
+    const items: unknown[] = [];
+    let index = 0;
+    for await (const line of bytes ? linesOf(bytes) : []) {
+      if (!line) continue;
+      if (index >= start) {
+        if (items.length === page.limit) return { items, next: String(index) };
+        items.push(JSON.parse(line) as unknown);
+      }
+      index += 1;
+    }
+    return { items, next: null };
   }
 
   /** draft → published; the partner rows are shared (and downstream streams run) through the queue. */
@@ -214,10 +223,8 @@ export class StreamService {
     const rows: Row[] = [];
     const bytes = await this.deps.files.open(objects.batchFile(accountId, id, 'rows.csv'));
     if (!bytes) throw new NotFoundError(`batch '${id}' has no rows file`);
-    const reader = new BatchReader();
-    for await (const record of csvRecords(bytes)) {
-      const read = reader.read(record);
-      if (read?.ok) rows.push(read.row);
+    for await (const row of batchFileRows(bytes, `batch ${id}`)) {
+      rows.push(row);
       if (rows.length > 1000) throw new ValidationError('the pricing batch cannot be applied as price rules', ['rows: at most 1000 price rules per batch']);
     }
     const rules = priceRulesFromRows(rows, { stream: batch.stream, currency: batch.definition.currency, validFrom: batch.periodStart });
@@ -244,14 +251,13 @@ export class StreamService {
     const start = offsetOf(page.cursor);
     const reader = new BatchReader();
     const items: Record<string, string | boolean | null>[] = [];
-    let index = -1;
-    for await (const record of csvRecords(bytes)) {
-      const read = reader.read(record);
-      if (read === null) continue;
+    let index = 0;
+    for await (const row of batchFileRows(bytes, key, reader)) {
+      if (index >= start) {
+        if (items.length === page.limit) return { items, next: String(index) };
+        items.push(rowToWire(row, reader.columns));
+      }
       index += 1;
-      if (index < start) continue;
-      if (items.length === page.limit) return { items, next: String(index) };
-      if (read.ok) items.push(rowToWire(read.row, reader.columns));
     }
     return { items, next: null };
   }
