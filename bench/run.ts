@@ -60,13 +60,15 @@ const target = join(__dirname, '..', 'docs', 'benchmarks.md');
 /** Keeps the sections of an earlier run that this run did not measure (BENCH_ONLY), each with its own date. */
 function merge(previous: string, current: string): string {
   const sections = (text: string) => new Map(text.split(/\n(?=## )/).slice(1).map((part) => [part.split('\n', 1)[0]!, part.trimEnd()]));
+  const date = (text: string) => /Measured by `npm run bench` on ([^,]+),/.exec(text)?.[1] ?? 'an earlier run';
+  // every section says when it was measured: the sections of this run now, the others keep their own line
+  const stamped = (body: string, when: string) => (/^_Measured /m.test(body) ? body : body.replace(/^(## .*)$/m, `$1\n\n_Measured ${when}._`));
   const now = sections(current);
   const before = sections(previous);
   const header = current.split(/\n(?=## )/)[0]!.trimEnd();
-  const kept = [...before].filter(([title]) => !now.has(title)).map(([, body]) => body.replace(/^(## .*)$/m, '$1').trimEnd());
-  const previousDate = /Measured by `npm run bench` on ([^,]+),/.exec(previous)?.[1];
-  const note = kept.length && previousDate ? `\n\nSections not re-measured in this run keep their figures from ${previousDate}.` : '';
-  return `${header}${note}\n\n${[...now.values(), ...kept].join('\n\n')}\n`;
+  const fresh = [...now.values()].map((body) => stamped(body, date(current)));
+  const kept = [...before].filter(([title]) => !now.has(title)).map(([, body]) => stamped(body, date(previous)));
+  return `${header}\n\n${[...fresh, ...kept].join('\n\n')}\n`;
 }
 
 function machine(): string {
