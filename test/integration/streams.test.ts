@@ -181,3 +181,41 @@ describe('pricing streams: a price list flows down the chain and becomes price r
     expect(((await api('GET', v('/price-rules'), undefined, vendor.key)).body as { items: unknown[] }).items).toEqual([]);
   });
 });
+
+describe('sharing keeps partners apart', () => {
+  test("each partner receives exactly its own customers' rows of a published batch, nothing before publishing", async () => {
+    const vendor = await newAccount();
+    const [p1, p2] = [await newAccount({ roles: ['distributor'] }), await newAccount({ roles: ['distributor'] })];
+    const v = (p: string) => `/v1/accounts/${vendor.id}${p}`;
+    await api('PUT', v('/customer-clusters/all'), { name: 'All' }, vendor.key);
+    await api('PUT', v('/customers/P1'), { name: 'Partner one', cluster: 'all', currency: 'EUR', partnerAccount: p1!.id }, vendor.key);
+    await api('PUT', v('/customers/P2'), { name: 'Partner two', cluster: 'all', currency: 'EUR', partnerAccount: p2!.id }, vendor.key);
+    await api('PUT', v('/streams/lines'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, vendor.key);
+    const csv = 'reference,customerCode,quantity,amount,currency\nr1,P1,1,10,EUR\nr2,P2,2,20,EUR\nr3,P1,3,30,EUR\nr4,DIRECT,4,40,EUR\n';
+    await fetch(`${process.env.BILLSTREAM_TEST_URL}${v('/streams/lines/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'content-type': 'text/csv' }, body: csv });
+    const { batch } = (await api('POST', v('/streams/lines/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, vendor.key)).body as { batch: string };
+    await eventually(async () => expect((await api('GET', v(`/batches/${batch}`), undefined, vendor.key)).body).toMatchObject({ status: 'draft', rows: 4, totals: { EUR: '100' } }));
+    const inboundOf = async (acct: Account) => ((await api('GET', `/v1/accounts/${acct.id}/inbound-batches`, undefined, acct.key)).body as { items: { id: string; rows: number; totals: Record<string, string> }[] }).items;
+    expect(await inboundOf(p1!)).toEqual([]);
+
+    expect((await api('POST', v(`/batches/${batch}/publish`), {}, vendor.key)).status).toBe(200);
+    const [in1] = await eventually(async () => {
+      const items = await inboundOf(p1!);
+      expect(items).toHaveLength(1);
+      return items;
+    });
+    const [in2] = await eventually(async () => {
+      const items = await inboundOf(p2!);
+      expect(items).toHaveLength(1);
+      return items;
+    });
+    expect(in1).toMatchObject({ rows: 2, totals: { EUR: '40' } });
+    expect(in2).toMatchObject({ rows: 1, totals: { EUR: '20' } });
+    const rowsOf = async (acct: Account, id: string) =>
+      ((await api('GET', `/v1/accounts/${acct.id}/inbound-batches/${id}/rows`, undefined, acct.key)).body as { items: { reference: string }[] }).items.map((r) => r.reference);
+    expect(await rowsOf(p1!, in1!.id)).toEqual(['r1', 'r3']);
+    expect(await rowsOf(p2!, in2!.id)).toEqual(['r2']);
+    // one partner cannot read the other's inbound rows
+    expect((await api('GET', `/v1/accounts/${p1!.id}/inbound-batches/${in1!.id}/rows`, undefined, p2!.key)).status).toBe(404);
+  });
+});
