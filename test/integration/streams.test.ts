@@ -129,6 +129,27 @@ describe('streams API', () => {
     expect(text.split('\n')[1]).toBe('A,3,C1,Alpha,2,6');
   });
 
+  test("a purchase stream's rows are the period's purchases as the invoice would count them: a spanning purchase by its share of days", async () => {
+    await api('PUT', path('/customer-clusters/all'), { name: 'All' }, acct.key);
+    await api('PUT', path('/customers/C1'), { name: 'One', cluster: 'all', currency: 'EUR' }, acct.key);
+    await api('PUT', path('/product-clusters/vm'), { name: 'Virtual machines', aliases: ['vm-small'] }, acct.key);
+    await api('PUT', path('/price-rules/vm'), { productCluster: 'vm', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '1' } }, acct.key);
+    await api('POST', path('/purchases'), {
+      purchases: [
+        { reference: 'span-1', productLabel: 'vm-small', customerCode: 'C1', quantity: '30', purchaseDate: '2026-10-17', endDate: '2026-11-16' },
+        { reference: 'nov-1', productLabel: 'vm-small', customerCode: 'C1', quantity: '5', purchaseDate: '2026-11-02' },
+        { reference: 'lost-1', productLabel: 'vm-small', customerCode: 'NOBODY', quantity: '5', purchaseDate: '2026-10-02' },
+      ],
+    }, acct.key);
+    await eventually(async () => expect(((await api('GET', path('/purchases?status=rated'), undefined, acct.key)).body as { items: unknown[] }).items).toHaveLength(2));
+    await api('PUT', path('/streams/vms'), { kind: 'billing', type: 'simple', source: { purchases: true }, currency: 'EUR', stages: [] }, acct.key);
+    const { batch } = (await api('POST', path('/streams/vms/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key)).body as { batch: string };
+    await eventually(async () => expect((await api('GET', path(`/batches/${batch}`), undefined, acct.key)).body).toMatchObject({ status: 'draft', rows: 1, totals: { EUR: '15' } }));
+    const rows = ((await api('GET', path(`/batches/${batch}/rows`), undefined, acct.key)).body as { items: Record<string, string>[] }).items;
+    // 15 of its 30 days fall in October; the unmapped purchase and November's are not rows of October
+    expect(rows.map((r) => [r.reference, r.quantity, r.amount, r.unitPrice])).toEqual([['span-1', '15', '15', '1']]);
+  });
+
   test('runs need their input: 409 without an upload, 404 for an unknown stream, 400 for a bad period', async () => {
     await api('PUT', path('/streams/empty'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, acct.key);
     expect((await api('POST', path('/streams/empty/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key)).status).toBe(409);

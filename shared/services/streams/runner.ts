@@ -1,7 +1,8 @@
 import { DomainError, ValidationError } from '../../domain/errors';
-import { dateKey } from '../../domain/fields';
 import { D, toWire } from '../../domain/money';
-import { purchaseMonth, type PurchaseRecord } from '../../domain/purchase';
+import type { BillingPeriod } from '../../domain/invoicing/periods';
+import { coversPeriod, periodShare } from '../../domain/period-rows';
+import type { PurchaseRecord } from '../../domain/purchase';
 import { derivedBatchId, inboundId, type BatchRecord, type InboundRecord } from '../../domain/streams/batch';
 import { BatchReader, BatchWriter, type BatchDescription } from '../../domain/streams/batch-format';
 import type { Column, InputRow } from '../../domain/streams/columns';
@@ -12,6 +13,7 @@ import { isComputedSource, parseStreamDefinition, type StreamDefinition } from '
 import { objects } from '../../keys';
 import { logger } from '../../logger';
 import type { AccountStore, CatalogStore, ChunkStore, PurchaseStore, StreamBus, StreamFiles, StreamStore } from '../../ports';
+import { collectingMonth } from '../billing/rows';
 import { monthsOf } from '../period-purchases';
 import { allCustomers, type RatingContextLoader } from '../rating';
 import type { RunTables } from '../stream-tables';
@@ -184,10 +186,11 @@ export class StreamRunner {
     const out = new BufferedUpload(this.deps.files.upload(staged, 'application/x-ndjson'));
     const collector = new PurchaseColumnCollector();
     try {
-      for await (const records of this.periodPurchases(accountId, batch.periodStart, batch.periodEnd)) {
+      const period = { start: batch.periodStart, end: batch.periodEnd };
+      for await (const records of this.periodPurchases(accountId, period)) {
         for (const record of records) {
           collector.add(record);
-          await out.write(`${JSON.stringify(rowSource(record))}\n`);
+          await out.write(`${JSON.stringify(rowSource(record, period))}\n`);
         }
       }
       await out.close();
@@ -208,11 +211,12 @@ export class StreamRunner {
     };
   }
 
-  private async *periodPurchases(accountId: string, start: string, end: string): AsyncGenerator<PurchaseRecord[]> {
-    for (const month of monthsOf({ start, end })) {
+  /** The period's purchases as a billing cycle reads them: every purchase covering it, from one journal month. */
+  private async *periodPurchases(accountId: string, period: BillingPeriod): AsyncGenerator<PurchaseRecord[]> {
+    for (const month of monthsOf(period)) {
       for await (const key of this.deps.chunks.journalKeys(accountId, month)) {
         const references = (await this.deps.chunks.readJournal(key))
-          .filter((line) => purchaseMonth(line) === month && inPeriod(line.purchaseDate, start, end))
+          .filter((line) => coversPeriod(line, period) && collectingMonth(line, period) === month)
           .map((line) => line.reference);
         for (let i = 0; i < references.length; i += 100) {
           const records = await this.deps.purchases.getMany(accountId, references.slice(i, i + 100));
@@ -327,34 +331,28 @@ export function computedBatch(inbound: InboundRecord, stream: string, definition
   };
 }
 
-function inPeriod(purchaseDate: string, start: string, end: string): boolean {
-  const day = dateKey(purchaseDate);
-  return day >= start && day < end;
-}
-
-/** What a stream row needs of a stored purchase (its unit price follows from amount and quantity). */
-function rowSource(record: PurchaseRecord): PurchaseRowSource {
+/**
+ * What a stream row needs of a stored purchase: a purchase with an endDate counts with the share of its
+ * days that falls in the period (quantity and amount prorated as its invoice row would be).
+ */
+function rowSource(record: PurchaseRecord, period: BillingPeriod): PurchaseRowSource {
+  const share = periodShare(record, period);
+  const quantity = new D(record.quantity).times(share);
+  const amount = record.amount === null ? null : new D(record.amount).times(share);
   return {
     reference: record.reference,
     productLabel: record.productLabel,
     customerCode: record.customerCode,
     customer: record.customer,
     billedTo: record.billedTo,
-    quantity: record.quantity,
+    quantity: toWire(quantity),
     purchaseDate: record.purchaseDate,
     endDate: record.endDate,
     metadata: record.metadata,
-    unitPrice: unitPriceOf(record),
-    amount: record.amount,
+    unitPrice: amount === null || quantity.isZero() ? null : toWire(amount.dividedBy(quantity)),
+    amount: amount === null ? null : toWire(amount),
     currency: record.currency,
   };
-}
-
-/** amount ÷ quantity at full precision, when both are known and the quantity is not zero. */
-function unitPriceOf(record: PurchaseRecord): string | null {
-  if (record.amount === null) return null;
-  const quantity = new D(record.quantity);
-  return quantity.isZero() ? null : toWire(new D(record.amount).dividedBy(quantity));
 }
 
 function csvInput(bytes: AsyncIterable<Buffer>, options: { untyped: boolean }): Promise<RunInput> {
