@@ -4,20 +4,9 @@
  * Spread into the document of shared/http/openapi.ts.
  */
 
-const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string' };
+import { account, day as date, decimal, error, errors, json, listOf, pageParams, pathParam as id, ref } from './openapi-common';
+
 const nullableDecimal = { ...decimal, type: ['string', 'null'] };
-const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO date (periods are whole UTC days, end exclusive)' };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const error = { description: 'error', ...json(ref('Error')) };
-const errors = { '400': error, '401': error, '403': error, '404': error };
-const account = { name: 'a', in: 'path', required: true, schema: { type: 'string' } };
-const id = (name = 'id') => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-const pageParams = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `next` of the previous page' },
-];
-const listOf = (item: string) => json({ type: 'object', properties: { items: { type: 'array', items: ref(item) }, next: { type: ['string', 'null'] } } });
 const period = { type: 'object', required: ['periodStart', 'periodEnd'], properties: { periodStart: date, periodEnd: date } };
 
 export const billingPaths = {

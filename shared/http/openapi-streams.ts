@@ -5,21 +5,11 @@
  * functions/streams/stream-routes.ts.
  */
 
-const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string' };
-const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO date (periods are whole UTC days, end exclusive)' };
+import { account, day as date, decimal, error, errors, json, listOf, pageOf, pageParams, pathParam, ref } from './openapi-common';
+
+const id = pathParam();
+
 const timestamp = { type: 'string', format: 'date-time' };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const error = { description: 'error', ...json(ref('Error')) };
-const errors = { '400': error, '401': error, '403': error, '404': error };
-const account = { name: 'a', in: 'path', required: true, schema: { type: 'string' } };
-const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-const pageParams = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `next` of the previous page' },
-];
-const pageOf = (items: object) => json({ type: 'object', properties: { items: { type: 'array', items }, next: { type: ['string', 'null'] } } });
-const listOf = (item: string) => pageOf(ref(item));
 const columnName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', maxLength: 128, description: 'a column name (`meta.<key>` for metadata)' };
 const columnNames = (minItems: number, maxItems: number) => ({ type: 'array', items: columnName, minItems, maxItems, uniqueItems: true });
 const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' };

@@ -3,20 +3,11 @@
  * lookup tables, and the reads this service adds in the same style. Spread into shared/http/openapi.ts.
  */
 
-const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' };
-const date = { type: 'string', description: 'ISO 8601 date or date-time' };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const error = { description: 'error', ...json(ref('Error')) };
-const errors = { '400': error, '401': error, '403': error, '404': error };
-const account = { name: 'a', in: 'path', required: true, schema: { type: 'string' } };
+import { account, dateOrTime as date, decimal, error, errors, json, listOf, pageParams, pathParam, ref } from './openapi-common';
+
+const id = pathParam();
+
 const pair = { name: 'pair', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Z]{3}-[A-Z]{3}$' }, description: '`<FROM>-<TO>`, e.g. EUR-USD' };
-const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-const pageParams = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `next` of the previous page' },
-];
-const listOf = (item: string) => json({ type: 'object', properties: { items: { type: 'array', items: ref(item) }, next: { type: ['string', 'null'] } } });
 
 export const tablesPaths = {
   '/v1/accounts/{a}/exchange-rates/{pair}': {

@@ -4,21 +4,10 @@
  */
 
 import { billingPaths, billingSchemas } from './openapi-billing';
+import { account, dateOrTime as date, decimal, error, errors, json, listOf, pageParams, ref } from './openapi-common';
 import { streamsPaths, streamsSchemas } from './openapi-streams';
 import { tablesPaths, tablesSchemas } from './openapi-tables';
 
-const decimal = { type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' };
-const date = { type: 'string', description: 'ISO 8601 date or date-time' };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const error = { description: 'error', ...json(ref('Error')) };
-const errors = { '400': error, '401': error, '403': error, '404': error };
-const listOf = (item: string) => json({ type: 'object', properties: { items: { type: 'array', items: ref(item) }, next: { type: ['string', 'null'] } } });
-const pageParams = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `next` of the previous page' },
-];
-const account = { name: 'a', in: 'path', required: true, schema: { type: 'string' } };
 
 function resource(name: string, idName: string, schema: string, summary: string) {
   const idParam = { name: idName, in: 'path', required: true, schema: { type: 'string' } };

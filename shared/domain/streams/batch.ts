@@ -41,6 +41,39 @@ export interface BatchRecord {
   publishedAt: string | null;
 }
 
+/** A batch about to run: nothing counted yet. */
+export function runningBatch(input: {
+  id: string;
+  accountId: string;
+  stream: string;
+  definition: WireStream;
+  period: { start: string; end: string };
+  source: BatchSource;
+  at: string;
+}): BatchRecord {
+  return {
+    id: input.id,
+    accountId: input.accountId,
+    stream: input.stream,
+    kind: input.definition.kind,
+    status: 'running',
+    periodStart: input.period.start,
+    periodEnd: input.period.end,
+    source: input.source,
+    definition: input.definition,
+    rows: 0,
+    errors: 0,
+    filtered: 0,
+    totals: {},
+    columns: [],
+    checksum: null,
+    failure: null,
+    createdAt: input.at,
+    updatedAt: input.at,
+    publishedAt: null,
+  };
+}
+
 /** The wire shape of `GET /batches/{id}` (API.md), with the period and provenance besides. */
 export function batchView(b: BatchRecord) {
   return {

@@ -1,5 +1,5 @@
 import type { BillingPeriod } from '../../domain/invoicing/periods';
-import { newBatchId, type BatchRecord } from '../../domain/streams/batch';
+import { newBatchId, runningBatch, type BatchRecord } from '../../domain/streams/batch';
 import type { Row } from '../../domain/streams/columns';
 import { isComputedSource } from '../../domain/streams/stream';
 import { objects } from '../../keys';
@@ -42,13 +42,9 @@ export class StreamCycleBatches implements CycleBatches {
       else if ('upload' in stream.definition.source) missing.push(`stream '${stream.id}': no batch of the period (run it after uploading its file)`);
       else {
         // a simple stream of the account's purchases without a batch of the period: run it now
-        const at = this.now();
-        const id = newBatchId(at);
-        await this.streams.createBatch({
-          id, accountId, stream: stream.id, kind: 'billing', status: 'running', periodStart: period.start, periodEnd: period.end,
-          source: { purchases: true }, definition: stream.definition, rows: 0, errors: 0, filtered: 0, totals: {}, columns: [],
-          checksum: null, failure: null, createdAt: at.toISOString(), updatedAt: at.toISOString(), publishedAt: null,
-        });
+        const id = newBatchId(this.now());
+        const source = { purchases: true as const };
+        await this.streams.createBatch(runningBatch({ id, accountId, stream: stream.id, definition: stream.definition, period, source, at: this.now().toISOString() }));
         await this.bus.send([{ type: 'stream-run', accountId, batchId: id }]);
         waiting.push(stream.id);
       }

@@ -1,9 +1,9 @@
 import { DomainError, ValidationError } from '../../domain/errors';
-import { D, toWire } from '../../domain/money';
+import { toWire } from '../../domain/money';
 import type { BillingPeriod } from '../../domain/invoicing/periods';
-import { coversPeriod, periodShare } from '../../domain/period-rows';
+import { coversPeriod, ratedRowOf } from '../../domain/period-rows';
 import type { PurchaseRecord } from '../../domain/purchase';
-import { derivedBatchId, inboundId, type BatchRecord, type InboundRecord } from '../../domain/streams/batch';
+import { derivedBatchId, inboundId, runningBatch, type BatchRecord, type InboundRecord } from '../../domain/streams/batch';
 import { BatchReader, BatchWriter, type BatchDescription } from '../../domain/streams/batch-format';
 import type { Column, InputRow } from '../../domain/streams/columns';
 import { compilePipeline, type ErrorRow, type Pipeline } from '../../domain/streams/pipeline';
@@ -298,7 +298,16 @@ export class StreamRunner {
       const source = stream.definition.source;
       if (!isComputedSource(source) || source.account !== inbound.fromAccount || source.stream !== inbound.stream) continue;
       const id = derivedBatchId(inbound.id, stream.id, new Date(inbound.sharedAt));
-      const record = computedBatch(inbound, stream.id, stream.definition, id, at);
+      // the batch keeps the upstream period
+      const record = runningBatch({
+        id,
+        accountId: inbound.accountId,
+        stream: stream.id,
+        definition: stream.definition,
+        period: { start: inbound.periodStart, end: inbound.periodEnd },
+        source: { inbound: inbound.id, account: inbound.fromAccount, stream: inbound.stream, batch: inbound.batch },
+        at,
+      });
       await this.deps.streams.createBatch(record);
       const current = await this.deps.streams.getBatch(inbound.accountId, id);
       if (current?.status === 'running') await this.deps.bus.send([{ type: 'stream-run', accountId: inbound.accountId, batchId: id }]);
@@ -306,39 +315,12 @@ export class StreamRunner {
   }
 }
 
-/** The batch of a computed stream run on one inbound batch: it keeps the upstream period. */
-export function computedBatch(inbound: InboundRecord, stream: string, definition: BatchRecord['definition'], id: string, at: string): BatchRecord {
-  return {
-    id,
-    accountId: inbound.accountId,
-    stream,
-    kind: definition.kind,
-    status: 'running',
-    periodStart: inbound.periodStart,
-    periodEnd: inbound.periodEnd,
-    source: { inbound: inbound.id, account: inbound.fromAccount, stream: inbound.stream, batch: inbound.batch },
-    definition,
-    rows: 0,
-    errors: 0,
-    filtered: 0,
-    totals: {},
-    columns: [],
-    checksum: null,
-    failure: null,
-    createdAt: at,
-    updatedAt: at,
-    publishedAt: null,
-  };
-}
-
 /**
  * What a stream row needs of a stored purchase: a purchase with an endDate counts with the share of its
  * days that falls in the period (quantity and amount prorated as its invoice row would be).
  */
 function rowSource(record: PurchaseRecord, period: BillingPeriod): PurchaseRowSource {
-  const share = periodShare(record, period);
-  const quantity = new D(record.quantity).times(share);
-  const amount = record.amount === null ? null : new D(record.amount).times(share);
+  const { quantity, amount } = ratedRowOf(record, period);
   return {
     reference: record.reference,
     productLabel: record.productLabel,

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { parseBillingPeriod } from '../../domain/invoicing/periods';
-import { batchView, inboundView, newBatchId, type BatchRecord } from '../../domain/streams/batch';
+import { batchView, inboundView, newBatchId, runningBatch, type BatchRecord } from '../../domain/streams/batch';
 import { BatchReader, parseHeader } from '../../domain/streams/batch-format';
 import { rowToWire, type Row } from '../../domain/streams/columns';
 import { compilePipeline } from '../../domain/streams/pipeline';
@@ -117,28 +117,7 @@ export class StreamService {
     } else {
       source = { purchases: true };
     }
-    const at = this.now();
-    const batch: BatchRecord = {
-      id: newBatchId(at),
-      accountId,
-      stream: id,
-      kind: definition.kind,
-      status: 'running',
-      periodStart: period.start,
-      periodEnd: period.end,
-      source,
-      definition,
-      rows: 0,
-      errors: 0,
-      filtered: 0,
-      totals: {},
-      columns: [],
-      checksum: null,
-      failure: null,
-      createdAt: at.toISOString(),
-      updatedAt: at.toISOString(),
-      publishedAt: null,
-    };
+    const batch = runningBatch({ id: newBatchId(this.now()), accountId, stream: id, definition, period, source, at: this.now().toISOString() });
     await this.deps.streams.createBatch(batch);
     await this.deps.bus.send([{ type: 'stream-run', accountId, batchId: batch.id }]);
     return { batch: batch.id };

@@ -1,4 +1,4 @@
-import { batchView, derivedBatchId, inboundId, inboundView, newBatchId, type BatchRecord, type InboundRecord } from '../../../shared/domain/streams/batch';
+import { batchView, derivedBatchId, inboundId, inboundView, newBatchId, runningBatch, type BatchRecord, type InboundRecord } from '../../../shared/domain/streams/batch';
 
 /** A published billing batch of stream `resell` for March 2026. */
 function batch(overrides: Partial<BatchRecord> = {}): BatchRecord {
@@ -203,5 +203,20 @@ describe('wire views', () => {
     });
     expect(view).not.toHaveProperty('accountId');
     expect(view).not.toHaveProperty('fromAccount');
+  });
+});
+
+describe('runningBatch', () => {
+  test('a new run counts nothing yet and takes its kind from the definition it snapshots', () => {
+    // Arrange
+    const definition = { kind: 'pricing' as const, type: 'simple' as const, source: { upload: true as const }, stages: [], currency: 'EUR' };
+
+    // Act
+    const record = runningBatch({ id: 'bat_1_x', accountId: 'a1', stream: 'prices', definition, period: { start: '2026-10-01', end: '2026-11-01' }, source: { upload: true }, at: '2026-11-22T10:00:00.000Z' });
+
+    // Assess
+    expect(record).toMatchObject({ status: 'running', kind: 'pricing', periodStart: '2026-10-01', periodEnd: '2026-11-01', rows: 0, errors: 0, filtered: 0, totals: {}, columns: [], checksum: null, publishedAt: null });
+    expect(record.definition).toBe(definition);
+    expect(record.createdAt).toBe(record.updatedAt);
   });
 });
