@@ -67,6 +67,9 @@ export function streamRoutes(account: AccountResolver): Record<string, RouteSpec
     [`GET ${base}/inbound-batches`]: {
       handle: async (r) => ({ status: 200, body: await streams.inbound(await account(r, 'read'), pageRequest(r.query)) }),
     },
+    [`POST ${base}/inbound-batches/{id}/apply`]: {
+      handle: async (r) => ({ status: 200, body: await streams.applyInbound(await account(r, 'write'), r.params.id) }),
+    },
     [`GET ${base}/inbound-batches/{id}/rows`]: {
       handle: async (r) => ({ status: 200, body: await streams.inboundRows(await account(r, 'read'), r.params.id, pageRequest(r.query)) }),
     },

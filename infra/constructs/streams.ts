@@ -81,6 +81,7 @@ export class Streams extends Construct {
       ['POST', '/batches/{id}/apply'],
       ['GET', '/inbound-batches'],
       ['GET', '/inbound-batches/{id}/rows'],
+      ['POST', '/inbound-batches/{id}/apply'],
       ['PUT', '/exchange-rates/{pair}'],
       ['GET', '/exchange-rates/{pair}'],
       ['GET', '/exchange-rates'],

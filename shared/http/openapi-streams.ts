@@ -116,6 +116,15 @@ export const streamsPaths = {
   '/v1/accounts/{a}/inbound-batches': {
     get: { summary: 'Batches partners shared with this account (the rows of one upstream batch each), oldest first (by the upstream batch)', parameters: [account, ...pageParams], responses: { '200': listOf('InboundBatch'), ...errors } },
   },
+  '/v1/accounts/{a}/inbound-batches/{id}/apply': {
+    post: {
+      summary:
+        'Save each row of a pricing batch a partner shared with this account as a standard price rule of this account, as received ' +
+        '(the columns and defaults of POST /batches/{id}/apply; the default rule id uses the upstream stream id).',
+      parameters: [account, id],
+      responses: { '200': json(ref('PriceRulesApplied')), '409': error, ...errors },
+    },
+  },
   '/v1/accounts/{a}/inbound-batches/{id}/rows': {
     get: { summary: 'One page of the rows of an inbound batch (the rows shared with this account)', parameters: [account, id, ...pageParams], responses: { '200': listOf('BatchRow'), ...errors } },
   },
@@ -248,6 +257,7 @@ export const streamsSchemas = {
       stream: { type: 'string', description: 'the upstream stream' },
       batch: { type: 'string', description: 'the upstream batch' },
       kind: { enum: ['billing', 'pricing'] },
+      currency: { type: 'string', description: 'the upstream stream currency' },
       periodStart: date,
       periodEnd: date,
       rows: { type: 'integer' },

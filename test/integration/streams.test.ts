@@ -203,6 +203,39 @@ describe('pricing streams: a price list flows down the chain and becomes price r
   });
 });
 
+describe('pricing streams: a shared price list applied as received', () => {
+  test('POST /inbound-batches/{id}/apply turns the shared rows into the receiving account\'s price rules', async () => {
+    const vendor = await newAccount();
+    const distributor = await newAccount({ roles: ['distributor'] });
+    const v = (p: string) => `/v1/accounts/${vendor.id}${p}`;
+    const d = (p: string) => `/v1/accounts/${distributor.id}${p}`;
+    await api('PUT', v('/customer-clusters/all'), { name: 'All' }, vendor.key);
+    await api('PUT', v('/customers/D'), { name: 'Distributor', cluster: 'all', currency: 'EUR', partnerAccount: distributor.id }, vendor.key);
+    await api('PUT', v('/streams/list'), { kind: 'pricing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, vendor.key);
+    await fetch(`${process.env.BILLSTREAM_TEST_URL}${v('/streams/list/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'content-type': 'text/csv' }, body: 'customerCode,productCluster,unitPrice\nD,voice,0.10\n' });
+    const { batch } = (await api('POST', v('/streams/list/runs'), { periodStart: '2027-01-01', periodEnd: '2027-02-01' }, vendor.key)).body as { batch: string };
+    await eventually(async () => expect((await api('GET', v(`/batches/${batch}`), undefined, vendor.key)).body).toMatchObject({ status: 'draft' }));
+    await api('POST', v(`/batches/${batch}/publish`), {}, vendor.key);
+    const inbound = await eventually(async () => {
+      const items = ((await api('GET', d('/inbound-batches'), undefined, distributor.key)).body as { items: { id: string; kind: string; currency: string }[] }).items;
+      expect(items).toHaveLength(1);
+      return items[0]!;
+    });
+    expect(inbound).toMatchObject({ kind: 'pricing', currency: 'EUR' });
+
+    // the product cluster must exist here: refused naming the row and field, then accepted
+    const refused = await api('POST', d(`/inbound-batches/${inbound.id}/apply`), {}, distributor.key);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(/rows\.0\.productCluster/);
+    await api('PUT', d('/product-clusters/voice'), { name: 'Voice', aliases: ['voice-min'] }, distributor.key);
+    const applied = await api('POST', d(`/inbound-batches/${inbound.id}/apply`), {}, distributor.key);
+    expect(applied.body).toEqual({ batch: inbound.id, rules: [{ id: 'list-voice', created: true }] });
+    expect((await api('GET', d('/price-rules/list-voice'), undefined, distributor.key)).body).toMatchObject({ validFrom: '2027-01-01', currency: 'EUR', model: { type: 'standard', unitPrice: '0.1' } });
+    // applying again replaces the same rules
+    expect((await api('POST', d(`/inbound-batches/${inbound.id}/apply`), {}, distributor.key)).body).toEqual({ batch: inbound.id, rules: [{ id: 'list-voice', created: false }] });
+  });
+});
+
 describe('sharing keeps partners apart', () => {
   test("each partner receives exactly its own customers' rows of a published batch, nothing before publishing", async () => {
     const vendor = await newAccount();

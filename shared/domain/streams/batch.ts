@@ -106,6 +106,8 @@ export interface InboundRecord {
   stream: string;
   batch: string;
   kind: StreamKind;
+  /** The upstream stream's currency (rows without a currency value are in it). */
+  currency: string;
   periodStart: string;
   periodEnd: string;
   rows: number;
@@ -122,6 +124,7 @@ export function inboundView(r: InboundRecord) {
     stream: r.stream,
     batch: r.batch,
     kind: r.kind,
+    currency: r.currency,
     periodStart: r.periodStart,
     periodEnd: r.periodEnd,
     rows: r.rows,

@@ -277,6 +277,7 @@ export class StreamRunner {
         stream: batch.stream,
         batch: batch.id,
         kind: batch.kind,
+        currency: batch.definition.currency,
         periodStart: batch.periodStart,
         periodEnd: batch.periodEnd,
         rows: description.rows,

@@ -28,6 +28,14 @@ export interface StreamServiceDeps {
   now?: () => Date;
 }
 
+/** The most rows one pricing batch may turn into price rules (each is one rule-set save). */
+export const MAX_PRICE_LIST_ROWS = 1000;
+
+export interface AppliedPriceList {
+  batch: string;
+  rules: { id: string; created: boolean }[];
+}
+
 export type StreamView = WireStream & { id: string; updatedAt: string };
 
 const streamView = (s: StoredStream): StreamView => ({ id: s.id, ...s.definition, updatedAt: s.updatedAt });
@@ -196,30 +204,51 @@ export class StreamService {
   }
 
   /** Saves each row of a finished pricing batch as a standard price rule of this account. */
-  async apply(accountId: string, id: string): Promise<{ batch: string; rules: { id: string; created: boolean }[] }> {
+  async apply(accountId: string, id: string): Promise<AppliedPriceList> {
     const batch = await this.finished(accountId, id);
     if (batch.kind !== 'pricing') throw new ConflictError('not_a_pricing_batch', `batch '${id}' is a ${batch.kind} batch; only pricing batches become price rules`);
+    const rules = await this.applyRows(accountId, objects.batchFile(accountId, id, 'rows.csv'), `batch ${id}`, {
+      stream: batch.stream,
+      currency: batch.definition.currency,
+      validFrom: batch.periodStart,
+    });
+    return { batch: id, rules };
+  }
+
+  /** The same for a pricing batch a partner shared, as received (no stream of this account in between). */
+  async applyInbound(accountId: string, id: string): Promise<AppliedPriceList> {
+    const inbound = await this.deps.streams.getInbound(accountId, id);
+    if (!inbound) throw new NotFoundError(`inbound batch '${id}' not found`);
+    if (inbound.kind !== 'pricing') throw new ConflictError('not_a_pricing_batch', `inbound batch '${id}' is a ${inbound.kind} batch; only pricing batches become price rules`);
+    const rules = await this.applyRows(accountId, objects.inboundRows(accountId, id), `inbound batch ${id}`, {
+      stream: inbound.stream,
+      currency: inbound.currency,
+      validFrom: inbound.periodStart,
+    });
+    return { batch: id, rules };
+  }
+
+  private async applyRows(accountId: string, key: string, name: string, defaults: { stream: string; currency: string; validFrom: string }) {
     const rows: Row[] = [];
-    const bytes = await this.deps.files.open(objects.batchFile(accountId, id, 'rows.csv'));
-    if (!bytes) throw new NotFoundError(`batch '${id}' has no rows file`);
-    for await (const row of batchFileRows(bytes, `batch ${id}`)) {
+    const bytes = await this.deps.files.open(key);
+    if (!bytes) throw new NotFoundError(`${name} has no rows file`);
+    for await (const row of batchFileRows(bytes, name)) {
       rows.push(row);
-      if (rows.length > 1000) throw new ValidationError('the pricing batch cannot be applied as price rules', ['rows: at most 1000 price rules per batch']);
+      if (rows.length > MAX_PRICE_LIST_ROWS) throw new ValidationError('the pricing batch cannot be applied as price rules', [`rows: at most ${MAX_PRICE_LIST_ROWS} price rules per batch`]);
     }
-    const rules = priceRulesFromRows(rows, { stream: batch.stream, currency: batch.definition.currency, validFrom: batch.periodStart });
+    const rules = priceRulesFromRows(rows, defaults);
     const saved: { id: string; created: boolean }[] = [];
-    for (const rule of rules) {
+    for (const [row, rule] of rules.entries()) {
       try {
         saved.push({ id: rule.id, created: (await this.deps.putPriceRule(accountId, rule.id, rule.body)).created });
       } catch (error) {
         if (error instanceof ValidationError || error instanceof ConflictError) {
-          const row = rules.indexOf(rule);
           throw new ValidationError(`row ${row} (price rule '${rule.id}') cannot be saved: ${error.message}; ${saved.length} rule(s) before it were saved`, error.details.map((d) => `rows.${row}.${d}`));
         }
         throw error;
       }
     }
-    return { batch: id, rules: saved };
+    return saved;
   }
 
   // ------------------------------------------------------------------------------------------ reads
