@@ -396,7 +396,11 @@ export interface StreamFiles extends BillingFiles {
 
 /** Messages of the StreamsQueue. */
 export type StreamMessage =
-  | { type: 'stream-run'; accountId: string; batchId: string }
+  /**
+   * Runs a batch. `batch` is the record to create when it does not exist yet: senders send first and write
+   * the record after, so a crash in between never leaves a `running` batch that no message will run.
+   */
+  | { type: 'stream-run'; accountId: string; batchId: string; batch?: BatchRecord }
   | { type: 'batch-share'; accountId: string; batchId: string };
 
 export interface StreamBus {

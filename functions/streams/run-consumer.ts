@@ -12,7 +12,7 @@ const processor = new BatchProcessor(EventType.SQS);
 async function processRecord(record: SQSRecord): Promise<void> {
   const message = parseStreamMessage(record.body);
   try {
-    if (message.type === 'stream-run') await runner.run(message.accountId, message.batchId);
+    if (message.type === 'stream-run') await runner.run(message.accountId, message.batchId, message.batch);
     else await runner.share(message.accountId, message.batchId);
   } catch (error) {
     const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');

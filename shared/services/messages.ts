@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../domain/fields';
+import type { BatchRecord } from '../domain/streams/batch';
 import type { BillingMessage, PipelineMessage, StreamMessage } from '../ports';
 
 const messageSchema = z.discriminatedUnion('type', [
@@ -46,7 +47,13 @@ export function parseBillingMessage(body: string): BillingMessage {
 }
 
 const streamMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('stream-run'), accountId: identifier, batchId: identifier }),
+  z.object({
+    type: z.literal('stream-run'),
+    accountId: identifier,
+    batchId: identifier,
+    // written by our own senders from a checked definition; the consumer only compares its ids
+    batch: z.custom<BatchRecord>((value) => typeof value === 'object' && value !== null && !Array.isArray(value)).optional(),
+  }),
   z.object({ type: z.literal('batch-share'), accountId: identifier, batchId: identifier }),
 ]);
 

@@ -44,8 +44,9 @@ export class StreamCycleBatches implements CycleBatches {
         // a simple stream of the account's purchases without a batch of the period: run it now
         const id = newBatchId(this.now());
         const source = { purchases: true as const };
-        await this.streams.createBatch(runningBatch({ id, accountId, stream: stream.id, definition: stream.definition, period, source, at: this.now().toISOString() }));
-        await this.bus.send([{ type: 'stream-run', accountId, batchId: id }]);
+        const batch = runningBatch({ id, accountId, stream: stream.id, definition: stream.definition, period, source, at: this.now().toISOString() });
+        await this.bus.send([{ type: 'stream-run', accountId, batchId: id, batch }]); // the message first: see StreamMessage
+        await this.streams.createBatch(batch);
         waiting.push(stream.id);
       }
     }

@@ -61,8 +61,13 @@ export class StreamRunner {
 
   // ------------------------------------------------------------------------------------------- run
 
-  async run(accountId: string, batchId: string): Promise<void> {
-    const batch = await this.deps.streams.getBatch(accountId, batchId);
+  /** Runs the batch; `record` (from the message) creates it when its sender stopped before writing it. */
+  async run(accountId: string, batchId: string, record?: BatchRecord): Promise<void> {
+    let batch = await this.deps.streams.getBatch(accountId, batchId);
+    if (!batch && record && record.id === batchId && record.accountId === accountId) {
+      await this.deps.streams.createBatch(record);
+      batch = await this.deps.streams.getBatch(accountId, batchId);
+    }
     if (!batch || batch.status !== 'running') return;
     const definition = parseStreamDefinition(batch.definition);
     let pipeline: Pipeline;
@@ -309,9 +314,10 @@ export class StreamRunner {
         source: { inbound: inbound.id, account: inbound.fromAccount, stream: inbound.stream, batch: inbound.batch },
         at,
       });
-      await this.deps.streams.createBatch(record);
-      const current = await this.deps.streams.getBatch(inbound.accountId, id);
-      if (current?.status === 'running') await this.deps.bus.send([{ type: 'stream-run', accountId: inbound.accountId, batchId: id }]);
+      const existing = await this.deps.streams.getBatch(inbound.accountId, id);
+      if (existing && existing.status !== 'running') continue; // a redelivered share: this run happened
+      await this.deps.bus.send([{ type: 'stream-run', accountId: inbound.accountId, batchId: id, batch: existing ?? record }]); // the message first: see StreamMessage
+      if (!existing) await this.deps.streams.createBatch(record);
     }
   }
 }

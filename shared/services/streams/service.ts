@@ -126,8 +126,9 @@ export class StreamService {
       source = { purchases: true };
     }
     const batch = runningBatch({ id: newBatchId(this.now()), accountId, stream: id, definition, period, source, at: this.now().toISOString() });
+    // the message first, carrying the record: whichever of the two writes the record, the run happens
+    await this.deps.bus.send([{ type: 'stream-run', accountId, batchId: batch.id, batch }]);
     await this.deps.streams.createBatch(batch);
-    await this.deps.bus.send([{ type: 'stream-run', accountId, batchId: batch.id }]);
     return { batch: batch.id };
   }
 
