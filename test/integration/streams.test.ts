@@ -150,6 +150,27 @@ describe('streams API', () => {
     expect(rows.map((r) => [r.reference, r.quantity, r.amount, r.unitPrice])).toEqual([['span-1', '15', '15', '1']]);
   });
 
+  test('split, the shipped EU VAT table, aggregate and formula over an upload; an unknown country is that row\'s error', async () => {
+    const stages = [
+      { type: 'split', column: 'sku', pattern: '(.*)-(.*)', into: ['family', 'size'] },
+      { type: 'vat', country: 'country', into: 'vatRate' },
+      { type: 'aggregate', groupBy: ['customerCode', 'family', 'vatRate'], sum: ['quantity', 'amount'] },
+      { type: 'formula', column: 'gross', expression: 'round(amount * (100 + vatRate) / 100, 2)' },
+    ];
+    expect((await api('PUT', path('/streams/vat'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages }, acct.key)).status).toBe(201);
+    const csv = 'sku,quantity,customerCode,country,amount,currency\nVM-small,2,C1,NL,10,EUR\nVM-large,1,C1,NL,30,EUR\nDB-small,3,C2,DE,9,EUR\nVM-small,1,C3,XX,5,EUR\n';
+    await fetch(`${process.env.BILLSTREAM_TEST_URL}${path('/streams/vat/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${acct.key}`, 'content-type': 'text/csv' }, body: csv });
+    const { batch } = (await api('POST', path('/streams/vat/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key)).body as { batch: string };
+    await eventually(async () => expect((await api('GET', path(`/batches/${batch}`), undefined, acct.key)).body).toMatchObject({ status: 'draft', rows: 2, errors: 1, totals: { EUR: '49' } }), 60_000);
+    const rows = ((await api('GET', path(`/batches/${batch}/rows`), undefined, acct.key)).body as { items: Record<string, string>[] }).items;
+    expect(rows.map((r) => [r.customerCode, r.family, r.vatRate, r.quantity, r.amount, r.gross])).toEqual([
+      ['C1', 'VM', '21', '3', '40', '48.4'],
+      ['C2', 'DB', '19', '3', '9', '10.71'],
+    ]);
+    const errors = ((await api('GET', path(`/batches/${batch}/errors`), undefined, acct.key)).body as { items: { stage: number; type: string; reason: string }[] }).items;
+    expect(errors).toEqual([expect.objectContaining({ stage: 1, type: 'vat', reason: expect.stringMatching(/no standard VAT rate/) })]);
+  });
+
   test('runs need their input: 409 without an upload, 404 for an unknown stream, 400 for a bad period', async () => {
     await api('PUT', path('/streams/empty'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, acct.key);
     expect((await api('POST', path('/streams/empty/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key)).status).toBe(409);
