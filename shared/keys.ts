@@ -69,8 +69,9 @@ export const objects = {
   cycleRunPrefix: (accountId: string, cycleId: string, run: number) => `cycles/${accountId}/${cycleId}/${run}/`,
   cyclePlan: (accountId: string, cycleId: string, run: number, planId: string) => `cycles/${accountId}/${cycleId}/${run}/plan-${planId}.json`,
   cyclePartsPrefix: (accountId: string, cycleId: string, run: number, partition: number) => `cycles/${accountId}/${cycleId}/${run}/parts/${partition}/`,
-  cyclePart: (accountId: string, cycleId: string, run: number, partition: number, collector: number) =>
-    `cycles/${accountId}/${cycleId}/${run}/parts/${partition}/${collector}.jsonl`,
+  /** One collector's rows of one partition; a collector of a large batch writes them in numbered pieces. */
+  cyclePart: (accountId: string, cycleId: string, run: number, partition: number, collector: number, piece?: number) =>
+    `cycles/${accountId}/${cycleId}/${run}/parts/${partition}/${collector}${piece === undefined ? '' : `-${piece}`}.jsonl`,
   /**
    * An invoice's documents, per written version (`<revision>-<nonce>`): a draft rewritten concurrently with
    * an approval never overwrites what the approval froze, and each writer only ever deletes its own.

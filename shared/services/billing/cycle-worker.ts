@@ -53,6 +53,8 @@ export const KEYS_PER_COLLECTOR = 8;
 export const CUSTOMERS_PER_PARTITION = 100;
 export const PURCHASES_PER_PARTITION = 5000;
 export const MAX_PARTITIONS = 1000;
+/** A batch collector writes its partition files every this many rows. */
+export const ROWS_PER_PIECE = 20_000;
 /** Collect keys under this prefix are billing stream batches' rows files (shared/keys.ts `objects.batchFile`). */
 const BATCH_PREFIX = 'batches/';
 
@@ -308,7 +310,19 @@ export class CycleWorker {
     const partitions = cycle.plan!.partitions;
     const clusters = await this.deps.catalog.allProductClusters(accountId);
     const clusterOfLabel = new Map(clusters.flatMap((c) => c.aliases.map((alias) => [alias, c.id] as const)));
-    const parts = new Map<number, CycleRow[]>();
+    let parts = new Map<number, CycleRow[]>();
+    let buffered = 0;
+    let piece = 0;
+    // rows go out in pieces, so a collector holds at most ROWS_PER_PIECE rows whatever the batch's size
+    const flush = async () => {
+      const out = parts;
+      const at = piece++;
+      parts = new Map();
+      buffered = 0;
+      await mapLimit([...out], 8, ([partition, rows]) =>
+        this.deps.files.put(objects.cyclePart(accountId, cycleId, run, partition, collector, at), rowsToJsonLines(rows), 'application/x-ndjson'),
+      );
+    };
     const problems: CycleReport[] = [];
     for (const key of keys) {
       const batchId = key.split('/')[2]!;
@@ -326,12 +340,11 @@ export class CycleWorker {
         const part = parts.get(partition) ?? [];
         part.push(cycleRow);
         parts.set(partition, part);
+        if (++buffered >= ROWS_PER_PIECE) await flush();
       }
       if (skipped) problems.push(errorReport({ customer: null, code: 'batch_rows_not_invoiced', message: `${skipped} row(s) of batch ${batchId} (stream ${batch.stream}) have no customerCode, or no amount or quantity that reads as a decimal` }));
     }
-    await mapLimit([...parts], 8, ([partition, rows]) =>
-      this.deps.files.put(objects.cyclePart(accountId, cycleId, run, partition, collector), rowsToJsonLines(rows), 'application/x-ndjson'),
-    );
+    await flush();
     const report = mergeAll([customerReport({}), ...problems]);
     await this.deps.cycles.putPartial(accountId, cycleId, run, { kind: 'collector', index: collector, report: toWireReport(report), invoiceIds: [] });
     const after = await this.deps.cycles.markDone(accountId, cycleId, run, 'collected', collector);
