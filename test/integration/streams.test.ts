@@ -1,5 +1,22 @@
 import { runWorkedChain, CHAIN_PERIOD, type ChainResult } from '../../demo/chain';
-import { adminKey, api, eventually, newAccount, type Account } from './harness';
+import { adminKey, api, baseUrl, eventually, newAccount, type Account } from './harness';
+
+/** `PUT /streams/{stream}/upload` with the CSV as `text/csv`; the response status. */
+async function uploadCsv(acct: Account, stream: string, csv: string): Promise<number> {
+  const res = await fetch(`${baseUrl()}/v1/accounts/${acct.id}/streams/${stream}/upload`, { method: 'PUT', headers: { authorization: `Bearer ${acct.key}`, 'content-type': 'text/csv' }, body: csv });
+  return res.status;
+}
+
+/** A vendor and a distributor account; the vendor's customer D (cluster `all`) is the distributor. */
+async function vendorAndDistributor() {
+  const vendor = await newAccount();
+  const distributor = await newAccount({ roles: ['distributor'] });
+  const v = (p: string) => `/v1/accounts/${vendor.id}${p}`;
+  const d = (p: string) => `/v1/accounts/${distributor.id}${p}`;
+  await api('PUT', v('/customer-clusters/all'), { name: 'All' }, vendor.key);
+  await api('PUT', v('/customers/D'), { name: 'Distributor', cluster: 'all', currency: 'EUR', partnerAccount: distributor.id }, vendor.key);
+  return { vendor, distributor, v, d };
+}
 
 /**
  * The worked chain of PRODUCT.md §5 over HTTP (demo/chain.ts drives it; here every figure is checked),
@@ -107,8 +124,7 @@ describe('streams API', () => {
     );
     expect(saved.status).toBe(201);
     const csv = 'sku,quantity,customerCode\nA,3,C1\nB,0,C1\nZ,1,C2\nA,x,C3\nB,2\n';
-    const upload = await fetch(`${process.env.BILLSTREAM_TEST_URL}${path('/streams/prices/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${acct.key}`, 'content-type': 'text/csv' }, body: csv });
-    expect(upload.status).toBe(200);
+    expect(await uploadCsv(acct, 'prices', csv)).toBe(200);
     const run = await api('POST', path('/streams/prices/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key);
     expect(run.status).toBe(202);
     const batchId = (run.body as { batch: string }).batch;
@@ -122,7 +138,7 @@ describe('streams API', () => {
     const errors = (await api('GET', path(`/batches/${batchId}/errors`), undefined, acct.key)).body as { items: { reason: string }[] };
     expect(errors.items).toHaveLength(3);
     expect(errors.items.map((e) => e.reason).join(' | ')).toMatch(/Z/);
-    const csvOut = await fetch(`${process.env.BILLSTREAM_TEST_URL}${path(`/batches/${batchId}/rows?format=csv`)}`, { headers: { authorization: `Bearer ${acct.key}` } });
+    const csvOut = await fetch(`${baseUrl()}${path(`/batches/${batchId}/rows?format=csv`)}`, { headers: { authorization: `Bearer ${acct.key}` } });
     expect(csvOut.headers.get('content-type')).toMatch(/text\/csv/);
     const text = await csvOut.text();
     expect(text.split('\n')[0]).toBe('sku:string,quantity:decimal,customerCode:string,name:string,cost:string,amount:decimal');
@@ -159,7 +175,7 @@ describe('streams API', () => {
     ];
     expect((await api('PUT', path('/streams/vat'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages }, acct.key)).status).toBe(201);
     const csv = 'sku,quantity,customerCode,country,amount,currency\nVM-small,2,C1,NL,10,EUR\nVM-large,1,C1,NL,30,EUR\nDB-small,3,C2,DE,9,EUR\nVM-small,1,C3,XX,5,EUR\n';
-    await fetch(`${process.env.BILLSTREAM_TEST_URL}${path('/streams/vat/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${acct.key}`, 'content-type': 'text/csv' }, body: csv });
+    expect(await uploadCsv(acct, 'vat', csv)).toBe(200);
     const { batch } = (await api('POST', path('/streams/vat/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key)).body as { batch: string };
     await eventually(async () => expect((await api('GET', path(`/batches/${batch}`), undefined, acct.key)).body).toMatchObject({ status: 'draft', rows: 2, errors: 1, totals: { EUR: '49' } }), 60_000);
     const rows = ((await api('GET', path(`/batches/${batch}/rows`), undefined, acct.key)).body as { items: Record<string, string>[] }).items;
@@ -183,17 +199,11 @@ describe('streams API', () => {
 
 describe('pricing streams: a price list flows down the chain and becomes price rules', () => {
   test("the vendor's published price list reaches the distributor, is marked up by its computed stream and applied as its price rules", async () => {
-    const vendor = await newAccount();
-    const distributor = await newAccount({ roles: ['distributor'] });
-    const v = (p: string) => `/v1/accounts/${vendor.id}${p}`;
-    const d = (p: string) => `/v1/accounts/${distributor.id}${p}`;
-    await api('PUT', v('/customer-clusters/all'), { name: 'All' }, vendor.key);
-    await api('PUT', v('/customers/D'), { name: 'Distributor', cluster: 'all', currency: 'EUR', partnerAccount: distributor.id }, vendor.key);
+    const { vendor, distributor, v, d } = await vendorAndDistributor();
     await api('PUT', v('/customers/OTHER'), { name: 'Another partner-less customer', cluster: 'all', currency: 'EUR' }, vendor.key);
     expect((await api('PUT', v('/streams/pricelist'), { kind: 'pricing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, vendor.key)).status).toBe(201);
     const csv = 'customerCode,productCluster,unitPrice\nD,voice,0.10\nD,data,2.50\nOTHER,voice,0.09\n';
-    const uploaded = await fetch(`${process.env.BILLSTREAM_TEST_URL}${v('/streams/pricelist/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'content-type': 'text/csv' }, body: csv });
-    expect(uploaded.status).toBe(200);
+    expect(await uploadCsv(vendor, 'pricelist', csv)).toBe(200);
 
     await api('PUT', d('/product-clusters/voice'), { name: 'Voice', aliases: ['voice-min'] }, distributor.key);
     await api('PUT', d('/product-clusters/data'), { name: 'Data', aliases: ['data-gb'] }, distributor.key);
@@ -226,14 +236,9 @@ describe('pricing streams: a price list flows down the chain and becomes price r
 
 describe('pricing streams: a shared price list applied as received', () => {
   test('POST /inbound-batches/{id}/apply turns the shared rows into the receiving account\'s price rules', async () => {
-    const vendor = await newAccount();
-    const distributor = await newAccount({ roles: ['distributor'] });
-    const v = (p: string) => `/v1/accounts/${vendor.id}${p}`;
-    const d = (p: string) => `/v1/accounts/${distributor.id}${p}`;
-    await api('PUT', v('/customer-clusters/all'), { name: 'All' }, vendor.key);
-    await api('PUT', v('/customers/D'), { name: 'Distributor', cluster: 'all', currency: 'EUR', partnerAccount: distributor.id }, vendor.key);
+    const { vendor, distributor, v, d } = await vendorAndDistributor();
     await api('PUT', v('/streams/list'), { kind: 'pricing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, vendor.key);
-    await fetch(`${process.env.BILLSTREAM_TEST_URL}${v('/streams/list/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'content-type': 'text/csv' }, body: 'customerCode,productCluster,unitPrice\nD,voice,0.10\n' });
+    expect(await uploadCsv(vendor, 'list', 'customerCode,productCluster,unitPrice\nD,voice,0.10\n')).toBe(200);
     const { batch } = (await api('POST', v('/streams/list/runs'), { periodStart: '2027-01-01', periodEnd: '2027-02-01' }, vendor.key)).body as { batch: string };
     await eventually(async () => expect((await api('GET', v(`/batches/${batch}`), undefined, vendor.key)).body).toMatchObject({ status: 'draft' }));
     await api('POST', v(`/batches/${batch}/publish`), {}, vendor.key);
@@ -267,7 +272,7 @@ describe('sharing keeps partners apart', () => {
     await api('PUT', v('/customers/P2'), { name: 'Partner two', cluster: 'all', currency: 'EUR', partnerAccount: p2!.id }, vendor.key);
     await api('PUT', v('/streams/lines'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, vendor.key);
     const csv = 'reference,customerCode,quantity,amount,currency\nr1,P1,1,10,EUR\nr2,P2,2,20,EUR\nr3,P1,3,30,EUR\nr4,DIRECT,4,40,EUR\n';
-    await fetch(`${process.env.BILLSTREAM_TEST_URL}${v('/streams/lines/upload')}`, { method: 'PUT', headers: { authorization: `Bearer ${vendor.key}`, 'content-type': 'text/csv' }, body: csv });
+    expect(await uploadCsv(vendor, 'lines', csv)).toBe(200);
     const { batch } = (await api('POST', v('/streams/lines/runs'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, vendor.key)).body as { batch: string };
     await eventually(async () => expect((await api('GET', v(`/batches/${batch}`), undefined, vendor.key)).body).toMatchObject({ status: 'draft', rows: 4, totals: { EUR: '100' } }));
     const inboundOf = async (acct: Account) => ((await api('GET', `/v1/accounts/${acct.id}/inbound-batches`, undefined, acct.key)).body as { items: { id: string; rows: number; totals: Record<string, string> }[] }).items;
