@@ -52,14 +52,8 @@ export interface Invoice {
   readonly reason: string | null;
 }
 
-export interface InvoiceInput {
-  readonly id: string;
-  readonly accountId: string;
-  readonly customer: InvoiceCustomer;
-  readonly seller: InvoiceSeller;
-  readonly periodStart: string;
-  readonly periodEnd: string;
-  readonly currency: string;
+/** What an invoice is built from: who, which period and currency, and its lines (the totals follow). */
+export interface InvoiceInput extends Pick<Invoice, 'id' | 'accountId' | 'customer' | 'seller' | 'periodStart' | 'periodEnd' | 'currency'> {
   /** Usage lines (lines.ts), already rounded. */
   readonly lines: readonly InvoiceLine[];
   /** Subscription fee lines (subscriptions.ts); shown before the usage lines. */
