@@ -4,7 +4,7 @@ import type { RatedRow } from './invoicing/lines';
 import type { BillingPeriod } from './invoicing/periods';
 import { D } from './money';
 import { splitByPeriods } from './pricing/proration';
-import type { PurchaseRecord } from './purchase';
+import { purchaseMonth, type PurchaseRecord } from './purchase';
 
 /** Whether a purchase belongs to a period: its date in [start, end), or its [purchaseDate, endDate) overlapping it. */
 export function coversPeriod(p: { purchaseDate: string; endDate: string | null }, period: BillingPeriod): boolean {
@@ -13,6 +13,22 @@ export function coversPeriod(p: { purchaseDate: string; endDate: string | null }
   const from = instant(p.purchaseDate);
   if (!p.endDate || instant(p.endDate) <= from) return from >= start && from < end;
   return from < end && instant(p.endDate) > start;
+}
+
+/**
+ * The one journal month from which a reader of a period takes a purchase. A purchase with an endDate is
+ * journaled in every month it covers, so a period spanning months would otherwise see it once per month;
+ * this is the first month of the period it touches.
+ */
+export function collectingMonth(line: { purchaseDate: string }, period: BillingPeriod): string {
+  const own = purchaseMonth(line);
+  const first = period.start.slice(0, 7);
+  return own > first ? own : first;
+}
+
+/** Whether a journal line found under `month` is one the period's reader takes from there (exactly once). */
+export function readsFromMonth(line: { purchaseDate: string; endDate: string | null }, period: BillingPeriod, month: string): boolean {
+  return coversPeriod(line, period) && collectingMonth(line, period) === month;
 }
 
 /**

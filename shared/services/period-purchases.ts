@@ -1,5 +1,5 @@
 import type { BillingPeriod } from '../domain/invoicing/periods';
-import { coversPeriod } from '../domain/period-rows';
+import { readsFromMonth } from '../domain/period-rows';
 import type { PurchaseRecord } from '../domain/purchase';
 import type { ChunkStore, PurchaseStore } from '../ports';
 
@@ -17,7 +17,8 @@ export function monthsOf(period: BillingPeriod): string[] {
 
 /**
  * The purchases of a period (optionally of some original customers only), read through the journal of
- * the period's months and fetched 100 at a time. A purchase spanning months is read once.
+ * the period's months and fetched 100 at a time. A purchase spanning months is read once, from the one
+ * month `readsFromMonth` picks, so memory does not grow with the period.
  */
 export async function* purchasesOfPeriod(
   deps: { chunks: ChunkStore; purchases: PurchaseStore },
@@ -26,15 +27,13 @@ export async function* purchasesOfPeriod(
   customers: ReadonlySet<string> | null,
 ): AsyncIterable<PurchaseRecord[]> {
   const wanted = new Set(monthsOf(period));
-  const seen = new Set<string>();
   let batch: string[] = [];
   for (const month of await deps.chunks.journalMonths(accountId)) {
     if (!wanted.has(month)) continue;
     for await (const key of deps.chunks.journalKeys(accountId, month)) {
       for (const line of await deps.chunks.readJournal(key)) {
         if (customers && !customers.has(line.customerCode)) continue;
-        if (seen.has(line.reference) || !coversPeriod(line, period)) continue;
-        seen.add(line.reference);
+        if (!readsFromMonth(line, period, month)) continue;
         batch.push(line.reference);
         if (batch.length === 100) {
           yield [...(await deps.purchases.getMany(accountId, batch)).values()];

@@ -2,21 +2,17 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { Account } from '../../domain/access';
 import { keys } from '../../keys';
 import type { AccountStore, ApiKeyRecord } from '../../ports';
-import { isConditionFailure, strip } from './table';
+import { conditionHeld, strip } from './table';
 
 export class DynamoAccountStore implements AccountStore {
   constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
 
   async create(account: Account): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new PutCommand({ TableName: this.table, Item: { ...keys.account(account.id), ...account }, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async get(id: string): Promise<Account | null> {

@@ -29,7 +29,7 @@ import type {
   ScheduleStore,
   StoredInvoice,
 } from '../../ports';
-import { batchGet, conditionFailureItem, decodeCursor, encodeCursor, isConditionFailure, queryAll, queryPage, type Item } from './table';
+import { batchGet, conditionFailureItem, conditionHeld, decodeCursor, encodeCursor, isConditionFailure, queryAll, queryPage, type Item } from './table';
 
 /** Partial reports outlive their run by this long (for troubleshooting a failed run), then expire. */
 const PARTIAL_REPORT_TTL_SECONDS = 30 * 24 * 3600;
@@ -198,8 +198,8 @@ export class DynamoCycleStore implements CycleStore {
   }
 
   async finish(accountId: string, cycleId: string, run: number, status: 'completed' | 'failed', report: WireCycleReport | null, at: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: keys.cycles(accountId), sk: cycleId },
@@ -208,12 +208,8 @@ export class DynamoCycleStore implements CycleStore {
           ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ':report': JSON.stringify(report), ':at': at, ':run': run, ':running': 'running' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   private async getItem(accountId: string, cycleId: string): Promise<Item | null> {
@@ -281,8 +277,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   async save(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: this.toItem(accountId, invoice),
@@ -291,19 +287,15 @@ export class DynamoInvoiceStore implements InvoiceStore {
             ? {}
             : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision } }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async deleteDraft(accountId: string, id: string, expectedRevision: number): Promise<boolean> {
     const key = this.key(accountId, id);
     if (!key) return false;
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new DeleteCommand({
           TableName: this.table,
           Key: key,
@@ -311,19 +303,15 @@ export class DynamoInvoiceStore implements InvoiceStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async markCredited(accountId: string, id: string, creditNoteId: string): Promise<boolean> {
     const key = this.key(accountId, id);
     if (!key) return false;
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key,
@@ -332,12 +320,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':cn': creditNoteId, ':approved': 'approved', ':null': 'NULL' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async setCompletion(accountId: string, id: string, completion: 'pending' | 'done'): Promise<void> {
@@ -629,8 +613,8 @@ export class DynamoExportStore implements ExportStore {
   }
 
   async finish(accountId: string, id: string, outcome: Pick<ExportRecord, 'status' | 'rows' | 'error' | 'completedAt'>): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: keys.exports(accountId), sk: id },
@@ -639,11 +623,7 @@ export class DynamoExportStore implements ExportStore {
           ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#error': 'error' },
           ExpressionAttributeValues: { ':status': outcome.status, ':rows': outcome.rows, ':error': outcome.error, ':at': outcome.completedAt, ':running': 'running' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

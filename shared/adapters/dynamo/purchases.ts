@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClie
 import type { PurchaseRecord } from '../../domain/purchase';
 import { GSI1, keys } from '../../keys';
 import type { InsertOutcome, Page, PageRequest, PurchaseReplacement, PurchaseStore } from '../../ports';
-import { batchGet, conditionFailureItem, isConditionFailure, queryPage, strip, type Item } from './table';
+import { batchGet, conditionFailureItem, conditionHeld, isConditionFailure, queryPage, strip, type Item } from './table';
 
 /** DynamoDB's limit on the items of one transaction. */
 const TRANSACTION_ITEMS = 100;
@@ -89,20 +89,16 @@ export class DynamoPurchaseStore implements PurchaseStore {
   }
 
   private async replace(record: PurchaseRecord, expectedVersion: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: this.toItem(record),
           ConditionExpression: 'version = :v',
           ExpressionAttributeValues: { ':v': expectedVersion },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async get(accountId: string, reference: string): Promise<PurchaseRecord | null> {

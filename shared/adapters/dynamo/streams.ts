@@ -3,7 +3,7 @@ import type { BatchRecord, BatchStatus, InboundRecord } from '../../domain/strea
 import type { WireStream } from '../../domain/streams/stream';
 import { GSI1, keys } from '../../keys';
 import type { Page, PageRequest, StoredStream, StreamStore } from '../../ports';
-import { allOfPartition, getOne, isConditionFailure, listPartition, queryPage, strip } from './table';
+import { allOfPartition, conditionHeld, getOne, listPartition, queryPage, strip } from './table';
 
 /**
  * Streams, batches and inbound batches. A stream is one item in the account's stream partition; a batch
@@ -86,14 +86,10 @@ export class DynamoStreamStore implements StreamStore {
   }
 
   private async putIf(item: Record<string, unknown>, condition: string, names?: Record<string, string>, values?: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new PutCommand({ TableName: this.table, Item: item, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

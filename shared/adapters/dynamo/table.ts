@@ -90,6 +90,17 @@ export function strip<T>(item: Item): T {
   return rest as T;
 }
 
+/** Awaits a conditional write: true when it was written, false when its condition failed. */
+export async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }

@@ -15,7 +15,7 @@ import {
   type NotInvoicedReason,
   type UnmappedReason,
 } from '../../domain/invoicing/report';
-import { coversPeriod, isBillable } from '../../domain/period-rows';
+import { isBillable, readsFromMonth } from '../../domain/period-rows';
 import type { PurchaseRecord } from '../../domain/purchase';
 import type { PriceRule } from '../../domain/pricing/rules';
 import { objects } from '../../keys';
@@ -41,7 +41,7 @@ import { mapLimit } from '../concurrency';
 import type { CycleBatches } from '../streams/billing-batches';
 import { monthsOf } from '../period-purchases';
 import { documentKeys, documentVersion, itemRecord, loadInvoice, recordTooLarge, ruleLookup, writeDocuments } from './documents';
-import { batchCycleRow, collectingMonth, journalKeyMonth, partitionOf, rowsDigest, rowsFromJsonLines, rowsToJsonLines, toCycleRow, toRatedRow, type CycleRow } from './rows';
+import { batchCycleRow, journalKeyMonth, partitionOf, rowsDigest, rowsFromJsonLines, rowsToJsonLines, toCycleRow, toRatedRow, type CycleRow } from './rows';
 
 /**
  * Fan-out sizes. A journal object holds at most 1,000 purchases (one ingest chunk), so a collector reads
@@ -218,7 +218,7 @@ export class CycleWorker {
     await mapLimit(keys, 16, async (key) => {
       const month = journalKeyMonth(key);
       for (const line of await this.deps.chunks.readJournal(key)) {
-        if (!coversPeriod(line, period) || collectingMonth(line, period) !== month) continue;
+        if (!readsFromMonth(line, period, month)) continue;
         customers.add(line.customerCode);
         purchases += 1;
       }
@@ -271,7 +271,7 @@ export class CycleWorker {
     await mapLimit(keys, 4, async (key) => {
       const month = journalKeyMonth(key);
       for (const line of await this.deps.chunks.readJournal(key)) {
-        if (coversPeriod(line, period) && collectingMonth(line, period) === month) references.add(line.reference);
+        if (readsFromMonth(line, period, month)) references.add(line.reference);
       }
     });
     const records = await this.readPurchases(accountId, [...references]);

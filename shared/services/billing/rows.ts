@@ -4,7 +4,6 @@ import type { BillingPeriod } from '../../domain/invoicing/periods';
 import { D, InvalidDecimalError, parseDecimal, toWire } from '../../domain/money';
 import { ratedRowOf } from '../../domain/period-rows';
 import type { Metadata, PurchaseRecord, PurchaseStatus } from '../../domain/purchase';
-import { purchaseMonth } from '../../domain/purchase';
 import type { BatchRecord } from '../../domain/streams/batch';
 import type { Row } from '../../domain/streams/columns';
 import { META_PREFIX } from '../../domain/streams/rows';
@@ -163,17 +162,6 @@ export function rowsDigest(rows: readonly CycleRow[]): string {
 /** The invoicing partition of a paying customer: every row of one customer lands in one partition. */
 export function partitionOf(customerCode: string, partitions: number): number {
   return createHash('sha256').update(customerCode).digest().readUInt32BE(0) % partitions;
-}
-
-/**
- * The one journal month from which a cycle reads a purchase. A purchase with an endDate is journaled in
- * every month it covers, so a period spanning months would otherwise see it once per month; this is the
- * first month of the period it touches.
- */
-export function collectingMonth(line: { purchaseDate: string }, period: BillingPeriod): string {
-  const own = purchaseMonth(line);
-  const first = period.start.slice(0, 7);
-  return own > first ? own : first;
 }
 
 /** The month folder of a journal key (`journal/<account>/<yyyy-mm>/<chunk>.jsonl`). */

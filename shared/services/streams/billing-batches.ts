@@ -42,9 +42,10 @@ export class StreamCycleBatches implements CycleBatches {
       else if ('upload' in stream.definition.source) missing.push(`stream '${stream.id}': no batch of the period (run it after uploading its file)`);
       else {
         // a simple stream of the account's purchases without a batch of the period: run it now
-        const id = newBatchId(this.now());
+        const at = this.now();
+        const id = newBatchId(at);
         const source = { purchases: true as const };
-        const batch = runningBatch({ id, accountId, stream: stream.id, definition: stream.definition, period, source, at: this.now().toISOString() });
+        const batch = runningBatch({ id, accountId, stream: stream.id, definition: stream.definition, period, source, at: at.toISOString() });
         await this.bus.send([{ type: 'stream-run', accountId, batchId: id, batch }]); // the message first: see StreamMessage
         await this.streams.createBatch(batch);
         waiting.push(stream.id);

@@ -29,7 +29,7 @@ export async function* linesOf(bytes: AsyncIterable<Buffer>): AsyncGenerator<str
  * CSV records of a byte stream, parsed as batch files are (an unquoted empty field is null). Joined with
  * `pipeline`: a failing download fails the parse, and a reader that stops early closes the download.
  */
-export function csvRecords(bytes: AsyncIterable<Buffer>): AsyncIterable<(string | null)[]> & { destroy(): void } {
+export function csvRecords(bytes: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncIterable<(string | null)[]> & { destroy(): void } {
   const parser = parse(BATCH_CSV_PARSE_OPTIONS);
   pipeline(Readable.from(bytes), parser, () => undefined); // an error reaches the reader through the parser
   return parser;

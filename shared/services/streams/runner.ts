@@ -1,7 +1,7 @@
 import { DomainError, ValidationError } from '../../domain/errors';
 import { toWire } from '../../domain/money';
 import type { BillingPeriod } from '../../domain/invoicing/periods';
-import { coversPeriod, ratedRowOf } from '../../domain/period-rows';
+import { ratedRowOf } from '../../domain/period-rows';
 import type { PurchaseRecord } from '../../domain/purchase';
 import { derivedBatchId, inboundId, runningBatch, type BatchRecord, type InboundRecord } from '../../domain/streams/batch';
 import { BatchReader, BatchWriter, type BatchDescription } from '../../domain/streams/batch-format';
@@ -13,8 +13,7 @@ import { isComputedSource, parseStreamDefinition, type StreamDefinition } from '
 import { objects } from '../../keys';
 import { logger } from '../../logger';
 import type { AccountStore, CatalogStore, ChunkStore, PurchaseStore, StreamBus, StreamFiles, StreamStore } from '../../ports';
-import { collectingMonth } from '../billing/rows';
-import { monthsOf } from '../period-purchases';
+import { purchasesOfPeriod } from '../period-purchases';
 import { allCustomers, type RatingContextLoader } from '../rating';
 import type { RunTables } from '../stream-tables';
 import { batchFileRows, BufferedUpload, csvRecords, linesOf } from './io';
@@ -181,8 +180,8 @@ export class StreamRunner {
   }
 
   /**
-   * The period's purchases (by purchase date, end exclusive) that are mapped, as standard rows. They are
-   * read from the journal and the table once, staged as JSON Lines in S3 while their metadata columns are
+   * The period's mapped purchases as standard rows, each with its share of the period (as its invoice row
+   * would count it). They are read from the journal and the table once, staged as JSON Lines in S3 while their metadata columns are
    * collected, and then streamed from the staged file: the header must know every column first.
    */
   private async purchaseInput(batch: BatchRecord): Promise<RunInput> {
@@ -216,18 +215,10 @@ export class StreamRunner {
     };
   }
 
-  /** The period's purchases as a billing cycle reads them: every purchase covering it, from one journal month. */
+  /** The period's mapped purchases, read as a billing cycle reads them, each page in reference order. */
   private async *periodPurchases(accountId: string, period: BillingPeriod): AsyncGenerator<PurchaseRecord[]> {
-    for (const month of monthsOf(period)) {
-      for await (const key of this.deps.chunks.journalKeys(accountId, month)) {
-        const references = (await this.deps.chunks.readJournal(key))
-          .filter((line) => coversPeriod(line, period) && collectingMonth(line, period) === month)
-          .map((line) => line.reference);
-        for (let i = 0; i < references.length; i += 100) {
-          const records = await this.deps.purchases.getMany(accountId, references.slice(i, i + 100));
-          yield [...records.values()].filter((r) => r.status !== 'unmapped').sort((a, b) => (a.reference < b.reference ? -1 : 1));
-        }
-      }
+    for await (const records of purchasesOfPeriod(this.deps, accountId, period, null)) {
+      yield records.filter((r) => r.status !== 'unmapped').sort((a, b) => (a.reference < b.reference ? -1 : 1));
     }
   }
 
@@ -246,7 +237,9 @@ export class StreamRunner {
     if (!bytes) throw new Error(`batch ${batchId} has no rows file`);
 
     const sharedAt = this.now().toISOString();
-    const shares = new Map<string, { id: string; writer: BatchWriter; out: BufferedUpload }>();
+    // one id per upstream batch: each partner's share of it lives in that partner's own partition
+    const shareId = inboundId(accountId, batchId);
+    const shares = new Map<string, { writer: BatchWriter; out: BufferedUpload }>();
     const reader = new BatchReader();
     try {
       for await (const row of batchFileRows(bytes, `batch ${batchId}`, reader)) {
@@ -254,11 +247,10 @@ export class StreamRunner {
         if (partner === null) continue;
         let share = shares.get(partner);
         if (!share) {
-          const id = inboundId(accountId, batchId);
           const writer = new BatchWriter(reader.columns, { currency: batch.definition.currency });
-          const out = new BufferedUpload(this.deps.files.upload(objects.inboundRows(partner, id), 'text/csv'));
+          const out = new BufferedUpload(this.deps.files.upload(objects.inboundRows(partner, shareId), 'text/csv'));
           await out.write(writer.header());
-          share = { id, writer, out };
+          share = { writer, out };
           shares.set(partner, share);
         }
         await share.out.write(share.writer.row(row));
@@ -276,7 +268,7 @@ export class StreamRunner {
       }
       const description = share.writer.describe();
       const inbound: InboundRecord = {
-        id: share.id,
+        id: shareId,
         accountId: partner,
         fromAccount: accountId,
         stream: batch.stream,
@@ -291,7 +283,7 @@ export class StreamRunner {
         checksum: description.checksum,
         sharedAt,
       };
-      const stored = (await this.deps.streams.createInbound(inbound)) ? inbound : ((await this.deps.streams.getInbound(partner, share.id)) ?? inbound);
+      const stored = (await this.deps.streams.createInbound(inbound)) ? inbound : ((await this.deps.streams.getInbound(partner, shareId)) ?? inbound);
       await this.startComputed(stored);
     }
   }

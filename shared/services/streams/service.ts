@@ -312,6 +312,6 @@ function offsetOf(cursor: string | undefined): number {
 }
 
 async function firstRecord(text: string): Promise<(string | null)[] | null> {
-  for await (const record of csvRecords([Buffer.from(text.slice(0, 64 * 1024))] as unknown as AsyncIterable<Buffer>)) return record;
+  for await (const record of csvRecords([Buffer.from(text.slice(0, 64 * 1024))])) return record;
   return null;
 }

@@ -1,5 +1,6 @@
 import type { PurchaseRecord } from '../../../shared/domain/purchase';
-import { collectingMonth, journalKeyMonth, partitionOf, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/services/billing/rows';
+import { collectingMonth } from '../../../shared/domain/period-rows';
+import { journalKeyMonth, partitionOf, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/services/billing/rows';
 
 /** A rated purchase of C1, priced per purchase. */
 function record(overrides: Partial<PurchaseRecord> = {}): PurchaseRecord {
