@@ -164,18 +164,7 @@ export class StreamService {
   async errors(accountId: string, id: string, page: PageRequest): Promise<Page<unknown>> {
     const batch = await this.finished(accountId, id);
     const bytes = await this.deps.files.open(objects.batchFile(accountId, batch.id, 'errors.jsonl'));
-    const start = offsetOf(page.cursor);
-    const items: unknown[] = [];
-    let index = 0;
-    for await (const line of bytes ? linesOf(bytes) : []) {
-      if (!line) continue;
-      if (index >= start) {
-        if (items.length === page.limit) return { items, next: String(index) };
-        items.push(JSON.parse(line) as unknown);
-      }
-      index += 1;
-    }
-    return { items, next: null };
+    return offsetPage(nonEmpty(bytes ? linesOf(bytes) : []), page, (line) => JSON.parse(line) as unknown);
   }
 
   /** draft → published; the partner rows are shared (and downstream streams run) through the queue. */
@@ -257,18 +246,8 @@ export class StreamService {
   private async readRows(key: string, page: PageRequest): Promise<Page<Record<string, string | boolean | null>>> {
     const bytes = await this.deps.files.open(key);
     if (!bytes) throw new NotFoundError('the rows file does not exist');
-    const start = offsetOf(page.cursor);
     const reader = new BatchReader();
-    const items: Record<string, string | boolean | null>[] = [];
-    let index = 0;
-    for await (const row of batchFileRows(bytes, key, reader)) {
-      if (index >= start) {
-        if (items.length === page.limit) return { items, next: String(index) };
-        items.push(rowToWire(row, reader.columns));
-      }
-      index += 1;
-    }
-    return { items, next: null };
+    return offsetPage(batchFileRows(bytes, key, reader), page, (row) => rowToWire(row, reader.columns));
   }
 
   private async latestInbound(accountId: string, from: string, stream: string, start: string, end: string) {
@@ -303,6 +282,25 @@ export class StreamService {
     if (batch.status === 'failed') throw new ConflictError('batch_failed', `batch '${id}' failed: ${batch.failure ?? 'unknown reason'}`);
     return batch;
   }
+}
+
+/** One page of a stream of items; the cursor is the index of the page's first item. */
+async function offsetPage<T, U>(items: AsyncIterable<T> | Iterable<T>, page: PageRequest, view: (item: T) => U): Promise<Page<U>> {
+  const start = offsetOf(page.cursor);
+  const out: U[] = [];
+  let index = 0;
+  for await (const item of items) {
+    if (index >= start) {
+      if (out.length === page.limit) return { items: out, next: String(index) };
+      out.push(view(item));
+    }
+    index += 1;
+  }
+  return { items: out, next: null };
+}
+
+async function* nonEmpty(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string> {
+  for await (const line of lines) if (line) yield line;
 }
 
 function offsetOf(cursor: string | undefined): number {
