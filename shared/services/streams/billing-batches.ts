@@ -5,6 +5,7 @@ import { isComputedSource } from '../../domain/streams/stream';
 import { objects } from '../../keys';
 import type { StreamBus, StreamFiles, StreamStore } from '../../ports';
 import { batchFileRows } from './io';
+import { launchRun } from './launch';
 
 /** The batches a billing cycle invoices (PRODUCT.md §7: "invoices are views of batches"). */
 export interface CycleBatches {
@@ -46,8 +47,7 @@ export class StreamCycleBatches implements CycleBatches {
         const id = newBatchId(at);
         const source = { purchases: true as const };
         const batch = runningBatch({ id, accountId, stream: stream.id, definition: stream.definition, period, source, at: at.toISOString() });
-        await this.bus.send([{ type: 'stream-run', accountId, batchId: id, batch }]); // the message first: see StreamMessage
-        await this.streams.createBatch(batch);
+        await launchRun({ bus: this.bus, streams: this.streams }, batch);
         waiting.push(stream.id);
       }
     }

@@ -17,6 +17,7 @@ import { purchasesOfPeriod } from '../period-purchases';
 import { allCustomers, type RatingContextLoader } from '../rating';
 import type { RunTables } from '../stream-tables';
 import { batchFileRows, BufferedUpload, csvRecords, linesOf } from './io';
+import { launchRun } from './launch';
 
 export interface StreamRunnerDeps {
   streams: StreamStore;
@@ -308,8 +309,7 @@ export class StreamRunner {
       });
       const existing = await this.deps.streams.getBatch(inbound.accountId, id);
       if (existing && existing.status !== 'running') continue; // a redelivered share: this run happened
-      await this.deps.bus.send([{ type: 'stream-run', accountId: inbound.accountId, batchId: id, batch: existing ?? record }]); // the message first: see StreamMessage
-      if (!existing) await this.deps.streams.createBatch(record);
+      await launchRun(this.deps, existing ?? record);
     }
   }
 }

@@ -12,6 +12,7 @@ import type { Page, PageRequest, StoredStream, StreamBus, StreamFiles, StreamSto
 import type { Saved } from '../catalog';
 import type { RunTables } from '../stream-tables';
 import { batchFileRows, csvRecords, linesOf } from './io';
+import { launchRun } from './launch';
 
 /** What API Gateway can return in one response, with room for headers. */
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
@@ -126,9 +127,7 @@ export class StreamService {
       source = { purchases: true };
     }
     const batch = runningBatch({ id: newBatchId(this.now()), accountId, stream: id, definition, period, source, at: this.now().toISOString() });
-    // the message first, carrying the record: whichever of the two writes the record, the run happens
-    await this.deps.bus.send([{ type: 'stream-run', accountId, batchId: batch.id, batch }]);
-    await this.deps.streams.createBatch(batch);
+    await launchRun(this.deps, batch);
     return { batch: batch.id };
   }
 
