@@ -175,7 +175,6 @@ export function cycleWorker(): CycleWorker {
     accounts: new DynamoAccountStore(dynamoClient(), table),
     rerate: (accountId, references) => ingest.reevaluate(accountId, references),
     batches: new StreamCycleBatches(streamStore(), streamFiles(), streamBus()),
-    streams: streamStore(),
   });
 }
 

@@ -35,7 +35,6 @@ import type {
   PurchaseStore,
   RuleStore,
   StoredInvoice,
-  StreamStore,
 } from '../../ports';
 import { mapLimit } from '../concurrency';
 import type { CycleBatches } from '../streams/billing-batches';
@@ -76,7 +75,6 @@ export interface CycleWorkerDeps {
   rerate: (accountId: string, references: readonly string[]) => Promise<number>;
   /** The billing streams' batches; without it (or without billing streams) the account's purchases are billed. */
   batches?: CycleBatches;
-  streams?: Pick<StreamStore, 'getBatch'>;
   now?: () => Date;
 }
 
@@ -326,7 +324,7 @@ export class CycleWorker {
     const problems: CycleReport[] = [];
     for (const key of keys) {
       const batchId = key.split('/')[2]!;
-      const batch = await this.deps.streams?.getBatch(accountId, batchId);
+      const batch = await this.deps.batches?.batch(accountId, batchId);
       if (!batch || !this.deps.batches) throw new Error(`batch ${batchId} of cycle ${cycleId} is missing`);
       let index = 0;
       let skipped = 0;

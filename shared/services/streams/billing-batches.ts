@@ -16,6 +16,8 @@ export interface CycleBatches {
    * upstream has not shared the period with, or a run that failed).
    */
   forPeriod(accountId: string, period: BillingPeriod): Promise<{ ready: BatchRecord[]; waiting: string[]; missing: string[] } | null>;
+  /** A batch the plan chose, read again by its collector. */
+  batch(accountId: string, batchId: string): Promise<BatchRecord | null>;
   /** The rows of a ready batch, streamed from its file. */
   rows(accountId: string, batchId: string): AsyncIterable<Row>;
 }
@@ -52,6 +54,10 @@ export class StreamCycleBatches implements CycleBatches {
       }
     }
     return { ready, waiting, missing };
+  }
+
+  batch(accountId: string, batchId: string): Promise<BatchRecord | null> {
+    return this.streams.getBatch(accountId, batchId);
   }
 
   async *rows(accountId: string, batchId: string): AsyncIterable<Row> {
