@@ -20,7 +20,6 @@ export const keys = {
   unmappedIndex: (accountId: string) => `ACCOUNT#${accountId}#UNMAPPED`,
   unmappedSort: (waitingFor: { customer: string } | { label: string }, reference?: string) =>
     'customer' in waitingFor ? `CUSTOMER#${waitingFor.customer}#${reference ?? ''}` : `LABEL#${waitingFor.label}#${reference ?? ''}`,
-  ingestConflicts: (accountId: string) => `ACCOUNT#${accountId}#INGEST-CONFLICT`,
   dropMarker: (accountId: string) => `ACCOUNT#${accountId}#DROP`,
   /** Billing cycles of an account, sorted by id (`cyc_<start>_<end>_…`, so by period start). */
   cycles: (accountId: string) => `ACCOUNT#${accountId}#CYCLE`,

@@ -94,8 +94,6 @@ export interface PurchaseReplacement {
 }
 
 export interface PurchaseStore {
-  /** reference → content hash of the stored purchases among `references`. */
-  fingerprints(accountId: string, references: readonly string[]): Promise<Map<string, string>>;
   /** Writes a new purchase only if its reference is not stored yet. */
   insert(record: PurchaseRecord): Promise<InsertOutcome>;
   /**
@@ -107,8 +105,6 @@ export interface PurchaseStore {
   getMany(accountId: string, references: readonly string[]): Promise<Map<string, PurchaseRecord>>;
   /** Open unmapped purchases, optionally only those waiting for one customer code or product label. */
   unmapped(accountId: string, waitingFor: { customer: string } | { label: string } | null, page: PageRequest): Promise<Page<PurchaseRecord>>;
-  /** Records a conflicting resend that raced past the synchronous duplicate check. */
-  recordConflict(accountId: string, reference: string, chunkId: string, contentHash: string): Promise<void>;
 }
 
 /** A chunk of accepted purchases on its way through the pipeline (the claim check). */
@@ -163,13 +159,12 @@ export interface ReevaluationScope {
 }
 
 export type PipelineMessage =
-  | { type: 'chunk'; accountId: string; key: string }
   | { type: 'remap'; accountId: string; waitingFor: { customer: string } | { label: string } }
   | { type: 'reevaluate'; accountId: string; scope: ReevaluationScope }
   | { type: 'reevaluate-purchases'; accountId: string; references: string[] };
 
 export interface MessageBus {
-  send(queue: 'ingest' | 'remap', messages: readonly PipelineMessage[]): Promise<void>;
+  send(queue: 'remap', messages: readonly PipelineMessage[]): Promise<void>;
 }
 
 /** Price rules are stored in their wire form and compiled when loaded. */
@@ -231,6 +226,22 @@ export interface CycleRecord {
   invoiced: number[];
   /** The merged report (WireCycleReport) once the run is completed or failed. */
   report: WireCycleReport | null;
+  /**
+   * The run's last sign of life (created, planned, a step done, or a heartbeat of a running step). While
+   * the run is running the cycle is open work: the reconciler resumes it when this gets old.
+   */
+  heartbeatAt: string | null;
+  /** Resumes of this run by the reconciler since its last progress (a step done); bounded. */
+  resumes: number;
+  /** The error of the run's last failed step delivery, if any (what a give-up reports). */
+  lastError: string | null;
+}
+
+/** A running cycle as the open-work index lists it (oldest heartbeat first). */
+export interface OpenCycle {
+  accountId: string;
+  cycleId: string;
+  heartbeatAt: string;
 }
 
 /** The partial report of one collector or invoicer of a run, and the invoices the invoicer wrote. */
@@ -259,6 +270,16 @@ export interface CycleStore {
   markDone(accountId: string, cycleId: string, run: number, kind: 'collected' | 'invoiced', index: number): Promise<CycleRecord | null>;
   /** Ends a running run with its report; false when the run is not the running one any more. */
   finish(accountId: string, cycleId: string, run: number, status: 'completed' | 'failed', report: CycleRecord['report'], at: string): Promise<boolean>;
+  /**
+   * Open work. `setPlan` and `markDone` count as progress (heartbeat now, resumes back to 0); `beat` is
+   * the heartbeat of a long step; `noteError` keeps a failed delivery's error; `resumed` records that the
+   * reconciler resumes the run, only if nobody else did since it read `seenHeartbeatAt` (false otherwise).
+   */
+  beat(accountId: string, cycleId: string, run: number, at: string): Promise<boolean>;
+  noteError(accountId: string, cycleId: string, run: number, error: string): Promise<void>;
+  resumed(accountId: string, cycleId: string, run: number, seenHeartbeatAt: string | null, at: string): Promise<boolean>;
+  /** Running cycles whose heartbeat is older than `before`, oldest first, a page at a time (a sparse index, no Scan). */
+  stale(before: string): AsyncIterable<OpenCycle[]>;
 }
 
 /** Where an invoice's documents are (keys of the data bucket, per revision). */
@@ -374,10 +395,41 @@ export interface StreamStore {
   updateBatch(record: BatchRecord, from: BatchStatus): Promise<boolean>;
   /** The stream's batches, newest first. */
   streamBatches(accountId: string, stream: string, page: PageRequest): Promise<Page<BatchRecord>>;
+  /**
+   * Open work of streams: a running batch (its run) and a published batch until its share is done. The
+   * store keeps a small index item per open batch in step with the status writes above (created with a
+   * running batch, moved to `share` when it is published, removed when the run ends or the share is
+   * done); `updateBatch` of a running batch also requires the record's `attempt`, so only the attempt that
+   * the record names can finish it.
+   */
+  openWork(before: string): AsyncIterable<OpenBatchWork[]>;
+  getWork(accountId: string, batchId: string): Promise<OpenBatchWork | null>;
+  /** The heartbeat of a live run or share; false when that attempt is no longer the open one. */
+  beat(accountId: string, batchId: string, phase: OpenBatchWork['phase'], attempt: number, at: string): Promise<boolean>;
+  noteError(accountId: string, batchId: string, error: string): Promise<void>;
+  /**
+   * Re-drives open work the reconciler found stuck, if it is still as read (`work`): a run moves the
+   * batch to the next attempt (record and index together), a share counts the resume. The record of the
+   * new attempt, or null when something changed meanwhile.
+   */
+  redrive(work: OpenBatchWork, at: string): Promise<BatchRecord | null>;
+  /** Ends the open share of a published batch (done, or given up). */
+  closeShare(accountId: string, batchId: string): Promise<void>;
   /** Creates the inbound batch unless it exists; false when it does. */
   createInbound(record: InboundRecord): Promise<boolean>;
   getInbound(accountId: string, id: string): Promise<InboundRecord | null>;
   listInbound(accountId: string, page: PageRequest): Promise<Page<InboundRecord>>;
+}
+
+/** A batch whose run or share is open work (see StreamStore.openWork). */
+export interface OpenBatchWork {
+  accountId: string;
+  batchId: string;
+  phase: 'run' | 'share';
+  attempt: number;
+  heartbeatAt: string;
+  resumes: number;
+  lastError: string | null;
 }
 
 export interface StoredStream {
@@ -400,7 +452,7 @@ export type StreamMessage =
    * Runs a batch. `batch` is the record to create when it does not exist yet: senders send first and write
    * the record after, so a crash in between never leaves a `running` batch that no message will run.
    */
-  | { type: 'stream-run'; accountId: string; batchId: string; batch?: BatchRecord }
+  | { type: 'stream-run'; accountId: string; batchId: string; batch?: BatchRecord; attempt?: number }
   | { type: 'batch-share'; accountId: string; batchId: string };
 
 export interface StreamBus {

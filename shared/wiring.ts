@@ -40,7 +40,7 @@ import { UsageService } from './services/usage';
 const optionalEnv = (name: string) => process.env[name] || undefined;
 
 function bus() {
-  return new SqsMessageBus(sqsClient(), { ingest: optionalEnv('INGEST_QUEUE_URL'), remap: optionalEnv('REMAP_QUEUE_URL') });
+  return new SqsMessageBus(sqsClient(), { remap: optionalEnv('REMAP_QUEUE_URL') });
 }
 
 export function platformService(): PlatformService {
@@ -59,14 +59,13 @@ export function ratingContextLoader(): RatingContextLoader {
 
 export function ingestService(): IngestService {
   const table = requireEnv('TABLE_NAME');
-  // Functions that may send to the billing queue tell billing about late purchases (the chunk consumer).
+  // Functions that may send to the billing queue tell billing about late purchases (every acceptor does).
   const billingQueue = optionalEnv('BILLING_QUEUE_URL');
   const late = billingQueue ? new LatePurchases(new DynamoCycleStore(dynamoClient(), table), new SqsBillingBus(sqsClient(), billingQueue)) : null;
   return new IngestService({
     purchases: new DynamoPurchaseStore(dynamoClient(), table),
     rating: ratingContextLoader(),
     chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
-    bus: bus(),
     onStored: late ? (accountId, records, storedAt) => late.notice(accountId, records, storedAt) : undefined,
   });
 }

@@ -20,7 +20,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       await ingest.reevaluate(message.accountId, message.references);
       return;
     default:
-      throw new Error(`unexpected ${message.type} message on the re-evaluation queue`);
+      throw new Error(`unexpected ${(message as { type: string }).type} message on the re-evaluation queue`);
   }
 }
 

@@ -22,59 +22,50 @@ const DROP_RESULTS = 'drops/*/results/*';
 export const DROP_SUFFIXES = ['.csv', '.jsonl'] as const;
 
 /**
- * Ingest, the claim-check pipeline (docs/architecture.md): the purchases API writes chunks to S3 and one
- * message per chunk; the chunk consumer maps and stores them; the remap consumer re-maps purchases when
- * a customer or alias appears; S3 drops feed the same path; the sweeper re-sends lost chunk messages.
+ * Ingest (docs/architecture.md): the purchases API and the S3 drop claim each purchase with one conditional
+ * write, already mapped and rated, and journal what they claimed before they answer; the remap consumer
+ * re-maps purchases when a customer or alias appears; the recovery finishes acceptances that a crash or
+ * a timeout stopped half-way, from the intent object each one writes first.
  */
 export class Ingest extends Construct {
   readonly api: BillstreamFunction;
-  readonly chunkConsumer: BillstreamFunction;
   readonly remapConsumer: BillstreamFunction;
   readonly drop: BillstreamFunction;
-  readonly sweeper: BillstreamFunction;
+  readonly recovery: BillstreamFunction;
 
   constructor(scope: Construct, id: string, props: ContextProps) {
     super(scope, id);
     const { state } = props;
-    const { table, bucket, ingestQueue, remapQueue, billingQueue } = state;
+    const { table, bucket, remapQueue, billingQueue } = state;
     const base = baseEnvironment(props);
     const TABLE_NAME = table.tableName;
     const BUCKET_NAME = bucket.bucketName;
+    const BILLING_QUEUE_URL = billingQueue.queueUrl;
     const objects = new ObjectGrants(bucket);
 
-    // Purchases API: reads the table (duplicate check, GET), writes chunks, sends one message per chunk.
+    /** What accepting a chunk needs: the claims and re-ratings in the table, the intent and the journal in S3. */
+    const acceptor = (fn: BillstreamFunction) => {
+      grantTable(table, fn, 'readWrite');
+      objects.grant(fn, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], INFLIGHT);
+      objects.grant(fn, ['s3:PutObject'], JOURNAL);
+      objects.grantList(fn);
+      billingQueue.grantSendMessages(fn); // late purchases of a period that already has a cycle
+    };
+
+    // Purchases API: validates, claims each purchase (one conditional put, mapped and rated), journals, answers.
     this.api = new BillstreamFunction(this, 'Api', {
       entry: 'functions/ingest/api.ts',
       timeout: Duration.seconds(29),
-      // I/O-bound (validation, one BatchGet per 100 references, one PUT, one send): 512 MB is plenty and halves GB-s.
+      // I/O-bound (validation, one conditional put per purchase, two or three PUTs): 512 MB is plenty and halves GB-s.
       memorySize: 512,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, INGEST_QUEUE_URL: ingestQueue.queueUrl, ADMIN_KEY_HASH: props.adminKeyHash },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL, ADMIN_KEY_HASH: props.adminKeyHash },
     });
-    grantTable(table, this.api, 'read');
-    objects.grant(this.api, ['s3:PutObject'], INFLIGHT);
-    objects.grant(this.api, ['s3:GetObject'], INFLIGHT, JOURNAL); // GET of a purchase in flight; listings walk the journal
-    objects.grantList(this.api);
-    ingestQueue.grantSendMessages(this.api);
+    acceptor(this.api);
+    objects.grant(this.api, ['s3:GetObject'], JOURNAL); // listings walk the journal
     const purchases = '/v1/accounts/{a}/purchases';
     props.api.route('POST', purchases, this.api);
     props.api.route('GET', purchases, this.api);
     props.api.route('GET', `${purchases}/{reference}`, this.api);
-
-    // Chunk consumer: maps and writes each purchase once, appends the journal, deletes the chunk.
-    this.chunkConsumer = new BillstreamFunction(this, 'ChunkConsumer', {
-      entry: 'functions/ingest/chunk-consumer.ts',
-      timeout: CONSUMER_TIMEOUT,
-      // Holds one chunk (≤ 1,000 purchases) and waits on DynamoDB: memory buys nothing here, GB-s cost does.
-      memorySize: 512,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, REMAP_QUEUE_URL: remapQueue.queueUrl, BILLING_QUEUE_URL: billingQueue.queueUrl },
-    });
-    grantTable(table, this.chunkConsumer, 'readWrite');
-    objects.grant(this.chunkConsumer, ['s3:GetObject', 's3:DeleteObject'], INFLIGHT);
-    objects.grant(this.chunkConsumer, ['s3:PutObject'], JOURNAL);
-    objects.grantList(this.chunkConsumer);
-    remapQueue.grantSendMessages(this.chunkConsumer);
-    billingQueue.grantSendMessages(this.chunkConsumer); // late purchases of a period that already has a cycle
-    this.consume(this.chunkConsumer, ingestQueue);
 
     // Remap (re-evaluation) consumer: re-maps the unmapped purchases of one index partition (conditional on
     // version), plans the re-evaluation a catalogue or rule change calls for by walking the journal, and
@@ -82,7 +73,7 @@ export class Ingest extends Construct {
     this.remapConsumer = new BillstreamFunction(this, 'RemapConsumer', {
       entry: 'functions/ingest/remap-consumer.ts',
       timeout: CONSUMER_TIMEOUT,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, REMAP_QUEUE_URL: remapQueue.queueUrl, BILLING_QUEUE_URL: billingQueue.queueUrl },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, REMAP_QUEUE_URL: remapQueue.queueUrl, BILLING_QUEUE_URL },
     });
     grantTable(table, this.remapConsumer, 'readWrite');
     objects.grant(this.remapConsumer, ['s3:GetObject'], JOURNAL);
@@ -91,35 +82,32 @@ export class Ingest extends Construct {
     billingQueue.grantSendMessages(this.remapConsumer); // a re-priced purchase of a billed period rebuilds its drafts
     this.consume(this.remapConsumer, remapQueue);
 
-    // S3 drop: streams the dropped file into chunks, marks it done in the table, writes the result.
+    // S3 drop: streams the dropped file through the same acceptance, marks it done in the table, writes the result.
     this.drop = new BillstreamFunction(this, 'Drop', {
       entry: 'functions/ingest/drop.ts',
       timeout: Duration.seconds(900),
       memorySize: 1024,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, INGEST_QUEUE_URL: ingestQueue.queueUrl },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL },
     });
-    grantTable(table, this.drop, 'readWrite');
+    acceptor(this.drop);
     objects.grant(this.drop, ['s3:GetObject'], DROPS);
-    objects.grant(this.drop, ['s3:PutObject'], DROP_RESULTS, INFLIGHT);
-    objects.grantList(this.drop);
-    ingestQueue.grantSendMessages(this.drop);
+    objects.grant(this.drop, ['s3:PutObject'], DROP_RESULTS);
     for (const suffix of DROP_SUFFIXES) {
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.drop), { prefix: 'drops/', suffix });
     }
 
-    // Sweeper: lists in-flight chunks and re-sends the message of stale ones. It never touches the table;
-    // TABLE_NAME is read by the ingest service's wiring only.
-    this.sweeper = new BillstreamFunction(this, 'Sweeper', {
-      entry: 'functions/ingest/sweeper.ts',
+    // Recovery: every minute, finishes the acceptances whose intent is older than a few seconds (their
+    // function crashed or timed out after claiming): journals what they claimed, removes the intent.
+    this.recovery = new BillstreamFunction(this, 'Recovery', {
+      entry: 'functions/ingest/recovery.ts',
       timeout: Duration.seconds(60),
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, INGEST_QUEUE_URL: ingestQueue.queueUrl },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL },
     });
-    objects.grantList(this.sweeper);
-    ingestQueue.grantSendMessages(this.sweeper);
-    new events.Rule(this, 'SweepSchedule', {
-      description: 'Re-sends the messages of in-flight ingest chunks older than five minutes',
-      schedule: events.Schedule.rate(Duration.minutes(5)),
-      targets: [new targets.LambdaFunction(this.sweeper, { retryAttempts: 2 })],
+    acceptor(this.recovery);
+    new events.Rule(this, 'RecoverySchedule', {
+      description: 'Finishes ingest acceptances that stopped after claiming (a crash, a timeout)',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.recovery, { retryAttempts: 2 })],
     });
   }
 

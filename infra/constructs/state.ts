@@ -19,7 +19,6 @@ const VISIBILITY_TIMEOUT = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() * 6);
 export class State extends Construct {
   readonly table: dynamodb.Table;
   readonly bucket: s3.Bucket;
-  readonly ingestQueue: sqs.Queue;
   readonly remapQueue: sqs.Queue;
   /** A billing cycle's fan-out (plan, collect, invoice, finish, exports): see billing.ts. */
   readonly billingQueue: sqs.Queue;
@@ -79,7 +78,6 @@ export class State extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.ingestQueue = this.queueWithDlq('Ingest');
     this.remapQueue = this.queueWithDlq('Remap');
     this.billingQueue = this.queueWithDlq('Billing', BILLING_QUEUE_VISIBILITY_TIMEOUT, BILLING_MAX_RECEIVES);
     this.streamsQueue = this.queueWithDlq('Streams', STREAMS_QUEUE_VISIBILITY_TIMEOUT, STREAMS_MAX_RECEIVES);

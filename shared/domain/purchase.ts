@@ -166,22 +166,3 @@ export function purchaseView(r: Omit<PurchaseRecord, 'accountId' | 'contentHash'
     ...(r.ratingError ? { ratingError: r.ratingError } : {}),
   };
 }
-
-/** How a purchase looks while its chunk is still in flight. */
-export function receivedView(p: PurchaseInput) {
-  return purchaseView({
-    ...p,
-    status: 'received',
-    reason: null,
-    customer: null,
-    billedTo: null,
-    productCluster: null,
-    routingRule: null,
-    priceRule: null,
-    amount: null,
-    currency: null,
-    invoice: null,
-    pricing: null,
-    ratingError: null,
-  });
-}

@@ -2,28 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { instant } from '../domain/fields';
 import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '../domain/ingest';
-import { journalMonths, purchaseMonth, purchaseView, receivedView, type PurchaseInput, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
+import { journalMonths, purchaseMonth, purchaseView, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
 import { isBillable } from '../domain/period-rows';
 import { sameRating } from '../domain/rating';
-import type { ChunkStore, IngestChunk, JournalLine, MessageBus, Page, PageRequest, PurchaseReplacement, PurchaseStore } from '../ports';
+import type { ChunkStore, IngestChunk, JournalLine, Page, PageRequest, PurchaseReplacement, PurchaseStore } from '../ports';
 import { mapLimit } from './concurrency';
-import type { RatingContextLoader } from './rating';
+import type { Rater, RatingContextLoader } from './rating';
 
 export interface IngestDeps {
   purchases: PurchaseStore;
   chunks: ChunkStore;
-  rating: RatingContextLoader;
-  bus: MessageBus;
+  /** Rates purchases against the catalogue as stored at the moment of the call. */
+  rating: Pick<RatingContextLoader, 'rater'>;
   now?: () => Date;
   /** Told which purchases a chunk stored, once they are journaled (billing regenerates the drafts of their cycles). */
   onStored?: (accountId: string, records: readonly PurchaseRecord[], storedAt: string) => Promise<void>;
-}
-
-export interface ChunkOutcome {
-  created: number;
-  redelivered: number;
-  conflicts: number;
-  unmapped: number;
 }
 
 export type WaitingFor = { customer: string } | { label: string };
@@ -40,9 +33,13 @@ export function newChunkId(at: Date): string {
   return `${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('base64url')}`;
 }
 
+/** Claims written at once by one acceptance: enough to keep DynamoDB busy, few enough to share it. */
+const CLAIMS_IN_FLIGHT = 32;
+
 /**
- * The ingest pipeline (docs/architecture.md): accept → chunk in S3 + one message → map and write each
- * purchase once → journal. Every step is idempotent, so retries and redeliveries are harmless.
+ * The ingest pipeline (docs/architecture.md): a purchase is claimed — written once, mapped and rated, under
+ * `attribute_not_exists` — before the answer names it accepted, so the answer is the truth whatever copies
+ * race it. The chunk object written first is the intent that lets a crash be finished by the reconciler.
  */
 export class IngestService {
   private readonly now: () => Date;
@@ -52,40 +49,37 @@ export class IngestService {
   }
 
   /**
-   * Validates rows, settles duplicates against the request and the store, and hands the accepted rows to
-   * the pipeline as one chunk. Once this returns, what it calls accepted is durable.
+   * Validates rows, claims each new reference with a conditional write of the mapped and rated purchase,
+   * and journals what it claimed. A reference stored already is a duplicate (same content) or rejected
+   * with `duplicate_conflict` (other content), never overwritten; its stored content stays the first accepted.
+   * `chunkId`: given by a caller that may run the same chunk again (a redelivered drop), so that its own
+   * earlier claims count as accepted rather than as duplicates.
    */
   async accept(accountId: string, rows: readonly CandidateRow[], source: string, chunkId?: string): Promise<Triage> {
     const checked = checkRows(rows);
-    const stored = checked.accepted.length
-      ? await this.deps.purchases.fingerprints(accountId, checked.accepted.map((p) => p.reference))
-      : new Map<string, string>();
-    const triage = settleAgainstStored(checked, stored);
-    if (triage.accepted.length) {
-      const receivedAt = this.now();
-      const chunk: IngestChunk = { accountId, chunkId: chunkId ?? newChunkId(receivedAt), source, receivedAt: receivedAt.toISOString(), purchases: triage.accepted };
-      const key = await this.deps.chunks.putInflight(chunk);
-      await this.deps.bus.send('ingest', [{ type: 'chunk', accountId, key }]);
-    }
-    return triage;
+    if (!checked.accepted.length) return settleAgainstStored(checked, new Map());
+    const receivedAt = this.now();
+    const chunk: IngestChunk = { accountId, chunkId: chunkId ?? newChunkId(receivedAt), source, receivedAt: receivedAt.toISOString(), purchases: checked.accepted };
+    // The intent goes first: a crash after any claim leaves an object the reconciler finishes from.
+    const [key, decide] = await Promise.all([this.deps.chunks.putInflight(chunk), this.deps.rating.rater(accountId, chunk.purchases)]);
+    const { claimed, storedBefore } = await this.claim(chunk, decide);
+    await this.complete(key, chunk, claimed);
+    return settleAgainstStored(checked, storedBefore);
   }
 
-  /** Maps and stores one in-flight chunk. Safe to run again on the same chunk at any point. */
-  async processChunk(key: string): Promise<ChunkOutcome> {
-    const outcome: ChunkOutcome = { created: 0, redelivered: 0, conflicts: 0, unmapped: 0 };
-    const chunk = await this.deps.chunks.getInflight(key);
-    if (!chunk) return outcome; // already processed and removed by an earlier delivery
-    const { accountId, purchases } = chunk;
-
-    const decide = await this.deps.rating.rater(accountId, purchases);
+  /**
+   * Writes each purchase of the chunk once, under `attribute_not_exists`. Returns the records this chunk
+   * holds and, for references someone else holds, the content hash they hold them with.
+   */
+  private async claim(chunk: IngestChunk, decide: Rater): Promise<{ claimed: PurchaseRecord[]; storedBefore: Map<string, string> }> {
     const at = this.now().toISOString();
-    const owned: typeof purchases = [];
-    const stored: PurchaseRecord[] = [];
-    await mapLimit(purchases, 16, async (p) => {
+    const claimed: PurchaseRecord[] = [];
+    const storedBefore = new Map<string, string>();
+    await mapLimit(chunk.purchases, CLAIMS_IN_FLIGHT, async (p) => {
       const record: PurchaseRecord = {
         ...p,
         ...decide(p),
-        accountId,
+        accountId: chunk.accountId,
         invoice: null,
         chunkId: chunk.chunkId,
         receivedAt: chunk.receivedAt,
@@ -93,33 +87,50 @@ export class IngestService {
         version: 1,
       };
       const result = await this.deps.purchases.insert(record);
-      if (result.kind === 'created') {
-        outcome.created += 1;
-        owned.push(p);
-        stored.push(record);
-        if (record.status === 'unmapped') outcome.unmapped += 1;
-      } else if (result.contentHash === p.contentHash) {
-        // Ours from an earlier delivery of this chunk, or a concurrent identical resend that got there first.
-        outcome.redelivered += 1;
-        if (result.chunkId === chunk.chunkId) {
-          owned.push(p);
-          stored.push(record);
-        }
-      } else {
-        // A resend with other content that raced past the synchronous check: never overwrite, keep a trace.
-        outcome.conflicts += 1;
-        await this.deps.purchases.recordConflict(accountId, p.reference, chunk.chunkId, p.contentHash);
-      }
+      // Held by this very chunk (an earlier run of it): ours, whatever was decided then.
+      if (result.kind === 'created' || (result.chunkId === chunk.chunkId && result.contentHash === p.contentHash)) claimed.push(record);
+      else storedBefore.set(p.reference, result.contentHash);
     });
-    // Journal only what this chunk stored, so a purchase resent concurrently is listed once.
-    await this.writeJournal(chunk, owned);
+    return { claimed, storedBefore };
+  }
+
+  /**
+   * Journals what the chunk claimed, re-rates it against the catalogue as stored now, and removes the
+   * intent. Safe to run again: the journal object of a chunk is rewritten with the same lines.
+   */
+  private async complete(key: string, chunk: IngestChunk, claimed: readonly PurchaseRecord[]): Promise<void> {
+    await this.writeJournal(chunk, claimed);
     // A catalogue change saved while this chunk was being rated planned its re-evaluation from a journal
     // that did not list these purchases yet. Now that it does, rate them once more against what is stored:
     // whatever changed before this point is seen here, whatever changes after it will find them.
-    await this.reevaluateRecords(accountId, stored);
-    if (stored.length && this.deps.onStored) await this.deps.onStored(accountId, stored, this.now().toISOString());
+    await this.reevaluateRecords(chunk.accountId, claimed);
+    if (claimed.length && this.deps.onStored) await this.deps.onStored(chunk.accountId, claimed, this.now().toISOString());
     await this.deps.chunks.deleteInflight(key);
-    return outcome;
+  }
+
+  /**
+   * Finishes a chunk whose acceptance stopped after its intent was written (a crash, a timeout): journals
+   * the purchases it had claimed — the stored ones that carry its chunk id — and nothing else, since a
+   * reference it had not claimed yet was never answered as accepted. Safe to run at any point, any number of times.
+   */
+  async recoverChunk(key: string): Promise<number> {
+    const chunk = await this.deps.chunks.getInflight(key);
+    if (!chunk) return 0; // finished meanwhile
+    const stored = await this.deps.purchases.getMany(chunk.accountId, chunk.purchases.map((p) => p.reference));
+    const claimed = [...stored.values()].filter((r) => r.chunkId === chunk.chunkId);
+    await this.complete(key, chunk, claimed);
+    return claimed.length;
+  }
+
+  /** Finishes every in-flight chunk older than `olderThanMs` (an acceptance takes seconds). Returns how many. */
+  async recoverStale(olderThanMs: number): Promise<number> {
+    const before = this.now().getTime() - olderThanMs;
+    const stale: string[] = [];
+    for await (const { key, writtenAt } of this.deps.chunks.listInflight(null)) {
+      if (writtenAt.getTime() < before) stale.push(key);
+    }
+    await mapLimit(stale, 4, (key) => this.recoverChunk(key));
+    return stale.length;
   }
 
   /** Re-maps the open unmapped purchases waiting for one customer code or product label. */
@@ -171,29 +182,10 @@ export class IngestService {
     return written.size;
   }
 
-  /** Re-sends the message of every in-flight chunk older than `olderThanMs`: lost messages never lose purchases. */
-  async sweep(olderThanMs: number): Promise<number> {
-    const before = this.now().getTime() - olderThanMs;
-    const stale: { type: 'chunk'; accountId: string; key: string }[] = [];
-    for await (const { key, writtenAt } of this.deps.chunks.listInflight(null)) {
-      if (writtenAt.getTime() < before) stale.push({ type: 'chunk', accountId: key.split('/')[2] ?? '', key });
-    }
-    if (stale.length) await this.deps.bus.send('ingest', stale);
-    return stale.length;
-  }
-
   async get(accountId: string, reference: string) {
     const record = await this.deps.purchases.get(accountId, reference);
-    if (record) return purchaseView(record);
-    for await (const { key } of this.deps.chunks.listInflight(accountId)) {
-      const chunk = await this.deps.chunks.getInflight(key);
-      const purchase = chunk?.purchases.find((p) => p.reference === reference);
-      if (purchase) {
-        const { contentHash: _hash, ...input } = purchase;
-        return receivedView(input);
-      }
-    }
-    throw new NotFoundError(`purchase '${reference}' not found`);
+    if (!record) throw new NotFoundError(`purchase '${reference}' not found`);
+    return purchaseView(record);
   }
 
   /**
@@ -231,7 +223,7 @@ export class IngestService {
     return { items, next: stop };
   }
 
-  private async writeJournal(chunk: IngestChunk, purchases: readonly IngestChunk['purchases'][number][]): Promise<void> {
+  private async writeJournal(chunk: IngestChunk, purchases: readonly PurchaseRecord[]): Promise<void> {
     const byMonth = new Map<string, JournalLine[]>();
     for (const p of purchases) {
       for (const month of journalMonths(p)) {

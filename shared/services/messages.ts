@@ -4,7 +4,6 @@ import type { BatchRecord } from '../domain/streams/batch';
 import type { BillingMessage, PipelineMessage, StreamMessage } from '../ports';
 
 const messageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('chunk'), accountId: identifier, key: z.string().min(1) }),
   z.object({
     type: z.literal('remap'),
     accountId: identifier,

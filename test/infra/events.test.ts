@@ -6,11 +6,8 @@ describe('event sources, schedule and HTTP routes', () => {
   const t = billstreamTemplate();
   const bucketId = t.json.Outputs.BucketName.Value.Ref as string;
 
-  test('the ingest consumers: batches of 10, 1 s window, partial batch failures; billing and streams: one message at a time', () => {
-    const expected = new Map([
-      ['functions/ingest/chunk-consumer.ts', 'ingest'],
-      ['functions/ingest/remap-consumer.ts', 'remap'],
-    ]);
+  test('the remap consumer: batches of 10, 1 s window, partial batch failures; billing and streams: one message at a time', () => {
+    const expected = new Map([['functions/ingest/remap-consumer.ts', 'remap']]);
     const mappings = t.ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(expected.size + 2);
     for (const entry of ['functions/billing/cycle-consumer.ts', 'functions/streams/run-consumer.ts']) {
@@ -24,7 +21,6 @@ describe('event sources, schedule and HTTP routes', () => {
     // Each consumer reads its own queue, and the queue is the one its producers are told about.
     const queueOf = (entry: string) => mappings.find(([, m]) => m.Properties.FunctionName.Ref === t.fn(entry))![1].Properties.EventSourceArn['Fn::GetAtt'][0];
     const envQueue = (entry: string, name: string) => t.resources[t.fn(entry)]!.Properties.Environment.Variables[name].Ref;
-    expect(queueOf('functions/ingest/chunk-consumer.ts')).toBe(envQueue('functions/ingest/api.ts', 'INGEST_QUEUE_URL'));
     expect(queueOf('functions/ingest/remap-consumer.ts')).toBe(envQueue('functions/catalog/api.ts', 'REMAP_QUEUE_URL'));
     expect(queueOf('functions/streams/run-consumer.ts')).toBe(envQueue('functions/streams/api.ts', 'STREAMS_QUEUE_URL'));
   });
@@ -47,11 +43,11 @@ describe('event sources, schedule and HTTP routes', () => {
     });
   });
 
-  test('the sweeper runs every five minutes', () => {
+  test('the ingest recovery runs every minute', () => {
     t.template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(5 minutes)',
+      ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [t.fn('functions/ingest/sweeper.ts'), 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [t.fn('functions/ingest/recovery.ts'), 'Arn'] } })],
     });
   });
 

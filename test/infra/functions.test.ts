@@ -4,10 +4,9 @@ const ENTRIES = [
   'functions/platform/api.ts',
   'functions/catalog/api.ts',
   'functions/ingest/api.ts',
-  'functions/ingest/chunk-consumer.ts',
   'functions/ingest/remap-consumer.ts',
   'functions/ingest/drop.ts',
-  'functions/ingest/sweeper.ts',
+  'functions/ingest/recovery.ts',
   'functions/pricing/api.ts',
   'functions/billing/api.ts',
   'functions/billing/cycle-consumer.ts',
@@ -36,12 +35,10 @@ describe('functions', () => {
   test('timeouts and memory per use', () => {
     const props = (entry: string) => t.resources[t.fn(entry)]!.Properties;
     expect(props('functions/platform/api.ts')).toMatchObject({ Timeout: 29, MemorySize: 512 });
-    expect(props('functions/ingest/chunk-consumer.ts')).toMatchObject({ Timeout: 60 });
     expect(props('functions/ingest/remap-consumer.ts')).toMatchObject({ Timeout: 60 });
     expect(props('functions/ingest/drop.ts')).toMatchObject({ Timeout: 900, MemorySize: 1024 });
     expect(props('functions/ingest/api.ts')).toMatchObject({ MemorySize: 512 });
-    expect(props('functions/ingest/chunk-consumer.ts')).toMatchObject({ MemorySize: 512 });
-    expect(props('functions/ingest/sweeper.ts')).toMatchObject({ Timeout: 60 });
+    expect(props('functions/ingest/recovery.ts')).toMatchObject({ Timeout: 60 });
     expect(props('functions/billing/cycle-consumer.ts')).toMatchObject({ Timeout: 300 });
   });
 
@@ -51,11 +48,10 @@ describe('functions', () => {
     const expected: Record<string, string[]> = {
       'functions/platform/api.ts': ['ADMIN_KEY_HASH', 'TABLE_NAME'],
       'functions/catalog/api.ts': ['ADMIN_KEY_HASH', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
-      'functions/ingest/api.ts': ['ADMIN_KEY_HASH', 'BUCKET_NAME', 'INGEST_QUEUE_URL', 'TABLE_NAME'],
-      'functions/ingest/chunk-consumer.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
+      'functions/ingest/api.ts': ['ADMIN_KEY_HASH', 'BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
       'functions/ingest/remap-consumer.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
-      'functions/ingest/drop.ts': ['BUCKET_NAME', 'INGEST_QUEUE_URL', 'TABLE_NAME'],
-      'functions/ingest/sweeper.ts': ['BUCKET_NAME', 'INGEST_QUEUE_URL', 'TABLE_NAME'],
+      'functions/ingest/drop.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
+      'functions/ingest/recovery.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
       'functions/pricing/api.ts': ['ADMIN_KEY_HASH', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/billing/api.ts': ['ADMIN_KEY_HASH', 'BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
       'functions/billing/cycle-consumer.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],

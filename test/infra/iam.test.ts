@@ -6,7 +6,7 @@ describe('least privilege', () => {
   const tableId = t.json.Outputs.TableName.Value.Ref as string;
   const bucketId = t.json.Outputs.BucketName.Value.Ref as string;
   const queueId = (entry: string, name: string) => t.resources[t.fn(entry)]!.Properties.Environment.Variables[name].Ref as string;
-  const ingestQueue = queueId('functions/ingest/api.ts', 'INGEST_QUEUE_URL');
+  const billingQueue = queueId('functions/ingest/api.ts', 'BILLING_QUEUE_URL');
   const remapQueue = queueId('functions/catalog/api.ts', 'REMAP_QUEUE_URL');
   const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
@@ -21,36 +21,23 @@ describe('least privilege', () => {
     }
   });
 
-  test('the ingest API reads the table but cannot write it', () => {
+  test('the ingest API claims purchases (writes the table), keeps its intents under ingest/inflight/ and appends the journal', () => {
     const fn = t.fn('functions/ingest/api.ts');
-    const onTable = t.actionsOn(fn, tableId);
-    expect(onTable).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
-    for (const write of TABLE_WRITES) expect(onTable).not.toContain(write);
-  });
-
-  test('the ingest API writes chunks only under ingest/inflight/, reads chunks and the journal, deletes nothing', () => {
-    const fn = t.fn('functions/ingest/api.ts');
-    expect(t.keyPatterns(fn, bucketId, 's3:PutObject')).toEqual(['/ingest/inflight/*']);
+    expect(t.actionsOn(fn, tableId)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
+    expect(t.keyPatterns(fn, bucketId, 's3:PutObject').sort()).toEqual(['/ingest/inflight/*', '/journal/*']);
     expect(t.keyPatterns(fn, bucketId, 's3:GetObject').sort()).toEqual(['/ingest/inflight/*', '/journal/*']);
-    expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual([]);
-    expect(t.actionsOn(fn, ingestQueue)).toContain('sqs:SendMessage');
+    expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual(['/ingest/inflight/*']);
+    expect(t.actionsOn(fn, billingQueue)).toContain('sqs:SendMessage'); // late purchases of a billed period
     expect(t.actionsOn(fn, remapQueue)).toEqual([]);
   });
 
-  test('the sweeper cannot touch the table and only lists the bucket', () => {
-    const fn = t.fn('functions/ingest/sweeper.ts');
-    expect(t.actionsOn(fn, tableId)).toEqual([]);
-    expect(t.actionsOn(fn, bucketId)).toEqual(['s3:ListBucket']);
-    expect(t.actionsOn(fn, ingestQueue)).toContain('sqs:SendMessage');
-  });
-
-  test('the chunk consumer writes the table, deletes only in-flight chunks, appends the journal, sends remaps', () => {
-    const fn = t.fn('functions/ingest/chunk-consumer.ts');
+  test('the ingest recovery finishes intents: the table, in-flight intents and the journal, never drops or documents', () => {
+    const fn = t.fn('functions/ingest/recovery.ts');
     expect(t.actionsOn(fn, tableId)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:BatchGetItem']));
     expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual(['/ingest/inflight/*']);
-    expect(t.keyPatterns(fn, bucketId, 's3:PutObject')).toEqual(['/journal/*']);
-    expect(t.actionsOn(fn, remapQueue)).toContain('sqs:SendMessage');
-    expect(t.actionsOn(fn, ingestQueue).filter((a) => a.startsWith('sqs:Send'))).toEqual([]);
+    expect(t.keyPatterns(fn, bucketId, 's3:PutObject').sort()).toEqual(['/ingest/inflight/*', '/journal/*']);
+    expect(t.keyPatterns(fn, bucketId, 's3:GetObject')).toEqual(['/ingest/inflight/*']);
+    expect(t.actionsOn(fn, remapQueue)).toEqual([]);
   });
 
   test('the remap consumer writes the table, reads the journal, fans out on its own queue, and nothing more', () => {
@@ -60,7 +47,6 @@ describe('least privilege', () => {
     expect(t.keyPatterns(fn, bucketId, 's3:PutObject')).toEqual([]);
     expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual([]);
     expect(t.actionsOn(fn, remapQueue)).toContain('sqs:SendMessage');
-    expect(t.actionsOn(fn, ingestQueue).filter((a) => a.startsWith('sqs:Send'))).toEqual([]);
   });
 
   test('the pricing API writes the table, reads only the journal, and sends re-evaluations', () => {
@@ -71,12 +57,12 @@ describe('least privilege', () => {
     expect(t.actionsOn(fn, remapQueue)).toContain('sqs:SendMessage');
   });
 
-  test('the drop function reads drops, writes results and chunks, and nothing else in the bucket', () => {
+  test('the drop function reads drops, writes results, claims like the API, and nothing else in the bucket', () => {
     const fn = t.fn('functions/ingest/drop.ts');
-    expect(t.keyPatterns(fn, bucketId, 's3:GetObject')).toEqual(['/drops/*']);
-    expect(t.keyPatterns(fn, bucketId, 's3:PutObject').sort()).toEqual(['/drops/*/results/*', '/ingest/inflight/*']);
-    expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual([]);
-    expect(t.actionsOn(fn, ingestQueue)).toContain('sqs:SendMessage');
+    expect(t.keyPatterns(fn, bucketId, 's3:GetObject').sort()).toEqual(['/drops/*', '/ingest/inflight/*']);
+    expect(t.keyPatterns(fn, bucketId, 's3:PutObject').sort()).toEqual(['/drops/*/results/*', '/ingest/inflight/*', '/journal/*']);
+    expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual(['/ingest/inflight/*']);
+    expect(t.actionsOn(fn, tableId)).toContain('dynamodb:PutItem');
   });
 
   test('platform and catalog never touch the bucket; the platform sends no messages', () => {
@@ -88,7 +74,6 @@ describe('least privilege', () => {
   test('the billing scheduler only starts cycles: the table and the billing queue, no bucket', () => {
     const fn = t.fn('functions/billing/scheduler.ts');
     expect(t.actionsOn(fn, bucketId)).toEqual([]);
-    expect(t.actionsOn(fn, ingestQueue)).toEqual([]);
     expect(t.actionsOn(fn, remapQueue)).toEqual([]);
   });
 

@@ -69,10 +69,10 @@ describe('State: table, bucket, queues', () => {
     functionId: m.Properties.FunctionName.Ref as string,
   }));
 
-  test('the ingest, remap, billing and streams queues are consumed, each by one function', () => {
-    expect(consumed).toHaveLength(4);
-    expect(new Set(consumed.map((c) => c.queueId)).size).toBe(4);
-    expect(dlqIds.size).toBe(4);
+  test('the remap, billing and streams queues are consumed, each by one function', () => {
+    expect(consumed).toHaveLength(3);
+    expect(new Set(consumed.map((c) => c.queueId)).size).toBe(3);
+    expect(dlqIds.size).toBe(3);
   });
 
   test('every queue that is not a DLQ has its own DLQ (5 receives), DLQs keep messages 14 days', () => {

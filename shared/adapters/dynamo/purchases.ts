@@ -17,14 +17,6 @@ const TRANSACTION_ROUNDS = 3;
 export class DynamoPurchaseStore implements PurchaseStore {
   constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
 
-  async fingerprints(accountId: string, references: readonly string[]): Promise<Map<string, string>> {
-    const items = await batchGet(this.client, this.table, references.map((r) => keys.purchase(accountId, r)), {
-      projection: '#reference, contentHash',
-      names: { '#reference': 'reference' },
-    });
-    return new Map(items.map((i) => [i.reference as string, i.contentHash as string]));
-  }
-
   async insert(record: PurchaseRecord): Promise<InsertOutcome> {
     try {
       await this.client.send(
@@ -125,15 +117,6 @@ export class DynamoPurchaseStore implements PurchaseStore {
       page,
     );
     return { items: result.items.map((i) => this.fromItem(i)), next: result.next };
-  }
-
-  async recordConflict(accountId: string, reference: string, chunkId: string, contentHash: string): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: keys.ingestConflicts(accountId), sk: `${reference}#${chunkId}`, reference, chunkId, contentHash, at: new Date().toISOString() },
-      }),
-    );
   }
 
   private toItem(record: PurchaseRecord): Item {

@@ -3,9 +3,9 @@ import type { MessageBus, PipelineMessage } from '../../ports';
 
 /** Sends pipeline messages in batches of ten, retrying the entries SQS reports as failed. */
 export class SqsMessageBus implements MessageBus {
-  constructor(private readonly client: SQSClient, private readonly queues: { ingest?: string; remap?: string }) {}
+  constructor(private readonly client: SQSClient, private readonly queues: { remap?: string }) {}
 
-  async send(queue: 'ingest' | 'remap', messages: readonly PipelineMessage[]): Promise<void> {
+  async send(queue: 'remap', messages: readonly PipelineMessage[]): Promise<void> {
     const url = this.queues[queue];
     if (!url) throw new Error(`this function has no ${queue} queue configured`);
     for (let i = 0; i < messages.length; i += 10) {

@@ -1,0 +1,197 @@
+import Decimal from 'decimal.js';
+import type { PurchaseInput, PurchaseRecord } from '../../shared/domain/purchase';
+import type { RatingDecision } from '../../shared/domain/rating';
+import type { ChunkStore, IngestChunk, InsertOutcome, JournalLine, Page, PurchaseReplacement, PurchaseStore } from '../../shared/ports';
+import { IngestService } from '../../shared/services/ingest';
+
+/** A purchase store with DynamoDB's semantics for what acceptance relies on: a conditional insert per reference. */
+class MemoryPurchases implements PurchaseStore {
+  readonly items = new Map<string, PurchaseRecord>();
+  /** Insert calls yield before they decide, so concurrent acceptances really interleave. */
+  async insert(record: PurchaseRecord): Promise<InsertOutcome> {
+    await new Promise((r) => setImmediate(r));
+    const existing = this.items.get(record.reference);
+    if (existing) return { kind: 'exists', contentHash: existing.contentHash, chunkId: existing.chunkId };
+    this.items.set(record.reference, structuredClone(record));
+    return { kind: 'created' };
+  }
+  async replaceAll(replacements: readonly PurchaseReplacement[]): Promise<Set<string>> {
+    const written = new Set<string>();
+    for (const { record, expectedVersion } of replacements) {
+      if (this.items.get(record.reference)?.version !== expectedVersion) continue;
+      this.items.set(record.reference, structuredClone(record));
+      written.add(record.reference);
+    }
+    return written;
+  }
+  async get(_: string, reference: string) {
+    return this.items.get(reference) ?? null;
+  }
+  async getMany(_: string, references: readonly string[]) {
+    return new Map(references.flatMap((r) => (this.items.has(r) ? [[r, this.items.get(r)!] as const] : [])));
+  }
+  async unmapped(): Promise<Page<PurchaseRecord>> {
+    return { items: [], next: null };
+  }
+}
+
+class MemoryChunks implements ChunkStore {
+  readonly inflight = new Map<string, { chunk: IngestChunk; writtenAt: Date }>();
+  readonly journal = new Map<string, JournalLine[]>();
+  /** Set to make the next journal write fail, as a crash after the claims would. */
+  failJournal = false;
+  async putInflight(chunk: IngestChunk) {
+    const key = `ingest/inflight/${chunk.accountId}/${chunk.chunkId}.json`;
+    this.inflight.set(key, { chunk: structuredClone(chunk), writtenAt: new Date() });
+    return key;
+  }
+  async getInflight(key: string) {
+    return this.inflight.get(key)?.chunk ?? null;
+  }
+  async deleteInflight(key: string) {
+    this.inflight.delete(key);
+  }
+  async *listInflight() {
+    for (const [key, { writtenAt }] of this.inflight) yield { key, writtenAt };
+  }
+  async putJournal(accountId: string, month: string, chunkId: string, lines: readonly JournalLine[]) {
+    if (this.failJournal) {
+      this.failJournal = false;
+      throw new Error('the machine died');
+    }
+    this.journal.set(`journal/${accountId}/${month}/${chunkId}.jsonl`, [...lines]);
+  }
+  async journalMonths() {
+    return [];
+  }
+  async *journalKeys() {}
+  async readJournal(key: string) {
+    return this.journal.get(key) ?? [];
+  }
+  /** Every reference the journal lists, once per line. */
+  journaled(): string[] {
+    return [...this.journal.values()].flat().map((l) => l.reference);
+  }
+}
+
+/** Prices every purchase at 0.05 a unit: enough to see which content was rated and stored. */
+const rater = {
+  async rater() {
+    return (p: PurchaseInput): RatingDecision => ({
+      status: 'rated',
+      reason: null,
+      customer: p.customerCode,
+      billedTo: p.customerCode,
+      productCluster: 'voice',
+      routingRule: null,
+      priceRule: 'voice',
+      amount: new Decimal(p.quantity).mul('0.05').toFixed(),
+      currency: 'EUR',
+      pricing: 'purchase',
+      ratingError: null,
+    });
+  },
+};
+
+const purchase = (reference: string, quantity = '10') => ({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity, purchaseDate: '2026-10-03' });
+const rowsOf = (...raws: unknown[]) => raws.map((raw, at) => ({ at, raw }));
+
+function setup() {
+  const purchases = new MemoryPurchases();
+  const chunks = new MemoryChunks();
+  const ingest = new IngestService({ purchases, chunks, rating: rater });
+  return { purchases, chunks, ingest };
+}
+
+describe('acceptance claims each reference before it answers', () => {
+  test('three concurrent copies of a request: each reference accepted exactly once, the other copies are duplicates', async () => {
+    // Prepare
+    const { ingest, purchases, chunks } = setup();
+    const request = rowsOf(...Array.from({ length: 50 }, (_, i) => purchase(`r${i}`)));
+    // Act
+    const answers = await Promise.all([1, 2, 3].map(() => ingest.accept('acme', request, 'api')));
+    // Assess
+    const accepted = answers.flatMap((a) => a.accepted.map((p) => p.reference));
+    const duplicates = answers.flatMap((a) => a.duplicates);
+    expect(accepted.sort()).toEqual(request.map(({ raw }) => (raw as { reference: string }).reference).sort());
+    expect(duplicates).toHaveLength(100);
+    expect(answers.flatMap((a) => a.rejected)).toEqual([]);
+    expect(purchases.items.size).toBe(50);
+    expect(chunks.journaled().sort()).toEqual(accepted.sort()); // journaled once, by the copy that claimed it
+    expect(chunks.inflight.size).toBe(0);
+  });
+
+  test('a resend with other content is rejected with duplicate_conflict and the first content stays stored', async () => {
+    const { ingest, purchases } = setup();
+    await ingest.accept('acme', rowsOf(purchase('cdr-1', '12')), 'api');
+    // Act: concurrently, an identical copy and a changed one
+    const [same, changed] = await Promise.all([
+      ingest.accept('acme', rowsOf(purchase('cdr-1', '12')), 'api'),
+      ingest.accept('acme', rowsOf(purchase('cdr-1', '99')), 'api'),
+    ]);
+    // Assess
+    expect(same).toMatchObject({ accepted: [], duplicates: ['cdr-1'], rejected: [] });
+    expect(changed.accepted).toEqual([]);
+    expect(changed.rejected).toEqual([{ at: 0, reference: 'cdr-1', code: 'duplicate_conflict', errors: ['reference: duplicate_conflict: already stored with different content'] }]);
+    expect(purchases.items.get('cdr-1')).toMatchObject({ quantity: '12', amount: '0.6', status: 'rated' });
+  });
+
+  test('the changed copy racing the first one: whichever claims first is stored, the other is rejected, never both accepted', async () => {
+    const { ingest, purchases } = setup();
+    const answers = await Promise.all([
+      ingest.accept('acme', rowsOf(purchase('cdr-2', '1')), 'api'),
+      ingest.accept('acme', rowsOf(purchase('cdr-2', '2')), 'api'),
+    ]);
+    const winners = answers.filter((a) => a.accepted.length === 1);
+    const losers = answers.filter((a) => a.rejected[0]?.code === 'duplicate_conflict');
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(1);
+    expect(purchases.items.get('cdr-2')!.quantity).toBe(winners[0]!.accepted[0]!.quantity);
+  });
+
+  test('a purchase reads mapped and rated as soon as the answer names it accepted', async () => {
+    const { ingest } = setup();
+    await ingest.accept('acme', rowsOf(purchase('cdr-3', '4')), 'api');
+    expect(await ingest.get('acme', 'cdr-3')).toMatchObject({ status: 'rated', amount: '0.2', customer: 'C1', billedTo: 'C1' });
+  });
+});
+
+describe('an acceptance stopped after its claims is finished by the recovery', () => {
+  test('the intent stays, the recovery journals exactly what the chunk claimed, and a retry of the request reads duplicates', async () => {
+    // Prepare: another request already holds r1; this one dies after claiming, before its journal
+    const { ingest, chunks, purchases } = setup();
+    await ingest.accept('acme', rowsOf(purchase('r1')), 'api');
+    chunks.failJournal = true;
+    await expect(ingest.accept('acme', rowsOf(purchase('r1'), purchase('r2'), purchase('r3')), 'api')).rejects.toThrow('the machine died');
+    expect(chunks.inflight.size).toBe(1);
+    // Act: the client retries (its answer was lost), then the recovery runs
+    const retry = await ingest.accept('acme', rowsOf(purchase('r1'), purchase('r2'), purchase('r3')), 'api');
+    const recovered = await ingest.recoverStale(-1);
+    // Assess
+    expect(retry.duplicates.sort()).toEqual(['r1', 'r2', 'r3']);
+    expect(recovered).toBe(1);
+    expect(chunks.inflight.size).toBe(0);
+    expect(chunks.journaled().sort()).toEqual(['r1', 'r2', 'r3']); // r1 by its own chunk, r2 and r3 by the recovered one
+    expect(purchases.items.size).toBe(3);
+  });
+
+  test('a fresh intent is left alone: recovery only takes acceptances older than the threshold', async () => {
+    const { ingest, chunks } = setup();
+    chunks.failJournal = true;
+    await expect(ingest.accept('acme', rowsOf(purchase('r9')), 'api')).rejects.toThrow();
+    expect(await ingest.recoverStale(60_000)).toBe(0);
+    expect(chunks.inflight.size).toBe(1);
+    expect(await ingest.recoverStale(-1)).toBe(1);
+    expect(chunks.journaled()).toEqual(['r9']);
+  });
+
+  test('a chunk run again under its own id counts its earlier claims as accepted (a redelivered drop)', async () => {
+    const { ingest, chunks } = setup();
+    chunks.failJournal = true;
+    await expect(ingest.accept('acme', rowsOf(purchase('d1'), purchase('d2')), 'drop:f', 'chunk-1')).rejects.toThrow();
+    const again = await ingest.accept('acme', rowsOf(purchase('d1'), purchase('d2'), purchase('d3')), 'drop:f', 'chunk-1');
+    expect(again.accepted.map((p) => p.reference).sort()).toEqual(['d1', 'd2', 'd3']);
+    expect(again.duplicates).toEqual([]);
+    expect(chunks.journaled().sort()).toEqual(['d1', 'd2', 'd3']);
+  });
+});
