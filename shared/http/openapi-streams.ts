@@ -168,7 +168,7 @@ export const streamsSchemas = {
       stage('copy', 'target column ← source column', { columns: { type: 'object', minProperties: 1, maxProperties: 100, additionalProperties: columnName } }, ['columns']),
       stage(
         'split',
-        'split a column with a regular expression: one capture group per column of `into` (repeated groups holding repetitions or alternations are refused)',
+        'split a column with a regular expression: one capture group per column of `into`; RE2 syntax, matched in linear time (backreferences and lookaround are refused)',
         { column: columnName, pattern: { type: 'string', minLength: 1, maxLength: 200 }, into: columnNames(1, 20) },
         ['column', 'pattern', 'into'],
       ),

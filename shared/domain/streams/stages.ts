@@ -1,4 +1,5 @@
 import type Decimal from 'decimal.js';
+import { RE2JS, RE2JSException } from 're2js';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { currency, identifier, isIsoDate } from '../fields';
@@ -54,7 +55,8 @@ export interface SplitStage {
   readonly column: string;
   readonly pattern: string;
   readonly into: readonly string[];
-  readonly regex: RegExp;
+  /** Compiled with RE2: linear-time matching, the same capture groups as the pattern's (?:…) aside. */
+  readonly regex: RE2JS;
 }
 /** `columnType` (default decimal) is the type of the column written; `type` names the stage. */
 export interface FormulaStage {
@@ -115,101 +117,50 @@ export type WireStage = Record<string, unknown> & { type: StageType };
 // ------------------------------------------------------------------------------------- validation
 
 export const MAX_PATTERN_LENGTH = 200;
-/** Split input longer than this is a row error: with the pattern rules below it bounds regex time. */
+/** Split input longer than this is a row error: a split column holds a code or a label, not a text. */
 export const MAX_SPLIT_INPUT_LENGTH = 256;
-const MAX_UNBOUNDED_QUANTIFIERS = 6;
-
-interface PatternFrame {
-  repeats: boolean;
-  alternates: boolean;
-}
+/**
+ * RE2's time per character grows with the compiled program; this bound keeps the worst pattern at about
+ * a millisecond per 256-character row (`.{1000}` or `(a{100}){10}` are refused; real split patterns
+ * compile to a few dozen instructions).
+ */
+export const MAX_PATTERN_PROGRAM_SIZE = 1000;
 
 /**
- * Why `pattern` cannot be a split pattern, or null. Besides compiling, it refuses the shapes that make a
- * backtracking engine take exponential time: a repeated group that itself contains a repetition
- * (`(a+)+`, `(\w*)*`) or an alternation (`(a|ab)*`), backreferences, and more than a handful of unbounded
- * quantifiers. Together with the input length cap this keeps one row's split in microseconds;
- * `[ab]*` says what `(a|b)*` says without the risk.
+ * Compiles a split pattern with RE2 (re2js), whose matching time is linear in the input whatever the
+ * pattern: `^(.*a){8}$` or `(a+)+` cost microseconds, where a backtracking engine (JS RegExp) can take
+ * seconds or forever on one row and block everything else the process serves. What RE2 cannot match in
+ * linear time, backreferences and lookaround, it does not compile: such a pattern is refused at save.
  */
-export function patternProblem(pattern: string): string | null {
-  if (pattern === '') return 'must not be empty';
-  if (pattern.length > MAX_PATTERN_LENGTH) return `must be at most ${MAX_PATTERN_LENGTH} characters`;
+export function compilePattern(pattern: string): { pattern: RE2JS } | { problem: string } {
+  if (pattern === '') return { problem: 'must not be empty' };
+  if (pattern.length > MAX_PATTERN_LENGTH) return { problem: `must be at most ${MAX_PATTERN_LENGTH} characters` };
+  let compiled: RE2JS;
   try {
-    new RegExp(pattern);
+    compiled = RE2JS.compile(pattern);
   } catch (error) {
-    return `not a valid regular expression: ${error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : 'syntax error'}`;
+    if (!(error instanceof RE2JSException)) throw error;
+    return { problem: patternMessage(error.message) };
   }
-  const stack: PatternFrame[] = [{ repeats: false, alternates: false }];
-  let unbounded = 0;
-  /** What a quantifier here would repeat: a group just closed, a simple atom, or nothing. */
-  let previous: PatternFrame | 'atom' | null = null;
-  let i = 0;
-  while (i < pattern.length) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const next = pattern[i + 1] ?? '';
-      if (/[1-9]/.test(next) || next === 'k') return 'backreferences are not allowed';
-      i += 2;
-      previous = 'atom';
-      continue;
-    }
-    if (c === '[') {
-      i++;
-      if (pattern[i] === '^') i++;
-      while (i < pattern.length && pattern[i] !== ']') i += pattern[i] === '\\' ? 2 : 1;
-      i++;
-      previous = 'atom';
-      continue;
-    }
-    if (c === '(') {
-      i++;
-      if (pattern[i] === '?') {
-        i++;
-        if (pattern[i] === '<' && pattern[i + 1] !== '=' && pattern[i + 1] !== '!') i = pattern.indexOf('>', i) + 1;
-        else i += pattern[i] === '<' ? 2 : 1;
-      }
-      stack.push({ repeats: false, alternates: false });
-      previous = null;
-      continue;
-    }
-    if (c === ')') {
-      const frame = stack.pop()!;
-      const parent = stack[stack.length - 1]!;
-      parent.repeats ||= frame.repeats;
-      parent.alternates ||= frame.alternates;
-      previous = frame;
-      i++;
-      continue;
-    }
-    if (c === '|') {
-      stack[stack.length - 1]!.alternates = true;
-      previous = null;
-      i++;
-      continue;
-    }
-    const braces = c === '{' ? /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i)) : null;
-    if (c === '*' || c === '+' || c === '?' || braces) {
-      const isUnbounded = c === '*' || c === '+' || (braces !== null && braces[2] !== undefined && braces[3] === '');
-      const repeats = isUnbounded || (braces !== null && braces[3] !== undefined && Number(braces[3]) > Math.max(1, Number(braces[1])));
-      if (repeats && previous !== null && previous !== 'atom' && (previous.repeats || previous.alternates)) {
-        return 'a repeated group must not contain another repetition or an alternation (it can take exponential time); use a character class such as [ab]* instead';
-      }
-      if (repeats) stack[stack.length - 1]!.repeats = true;
-      if (isUnbounded) unbounded++;
-      i += braces ? braces[0].length : 1;
-      if (pattern[i] === '?') i++; // lazy
-      previous = null;
-      continue;
-    }
-    previous = 'atom';
-    i++;
+  const size = compiled.programSize();
+  if (size > MAX_PATTERN_PROGRAM_SIZE) {
+    return { problem: `too complex: it compiles to ${size} instructions, at most ${MAX_PATTERN_PROGRAM_SIZE} (use smaller repeat counts)` };
   }
-  if (unbounded > MAX_UNBOUNDED_QUANTIFIERS) return `at most ${MAX_UNBOUNDED_QUANTIFIERS} unbounded quantifiers (* + {n,})`;
-  return null;
+  return { pattern: compiled };
 }
 
-function captureGroups(regex: RegExp): number {
-  return new RegExp(`${regex.source}|`).exec('')!.length - 1;
+/** Why `pattern` cannot be a split pattern, or null. */
+export function patternProblem(pattern: string): string | null {
+  const compiled = compilePattern(pattern);
+  return 'problem' in compiled ? compiled.problem : null;
+}
+
+function patternMessage(message: string): string {
+  if (/invalid escape sequence: `\\([1-9]|k)/.test(message)) return 'backreferences are not supported (a pattern must match in linear time)';
+  if (/unsupported Perl syntax: `\(\?[=!]|invalid named capture: `\(\?<[=!]/.test(message)) {
+    return 'lookahead and lookbehind are not supported (a pattern must match in linear time)';
+  }
+  return `not a valid regular expression: ${message.replace(/^error parsing regexp: /, '')}`;
 }
 
 /** A compiled expression; `metadata.<key>` gets a hint because stream rows call that column `meta.<key>`. */
@@ -287,13 +238,13 @@ const splitSchema = z
     into: distinctColumns(1, 20),
   })
   .transform((stage, ctx): SplitStage => {
-    const problem = patternProblem(stage.pattern);
-    if (problem !== null) {
-      ctx.issues.push({ code: 'custom', path: ['pattern'], message: problem, input: stage.pattern });
+    const compiled = compilePattern(stage.pattern);
+    if ('problem' in compiled) {
+      ctx.issues.push({ code: 'custom', path: ['pattern'], message: compiled.problem, input: stage.pattern });
       return z.NEVER;
     }
-    const regex = new RegExp(stage.pattern);
-    const groups = captureGroups(regex);
+    const regex = compiled.pattern;
+    const groups = regex.groupCount();
     if (groups !== stage.into.length) {
       ctx.issues.push({
         code: 'custom',
