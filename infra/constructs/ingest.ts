@@ -97,13 +97,16 @@ export class Ingest extends Construct {
     }
 
     // Recovery: every minute, finishes the acceptances whose intent is older than a few seconds (their
-    // function crashed or timed out after claiming): journals what they claimed, removes the intent.
+    // function crashed or timed out after claiming): journals what they claimed, removes the intent; and
+    // runs again the drops that stopped making progress.
     this.recovery = new BillstreamFunction(this, 'Recovery', {
       entry: 'functions/ingest/recovery.ts',
       timeout: Duration.seconds(60),
       environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL },
     });
     acceptor(this.recovery);
+    objects.grant(this.recovery, ['s3:GetObject'], DROPS); // a stalled drop is read again from its first line
+    objects.grant(this.recovery, ['s3:PutObject'], DROP_RESULTS);
     new events.Rule(this, 'RecoverySchedule', {
       description: 'Finishes ingest acceptances that stopped after claiming (a crash, a timeout)',
       schedule: events.Schedule.rate(Duration.minutes(1)),

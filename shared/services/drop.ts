@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
@@ -20,9 +21,22 @@ export interface DropFiles {
   writeResult(accountId: string, name: string, result: DropResult): Promise<void>;
 }
 
+export interface OpenDrop {
+  accountId: string;
+  key: string;
+  etag: string;
+  /** When its last chunk was accepted (or it began). */
+  progressAt: string;
+}
+
 export interface DropLedger {
   isDone(accountId: string, key: string, etag: string): Promise<boolean>;
+  /** Opens the drop's marker, or finds it open; null when the drop is finished. `startedAt` is the first run's. */
+  begin(accountId: string, key: string, etag: string, at: string): Promise<{ startedAt: string } | null>;
+  progress(accountId: string, key: string, etag: string, at: string): Promise<void>;
   markDone(accountId: string, key: string, etag: string, result: DropResult): Promise<void>;
+  /** Drops begun and not finished. */
+  open(): Promise<OpenDrop[]>;
 }
 
 type Row = { line: number; raw: unknown } | { line: number; error: string };
@@ -33,6 +47,9 @@ const CHUNKS_IN_FLIGHT = 4;
 /**
  * Streams a dropped file through the same acceptance as the HTTP path, 1,000 rows at a time, so that
  * a file of any size goes through in bounded memory. A redelivered event for a finished file is skipped.
+ * A drop that stopped half-way (a crash, a timeout) is run again by the recovery: its chunks keep their ids
+ * (derived from the drop and its first start), so what an earlier run claimed counts as accepted again,
+ * never as a duplicate of itself, and the result is the file's whole truth.
  */
 export class DropService {
   constructor(
@@ -45,31 +62,43 @@ export class DropService {
   async process(key: string, etag: string): Promise<DropResult | null> {
     const drop = parseDropKey(key);
     if (!drop) return null;
-    if (await this.ledger.isDone(drop.accountId, key, etag)) return null;
     const result = emptyDropResult();
     if (!(await this.accounts.get(drop.accountId))) {
+      if (await this.ledger.isDone(drop.accountId, key, etag)) return null;
       result.error = `account '${drop.accountId}' does not exist`;
     } else {
+      const begun = await this.ledger.begin(drop.accountId, key, etag, new Date().toISOString());
+      if (!begun) return null; // finished by an earlier delivery
       const stream = await this.files.open(key);
-      if (!stream) return null; // deleted before we got to it
-      await this.ingestRows(drop.accountId, drop.name, rowsOf(stream, drop.format), result);
+      if (!stream) result.error = 'the file was deleted before it could be read';
+      else await this.ingestRows({ ...drop, key, etag, startedAt: begun.startedAt }, rowsOf(stream, drop.format), result);
     }
     await this.files.writeResult(drop.accountId, drop.name, result);
     await this.ledger.markDone(drop.accountId, key, etag, { ...result, rejected: [] });
     return result;
   }
 
-  private async ingestRows(accountId: string, name: string, rows: AsyncIterable<Row>, result: DropResult): Promise<void> {
+  /** Runs again every drop that made no progress for `olderThanMs`; returns how many. */
+  async recoverStale(olderThanMs: number, now = new Date()): Promise<number> {
+    const stale = (await this.ledger.open()).filter((d) => Date.parse(d.progressAt) < now.getTime() - olderThanMs);
+    for (const d of stale) await this.process(d.key, d.etag);
+    return stale.length;
+  }
+
+  private async ingestRows(drop: RunningDrop, rows: AsyncIterable<Row>, result: DropResult): Promise<void> {
     const pending: Promise<void>[] = [];
     let chunk: CandidateRow[] = [];
+    let chunks = 0;
     const submit = async () => {
       const rows = chunk;
+      const chunkId = dropChunkId(drop, chunks++);
       chunk = [];
       pending.push(
-        this.ingest.accept(accountId, rows.map((r) => ({ at: r.at, raw: r.raw })), `drop:${name}`).then((triage) => {
+        this.ingest.accept(drop.accountId, rows.map((r) => ({ at: r.at, raw: r.raw })), `drop:${drop.name}`, chunkId).then(async (triage) => {
           result.accepted += triage.accepted.length;
           result.duplicates += triage.duplicates.length;
           for (const x of triage.rejected) addRejection(result, { line: x.at, reference: x.reference, code: x.code, errors: x.errors });
+          await this.ledger.progress(drop.accountId, drop.key, drop.etag, new Date().toISOString());
         }),
       );
       if (pending.length >= CHUNKS_IN_FLIGHT) await pending.shift();
@@ -89,6 +118,23 @@ export class DropService {
     await Promise.all(pending);
     result.rejected.sort((a, b) => a.line - b.line);
   }
+}
+
+interface RunningDrop {
+  accountId: string;
+  name: string;
+  key: string;
+  etag: string;
+  startedAt: string;
+}
+
+/**
+ * The id of the drop's n-th chunk: the same in every run of the drop (its first start, a hash of object key
+ * and ETag, the chunk's number), and sortable by the time the drop began like every chunk id.
+ */
+export function dropChunkId(drop: Pick<RunningDrop, 'key' | 'etag' | 'startedAt'>, n: number): string {
+  const time = Date.parse(drop.startedAt).toString(36).padStart(9, '0');
+  return `${time}-${createHash('sha256').update(`${drop.key}#${drop.etag}`).digest('base64url').slice(0, 8)}-${String(n).padStart(6, '0')}`;
 }
 
 class FileError extends Error {}

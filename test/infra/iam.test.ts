@@ -31,12 +31,12 @@ describe('least privilege', () => {
     expect(t.actionsOn(fn, remapQueue)).toEqual([]);
   });
 
-  test('the ingest recovery finishes intents: the table, in-flight intents and the journal, never drops or documents', () => {
+  test('the ingest recovery finishes intents and stalled drops: the table, intents, the journal, drops and their results', () => {
     const fn = t.fn('functions/ingest/recovery.ts');
     expect(t.actionsOn(fn, tableId)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:BatchGetItem']));
     expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual(['/ingest/inflight/*']);
-    expect(t.keyPatterns(fn, bucketId, 's3:PutObject').sort()).toEqual(['/ingest/inflight/*', '/journal/*']);
-    expect(t.keyPatterns(fn, bucketId, 's3:GetObject')).toEqual(['/ingest/inflight/*']);
+    expect(t.keyPatterns(fn, bucketId, 's3:PutObject').sort()).toEqual(['/drops/*/results/*', '/ingest/inflight/*', '/journal/*']);
+    expect(t.keyPatterns(fn, bucketId, 's3:GetObject').sort()).toEqual(['/drops/*', '/ingest/inflight/*']);
     expect(t.actionsOn(fn, remapQueue)).toEqual([]);
   });
 
