@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { objects } from '../../keys';
+import { idOfKeySegment, objects } from '../../keys';
 import type { ChunkStore, IngestChunk, JournalLine } from '../../ports';
 
 /** In-flight chunks (the claim checks of the ingest queue) and the purchase journal, in the data bucket. */
@@ -46,7 +46,7 @@ export class S3ChunkStore implements ChunkStore {
     let token: string | undefined;
     do {
       const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
-      for (const p of out.CommonPrefixes ?? []) if (p.Prefix) months.push(p.Prefix.slice(prefix.length, -1));
+      for (const p of out.CommonPrefixes ?? []) if (p.Prefix) months.push(idOfKeySegment(p.Prefix.slice(prefix.length, -1)));
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
     return months.sort();

@@ -7,6 +7,7 @@ import type { Metadata, PurchaseRecord, PurchaseStatus } from '../../domain/purc
 import type { BatchRecord } from '../../domain/streams/batch';
 import type { Row } from '../../domain/streams/columns';
 import { META_PREFIX } from '../../domain/streams/rows';
+import { objects } from '../../keys';
 
 /**
  * A purchase as a cycle carries it from its collector to its invoicer (one JSON line of a partition
@@ -166,5 +167,5 @@ export function partitionOf(customerCode: string, partitions: number): number {
 
 /** The month folder of a journal key (`journal/<account>/<yyyy-mm>/<chunk>.jsonl`). */
 export function journalKeyMonth(key: string): string {
-  return key.split('/').at(-2) ?? '';
+  return objects.journalMonth(key);
 }
