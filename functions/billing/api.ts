@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from '../../shared/domain/fields';
+import { calendarDate, identifier } from '../../shared/domain/fields';
 import { parseBillingPeriod } from '../../shared/domain/invoicing/periods';
 import { parseInput } from '../../shared/domain/validation';
 import { accountResolver, httpApi } from '../../shared/http/api';
@@ -17,7 +17,7 @@ const base = '/v1/accounts/{a}';
 
 const listSchema = z.object({
   customer: identifier.optional(),
-  periodStart: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').optional(),
+  periodStart: calendarDate.optional(),
 });
 const documentSchema = z.object({ format: z.enum(['pdf', 'csv'], { error: 'must be pdf or csv' }) });
 const creditSchema = z.strictObject({ reason: z.string({ error: (i) => (i.input === undefined ? 'required' : 'must be a string') }) });

@@ -41,6 +41,12 @@ export const isoDate = z.custom<string>(
   { error: (issue) => (issue.input === undefined ? 'required' : 'not an ISO date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)') },
 );
 
+/** A calendar date only (`2026-11-01`), checked like `isoDate`: `2026-02-30` is refused, not rolled over. */
+export const calendarDate = z.custom<string>(
+  (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && isIsoDate(v),
+  { error: (issue) => (issue.input === undefined ? 'required' : 'not a calendar date (YYYY-MM-DD)') },
+);
+
 export function isIsoDate(value: string): boolean {
   const m = ISO_DATE.exec(value);
   if (!m) return false;

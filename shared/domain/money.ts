@@ -29,10 +29,22 @@ const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const MAX_TEXT_LENGTH = 100;
 /**
  * |value| < 10^30 and non-zero values ≥ 10^-40: wide enough for any amount or CDR, narrow enough that
- * `toWire` never has to print thousands of digits for `1e999999`.
+ * `toWire` never has to print thousands of digits for `1e999999`. Computed amounts are held to the same
+ * bounds (`inDecimalRange`), so everything the service stores can be read back by `parseDecimal`.
  */
-const MAX_EXPONENT = 29;
-const MIN_EXPONENT = -40;
+export const MAX_EXPONENT = 29;
+export const MIN_EXPONENT = -40;
+
+/** Whether a computed value may be stored: finite and within the bounds `parseDecimal` reads. */
+export function inDecimalRange(value: Decimal): boolean {
+  return value.isFinite() && (value.isZero() || (value.e <= MAX_EXPONENT && value.e >= MIN_EXPONENT));
+}
+
+/** What a computed value outside the bounds is told, e.g. `amount: 1.2e+431 is out of range (…)`. */
+export function outOfRangeReason(value: Decimal): string {
+  const shown = value.isFinite() ? value.toExponential(3) : value.toString();
+  return `${shown} is out of range (a decimal must be below 10^${MAX_EXPONENT + 1} and, unless zero, at least 10^${MIN_EXPONENT} in size)`;
+}
 
 /**
  * Reads a decimal given as a JSON number or a decimal string. Strings are parsed straight into decimal.js
@@ -48,8 +60,9 @@ export function parseDecimal(input: unknown, field: string): Decimal {
     }
     text = String(input);
   } else if (typeof input === 'string') {
-    text = input.trim();
-    if (text === '') throw new InvalidDecimalError(field, 'not a decimal (empty)');
+    // Spaces are refused, not trimmed: " 1 " is text that looks like a number, not a decimal.
+    text = input;
+    if (text.trim() === '') throw new InvalidDecimalError(field, 'not a decimal (empty)');
     if (text.length > MAX_TEXT_LENGTH) throw new InvalidDecimalError(field, `not a decimal (longer than ${MAX_TEXT_LENGTH} characters)`);
     if (!DECIMAL_TEXT.test(text)) throw new InvalidDecimalError(field, `not a decimal: '${text.slice(0, 40)}'`);
   } else if (input instanceof D) {
@@ -59,7 +72,7 @@ export function parseDecimal(input: unknown, field: string): Decimal {
   }
   const value = new D(text);
   if (value.isZero()) return new D(0); // normalises -0 and 0e5
-  if (!value.isFinite() || value.e > MAX_EXPONENT || value.e < MIN_EXPONENT) throw new InvalidDecimalError(field, 'out of range');
+  if (!inDecimalRange(value)) throw new InvalidDecimalError(field, 'out of range');
   return value;
 }
 

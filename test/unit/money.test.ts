@@ -36,7 +36,6 @@ describe('parseDecimal', () => {
     ['0.0004', '0.0004'],
     ['.5', '0.5'],
     ['5.', '5'],
-    ['  7  ', '7'],
     ['1e3', '1000'],
     ['1.5E-3', '0.0015'],
     ['-0', '0'],
@@ -64,6 +63,10 @@ describe('parseDecimal', () => {
   test.each([
     ['', 'quantity: not a decimal (empty)'],
     ['   ', 'quantity: not a decimal (empty)'],
+    [' 1 ', "quantity: not a decimal: ' 1 '"],
+    ['1 ', "quantity: not a decimal: '1 '"],
+    ['1 000', "quantity: not a decimal: '1 000'"],
+    ['\t2.5', "quantity: not a decimal: '\t2.5'"],
     ['NaN', "quantity: not a decimal: 'NaN'"],
     ['Infinity', "quantity: not a decimal: 'Infinity'"],
     ['-Infinity', "quantity: not a decimal: '-Infinity'"],

@@ -1,7 +1,7 @@
 import type Decimal from 'decimal.js';
 import { ConflictError, ValidationError } from '../errors';
 import { isIsoDate } from '../fields';
-import { D, InvalidDecimalError, isCurrency, minorUnits, parseDecimal, roundMoney, toWire, toWireMoney } from '../money';
+import { D, inDecimalRange, InvalidDecimalError, isCurrency, minorUnits, outOfRangeReason, parseDecimal, roundMoney, toWire, toWireMoney } from '../money';
 import type { InvoiceLine } from './lines';
 import { parseBillingPeriod } from './periods';
 
@@ -90,8 +90,20 @@ const zeroless = (d: Decimal): Decimal => (d.isZero() ? ZERO : d);
 function checkLines(lines: readonly InvoiceLine[], currency: string, details: string[]): void {
   const digits = minorUnits(currency);
   lines.forEach((line, i) => {
-    if (line.amount.decimalPlaces() > digits) details.push(`lines.${i}.amount: must be rounded to ${digits} decimals for ${currency} (got ${toWire(line.amount)})`);
+    for (const field of ['quantity', 'unitPrice', 'amount'] as const) {
+      if (!inDecimalRange(line[field])) details.push(`lines.${i}.${field}: ${outOfRangeReason(line[field])}`);
+    }
+    if (inDecimalRange(line.amount) && line.amount.decimalPlaces() > digits) {
+      details.push(`lines.${i}.amount: must be rounded to ${digits} decimals for ${currency} (got ${toWire(line.amount)})`);
+    }
   });
+}
+
+/** Sums of lines within bounds can still leave them (many lines near 10^29): such an invoice is not built. */
+function checkTotals(sums: { subtotal: Decimal; tax: Decimal; total: Decimal }, details: string[]): void {
+  for (const field of ['subtotal', 'tax', 'total'] as const) {
+    if (!inDecimalRange(sums[field])) details.push(`${field}: ${outOfRangeReason(sums[field])}`);
+  }
 }
 
 function totals(lines: readonly InvoiceLine[], taxRate: Decimal | null, currency: string) {
@@ -129,6 +141,9 @@ export function buildInvoice(input: InvoiceInput): Invoice {
   const lines = [...(input.subscriptionLines ?? []), ...input.lines];
   if (isCurrency(input.currency)) checkLines(lines, input.currency, details);
   if (details.length > 0) throw new ValidationError('invalid invoice', details);
+  const sums = totals(lines, taxRate, input.currency);
+  checkTotals(sums, details);
+  if (details.length > 0) throw new ValidationError('invalid invoice', details);
 
   return {
     id: input.id,
@@ -140,7 +155,7 @@ export function buildInvoice(input: InvoiceInput): Invoice {
     currency: input.currency,
     status: 'draft',
     lines,
-    ...totals(lines, taxRate, input.currency),
+    ...sums,
     taxRate,
     approvedAt: null,
     creditOf: input.creditOf ?? null,

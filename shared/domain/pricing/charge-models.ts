@@ -1,6 +1,6 @@
 import type Decimal from 'decimal.js';
 import { z } from 'zod';
-import { D, InvalidDecimalError, parseDecimal, toWire } from '../money';
+import { D, inDecimalRange, InvalidDecimalError, outOfRangeReason, parseDecimal, toWire } from '../money';
 import { describeIssues, strictErrors } from '../validation';
 import { ExpressionError, InvalidChargeModelError, RatingError } from './errors';
 import { compileExpression, type CompiledExpression, type ScopeValue } from './expression';
@@ -431,6 +431,13 @@ export interface RateInput {
  * models see the signed values and decide for themselves.
  */
 export function rate(model: ChargeModel, input: RateInput): Decimal {
+  const amount = unbounded(model, input);
+  // An amount is held to the bounds of every decimal the API reads: what is stored must read back.
+  if (!inDecimalRange(amount)) throw new RatingError(`amount ${outOfRangeReason(amount)}`);
+  return amount;
+}
+
+function unbounded(model: ChargeModel, input: RateInput): Decimal {
   switch (model.type) {
     case 'standard':
       return own(input.quantity).times(model.unitPrice);

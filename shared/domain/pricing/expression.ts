@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { D, InvalidDecimalError, parseDecimal, toWire } from '../money';
+import { D, InvalidDecimalError, MAX_EXPONENT, MIN_EXPONENT, parseDecimal, toWire } from '../money';
 import { dayNumber, utcDate } from './dates';
 import { ExpressionError, ExpressionEvaluationError, InvalidDateError } from './errors';
 
@@ -88,7 +88,7 @@ function tokenize(source: string): Token[] {
         junk.lastIndex = end;
         throw new ExpressionError(`malformed number '${source.slice(i, end) + junk.exec(source)![0]}' at ${i}`, i);
       }
-      tokens.push({ kind: 'number', text: number[0], pos: i, value: new D(number[0]) });
+      tokens.push({ kind: 'number', text: number[0], pos: i, value: literal(number[0], i) });
       i = end;
       continue;
     }
@@ -120,6 +120,17 @@ function tokenize(source: string): Token[] {
   }
   tokens.push({ kind: 'end', text: 'end of expression', pos: source.length });
   return tokens;
+}
+
+/** A number literal, held to the bounds of every decimal the API reads (money.ts): no 400-digit constants. */
+function literal(text: string, pos: number): Decimal {
+  try {
+    return parseDecimal(text, 'number');
+  } catch (error) {
+    if (!(error instanceof InvalidDecimalError)) throw error;
+    const shown = text.length > 24 ? `${text.slice(0, 20)}… (${text.length} characters)` : text;
+    throw new ExpressionError(`number ${shown} at ${pos} is out of range: numbers must be below 10^${MAX_EXPONENT + 1}, at most ${MAX_EXPONENT - MIN_EXPONENT + 1} digits`, pos);
+  }
 }
 
 function readString(source: string, start: number): [string, number] {

@@ -3,7 +3,7 @@ import { RE2JS, RE2JSException } from 're2js';
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { currency, identifier, isIsoDate } from '../fields';
-import { D, toWire } from '../money';
+import { D, inDecimalRange, outOfRangeReason, toWire } from '../money';
 import { ExpressionError } from '../pricing/errors';
 import { compileExpression, isTruthy, type CompiledExpression } from '../pricing/expression';
 import { describeIssues } from '../validation';
@@ -456,7 +456,7 @@ function reads(columns: ColumnSet, name: string, field: string, index: number, i
 
 /** Decimals past the range money.ts reads back are refused, so every batch written can be read again. */
 function checked(value: Decimal, column: string): Decimal {
-  if (!value.isFinite() || (!value.isZero() && (value.e > 29 || value.e < -40))) throw new StageRowError(`${column}: result out of range`);
+  if (!inDecimalRange(value)) throw new StageRowError(`${column}: result ${outOfRangeReason(value)}`);
   return value;
 }
 
@@ -798,6 +798,7 @@ function aggregateStage(stage: AggregateStage, index: number): BarrierStage {
   const k = keyColumns.length;
   const s = sumColumns.length;
   const addends: (Decimal | null)[] = new Array(s).fill(null);
+  const sums: Decimal[] = new Array(s).fill(ZERO);
   let groups = new Map<string, Group>();
   return {
     index,
@@ -822,15 +823,15 @@ function aggregateStage(stage: AggregateStage, index: number): BarrierStage {
       for (let i = 0; i < s; i++) addends[i] = decimalOf(read(row, sumColumns[i]!), sumColumns[i]!);
       let key = '';
       for (let i = 0; i < k; i++) key += encodeKey(read(row, keyColumns[i]!));
-      let group = groups.get(key);
-      if (group === undefined) {
-        group = { keys: keyColumns.map((c) => read(row, c)), sums: new Array(s).fill(ZERO) };
-        groups.set(key, group);
-      }
+      const group = groups.get(key);
+      // Every new sum first: a row that would take one out of range is an error row and adds nothing.
       for (let i = 0; i < s; i++) {
         const addend = addends[i];
-        if (addend !== null && addend !== undefined) group.sums[i] = group.sums[i]!.plus(addend);
+        const sum = group?.sums[i] ?? ZERO;
+        sums[i] = addend === null || addend === undefined ? sum : checked(sum.plus(addend), `sum of ${sumColumns[i]!}`);
       }
+      if (group === undefined) groups.set(key, { keys: keyColumns.map((c) => read(row, c)), sums: sums.slice() });
+      else for (let i = 0; i < s; i++) group.sums[i] = sums[i]!;
     },
     *drain() {
       const drained = groups;

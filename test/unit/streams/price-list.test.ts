@@ -72,7 +72,7 @@ describe('a pricing batch as price rules', () => {
     const rules = priceRulesFromRows(
       [
         { productCluster: 'voice', unitPrice: '0.0437' },
-        { productCluster: 'data', unitPrice: ' 1e-3 ' },
+        { productCluster: 'data', unitPrice: '1e-3' },
       ],
       options,
     );
@@ -82,6 +82,10 @@ describe('a pricing batch as price rules', () => {
       { type: 'standard', unitPrice: '0.0437' },
       { type: 'standard', unitPrice: '0.001' },
     ]);
+  });
+
+  test('a unit price with spaces is not a decimal', () => {
+    expect(detailsOf(() => priceRulesFromRows([{ productCluster: 'data', unitPrice: ' 1e-3 ' }], options))).toEqual(["rows.0.unitPrice: not a decimal: ' 1e-3 '"]);
   });
 
   test('every rule body is a valid body of PUT /price-rules/{id}', () => {

@@ -87,7 +87,7 @@ describe('storage keys of stream tables', () => {
 
   test('a lookup table id never adds a level to its object key', () => {
     expect(objects.lookupTable('acme', 'skus')).toBe('lookup-tables/acme/skus.json');
-    expect(objects.lookupTable('acme', '../x/y')).toBe('lookup-tables/acme/..%2Fx%2Fy.json');
+    expect(objects.lookupTable('acme', '../x/y')).toBe('lookup-tables/acme/%2E%2E%2Fx%2Fy.json');
   });
 });
 
@@ -107,10 +107,11 @@ describe('exchange rates', () => {
     const { service } = setup();
 
     const rates = await Promise.all(
-      [' 0.9000 ', '1e-3', 2, '0.5'].map(async (rate, i) => (await service.putExchangeRate('acme', 'EUR-GBP', { rate, validFrom: `2026-0${i + 1}-01` })).record.rate),
+      ['0.9000', '1e-3', 2, '0.5'].map(async (rate, i) => (await service.putExchangeRate('acme', 'EUR-GBP', { rate, validFrom: `2026-0${i + 1}-01` })).record.rate),
     );
 
     expect(rates).toEqual(['0.9000', '0.001', '2', '0.5']);
+    await expect(service.putExchangeRate('acme', 'EUR-GBP', { rate: ' 0.9 ', validFrom: '2026-06-01' })).rejects.toMatchObject({ details: ['rate: not a decimal'] });
   });
 
   test('a pair lists one entry per validFrom, oldest first; an unknown pair is not found', async () => {
