@@ -34,7 +34,7 @@ export const handler = httpApi(
       },
     },
     [`GET ${base}/billing-cycles`]: {
-      handle: async (r) => ({ status: 200, body: await cycles.list(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await cycles.list(await account(r, 'read'), pageRequest(r)) }),
     },
     [`GET ${base}/billing-cycles/{id}`]: {
       handle: async (r) => ({ status: 200, body: await cycles.get(await account(r, 'read'), r.params.id) }),
@@ -49,7 +49,7 @@ export const handler = httpApi(
       handle: async (r) => {
         const accountId = await account(r, 'read');
         const filter = parseInput(listSchema, { customer: r.query.customer || undefined, periodStart: r.query.periodStart || undefined }, 'query');
-        return { status: 200, body: await invoices.list(accountId, filter, pageRequest(r.query)) };
+        return { status: 200, body: await invoices.list(accountId, filter, pageRequest(r)) };
       },
     },
     [`GET ${base}/invoices/{id}`]: {

@@ -28,7 +28,7 @@ export const handler = httpApi(
       handle: async (r) => ({ status: 200, body: await catalog.getCustomerCluster(await account(r, 'read'), r.params.id) }),
     },
     [`GET ${base}/customer-clusters`]: {
-      handle: async (r) => ({ status: 200, body: await catalog.listCustomerClusters(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await catalog.listCustomerClusters(await account(r, 'read'), pageRequest(r)) }),
     },
     [`PUT ${base}/customers/{code}`]: {
       handle: async (r) => {
@@ -40,7 +40,7 @@ export const handler = httpApi(
       handle: async (r) => ({ status: 200, body: await catalog.getCustomer(await account(r, 'read'), r.params.code) }),
     },
     [`GET ${base}/customers`]: {
-      handle: async (r) => ({ status: 200, body: await catalog.listCustomers(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await catalog.listCustomers(await account(r, 'read'), pageRequest(r)) }),
     },
     [`PUT ${base}/product-clusters/{id}`]: {
       handle: async (r) => {
@@ -52,7 +52,7 @@ export const handler = httpApi(
       handle: async (r) => ({ status: 200, body: await catalog.getProductCluster(await account(r, 'read'), r.params.id) }),
     },
     [`GET ${base}/product-clusters`]: {
-      handle: async (r) => ({ status: 200, body: await catalog.listProductClusters(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await catalog.listProductClusters(await account(r, 'read'), pageRequest(r)) }),
     },
   },
   (key) => platform.authenticate(key),

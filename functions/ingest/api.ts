@@ -56,7 +56,7 @@ export const handler = httpApi(
       handle: async (r) => {
         const accountId = await account(r, 'read');
         const filter = parseInput(listSchema, { status: r.query.status, customer: r.query.customer, from: r.query.from, to: r.query.to }, 'query');
-        return { status: 200, body: await ingest.list(accountId, filter, pageRequest(r.query)) };
+        return { status: 200, body: await ingest.list(accountId, filter, pageRequest(r)) };
       },
     },
   },

@@ -28,7 +28,7 @@ export const handler = httpApi(
       handle: async (r) => ({ status: 200, body: await rules.getPriceRule(await account(r, 'read'), r.params.id) }),
     },
     [`GET ${base}/price-rules`]: {
-      handle: async (r) => ({ status: 200, body: await rules.listPriceRules(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await rules.listPriceRules(await account(r, 'read'), pageRequest(r)) }),
     },
     [`PUT ${base}/routing-rules/{id}`]: {
       handle: async (r) => {
@@ -40,7 +40,7 @@ export const handler = httpApi(
       handle: async (r) => ({ status: 200, body: await rules.getRoutingRule(await account(r, 'read'), r.params.id) }),
     },
     [`GET ${base}/routing-rules`]: {
-      handle: async (r) => ({ status: 200, body: await rules.listRoutingRules(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await rules.listRoutingRules(await account(r, 'read'), pageRequest(r)) }),
     },
     [`GET ${base}/customers/{code}/usage`]: {
       handle: async (r) => {

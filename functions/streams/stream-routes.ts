@@ -26,7 +26,7 @@ export function streamRoutes(account: AccountResolver): Record<string, RouteSpec
       handle: async (r) => ({ status: 200, body: await streams.getStream(await account(r, 'read'), r.params.id) }),
     },
     [`GET ${base}/streams`]: {
-      handle: async (r) => ({ status: 200, body: await streams.listStreams(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await streams.listStreams(await account(r, 'read'), pageRequest(r)) }),
     },
     [`PUT ${base}/streams/{id}/upload`]: {
       handle: async (r) => {
@@ -39,7 +39,7 @@ export function streamRoutes(account: AccountResolver): Record<string, RouteSpec
       handle: async (r) => ({ status: 202, body: await streams.startRun(await account(r, 'write'), r.params.id, r.body) }),
     },
     [`GET ${base}/streams/{id}/batches`]: {
-      handle: async (r) => ({ status: 200, body: await streams.streamBatches(await account(r, 'read'), r.params.id, pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await streams.streamBatches(await account(r, 'read'), r.params.id, pageRequest(r)) }),
     },
     [`GET ${base}/batches/{id}`]: {
       handle: async (r) => ({ status: 200, body: await streams.getBatch(await account(r, 'read'), r.params.id) }),
@@ -52,11 +52,11 @@ export function streamRoutes(account: AccountResolver): Record<string, RouteSpec
           const csv = await streams.rowsCsv(accountId, r.params.id);
           return { status: 200, raw: { content: csv, contentType: 'text/csv; charset=utf-8' }, headers: { 'content-disposition': `attachment; filename="${r.params.id}.csv"` } };
         }
-        return { status: 200, body: await streams.rowsJson(accountId, r.params.id, pageRequest(r.query)) };
+        return { status: 200, body: await streams.rowsJson(accountId, r.params.id, pageRequest(r)) };
       },
     },
     [`GET ${base}/batches/{id}/errors`]: {
-      handle: async (r) => ({ status: 200, body: await streams.errors(await account(r, 'read'), r.params.id, pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await streams.errors(await account(r, 'read'), r.params.id, pageRequest(r)) }),
     },
     [`POST ${base}/batches/{id}/publish`]: {
       handle: async (r) => ({ status: 200, body: await streams.publish(await account(r, 'write'), r.params.id) }),
@@ -65,13 +65,13 @@ export function streamRoutes(account: AccountResolver): Record<string, RouteSpec
       handle: async (r) => ({ status: 200, body: await streams.apply(await account(r, 'write'), r.params.id) }),
     },
     [`GET ${base}/inbound-batches`]: {
-      handle: async (r) => ({ status: 200, body: await streams.inbound(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await streams.inbound(await account(r, 'read'), pageRequest(r)) }),
     },
     [`POST ${base}/inbound-batches/{id}/apply`]: {
       handle: async (r) => ({ status: 200, body: await streams.applyInbound(await account(r, 'write'), r.params.id) }),
     },
     [`GET ${base}/inbound-batches/{id}/rows`]: {
-      handle: async (r) => ({ status: 200, body: await streams.inboundRows(await account(r, 'read'), r.params.id, pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await streams.inboundRows(await account(r, 'read'), r.params.id, pageRequest(r)) }),
     },
   };
 }

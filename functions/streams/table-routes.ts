@@ -20,7 +20,7 @@ export function tableRoutes(account: AccountResolver): Record<string, RouteSpec>
       handle: async (r) => ({ status: 200, body: await tables.getExchangeRates(await account(r, 'read'), r.params.pair) }),
     },
     [`GET ${base}/exchange-rates`]: {
-      handle: async (r) => ({ status: 200, body: await tables.listExchangeRates(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await tables.listExchangeRates(await account(r, 'read'), pageRequest(r)) }),
     },
     [`PUT ${base}/lookup-tables/{id}`]: {
       handle: async (r) => {
@@ -33,7 +33,7 @@ export function tableRoutes(account: AccountResolver): Record<string, RouteSpec>
       handle: async (r) => ({ status: 200, body: await tables.getLookupTable(await account(r, 'read'), r.params.id) }),
     },
     [`GET ${base}/lookup-tables`]: {
-      handle: async (r) => ({ status: 200, body: await tables.listLookupTables(await account(r, 'read'), pageRequest(r.query)) }),
+      handle: async (r) => ({ status: 200, body: await tables.listLookupTables(await account(r, 'read'), pageRequest(r)) }),
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Principal } from '../domain/access';
 import { DomainError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { AmbiguousPriceRulesError, PricingError, RoutingOverlapError } from '../domain/pricing/errors';
 import { logger } from '../logger';
+import { sealNext } from './pagination';
 
 /** What a route handler sees: the parsed request and who is calling. */
 export interface ApiRequest {
@@ -45,14 +46,16 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
   const base = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[event.routeKey];
     if (!route) return reply({ status: 404, body: errorBody('not_found', `no route ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`) });
-    const result = await route.handle({
+    const request: ApiRequest = {
       routeKey: event.routeKey,
       params: decodeParams(event.pathParameters),
       query: (event.queryStringParameters ?? {}) as Record<string, string>,
       body: event.parsedBody,
       principal: event.principal as Principal,
-    });
-    return reply(result);
+    };
+    const result = await route.handle(request);
+    // A list's `next` leaves sealed to this list; `pageRequest(request)` opens it on the next call.
+    return reply(result.body === undefined ? result : { ...result, body: sealNext(request, result.body) });
   };
 
   return middy<Event, APIGatewayProxyStructuredResultV2, Error, Context>(base)

@@ -12,7 +12,7 @@ export const account = { name: 'a', in: 'path', required: true, schema: { type: 
 export const pathParam = (name = 'id') => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 export const pageParams = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `next` of the previous page' },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `next` of the previous page of the same list (a cursor is sealed to its account and list: any other is a 400)' },
 ];
 /** A page `{items, next}` of any item schema. */
 export const pageOf = (items: object) => json({ type: 'object', properties: { items: { type: 'array', items }, next: { type: ['string', 'null'] } } });
