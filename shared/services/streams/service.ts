@@ -1,3 +1,4 @@
+import { CsvError } from 'csv-parse';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import { parseBillingPeriod } from '../../domain/invoicing/periods';
 import { batchView, inboundView, newBatchId, runningBatch, type BatchRecord } from '../../domain/streams/batch';
@@ -95,7 +96,7 @@ export class StreamService {
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes === 0) throw new ValidationError('invalid upload', ['body: a CSV file with a header line is required']);
     if (bytes > MAX_UPLOAD_BYTES) throw new ValidationError('invalid upload', [`body: at most ${MAX_UPLOAD_BYTES} bytes`]);
-    const header = await firstRecord(body);
+    const header = await checkedHeader(body);
     if (header === null) throw new ValidationError('invalid upload', ['body: a CSV file with a header line is required']);
     const columns = parseHeader(header, { untyped: true });
     await this.deps.files.put(objects.streamUpload(accountId, id), body, 'text/csv');
@@ -308,7 +309,17 @@ function offsetOf(cursor: string | undefined): number {
   return Number(cursor);
 }
 
-async function firstRecord(text: string): Promise<(string | null)[] | null> {
-  for await (const record of csvRecords([Buffer.from(text.slice(0, 64 * 1024))])) return record;
-  return null;
+/**
+ * The header of an uploaded CSV, after reading the whole file once: a file csv-parse cannot read (a quote
+ * not closed, a quote inside an unquoted field) is refused now with its line, not left to fail every run.
+ */
+async function checkedHeader(text: string): Promise<(string | null)[] | null> {
+  let header: (string | null)[] | null = null;
+  try {
+    for await (const record of csvRecords([Buffer.from(text)])) header ??= record;
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    throw new ValidationError('invalid upload', [`line ${error.lines}: ${error.message}`]);
+  }
+  return header;
 }
