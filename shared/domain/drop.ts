@@ -49,6 +49,23 @@ export function csvRecordToPurchase(record: Readonly<Record<string, string>>): R
   return purchase;
 }
 
+/** One line of a JSON Lines drop: the purchase object, or why the line is not one. */
+export type JsonLine = { raw: unknown } | { error: string };
+
+/**
+ * Reads line `line` (1-based) of a JSON Lines drop. A UTF-8 byte-order mark before the first line is
+ * dropped, as csv-parse does for CSV drops (editors on Windows write one), instead of making that line
+ * invalid JSON.
+ */
+export function parseJsonLine(text: string, line: number): JsonLine {
+  const json = line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return { raw: JSON.parse(json) };
+  } catch {
+    return { error: 'line: not valid JSON' };
+  }
+}
+
 export interface DropRejection {
   line: number;
   reference: string | null;

@@ -1,4 +1,4 @@
-import { csvHeaderProblems, csvRecordToPurchase, parseDropKey } from '../../shared/domain/drop';
+import { csvHeaderProblems, csvRecordToPurchase, parseDropKey, parseJsonLine } from '../../shared/domain/drop';
 
 describe('drop objects', () => {
   test('recognises drops and ignores results and sub-folders', () => {
@@ -19,5 +19,16 @@ describe('drop objects', () => {
 
   test('meta columns become metadata and empty cells are absent', () => {
     expect(csvRecordToPurchase({ reference: 'r', quantity: '2', endDate: '', 'meta.msisdn': '316', 'meta.vm': '' })).toEqual({ reference: 'r', quantity: '2', metadata: { msisdn: '316' } });
+  });
+
+  test('a JSON Lines drop starting with a UTF-8 byte-order mark keeps its first line', () => {
+    const first = '\uFEFF{"reference":"r1","quantity":"1"}';
+    expect(parseJsonLine(first, 1)).toEqual({ raw: { reference: 'r1', quantity: '1' } });
+    expect(parseJsonLine('{"reference":"r2"}', 2)).toEqual({ raw: { reference: 'r2' } });
+  });
+
+  test('a byte-order mark is only stripped before the first line; anything unreadable is named', () => {
+    expect(parseJsonLine('\uFEFF{"reference":"r2"}', 2)).toEqual({ error: 'line: not valid JSON' });
+    expect(parseJsonLine('{"reference":', 3)).toEqual({ error: 'line: not valid JSON' });
   });
 });
