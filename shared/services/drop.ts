@@ -8,6 +8,7 @@ import {
   csvRecordToPurchase,
   emptyDropResult,
   parseDropKey,
+  parseJsonLine,
   type DropFormat,
   type DropResult,
 } from '../domain/drop';
@@ -148,11 +149,7 @@ async function* jsonlRows(stream: Readable): AsyncIterable<Row> {
   for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
     line += 1;
     if (text.trim() === '') continue;
-    try {
-      yield { line, raw: JSON.parse(text) };
-    } catch {
-      yield { line, error: 'line: not valid JSON' };
-    }
+    yield { line, ...parseJsonLine(text, line) };
   }
 }
 
