@@ -48,8 +48,8 @@ const s = keySegment;
 
 /**
  * Every DynamoDB key of the single table is built here (docs/architecture.md, "DynamoDB single table").
- * Every id followed by anything in a key (a separator, another id) is encoded with `keySegment`; an id
- * that is a whole sort key under its entity's partition is stored as given, so lists sort by the id itself.
+ * Every id inside a key string is encoded with `keySegment`; an id that is a whole sort key under its
+ * entity's partition (set by the adapters) is stored as given, so lists sort by the id itself.
  */
 export const keys = {
   account: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'ACCOUNT' }),
