@@ -63,7 +63,27 @@ function loadS3rver(): new (options: Record<string, unknown>) => S3rverInstance 
     // dependency layout changed: let s3rver load (or fail) on its own
   }
   patchDeleteObject();
+  patchContinuationTokenCipher();
   return require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+}
+
+/**
+ * s3rver seals the continuation tokens of ListObjectsV2 with single DES, which the OpenSSL 3 of Node 18+
+ * no longer offers: any listing of more than 1,000 keys failed with a 500 on its second page. Its two
+ * cipher calls (key 'S3RVER', 8-byte IV) get triple DES instead, which keeps the 8-byte block and IV the
+ * token format relies on; every other use of crypto is untouched.
+ */
+function patchContinuationTokenCipher(): void {
+  const crypto = require('node:crypto') as typeof import('node:crypto') & { __billstreamPatched?: boolean };
+  if (crypto.__billstreamPatched) return;
+  const tripled = (key: unknown) => Buffer.concat([key as Buffer, key as Buffer, key as Buffer]);
+  const { createCipheriv, createDecipheriv } = crypto;
+  const patched = crypto as unknown as Record<'createCipheriv' | 'createDecipheriv', (algorithm: string, key: unknown, iv: unknown) => unknown>;
+  patched.createCipheriv = (algorithm, key, iv) =>
+    algorithm === 'des' ? createCipheriv('des-ede3-cbc', tripled(key), iv as Buffer) : createCipheriv(algorithm, key as Buffer, iv as Buffer);
+  patched.createDecipheriv = (algorithm, key, iv) =>
+    algorithm === 'des' ? createDecipheriv('des-ede3-cbc', tripled(key), iv as Buffer) : createDecipheriv(algorithm, key as Buffer, iv as Buffer);
+  crypto.__billstreamPatched = true;
 }
 
 /**
