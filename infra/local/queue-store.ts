@@ -1,4 +1,4 @@
-import { ReceiveMessageCommand, SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LocalQueue } from './provision';
@@ -11,45 +11,11 @@ interface SavedMessage {
 }
 
 /**
- * Local SQS keeps its queues in memory. At a clean stop the visible messages of every queue are written to
- * `<dataDir>/sqs/<queue>.json` and sent again at the next start (the sweeper covers a crash).
+ * Versions before the queue log (queue-log.ts) saved the visible messages of each queue at a clean stop to
+ * `<dataDir>/sqs/<queue>.json`. Such files are sent once more (now through the log) and removed; files of
+ * queues no longer in the template stay. Returns how many messages were sent.
  */
-export async function saveQueues(sqs: SQSClient, queues: Iterable<LocalQueue>, dir: string): Promise<number> {
-  fs.mkdirSync(dir, { recursive: true });
-  let total = 0;
-  for (const queue of queues) {
-    const saved: SavedMessage[] = [];
-    for (;;) {
-      const out = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queue.url,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          VisibilityTimeout: 43_200,
-          AttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (!out.Messages?.length) break;
-      for (const m of out.Messages) {
-        saved.push({
-          body: m.Body ?? '',
-          messageAttributes: m.MessageAttributes ? encodeAttributes(m.MessageAttributes) : undefined,
-          messageGroupId: m.Attributes?.MessageGroupId,
-          messageDeduplicationId: m.Attributes?.MessageDeduplicationId,
-        });
-      }
-    }
-    const file = path.join(dir, `${queue.name}.json`);
-    if (saved.length) fs.writeFileSync(file, JSON.stringify(saved));
-    else fs.rmSync(file, { force: true });
-    total += saved.length;
-  }
-  return total;
-}
-
-/** Sends the saved messages again; returns how many. Files of queues no longer in the template stay. */
-export async function restoreQueues(sqs: SQSClient, queues: Iterable<LocalQueue>, dir: string, log: (line: string) => void): Promise<number> {
+export async function importSavedQueues(sqs: SQSClient, queues: Iterable<LocalQueue>, dir: string, log: (line: string) => void): Promise<number> {
   if (!fs.existsSync(dir)) return 0;
   const byName = new Map([...queues].map((q) => [q.name, q]));
   let total = 0;
@@ -77,15 +43,6 @@ export async function restoreQueues(sqs: SQSClient, queues: Iterable<LocalQueue>
     total += saved.length;
   }
   return total;
-}
-
-function encodeAttributes(attributes: Record<string, MessageAttributeValue>): SavedMessage['messageAttributes'] {
-  return Object.fromEntries(
-    Object.entries(attributes).map(([name, v]) => [
-      name,
-      { DataType: v.DataType ?? 'String', StringValue: v.StringValue, BinaryValue: v.BinaryValue ? Buffer.from(v.BinaryValue).toString('base64') : undefined },
-    ]),
-  );
 }
 
 function decodeAttributes(attributes: NonNullable<SavedMessage['messageAttributes']>): Record<string, MessageAttributeValue> {

@@ -1,5 +1,4 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
@@ -66,8 +65,6 @@ export class SqsPoller {
   /** pause() calls not yet resumed; receive calls in flight. */
   private pauses = 0;
   private receiving = 0;
-  /** Received and not deleted yet (in a running batch, or failed and waiting for redelivery). */
-  private readonly held = new Map<string, string>();
 
   constructor(
     private readonly mapping: EventSourceMapping,
@@ -108,19 +105,6 @@ export class SqsPoller {
     if (this.pauses > 0) this.pauses -= 1;
   }
 
-  /**
-   * Makes the messages this poller holds visible again, so that they can be saved with the queue at a clean
-   * stop instead of waiting out a visibility timeout that would outlive the process.
-   */
-  async release(): Promise<void> {
-    const handles = [...this.held.entries()];
-    this.held.clear();
-    for (let i = 0; i < handles.length; i += 10) {
-      const entries = handles.slice(i, i + 10).map(([, receiptHandle], n) => ({ Id: String(n), ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
-      await this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.mapping.queue.url, Entries: entries })).catch(() => undefined);
-    }
-  }
-
   private async loop(): Promise<void> {
     while (!this.stopped) {
       if (this.pauses > 0) {
@@ -158,7 +142,6 @@ export class SqsPoller {
           MessageAttributeNames: ['All'],
         }),
       );
-      for (const m of out.Messages ?? []) this.held.set(m.MessageId!, m.ReceiptHandle!);
       return out.Messages ?? [];
     } finally {
       this.receiving -= 1;
@@ -196,7 +179,6 @@ export class SqsPoller {
       await this.sqs.send(
         new DeleteMessageBatchCommand({ QueueUrl: mapping.queue.url, Entries: slice.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle! })) }),
       );
-      for (const m of slice) this.held.delete(m.MessageId!);
     }
   }
 }

@@ -14,7 +14,7 @@ import { FunctionHost, readFunctions } from './functions';
 import { LocalHttpApi, readRoutes } from './http-api';
 import { sleep } from './ports';
 import { provision, type Clients, type LocalQueue } from './provision';
-import { restoreQueues, saveQueues } from './queue-store';
+import { importSavedQueues } from './queue-store';
 import { matchingNotifications, readS3Notifications, toLambdaRecord } from './s3-notifications';
 import { readSchedules, startSchedule, type Timer } from './schedules';
 import { readSqsMappings, SqsPoller } from './sqs-pollers';
@@ -24,7 +24,7 @@ import { LOCAL_REGION } from './template';
 export interface LocalStackOptions {
   /** HTTP port on 127.0.0.1; 0 picks a free one (default 4000). */
   readonly port?: number;
-  /** Where DynamoDB Local, s3rver, saved queues, the drops folder and the admin key live. */
+  /** Where DynamoDB Local, s3rver, the queue log, the drops folder and the admin key live. */
   readonly dataDir: string;
   /** Platform admin key; default $BILLSTREAM_ADMIN_KEY, then `<dataDir>/admin-key`, then a new one. */
   readonly adminKey?: string;
@@ -51,7 +51,7 @@ export interface LocalStack {
   readonly endpoints: { readonly dynamodb: string; readonly s3: string; readonly sqs: string };
   /** How long synthesis took and whether the previous one was reused. */
   readonly synth: { readonly ms: number; readonly cached: boolean };
-  /** Stops pollers, schedules, servers and DynamoDB Local; saves queued messages. Idempotent. */
+  /** Stops pollers, schedules, servers and DynamoDB Local (queued messages are in the queue log). Idempotent. */
   stop(): Promise<void>;
   /** Resolves when the consumed queues are empty and nothing runs (invocations, drops, S3 events). */
   idle(timeoutMs?: number): Promise<void>;
@@ -153,7 +153,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const synth = await synthesize({ log });
     log(`template ${synth.cached ? 'reused' : 'synthesized'} in ${(synth.ms / 1000).toFixed(1)} s`);
 
-    const engines = await Promise.allSettled([startDynamoDb(dataDir, log), startS3(dataDir, log), startSqs(log)]);
+    const sqsDir = path.join(dataDir, 'sqs');
+    const engines = await Promise.allSettled([startDynamoDb(dataDir, log), startS3(dataDir, log), startSqs({ dir: sqsDir, log })]);
     for (const e of engines) if (e.status === 'fulfilled') cleanups.push(() => e.value.stop());
     const failed = engines.find((e): e is PromiseRejectedResult => e.status === 'rejected');
     if (failed) throw failed.reason;
@@ -185,9 +186,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     });
 
     const resources = await provision(synth.template, clients, endpoints.sqs, { AdminKeyHash: createHash('sha256').update(admin.key).digest('hex') });
-    const sqsDir = path.join(dataDir, 'sqs');
-    const restored = await restoreQueues(clients.sqs, resources.queues.values(), sqsDir, log);
-    if (restored) log(`sqs: ${restored} saved message(s) queued again`);
+    // The queue log (written ahead of every answer) brings back what a stop or a crash left queued.
+    const restored = sqs.restore();
+    if (restored) log(`sqs: ${restored} message(s) from the queue log queued again`);
+    const imported = await importSavedQueues(clients.sqs, resources.queues.values(), sqsDir, log);
+    if (imported) log(`sqs: ${imported} message(s) saved by an older version queued again`);
 
     const functions = readFunctions(synth.template, resources.resolver, synth.assets).map((fn) => ({
       ...fn,
@@ -211,14 +214,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const localFunctionIds = new Set(functions.map((f) => f.logicalId));
     const mappings = readSqsMappings(synth.template, resources.resolver, resources.queues, localFunctionIds);
     const pollers = mappings.map((m) => new SqsPoller(m, clients.sqs, invoke, log));
-    // Stopped before the engines close; messages still held are released and saved with the queues.
+    // Stopped before the engines close. Messages a poller still holds need nothing: the queue log has them
+    // and the next start queues them again, visible.
     cleanups.push(async () => {
       await Promise.all(pollers.map((p) => p.stop(STOP_GRACE_MS)));
       await events.stop(STOP_GRACE_MS, savedEvents);
       await Promise.race([host.whenIdle(), sleep(STOP_GRACE_MS)]);
-      await Promise.all(pollers.map((p) => p.release()));
-      const saved = await saveQueues(clients.sqs, resources.queues.values(), sqsDir);
-      if (saved) log(`sqs: ${saved} queued message(s) saved to ${sqsDir}`);
     });
     for (const p of pollers) p.start();
 

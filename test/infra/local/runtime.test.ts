@@ -1,11 +1,8 @@
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSqs, type SqsEngine } from '../../../infra/local/engines/sqs';
 import { FunctionHost, type LocalFunction } from '../../../infra/local/functions';
 import { Resolver } from '../../../infra/local/intrinsics';
-import { restoreQueues, saveQueues } from '../../../infra/local/queue-store';
 import { encodeEventKey, matchingNotifications, type S3Notification } from '../../../infra/local/s3-notifications';
 import { awsCronToCroner } from '../../../infra/local/schedules';
 import { Cron } from 'croner';
@@ -105,38 +102,6 @@ describe('function environments', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     expect(process.env.OTHER).toBeUndefined();
-  });
-});
-
-describe('queues survive a clean stop', () => {
-  let engine: SqsEngine;
-  let sqs: SQSClient;
-  beforeAll(async () => {
-    engine = await startSqs(() => undefined);
-    sqs = new SQSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  });
-  afterAll(async () => {
-    sqs.destroy();
-    await engine.stop();
-  });
-
-  test('visible messages are saved to <dir>/<queue>.json and sent again at the next start', async () => {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'SavedQueue' }));
-    const queue = { logicalId: 'SavedQueue', name: 'SavedQueue', url: QueueUrl!, arn: 'arn:aws:sqs:us-east-1:123456789012:SavedQueue' };
-    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"n":1}', MessageAttributes: { kind: { DataType: 'String', StringValue: 'chunk' } } }));
-    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"n":2}' }));
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-sqs-'));
-
-    expect(await saveQueues(sqs, [queue], dir)).toBe(2);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'SavedQueue.json'), 'utf8'))).toHaveLength(2);
-
-    expect(await restoreQueues(sqs, [queue], dir, () => undefined)).toBe(2);
-    expect(fs.existsSync(path.join(dir, 'SavedQueue.json'))).toBe(false);
-    // The saved copies were taken with a long visibility timeout; only the restored ones are visible.
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
-    expect(out.Messages?.map((m) => m.Body).sort()).toEqual(['{"n":1}', '{"n":2}']);
-    expect(out.Messages?.find((m) => m.Body === '{"n":1}')?.MessageAttributes?.kind?.StringValue).toBe('chunk');
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
