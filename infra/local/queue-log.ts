@@ -45,7 +45,7 @@ const FILE = 'queue-log.jsonl';
  * outgrows the live set.
  */
 export class QueueLog {
-  private readonly live = new Map<string, { entry: LiveMessage; line: string }>();
+  private readonly live = new Map<string, { entry: LiveMessage & { from?: string }; line: string }>();
   private liveBytes = 0;
   private fd: number;
   private fileBytes = 0;
@@ -93,7 +93,7 @@ export class QueueLog {
   append(entry: QueueLogEntry): void {
     if (this.closed) throw new Error('the queue log is closed');
     const line = `${JSON.stringify(entry)}\n`;
-    this.apply(entry);
+    this.apply(entry, line);
     this.buffer.push(line);
     this.appended += 1;
     if (this.buffer.length === 1) setImmediate(() => this.flush());
@@ -174,15 +174,13 @@ export class QueueLog {
     }
   }
 
-  private apply(entry: QueueLogEntry): void {
+  /** `line` is the entry as written; a send's line is what compaction writes for it. */
+  private apply(entry: QueueLogEntry, line: string): void {
     switch (entry.op) {
       case 'send': {
         this.remove(entry.id);
-        const { op: _op, from: _from, ...rest } = entry;
-        const live: LiveMessage = rest;
-        const compact = `${JSON.stringify({ op: 'send', ...live })}\n`;
-        this.live.set(entry.id, { entry: live, line: compact });
-        this.liveBytes += compact.length;
+        this.live.set(entry.id, { entry, line });
+        this.liveBytes += line.length;
         return;
       }
       case 'delete':
@@ -222,7 +220,7 @@ export class QueueLog {
         skipped += 1;
         return;
       }
-      this.apply(entry);
+      this.apply(entry, `${line}\n`);
     });
     if (skipped) this.log(`sqs: ${skipped} unreadable line(s) of ${file} skipped`);
   }
