@@ -68,9 +68,9 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   rec.tally.replays += total * (o.copies - 1);
   const failedSends = sends.filter((s) => s.status !== 202).length;
 
-  // Changed resends: spread over the requests, quantity + 1000, 2–4 s later.
+  // Changed resends: spread over the requests and the customers, quantity + 1000, 2–4 s later.
   const step = Math.max(1, Math.floor(total / o.changed));
-  const changed = Array.from({ length: o.changed }, (_, i) => originals[(i * step) % total]!).map((p) => ({ ...p, quantity: String(Number(p.quantity) + 1000) }));
+  const changed = Array.from({ length: o.changed }, (_, i) => originals[(i * step + (i % step)) % total]!).map((p) => ({ ...p, quantity: String(Number(p.quantity) + 1000) }));
   await sleep(2000 + Math.floor(Math.random() * 2000));
   const inFlight = readPurchases(client, t, changed.map((p) => p.reference));
   const resendBodies = await mapLimit(chunks(changed, Math.ceil(o.changed / o.requests)), 8, (batch) => must(client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key), 'changed resend'));

@@ -100,27 +100,39 @@ export async function readPurchases(client: Client, t: Tenant, references: reado
 }
 
 /**
- * Polls the references until none reads `received` (only those still in flight are read again). Resolves
- * with the seconds it took, or null if some were still `received` after `timeoutMs`. Unanswered requests
- * (a stack that is still starting) are retried.
+ * Polls the references until none reads `received`. Resolves with the seconds it took, or null if some
+ * were still `received` after `timeoutMs`. A round reads the waiting references in slices of 64 and stops
+ * at the first slice with one still in flight, so the poll itself does not load the stack it measures;
+ * unanswered requests (a stack that is still starting) count as in flight.
  */
 export async function settle(client: Client, t: Tenant, references: readonly string[], timeoutMs: number, pollMs = 500): Promise<{ seconds: number | null; stillReceived: string[] }> {
   const start = Date.now();
   let waiting = [...references];
+  const inFlight = async (reference: string) => {
+    try {
+      const r = await client.request('GET', `${t.base}/purchases/${enc(reference)}`, undefined, t.key, undefined, 10_000);
+      return r.status !== 200 || r.body.status === 'received';
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      return true;
+    }
+  };
   for (;;) {
     const still: string[] = [];
-    await mapLimit(waiting, 16, async (reference) => {
-      try {
-        const r = await client.request('GET', `${t.base}/purchases/${enc(reference)}`, undefined, t.key, undefined, 10_000);
-        if (r.status !== 200 || r.body.status === 'received') still.push(reference);
-      } catch (error) {
-        if (!(error instanceof ConnectionError)) throw error;
-        still.push(reference);
-      }
-    });
-    waiting = still;
+    let i = 0;
+    for (; i < waiting.length; i += 64) {
+      const slice = waiting.slice(i, i + 64);
+      const flags = await mapLimit(slice, 16, inFlight);
+      still.push(...slice.filter((_, j) => flags[j]));
+      if (flags.some(Boolean)) break;
+    }
+    waiting = [...still, ...waiting.slice(i + 64)];
     if (!waiting.length) return { seconds: (Date.now() - start) / 1000, stillReceived: [] };
-    if (Date.now() - start > timeoutMs) return { seconds: null, stillReceived: waiting };
+    if (Date.now() - start > timeoutMs) {
+      const left = await mapLimit(waiting, 16, inFlight);
+      const stillReceived = waiting.filter((_, j) => left[j]);
+      return { seconds: stillReceived.length ? null : (Date.now() - start) / 1000, stillReceived };
+    }
     await sleep(pollMs);
   }
 }
