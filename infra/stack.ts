@@ -6,6 +6,7 @@ import { Catalog } from './constructs/catalog';
 import { Ingest } from './constructs/ingest';
 import { Platform } from './constructs/platform';
 import { Pricing } from './constructs/pricing';
+import { Recovery } from './constructs/recovery';
 import { State } from './constructs/state';
 import { Streams } from './constructs/streams';
 import { acknowledgeCdkInternals } from './nag';
@@ -27,6 +28,7 @@ export class BillstreamStack extends Stack {
   readonly pricing: Pricing;
   readonly billing: Billing;
   readonly streams: Streams;
+  readonly recovery: Recovery;
 
   constructor(scope: Construct, id: string = STACK_NAME, props: BillstreamStackProps = {}) {
     super(scope, id, { stackName: STACK_NAME, description: 'Billstream: serverless billing, rating and pricing', ...props });
@@ -48,6 +50,7 @@ export class BillstreamStack extends Stack {
     this.pricing = new Pricing(this, 'Pricing', context);
     this.billing = new Billing(this, 'Billing', { ...context, billingQueue: this.state.billingQueue });
     this.streams = new Streams(this, 'Streams', context);
+    this.recovery = new Recovery(this, 'Recovery', context);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.state.table.tableName });

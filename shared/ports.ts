@@ -158,10 +158,73 @@ export interface ReevaluationScope {
   followRouting?: boolean;
 }
 
+/**
+ * What one re-evaluation does: re-rate the purchases a scope names (planned from the journal and fanned
+ * out in parts), or re-map the unmapped purchases waiting for a new customer code or product label.
+ */
+export type ReevaluationWork = { kind: 'reevaluate'; scope: ReevaluationScope } | { kind: 'remap'; waitingFor: { customer: string } | { label: string } };
+
+/**
+ * A re-evaluation's messages name its record and attempt (`reevaluationId`, `attempt`), and each fanned-out
+ * part its number: the record counts the parts as they finish. Messages without them (sent before records
+ * existed) are carried out untracked.
+ */
+export interface ReevaluationRef {
+  reevaluationId?: string;
+  attempt?: number;
+}
+
 export type PipelineMessage =
-  | { type: 'remap'; accountId: string; waitingFor: { customer: string } | { label: string } }
-  | { type: 'reevaluate'; accountId: string; scope: ReevaluationScope }
-  | { type: 'reevaluate-purchases'; accountId: string; references: string[] };
+  | ({ type: 'remap'; accountId: string; waitingFor: { customer: string } | { label: string } } & ReevaluationRef)
+  | ({ type: 'reevaluate'; accountId: string; scope: ReevaluationScope } & ReevaluationRef)
+  | ({ type: 'reevaluate-purchases'; accountId: string; references: string[]; part?: number } & ReevaluationRef);
+
+export type ReevaluationStatus = 'planned' | 'running' | 'done' | 'failed';
+
+/**
+ * The durable record of one re-evaluation, written before its first message: `planned` until its parts
+ * are all sent (`parts` then says how many), `running` until every part finished (`finished`), then
+ * `done`. Each attempt starts over (a re-driven re-evaluation is re-run whole); `failed` with `reason`
+ * when the reconciler gave up. `heartbeatAt` moves with every sign of progress.
+ */
+export interface ReevaluationRecord {
+  accountId: string;
+  id: string;
+  work: ReevaluationWork;
+  status: ReevaluationStatus;
+  attempt: number;
+  parts: number | null;
+  finished: number[];
+  createdAt: string;
+  heartbeatAt: string;
+  completedAt: string | null;
+  resumes: number;
+  reason: string | null;
+  lastError: string | null;
+}
+
+/** Re-evaluation records. Every transition is conditional on the attempt (and, where it matters, on what was read). */
+export interface ReevaluationStore {
+  /** Creates the record; false when it exists. */
+  create(record: ReevaluationRecord): Promise<boolean>;
+  get(accountId: string, id: string): Promise<ReevaluationRecord | null>;
+  /** Progress of an open attempt; false when the attempt is over or superseded. */
+  beat(accountId: string, id: string, attempt: number, at: string): Promise<boolean>;
+  /** All parts of the attempt are sent: `planned` → `running` with `parts`; the record after, or null. */
+  planned(accountId: string, id: string, attempt: number, parts: number, at: string): Promise<ReevaluationRecord | null>;
+  /** Part `part` of the attempt finished (idempotent); the record after, or null when the attempt is not open. */
+  partDone(accountId: string, id: string, attempt: number, part: number, at: string): Promise<ReevaluationRecord | null>;
+  /** Ends an open attempt `done`; false when it was not open. */
+  complete(accountId: string, id: string, attempt: number, at: string): Promise<boolean>;
+  /** Open re-evaluations (planned or running) whose last progress was before `before`, oldest first. */
+  openWork(before: string): AsyncIterable<ReevaluationRecord[]>;
+  /** Starts the next attempt of the record as read (same attempt and heartbeat); the new record, or null. */
+  redrive(record: ReevaluationRecord, at: string): Promise<ReevaluationRecord | null>;
+  /** Ends the record as read `failed` with `reason`; false when it changed meanwhile. */
+  fail(record: ReevaluationRecord, reason: string, at: string): Promise<boolean>;
+  /** Keeps the last error a part failed with (for the reason of a later give-up). */
+  noteError(accountId: string, id: string, error: string): Promise<void>;
+}
 
 export interface MessageBus {
   send(queue: 'remap', messages: readonly PipelineMessage[]): Promise<void>;
@@ -413,8 +476,8 @@ export interface StreamStore {
    * new attempt, or null when something changed meanwhile.
    */
   redrive(work: OpenBatchWork, at: string): Promise<BatchRecord | null>;
-  /** Ends the open share of a published batch (done, or given up). */
-  closeShare(accountId: string, batchId: string): Promise<void>;
+  /** Removes the index item of a batch's open run or share (a share done or given up; an item its batch outlived). */
+  closeWork(accountId: string, batchId: string, phase: OpenBatchWork['phase']): Promise<void>;
   /** Creates the inbound batch unless it exists; false when it does. */
   createInbound(record: InboundRecord): Promise<boolean>;
   getInbound(accountId: string, id: string): Promise<InboundRecord | null>;
@@ -451,6 +514,8 @@ export type StreamMessage =
   /**
    * Runs a batch. `batch` is the record to create when it does not exist yet: senders send first and write
    * the record after, so a crash in between never leaves a `running` batch that no message will run.
+   * `attempt` (default 1) is the run attempt the message is for: a re-driven run is a new attempt, and a
+   * message of an older attempt does nothing.
    */
   | { type: 'stream-run'; accountId: string; batchId: string; batch?: BatchRecord; attempt?: number }
   | { type: 'batch-share'; accountId: string; batchId: string };

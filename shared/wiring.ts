@@ -2,6 +2,7 @@ import { dynamoClient, s3Client, sqsClient } from './adapters/aws';
 import { DynamoAccountStore } from './adapters/dynamo/accounts';
 import { DynamoCatalogStore } from './adapters/dynamo/catalog';
 import { DynamoPurchaseStore } from './adapters/dynamo/purchases';
+import { DynamoReevaluationStore } from './adapters/dynamo/reevaluations';
 import { DynamoRuleStore } from './adapters/dynamo/rules';
 import { DynamoDropLedger } from './adapters/dynamo/drops';
 import { DynamoStreamTablesStore } from './adapters/dynamo/stream-tables';
@@ -15,6 +16,9 @@ import { SqsMessageBus } from './adapters/sqs/bus';
 import { requireEnv } from './config';
 import { BillingCycleService, CycleStarter } from './services/billing/cycles';
 import { CycleWorker } from './services/billing/cycle-worker';
+import { CycleReconciler } from './services/billing/cycle-recovery';
+import { ReconcileService, recoveryPolicy } from './services/reconcile';
+import { StreamReconciler } from './services/streams/run-recovery';
 import { ExportService } from './services/billing/exports';
 import { InvoiceService } from './services/billing/invoices';
 import { LatePurchases } from './services/billing/late';
@@ -24,7 +28,8 @@ import { DropService } from './services/drop';
 import { IngestService } from './services/ingest';
 import { PlatformService } from './services/platform';
 import { RatingContextLoader } from './services/rating';
-import { ReevaluationPlanner } from './services/reevaluation';
+import { ReevaluationPlanner, Reevaluations, ReevaluationWorker } from './services/reevaluation';
+import { ReevaluationReconciler } from './services/reevaluation-recovery';
 import { RulesService } from './services/rules';
 import { StreamTablesService } from './services/stream-tables';
 import { StreamRunner } from './services/streams/runner';
@@ -43,13 +48,22 @@ function bus() {
   return new SqsMessageBus(sqsClient(), { remap: optionalEnv('REMAP_QUEUE_URL') });
 }
 
+function reevaluationStore() {
+  return new DynamoReevaluationStore(dynamoClient(), requireEnv('TABLE_NAME'));
+}
+
+/** Starts tracked re-evaluations (record first, then message) for catalogue and rule changes. */
+function reevaluations() {
+  return new Reevaluations(reevaluationStore(), bus());
+}
+
 export function platformService(): PlatformService {
   return new PlatformService(new DynamoAccountStore(dynamoClient(), requireEnv('TABLE_NAME')), requireEnv('ADMIN_KEY_HASH'));
 }
 
 export function catalogService(): CatalogService {
   const table = requireEnv('TABLE_NAME');
-  return new CatalogService(new DynamoCatalogStore(dynamoClient(), table), new DynamoAccountStore(dynamoClient(), table), bus());
+  return new CatalogService(new DynamoCatalogStore(dynamoClient(), table), new DynamoAccountStore(dynamoClient(), table), reevaluations());
 }
 
 export function ratingContextLoader(): RatingContextLoader {
@@ -78,17 +92,17 @@ export function dropService(): DropService {
 
 export function rulesService(): RulesService {
   const table = requireEnv('TABLE_NAME');
-  return new RulesService(new DynamoRuleStore(dynamoClient(), table), new DynamoCatalogStore(dynamoClient(), table), bus());
+  return new RulesService(new DynamoRuleStore(dynamoClient(), table), new DynamoCatalogStore(dynamoClient(), table), reevaluations());
 }
 
 export function reevaluationPlanner(): ReevaluationPlanner {
   const table = requireEnv('TABLE_NAME');
-  return new ReevaluationPlanner(
-    new DynamoCatalogStore(dynamoClient(), table),
-    new DynamoRuleStore(dynamoClient(), table),
-    new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
-    bus(),
-  );
+  return new ReevaluationPlanner(new DynamoCatalogStore(dynamoClient(), table), new DynamoRuleStore(dynamoClient(), table), new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')));
+}
+
+/** The re-evaluation queue's consumer: plans, re-rates, re-maps and keeps each re-evaluation's record. */
+export function reevaluationWorker(): ReevaluationWorker {
+  return new ReevaluationWorker({ planner: reevaluationPlanner(), reevaluator: ingestService(), store: reevaluationStore(), bus: bus(), policy: recoveryPolicy() });
 }
 
 export function usageService(): UsageService {
@@ -221,3 +235,21 @@ export function streamRunner(): StreamRunner {
     tables: streamTablesService(),
   });
 }
+
+// ---------------------------------------------------------------------------------------- recovery
+
+/**
+ * The reconciler's parts (docs/architecture.md, "Work that survives a crash"): each resumes one kind of
+ * open work that stopped making progress. Adding a part is one line here (and its grants in
+ * infra/constructs/recovery.ts).
+ */
+export function reconcileService(): ReconcileService {
+  const table = requireEnv('TABLE_NAME');
+  const policy = recoveryPolicy();
+  return new ReconcileService([
+    new CycleReconciler({ cycles: new DynamoCycleStore(dynamoClient(), table), files: billingFiles(), bus: billingBus(), policy }),
+    new StreamReconciler({ streams: streamStore(), bus: streamBus(), policy }),
+    new ReevaluationReconciler({ store: reevaluationStore(), bus: bus(), policy }),
+  ]);
+}
+

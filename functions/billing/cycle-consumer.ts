@@ -5,8 +5,8 @@ import { logger } from '../../shared/logger';
 import { parseBillingMessage } from '../../shared/services/messages';
 import { cycleWorker, exportService } from '../../shared/wiring';
 
-/** Receives before SQS moves a message to the DLQ (the BillingQueue's maxReceiveCount). */
-const MAX_RECEIVES = 5;
+/** Receives before SQS moves a message to the DLQ: the BillingQueue's maxReceiveCount (infra/constructs/billing.ts). */
+const MAX_RECEIVES = Number(process.env.BILLING_MAX_RECEIVES ?? '5');
 
 checkPdfFonts(); // a bundle without pdfkit's font metrics fails here, at cold start, not on the first invoice
 const worker = cycleWorker();
@@ -22,14 +22,27 @@ async function processRecord(record: SQSRecord): Promise<void> {
     const receives = Number(record.attributes.ApproximateReceiveCount ?? 1);
     // Every failure is logged with its message: a retry comes only after the visibility timeout.
     logger.warn('billing message failed; SQS will deliver it again', { type: message.type, receives, error: error as Error });
-    // On the last delivery the cycle (or export) is marked failed with the error; the DLQ keeps the message.
-    if (receives >= MAX_RECEIVES) {
-      logger.error('billing message failed for the last time', { type: message.type, error: error as Error });
-      if (message.type === 'export') await exports.fail(message.accountId, message.exportId, error);
-      else if (message.type !== 'cycle-late') await worker.fail(message, error);
-    }
+    await settle(message, error, receives >= MAX_RECEIVES).catch((markError: unknown) =>
+      // the marker failing must not hide the step's own error; the reconciler gives the run up later
+      logger.error('could not record the failure of a billing message', { type: message.type, error: markError as Error }),
+    );
     throw error;
   }
+}
+
+/**
+ * A failed delivery of a cycle step keeps its error on the cycle (what the reconciler reports if it gives
+ * up); on the last delivery the cycle (or export) is marked failed with the error, and the DLQ keeps the message.
+ */
+async function settle(message: ReturnType<typeof parseBillingMessage>, error: unknown, last: boolean): Promise<void> {
+  if (message.type === 'export') {
+    if (last) await exports.fail(message.accountId, message.exportId, error);
+    return;
+  }
+  if (message.type === 'cycle-late') return;
+  if (!last) return worker.noteFailure(message, error);
+  logger.error('billing message failed for the last time', { type: message.type, error: error as Error });
+  await worker.fail(message, error);
 }
 
 /** The BillingQueue: cycle steps (start, collect, invoice), late purchases and exports; a failed message alone is retried. */

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../../shared/logger';
 import { parseStreamMessage } from '../../shared/services/messages';
+import { errorText } from '../../shared/services/reconcile';
 import { streamRunner } from '../../shared/wiring';
 
 const runner = streamRunner();
@@ -12,13 +13,18 @@ const processor = new BatchProcessor(EventType.SQS);
 async function processRecord(record: SQSRecord): Promise<void> {
   const message = parseStreamMessage(record.body);
   try {
-    if (message.type === 'stream-run') await runner.run(message.accountId, message.batchId, message.batch);
+    if (message.type === 'stream-run') await runner.run(message.accountId, message.batchId, message.batch, message.attempt ?? 1);
     else await runner.share(message.accountId, message.batchId);
   } catch (error) {
     const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
     logger.warn('stream message failed', { type: message.type, accountId: message.accountId, batchId: message.batchId, receives, error: error as Error });
-    // the last delivery of a run: the batch ends failed with the error instead of staying `running`
-    if (message.type === 'stream-run' && receives >= MAX_RECEIVES) await runner.failRun(message.accountId, message.batchId, (error as Error).message);
+    try {
+      // the error is kept for the reconciler; the last delivery of a run ends the batch failed with it
+      if (message.type === 'stream-run' && receives >= MAX_RECEIVES) await runner.failRun(message.accountId, message.batchId, errorText(error), message.attempt ?? 1);
+      else await runner.noteFailure(message.accountId, message.batchId, error);
+    } catch (markError) {
+      logger.error('could not record the failure of a stream message', { type: message.type, batchId: message.batchId, error: markError as Error });
+    }
     throw error;
   }
 }

@@ -97,7 +97,14 @@ export class Billing extends Construct {
     this.cycleConsumer = new BillstreamFunction(this, 'CycleConsumer', {
       entry: 'functions/billing/cycle-consumer.ts',
       timeout: BILLING_CONSUMER_TIMEOUT,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL, STREAMS_QUEUE_URL: props.state.streamsQueue.queueUrl },
+      environment: {
+        ...base,
+        TABLE_NAME,
+        BUCKET_NAME,
+        BILLING_QUEUE_URL,
+        STREAMS_QUEUE_URL: props.state.streamsQueue.queueUrl,
+        BILLING_MAX_RECEIVES: String(BILLING_MAX_RECEIVES),
+      },
       bundleFiles: PDFKIT_FONTS,
     });
     grantTable(table, this.cycleConsumer, 'readWrite');

@@ -3,15 +3,20 @@ import { identifier } from '../domain/fields';
 import type { BatchRecord } from '../domain/streams/batch';
 import type { BillingMessage, PipelineMessage, StreamMessage } from '../ports';
 
+/** The re-evaluation a message belongs to (absent in messages sent before re-evaluations had records). */
+const reevaluationRef = { reevaluationId: identifier.optional(), attempt: z.number().int().min(1).optional() };
+
 const messageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('remap'),
     accountId: identifier,
     waitingFor: z.union([z.object({ customer: identifier }).strict(), z.object({ label: identifier }).strict()]),
+    ...reevaluationRef,
   }),
   z.object({
     type: z.literal('reevaluate'),
     accountId: identifier,
+    ...reevaluationRef,
     scope: z
       .object({
         productClusters: z.array(identifier).optional(),
@@ -22,7 +27,13 @@ const messageSchema = z.discriminatedUnion('type', [
       })
       .strict(),
   }),
-  z.object({ type: z.literal('reevaluate-purchases'), accountId: identifier, references: z.array(identifier).min(1) }),
+  z.object({
+    type: z.literal('reevaluate-purchases'),
+    accountId: identifier,
+    references: z.array(identifier).min(1),
+    part: z.number().int().min(0).optional(),
+    ...reevaluationRef,
+  }),
 ]);
 
 /** Parses a queue message body; a malformed one throws, so it is retried and then lands in the DLQ. */
@@ -52,6 +63,7 @@ const streamMessageSchema = z.discriminatedUnion('type', [
     batchId: identifier,
     // written by our own senders from a checked definition; the consumer only compares its ids
     batch: z.custom<BatchRecord>((value) => typeof value === 'object' && value !== null && !Array.isArray(value)).optional(),
+    attempt: z.number().int().min(1).optional(),
   }),
   z.object({ type: z.literal('batch-share'), accountId: identifier, batchId: identifier }),
 ]);

@@ -22,6 +22,7 @@ import type {
   InvoiceFilter,
   InvoiceStore,
   MarkOutcome,
+  OpenCycle,
   Page,
   PageRequest,
   PartialReport,
@@ -35,6 +36,16 @@ import { batchGet, conditionFailureItem, conditionHeld, decodeCursor, encodeCurs
 const PARTIAL_REPORT_TTL_SECONDS = 30 * 24 * 3600;
 
 const isCancelled = (error: unknown) => (error as { name?: string })?.name === 'TransactionCanceledException';
+
+/** The open-work kind of running cycles (keys.openWork): their own item carries the index keys. */
+const OPEN_CYCLES = 'CYCLE';
+
+/** What every progress write of a running cycle sets: heartbeat now, resumes back to 0 (':at', ':sort', ':zero'). */
+const PROGRESS = 'heartbeatAt = :at, gsi1sk = :sort, resumes = :zero';
+function progress(accountId: string, cycleId: string) {
+  const at = new Date().toISOString();
+  return { ':at': at, ':sort': keys.openWorkSort(at, accountId, cycleId), ':zero': 0 };
+}
 
 /** String sets come back as Set<string>; an empty set is never stored (DynamoDB has none). */
 function numbers(set: unknown): number[] {
@@ -104,10 +115,12 @@ export class DynamoCycleStore implements CycleStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: keys.cycles(accountId), sk: cycleId },
-          UpdateExpression: 'SET #run = #run + :one, #status = :running, startedAt = :at REMOVE #plan, #collected, #invoiced, reportJson, completedAt',
+          UpdateExpression:
+            'SET #run = #run + :one, #status = :running, startedAt = :at, heartbeatAt = :at, resumes = :zero, gsi1pk = :open, gsi1sk = :sort ' +
+            'REMOVE #plan, #collected, #invoiced, reportJson, completedAt, lastError',
           ConditionExpression: 'attribute_exists(pk) AND #status <> :running',
           ExpressionAttributeNames: { '#run': 'run', '#status': 'status', '#plan': 'plan', '#collected': 'collected', '#invoiced': 'invoiced' },
-          ExpressionAttributeValues: { ':one': 1, ':running': 'running', ':at': at },
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':running': 'running', ':at': at, ':open': keys.openWork(OPEN_CYCLES), ':sort': keys.openWorkSort(at, accountId, cycleId) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -124,10 +137,10 @@ export class DynamoCycleStore implements CycleStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: keys.cycles(accountId), sk: cycleId },
-          UpdateExpression: 'SET #plan = :plan',
+          UpdateExpression: `SET #plan = :plan, ${PROGRESS}`,
           ConditionExpression: '#run = :run AND #status = :running AND attribute_not_exists(#plan)',
           ExpressionAttributeNames: { '#run': 'run', '#status': 'status', '#plan': 'plan' },
-          ExpressionAttributeValues: { ':run': run, ':running': 'running', ':plan': plan },
+          ExpressionAttributeValues: { ':run': run, ':running': 'running', ':plan': plan, ...progress(accountId, cycleId) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -183,10 +196,10 @@ export class DynamoCycleStore implements CycleStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: keys.cycles(accountId), sk: cycleId },
-          UpdateExpression: 'ADD #done :member',
+          UpdateExpression: `ADD #done :member SET ${PROGRESS}`,
           ConditionExpression: '#run = :run AND #status = :running',
           ExpressionAttributeNames: { '#done': kind, '#run': 'run', '#status': 'status' },
-          ExpressionAttributeValues: { ':member': new Set([String(index)]), ':run': run, ':running': 'running' },
+          ExpressionAttributeValues: { ':member': new Set([String(index)]), ':run': run, ':running': 'running', ...progress(accountId, cycleId) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -203,7 +216,8 @@ export class DynamoCycleStore implements CycleStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: keys.cycles(accountId), sk: cycleId },
-          UpdateExpression: 'SET #status = :status, reportJson = :report, completedAt = :at',
+          // the run leaves the open-work index with its last write
+          UpdateExpression: 'SET #status = :status, reportJson = :report, completedAt = :at REMOVE gsi1pk, gsi1sk',
           ConditionExpression: '#run = :run AND #status = :running',
           ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ':report': JSON.stringify(report), ':at': at, ':run': run, ':running': 'running' },
@@ -212,18 +226,97 @@ export class DynamoCycleStore implements CycleStore {
     );
   }
 
+  beat(accountId: string, cycleId: string, run: number, at: string): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.cycles(accountId), sk: cycleId },
+          UpdateExpression: 'SET heartbeatAt = :at, gsi1sk = :sort',
+          ConditionExpression: '#run = :run AND #status = :running',
+          ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':sort': keys.openWorkSort(at, accountId, cycleId), ':run': run, ':running': 'running' },
+        }),
+      ),
+    );
+  }
+
+  async noteError(accountId: string, cycleId: string, run: number, error: string): Promise<void> {
+    await conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.cycles(accountId), sk: cycleId },
+          UpdateExpression: 'SET lastError = :error',
+          ConditionExpression: '#run = :run AND #status = :running',
+          ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
+          ExpressionAttributeValues: { ':error': error, ':run': run, ':running': 'running' },
+        }),
+      ),
+    );
+  }
+
+  resumed(accountId: string, cycleId: string, run: number, seenHeartbeatAt: string | null, at: string): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.cycles(accountId), sk: cycleId },
+          // the resume's time is the new heartbeat: the next resume waits out the (longer) patience again
+          UpdateExpression: 'SET heartbeatAt = :at, gsi1sk = :sort, resumes = if_not_exists(resumes, :zero) + :one',
+          ConditionExpression: `#run = :run AND #status = :running AND ${seenHeartbeatAt === null ? 'attribute_not_exists(heartbeatAt)' : 'heartbeatAt = :seen'}`,
+          ExpressionAttributeNames: { '#run': 'run', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':sort': keys.openWorkSort(at, accountId, cycleId),
+            ':zero': 0,
+            ':one': 1,
+            ':run': run,
+            ':running': 'running',
+            ...(seenHeartbeatAt === null ? {} : { ':seen': seenHeartbeatAt }),
+          },
+        }),
+      ),
+    );
+  }
+
+  async *stale(before: string): AsyncIterable<OpenCycle[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :open AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':open': keys.openWork(OPEN_CYCLES), ':before': keys.openWorkSort(before) },
+          ProjectionExpression: 'accountId, id, heartbeatAt',
+          ExclusiveStartKey: start,
+        }),
+      );
+      const items = (out.Items ?? []) as Item[];
+      if (items.length) yield items.map((i) => ({ accountId: i.accountId as string, cycleId: i.id as string, heartbeatAt: i.heartbeatAt as string }));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
   private async getItem(accountId: string, cycleId: string): Promise<Item | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: keys.cycles(accountId), sk: cycleId }, ConsistentRead: true }));
     return (out.Item as Item | undefined) ?? null;
   }
 
   private toItem(cycle: CycleRecord): Item {
-    const { collected, invoiced, report, ...rest } = cycle;
+    const { collected, invoiced, report, lastError, ...rest } = cycle;
     const item: Item = { ...rest, pk: keys.cycles(cycle.accountId), sk: cycle.id };
     if (collected.length) item.collected = new Set(collected.map(String));
     if (invoiced.length) item.invoiced = new Set(invoiced.map(String));
     if (report) item.reportJson = JSON.stringify(report);
+    if (lastError) item.lastError = lastError;
     if (item.plan === null) delete item.plan;
+    if (item.heartbeatAt === null) delete item.heartbeatAt;
+    if (cycle.status === 'running') {
+      item.gsi1pk = keys.openWork(OPEN_CYCLES);
+      item.gsi1sk = keys.openWorkSort(cycle.heartbeatAt ?? cycle.startedAt, cycle.accountId, cycle.id);
+    }
     return item;
   }
 
@@ -241,6 +334,9 @@ export class DynamoCycleStore implements CycleStore {
       collected: numbers(item.collected),
       invoiced: numbers(item.invoiced),
       report: json<WireCycleReport>(item.reportJson),
+      heartbeatAt: (item.heartbeatAt as string | undefined) ?? null,
+      resumes: Number(item.resumes ?? 0),
+      lastError: (item.lastError as string | undefined) ?? null,
     };
   }
 }

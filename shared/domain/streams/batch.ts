@@ -39,6 +39,12 @@ export interface BatchRecord {
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
+  /**
+   * The run attempt (1 unless the reconciler re-drove a stopped run). Each attempt writes its own files
+   * (`objects.batchFile`), and only the attempt the record names can finish it, so a slow earlier attempt
+   * never replaces the files a later one finished with. Absent on batches written before attempts existed.
+   */
+  attempt?: number;
 }
 
 /** A batch about to run: nothing counted yet. */
@@ -71,6 +77,7 @@ export function runningBatch(input: {
     createdAt: input.at,
     updatedAt: input.at,
     publishedAt: null,
+    attempt: 1,
   };
 }
 

@@ -37,6 +37,8 @@ import type {
   StoredInvoice,
 } from '../../ports';
 import { mapLimit } from '../concurrency';
+import { errorText, heartbeatEveryMs, recoveryPolicy, withHeartbeat, type RecoveryPolicy } from '../reconcile';
+import { failCycleRun, nextStep } from './cycle-recovery';
 import type { CycleBatches } from '../streams/billing-batches';
 import { monthsOf } from '../period-purchases';
 import { documentKeys, documentVersion, itemRecord, loadInvoice, recordTooLarge, ruleLookup, writeDocuments } from './documents';
@@ -75,6 +77,8 @@ export interface CycleWorkerDeps {
   rerate: (accountId: string, references: readonly string[]) => Promise<number>;
   /** The billing streams' batches; without it (or without billing streams) the account's purchases are billed. */
   batches?: CycleBatches;
+  /** How often a running step writes its heartbeat follows from the reconciler's threshold. */
+  policy?: RecoveryPolicy;
   now?: () => Date;
 }
 
@@ -116,34 +120,42 @@ interface CustomerOutcome {
  */
 export class CycleWorker {
   private readonly now: () => Date;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly deps: CycleWorkerDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.heartbeatMs = heartbeatEveryMs(deps.policy ?? recoveryPolicy());
   }
 
   async handle(message: CycleMessage): Promise<void> {
-    switch (message.type) {
-      case 'cycle-start':
-        return this.plan(message.accountId, message.cycleId, message.run);
-      case 'cycle-collect':
-        return this.collect(message.accountId, message.cycleId, message.run, message.collector, message.keys);
-      case 'cycle-invoice':
-        return this.invoice(message.accountId, message.cycleId, message.run, message.partition);
-      case 'cycle-late':
-        return this.late(message.accountId, message.cycleId, message.arrivedAt);
-    }
+    if (message.type === 'cycle-late') return this.late(message.accountId, message.cycleId, message.arrivedAt);
+    const { accountId, cycleId, run } = message;
+    // A step tells the reconciler it is alive when it starts and while it runs (docs/architecture.md).
+    const beat = () => this.deps.cycles.beat(accountId, cycleId, run, this.now().toISOString());
+    if (!(await beat())) return; // a finished or superseded run: nothing to do
+    await withHeartbeat(this.heartbeatMs, beat, () => {
+      switch (message.type) {
+        case 'cycle-start':
+          return this.plan(accountId, cycleId, run);
+        case 'cycle-collect':
+          return this.collect(accountId, cycleId, run, message.collector, message.keys);
+        case 'cycle-invoice':
+          return this.invoice(accountId, cycleId, run, message.partition);
+      }
+    });
   }
 
-  /** The last delivery of a message failed: the run ends `failed`, with what is known so far and the error. */
+  /** A delivery of a run's message failed: the error is kept, so that a give-up can say what went wrong. */
+  async noteFailure(message: RunMessage, error: unknown): Promise<void> {
+    await this.deps.cycles.noteError(message.accountId, message.cycleId, message.run, `${describeStep(message)}: ${errorText(error)}`);
+  }
+
+  /**
+   * The last delivery of a message failed: the run ends `failed`, with what is known so far and the error
+   * (or with the error alone, when what is known cannot be merged).
+   */
   async fail(message: RunMessage, error: unknown): Promise<void> {
-    const { accountId, cycleId, run } = message;
-    const partials = await this.deps.cycles.partials(accountId, cycleId, run);
-    const detail = message.type === 'cycle-collect' ? ` ${message.collector}` : message.type === 'cycle-invoice' ? ` ${message.partition}` : '';
-    const report = mergeAll([
-      ...partials.map((p) => fromWireReport(p.report)),
-      errorReport({ customer: null, code: 'cycle_failed', message: `${message.type}${detail}: ${(error as Error)?.message ?? String(error)}` }),
-    ]);
-    await this.deps.cycles.finish(accountId, cycleId, run, 'failed', toWireReport(report), this.now().toISOString());
+    await failCycleRun(this.deps.cycles, message, `${describeStep(message)}: ${errorText(error)}`, this.now().toISOString());
   }
 
   /**
@@ -181,7 +193,7 @@ export class CycleWorker {
     let census: { customers: number; purchases: number };
     if (streamed) {
       // invoices are views of the billing streams' batches: one collector per batch
-      for (const batch of streamed.ready) slices.push([objects.batchFile(accountId, batch.id, 'rows.csv')]);
+      for (const batch of streamed.ready) slices.push([objects.batchFile(accountId, batch.id, 'rows.csv', batch.attempt)]);
       census = { customers: 0, purchases: streamed.ready.reduce((n, b) => n + b.rows, 0) };
     } else {
       const wanted = new Set(monthsOf(periodOf(cycle)));
@@ -224,15 +236,19 @@ export class CycleWorker {
     return { customers: customers.size, purchases };
   }
 
-  /** Sends whatever the run still waits for (a redelivered start, or a start that lost the race to plan). */
+  /**
+   * Sends whatever the run still waits for (a redelivered start, a start that lost the race to plan, or
+   * the reconciler's resume of a run whose finishing writer died): the same `nextStep` the reconciler reads.
+   */
   private async resume(cycle: CycleRecord): Promise<void> {
     const plan = cycle.plan!;
-    if (cycle.collected.length < plan.collectors) {
+    const next = nextStep(cycle);
+    if (next.step === 'collect') {
       const text = await this.deps.files.getText(objects.cyclePlan(cycle.accountId, cycle.id, cycle.run, plan.planId));
       if (text === null) throw new Error(`plan ${plan.planId} of cycle ${cycle.id} run ${cycle.run} is missing`);
       return this.dispatchCollectors(cycle, (JSON.parse(text) as { slices: string[][] }).slices);
     }
-    if (cycle.invoiced.length < plan.partitions) return this.dispatchInvoicers(cycle);
+    if (next.step === 'invoice') return this.dispatchInvoicers(cycle);
     return this.finalize(cycle);
   }
 
@@ -323,12 +339,12 @@ export class CycleWorker {
     };
     const problems: CycleReport[] = [];
     for (const key of keys) {
-      const batchId = key.split('/')[2]!;
+      const batchId = objects.batchOfFile(key)!;
       const batch = await this.deps.batches?.batch(accountId, batchId);
       if (!batch || !this.deps.batches) throw new Error(`batch ${batchId} of cycle ${cycleId} is missing`);
       let index = 0;
       let skipped = 0;
-      for await (const row of this.deps.batches.rows(accountId, batchId)) {
+      for await (const row of this.deps.batches.rows(batch)) {
         const cycleRow = batchCycleRow(row, batch, index++, clusterOfLabel);
         if (!cycleRow) {
           skipped += 1;
@@ -596,6 +612,10 @@ export class CycleWorker {
     const cycle = await this.deps.cycles.get(accountId, cycleId);
     return cycle && cycle.run === run && cycle.status === 'running' ? cycle : null;
   }
+}
+
+function describeStep(message: RunMessage): string {
+  return message.type === 'cycle-collect' ? `cycle-collect ${message.collector}` : message.type === 'cycle-invoice' ? `cycle-invoice ${message.partition}` : message.type;
 }
 
 export function periodOf(cycle: Pick<CycleRecord, 'periodStart' | 'periodEnd'>): BillingPeriod {

@@ -10,15 +10,14 @@ import { periodOf } from './cycle-worker';
 import { invoiceView, loadInvoice } from './documents';
 import { toCycleRow } from './rows';
 
-/** A cycle whose start message was lost (send failed after the write) is started again by the next POST after this long. */
-const LOST_START_AFTER_MS = 60_000;
-
 /** The troubleshooting bundle lists at most this many purchases (the counts stay exact). */
 export const TROUBLESHOOT_PURCHASES = 5000;
 
 /**
  * Starts cycles: one per account and period, whatever retries or concurrent starts happen. The cycle id
- * is derived from both, and the first conditional write of it is the only one that sends a start.
+ * is derived from both, and the first conditional write of it is the only one that sends a start. A
+ * start message lost after the write (or any later message) is the reconciler's: the running cycle is
+ * open work, resumed from its state once it stops making progress (cycle-recovery.ts).
  */
 export class CycleStarter {
   private readonly now: () => Date;
@@ -42,9 +41,11 @@ export class CycleStarter {
       collected: [],
       invoiced: [],
       report: null,
+      heartbeatAt: at.toISOString(),
+      resumes: 0,
+      lastError: null,
     });
-    const lost = !created && cycle.status === 'running' && !cycle.plan && at.getTime() - Date.parse(cycle.startedAt) > LOST_START_AFTER_MS;
-    if (created || lost) await this.bus.send([{ type: 'cycle-start', accountId, cycleId: cycle.id, run: cycle.run }]);
+    if (created) await this.bus.send([{ type: 'cycle-start', accountId, cycleId: cycle.id, run: cycle.run }]);
     return { created, cycle };
   }
 

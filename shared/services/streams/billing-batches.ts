@@ -18,8 +18,8 @@ export interface CycleBatches {
   forPeriod(accountId: string, period: BillingPeriod): Promise<{ ready: BatchRecord[]; waiting: string[]; missing: string[] } | null>;
   /** A batch the plan chose, read again by its collector. */
   batch(accountId: string, batchId: string): Promise<BatchRecord | null>;
-  /** The rows of a ready batch, streamed from its file. */
-  rows(accountId: string, batchId: string): AsyncIterable<Row>;
+  /** The rows of a ready batch, streamed from the file of the attempt that finished it. */
+  rows(batch: BatchRecord): AsyncIterable<Row>;
 }
 
 export class StreamCycleBatches implements CycleBatches {
@@ -60,10 +60,10 @@ export class StreamCycleBatches implements CycleBatches {
     return this.streams.getBatch(accountId, batchId);
   }
 
-  async *rows(accountId: string, batchId: string): AsyncIterable<Row> {
-    const bytes = await this.files.open(objects.batchFile(accountId, batchId, 'rows.csv'));
-    if (!bytes) throw new Error(`batch ${batchId} has no rows file`);
-    yield* batchFileRows(bytes, `batch ${batchId}`);
+  async *rows(batch: BatchRecord): AsyncIterable<Row> {
+    const bytes = await this.files.open(objects.batchFile(batch.accountId, batch.id, 'rows.csv', batch.attempt));
+    if (!bytes) throw new Error(`batch ${batch.id} has no rows file`);
+    yield* batchFileRows(bytes, `batch ${batch.id}`);
   }
 
   private async latest(accountId: string, stream: string, period: BillingPeriod): Promise<BatchRecord | null> {

@@ -17,6 +17,7 @@ import { purchasesOfPeriod } from '../period-purchases';
 import { allCustomers, type RatingContextLoader } from '../rating';
 import type { RunTables } from '../stream-tables';
 import { batchFileRows, BufferedUpload, csvRecords, linesOf } from './io';
+import { errorText, heartbeatEveryMs, recoveryPolicy, withHeartbeat, type RecoveryPolicy } from '../reconcile';
 import { launchRun } from './launch';
 
 export interface StreamRunnerDeps {
@@ -29,8 +30,13 @@ export interface StreamRunnerDeps {
   accounts: AccountStore;
   rating: RatingContextLoader;
   tables: { forRun(accountId: string, lookupTableIds: readonly string[]): Promise<RunTables> };
+  /** How often a run or share writes its heartbeat follows from the reconciler's threshold. */
+  policy?: RecoveryPolicy;
   now?: () => Date;
 }
+
+/** Thrown inside a run that learned a newer attempt took over: it stops without finishing anything. */
+class Superseded extends Error {}
 
 /** Where a run reads its rows: the input columns and the rows, or the input's unreadable records. */
 interface RunInput {
@@ -54,21 +60,45 @@ interface RunInput {
  */
 export class StreamRunner {
   private readonly now: () => Date;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly deps: StreamRunnerDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.heartbeatMs = heartbeatEveryMs(deps.policy ?? recoveryPolicy());
   }
 
   // ------------------------------------------------------------------------------------------- run
 
-  /** Runs the batch; `record` (from the message) creates it when its sender stopped before writing it. */
-  async run(accountId: string, batchId: string, record?: BatchRecord): Promise<void> {
+  /**
+   * Runs attempt `attempt` of the batch; `record` (from the message) creates it when its sender stopped
+   * before writing it. A message of another attempt than the record's does nothing (the reconciler re-drove
+   * the run as a new attempt). The run writes its heartbeat while it goes, and stops quietly once it
+   * learns that a newer attempt took over.
+   */
+  async run(accountId: string, batchId: string, record?: BatchRecord, attempt = 1): Promise<void> {
     let batch = await this.deps.streams.getBatch(accountId, batchId);
     if (!batch && record && record.id === batchId && record.accountId === accountId) {
       await this.deps.streams.createBatch(record);
       batch = await this.deps.streams.getBatch(accountId, batchId);
     }
-    if (!batch || batch.status !== 'running') return;
+    if (!batch || batch.status !== 'running' || (batch.attempt ?? 1) !== attempt) return;
+    const running = batch;
+    await this.deps.streams.beat(accountId, batchId, 'run', attempt, this.now().toISOString());
+    await withHeartbeat(
+      this.heartbeatMs,
+      async () => (await this.deps.streams.beat(accountId, batchId, 'run', attempt, this.now().toISOString())) || this.stillOurs(running),
+      (superseded) => this.runAttempt(running, superseded),
+    );
+  }
+
+  /** A heartbeat that did not hold: the run is still ours unless the record moved on (another attempt, or finished). */
+  private async stillOurs(batch: BatchRecord): Promise<boolean> {
+    const current = await this.deps.streams.getBatch(batch.accountId, batch.id);
+    return current?.status === 'running' && (current.attempt ?? 1) === (batch.attempt ?? 1);
+  }
+
+  private async runAttempt(batch: BatchRecord, superseded: () => boolean): Promise<void> {
+    const { accountId, id: batchId } = batch;
     const definition = parseStreamDefinition(batch.definition);
     let pipeline: Pipeline;
     let input: RunInput;
@@ -76,7 +106,10 @@ export class StreamRunner {
       pipeline = await this.compile(accountId, definition);
       input = await this.input(batch);
     } catch (error) {
-      if (error instanceof DomainError) return this.fail(batch, describe(error));
+      if (error instanceof DomainError) {
+        await this.fail(batch, describe(error));
+        return;
+      }
       throw error;
     }
     let columns: Column[];
@@ -84,13 +117,17 @@ export class StreamRunner {
       columns = pipeline.columns(input.columns);
     } catch (error) {
       input.close();
-      if (error instanceof ValidationError) return this.fail(batch, describe(error));
+      if (error instanceof ValidationError) {
+        await this.fail(batch, describe(error));
+        return;
+      }
       throw error;
     }
 
     const writer = new BatchWriter(columns, { currency: definition.currency });
-    const rowsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'rows.csv'), 'text/csv'));
-    const errorsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'errors.jsonl'), 'application/x-ndjson'));
+    // each attempt writes its own files: a slow earlier attempt can never replace what a later one finished with
+    const rowsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'rows.csv', batch.attempt), 'text/csv'));
+    const errorsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'errors.jsonl', batch.attempt), 'application/x-ndjson'));
     const lastStage = Math.max(0, definition.stages.length - 1);
     let unreadable = 0;
     const emit = async (row: Parameters<BatchWriter['row']>[0]) => {
@@ -107,6 +144,7 @@ export class StreamRunner {
     try {
       await rowsOut.write(writer.header());
       for await (const item of input.rows) {
+        if (superseded()) throw new Superseded();
         if ('unreadable' in item) {
           await errorsOut.write(`${JSON.stringify({ stage: null, type: 'input', reason: `record ${item.record}: ${item.unreadable}`, fields: item.fields })}\n`);
           unreadable += 1;
@@ -123,6 +161,10 @@ export class StreamRunner {
       await errorsOut.close();
     } catch (error) {
       await Promise.all([rowsOut.abort(), errorsOut.abort()]);
+      if (error instanceof Superseded) {
+        logger.info('stream run stopped: a newer attempt took over', { accountId, batchId, attempt: batch.attempt ?? 1 });
+        return;
+      }
       throw error;
     }
     const description = writer.describe();
@@ -146,16 +188,26 @@ export class StreamRunner {
     }
   }
 
-  /** The last delivery of a run failed: the batch ends `failed` with the error. */
-  async failRun(accountId: string, batchId: string, reason: string): Promise<void> {
-    const batch = await this.deps.streams.getBatch(accountId, batchId);
-    if (batch?.status === 'running') await this.fail(batch, reason);
+  /** A delivery of a run or share failed: the error is kept on the open work (what a give-up reports). */
+  async noteFailure(accountId: string, batchId: string, error: unknown): Promise<void> {
+    await this.deps.streams.noteError(accountId, batchId, errorText(error));
   }
 
-  /** Ends a run `failed` with the reason (the input or the stages cannot be run; retrying would not help). */
-  private async fail(batch: BatchRecord, reason: string): Promise<void> {
-    const failed: BatchRecord = { ...batch, status: 'failed', failure: reason, updatedAt: this.now().toISOString() };
-    if (await this.deps.streams.updateBatch(failed, 'running')) logger.warn('stream run failed', { accountId: batch.accountId, batchId: batch.id, reason });
+  /** The last delivery of attempt `attempt` of a run failed: the batch ends `failed` with the error. */
+  async failRun(accountId: string, batchId: string, reason: string, attempt = 1): Promise<void> {
+    const batch = await this.deps.streams.getBatch(accountId, batchId);
+    if (batch?.status === 'running' && (batch.attempt ?? 1) === attempt) await this.fail(batch, reason);
+  }
+
+  /**
+   * Ends a run `failed` with the reason (the input or the stages cannot be run, the last delivery failed,
+   * or the reconciler gave up). The reason is bounded, so the write that records it cannot fail for its size.
+   */
+  async fail(batch: BatchRecord, reason: string): Promise<boolean> {
+    const failed: BatchRecord = { ...batch, status: 'failed', failure: errorText(reason), updatedAt: this.now().toISOString() };
+    const ended = await this.deps.streams.updateBatch(failed, 'running');
+    if (ended) logger.warn('stream run failed', { accountId: batch.accountId, batchId: batch.id, reason: failed.failure });
+    return ended;
   }
 
   private async compile(accountId: string, definition: StreamDefinition): Promise<Pipeline> {
@@ -187,7 +239,7 @@ export class StreamRunner {
    */
   private async purchaseInput(batch: BatchRecord): Promise<RunInput> {
     const { accountId } = batch;
-    const staged = objects.batchFile(accountId, batch.id, 'input.jsonl');
+    const staged = objects.batchFile(accountId, batch.id, 'input.jsonl', batch.attempt);
     const out = new BufferedUpload(this.deps.files.upload(staged, 'application/x-ndjson'));
     const collector = new PurchaseColumnCollector();
     try {
@@ -225,16 +277,31 @@ export class StreamRunner {
 
   // ----------------------------------------------------------------------------------------- share
 
-  /** Shares a published batch's partner rows and starts the partners' computed streams on them. */
+  /**
+   * Shares a published batch's partner rows and starts the partners' computed streams on them; the share
+   * is open work (heartbeat while it goes) until it is done. Every id is derived, so a re-driven share
+   * writes nothing twice.
+   */
   async share(accountId: string, batchId: string): Promise<void> {
     const batch = await this.deps.streams.getBatch(accountId, batchId);
     if (!batch || batch.status !== 'published') return;
+    const work = await this.deps.streams.getWork(accountId, batchId);
+    const beat = async () => {
+      if (work?.phase === 'share') await this.deps.streams.beat(accountId, batchId, 'share', work.attempt, this.now().toISOString());
+    };
+    await beat();
+    await withHeartbeat(this.heartbeatMs, beat, () => this.shareRows(batch));
+    await this.deps.streams.closeWork(accountId, batchId, 'share');
+  }
+
+  private async shareRows(batch: BatchRecord): Promise<void> {
+    const { accountId, id: batchId } = batch;
     const partners = new Map<string, string>();
     for (const customer of await allCustomers(this.deps.catalog, accountId)) {
       if (customer.partnerAccount && customer.partnerAccount !== accountId) partners.set(customer.code, customer.partnerAccount);
     }
     if (partners.size === 0) return;
-    const bytes = await this.deps.files.open(objects.batchFile(accountId, batchId, 'rows.csv'));
+    const bytes = await this.deps.files.open(objects.batchFile(accountId, batchId, 'rows.csv', batch.attempt));
     if (!bytes) throw new Error(`batch ${batchId} has no rows file`);
 
     const sharedAt = this.now().toISOString();

@@ -145,7 +145,7 @@ export class StreamService {
   /** The batch's rows file as written (typed CSV header), for downloads. */
   async rowsCsv(accountId: string, id: string): Promise<string> {
     const batch = await this.finished(accountId, id);
-    const key = objects.batchFile(accountId, batch.id, 'rows.csv');
+    const key = objects.batchFile(accountId, batch.id, 'rows.csv', batch.attempt);
     const size = await this.deps.files.size(key);
     if (size === null) throw new NotFoundError(`batch '${id}' has no rows file`);
     if (size > MAX_RESPONSE_BYTES) {
@@ -157,13 +157,13 @@ export class StreamService {
   /** One page of the batch's rows as JSON objects (decimals as strings); the cursor is the next row's index. */
   async rowsJson(accountId: string, id: string, page: PageRequest): Promise<Page<Record<string, string | boolean | null>>> {
     const batch = await this.finished(accountId, id);
-    return this.readRows(objects.batchFile(accountId, batch.id, 'rows.csv'), page);
+    return this.readRows(objects.batchFile(accountId, batch.id, 'rows.csv', batch.attempt), page);
   }
 
   /** One page of the error rows (`{stage, type, reason, row}`); the cursor is the next line's index. */
   async errors(accountId: string, id: string, page: PageRequest): Promise<Page<unknown>> {
     const batch = await this.finished(accountId, id);
-    const bytes = await this.deps.files.open(objects.batchFile(accountId, batch.id, 'errors.jsonl'));
+    const bytes = await this.deps.files.open(objects.batchFile(accountId, batch.id, 'errors.jsonl', batch.attempt));
     return offsetPage(nonEmpty(bytes ? linesOf(bytes) : []), page, (line) => JSON.parse(line) as unknown);
   }
 
@@ -197,7 +197,7 @@ export class StreamService {
   async apply(accountId: string, id: string): Promise<AppliedPriceList> {
     const batch = await this.finished(accountId, id);
     if (batch.kind !== 'pricing') throw new ConflictError('not_a_pricing_batch', `batch '${id}' is a ${batch.kind} batch; only pricing batches become price rules`);
-    const rules = await this.applyRows(accountId, objects.batchFile(accountId, id, 'rows.csv'), `batch ${id}`, {
+    const rules = await this.applyRows(accountId, objects.batchFile(accountId, id, 'rows.csv', batch.attempt), `batch ${id}`, {
       stream: batch.stream,
       currency: batch.definition.currency,
       validFrom: batch.periodStart,
