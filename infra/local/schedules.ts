@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import type { Resolver } from './intrinsics';
 import { LOCAL_ACCOUNT, LOCAL_REGION, props, resourcesOfType, type CfnTemplate } from './template';
 
@@ -73,6 +74,106 @@ export function readSchedules(template: CfnTemplate, resolver: Resolver, functio
 
 const RATE_UNITS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
 
+/** The interval of a `rate(n unit)` expression in ms (`rate(1 minute)`, `rate(5 minutes)`, …), or null for cron/at. */
+export function rateMs(expression: string): number | null {
+  const rate = /^rate\((\d+)\s+(minutes?|hours?|days?)\)$/.exec(expression.trim());
+  if (!rate) return null;
+  const ms = Number(rate[1]) * RATE_UNITS[rate[2]!]!;
+  if (!(ms > 0)) throw new Error(`invalid schedule ${expression}`);
+  return ms;
+}
+
+/**
+ * Whether EventBridge would have fired the schedule between its last firing (`last`, from the state file)
+ * and `now`, i.e. while the machine was down. A rate schedule with no recorded firing counts as due (a
+ * first start: EventBridge would fire it within one interval anyway); a cron schedule only if one of its
+ * times passed since `last`; `at(...)` never (it fired or will fire by its own timer).
+ */
+export function missedWhileDown(expression: string, timezone: string, last: Date | null, now: Date): boolean {
+  const rate = rateMs(expression);
+  if (rate !== null) return last === null || now.getTime() - last.getTime() >= rate;
+  const cron = /^cron\((.+)\)$/.exec(expression.trim());
+  if (!cron || last === null) return false;
+  const { pattern, years } = awsCronToCroner(cron[1]!);
+  const next = new Cron(pattern, { timezone, legacyMode: true, paused: true }).nextRun(last);
+  return next !== null && next.getTime() <= now.getTime() && (!years || years(next.getUTCFullYear()));
+}
+
+export interface ScheduleRunnerOptions {
+  /** JSON file remembering each schedule's last firing (e.g. `<dataDir>/schedules.json`), so a restart catches up. */
+  readonly stateFile: string;
+  /** Fires one schedule (an asynchronous invocation of its function). */
+  readonly fire: (schedule: LocalSchedule, at: Date) => void;
+  readonly log: (line: string) => void;
+  /** Catch-up firings wait this long after start (default 3 s), so that the stack is listening first. */
+  readonly bootDelayMs?: number;
+  /**
+   * Every `rate(...)` schedule fires this often instead (seconds). Tests use it to see a once-a-minute
+   * function at work in seconds; default `$BILLSTREAM_LOCAL_RATE_SECONDS`, unset: the template's rate.
+   */
+  readonly rateSeconds?: number;
+}
+
+/**
+ * Starts every schedule, and fires once, shortly after start, each one that EventBridge would have fired
+ * while the stack was down (`missedWhileDown`): a reconciler on `rate(1 minute)` runs right after a crash
+ * and restart, not a minute later, and a daily rule missed overnight runs at boot. Each firing is
+ * recorded in `stateFile`.
+ */
+export function startSchedules(schedules: readonly LocalSchedule[], opts: ScheduleRunnerOptions): Timer {
+  const state = readState(opts.stateFile);
+  const record = (schedule: LocalSchedule, at: Date) => {
+    state[schedule.logicalId] = at.toISOString();
+    try {
+      fs.writeFileSync(opts.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+    } catch (error) {
+      opts.log(`schedules: could not record a firing in ${opts.stateFile}: ${(error as Error).message}`);
+    }
+  };
+  const fire = (schedule: LocalSchedule, at: Date) => {
+    record(schedule, at);
+    opts.fire(schedule, at);
+  };
+  const envRate = Number(process.env.BILLSTREAM_LOCAL_RATE_SECONDS);
+  const rateSeconds = opts.rateSeconds ?? (Number.isFinite(envRate) && envRate > 0 ? envRate : undefined);
+  const timers = schedules.map((schedule) => {
+    const expression = rateSeconds !== undefined && rateMs(schedule.expression) !== null ? `every ${rateSeconds} s` : schedule.expression;
+    if (expression !== schedule.expression) {
+      const interval = setInterval(() => fire(schedule, new Date()), rateSeconds! * 1000);
+      interval.unref();
+      return { stop: () => clearInterval(interval) };
+    }
+    return startSchedule(schedule.expression, schedule.timezone, (at) => fire(schedule, at));
+  });
+  const now = new Date();
+  const due = schedules.filter((s) => {
+    const last = state[s.logicalId] ? new Date(state[s.logicalId]!) : null;
+    return missedWhileDown(s.expression, s.timezone, last && !Number.isNaN(last.getTime()) ? last : null, now);
+  });
+  const boot = setTimeout(() => {
+    for (const schedule of due) {
+      opts.log(`${schedule.logicalId}: fired once after start (missed while the stack was down)`);
+      fire(schedule, new Date());
+    }
+  }, opts.bootDelayMs ?? 3000);
+  boot.unref();
+  return {
+    stop: () => {
+      clearTimeout(boot);
+      for (const t of timers) t.stop();
+    },
+  };
+}
+
+function readState(file: string): Record<string, string> {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** A started schedule; `stop()` cancels it. */
 export interface Timer {
   stop(): void;
@@ -83,10 +184,8 @@ export interface Timer {
  * six fields) through croner, `at(...)` once.
  */
 export function startSchedule(expression: string, timezone: string, fire: (at: Date) => void): Timer {
-  const rate = /^rate\((\d+)\s+(minutes?|hours?|days?)\)$/.exec(expression.trim());
-  if (rate) {
-    const ms = Number(rate[1]) * RATE_UNITS[rate[2]!]!;
-    if (!(ms > 0)) throw new Error(`invalid schedule ${expression}`);
+  const ms = rateMs(expression);
+  if (ms !== null) {
     const interval = setInterval(() => fire(new Date()), ms);
     interval.unref();
     return { stop: () => clearInterval(interval) };

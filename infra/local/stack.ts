@@ -16,7 +16,7 @@ import { sleep } from './ports';
 import { provision, type Clients, type LocalQueue } from './provision';
 import { importSavedQueues } from './queue-store';
 import { matchingNotifications, readS3Notifications, toLambdaRecord } from './s3-notifications';
-import { readSchedules, startSchedule, type Timer } from './schedules';
+import { readSchedules, startSchedules } from './schedules';
 import { readSqsMappings, SqsPoller } from './sqs-pollers';
 import { synthesize } from './synth';
 import { LOCAL_REGION } from './template';
@@ -243,11 +243,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
 
     // Schedules
-    const timers: Timer[] = [];
-    for (const schedule of readSchedules(synth.template, resources.resolver, resources.functionByArn, log)) {
-      timers.push(startSchedule(schedule.expression, schedule.timezone, (at) => events.submit(schedule.functionId, schedule.payload(at), schedule.logicalId)));
-    }
-    cleanups.push(() => timers.forEach((t) => t.stop()));
+    // (with a catch-up firing after start of what EventBridge would have fired while the stack was down)
+    const schedules = readSchedules(synth.template, resources.resolver, resources.functionByArn, log);
+    const timers = startSchedules(schedules, {
+      stateFile: path.join(dataDir, 'schedules.json'),
+      fire: (schedule, at) => events.submit(schedule.functionId, schedule.payload(at), schedule.logicalId),
+      log,
+    });
+    cleanups.push(() => timers.stop());
     const resumed = events.resume(savedEvents);
     if (resumed) log(`${resumed} asynchronous invocation(s) saved at the last stop submitted again`);
 
@@ -303,7 +306,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         }
       },
     };
-    log(`${functions.length} functions, ${routes.length} routes, ${mappings.length} queue consumers, ${notifications.length} S3 notifications, ${timers.length} schedules`);
+    log(`${functions.length} functions, ${routes.length} routes, ${mappings.length} queue consumers, ${notifications.length} S3 notifications, ${schedules.length} schedules`);
     return stack;
   } catch (error) {
     await cleanup();
