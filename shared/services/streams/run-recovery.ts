@@ -29,7 +29,7 @@ export function redriveMessage(phase: OpenBatchWork['phase'], batch: BatchRecord
 }
 
 export interface StreamReconcilerDeps {
-  streams: StreamStore;
+  streams: Pick<StreamStore, 'openWork' | 'getWork' | 'getBatch' | 'updateBatch' | 'redrive' | 'closeWork'>;
   bus: StreamBus;
   policy: RecoveryPolicy;
 }
