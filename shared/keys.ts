@@ -106,6 +106,8 @@ export const keys = {
   exchangeRateSort: (pair: string, validFrom?: string) => `${s(pair)}#${validFrom === undefined ? '' : new Date(instant(validFrom)).toISOString()}`,
   /** Lookup tables of an account (their index entries; the rows are in S3, `objects.lookupTable`). */
   lookupTables: (accountId: string) => `ACCOUNT#${s(accountId)}#LOOKUPTABLE`,
+  /** Re-evaluation records of an account, by id (open ones also on gsi1, `openWork('REEVALUATION')`). */
+  reevaluations: (accountId: string) => `ACCOUNT#${s(accountId)}#REEVALUATION`,
   /**
    * The open-work index on gsi1 (the reconciler's, docs/architecture.md): one partition per kind of work,
    * sorted by last heartbeat, so "stopped before T" is one range query. Running cycles carry it on their

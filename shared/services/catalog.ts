@@ -1,7 +1,8 @@
 import type { CustomerClusterInput, CustomerInput, ProductClusterInput } from '../domain/catalog';
 import { checkClusterParent } from '../domain/catalog';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
-import type { AccountStore, CatalogStore, CustomerClusterRecord, CustomerRecord, MessageBus, Page, PageRequest, PipelineMessage, ProductClusterRecord } from '../ports';
+import type { AccountStore, CatalogStore, CustomerClusterRecord, CustomerRecord, Page, PageRequest, ProductClusterRecord, ReevaluationWork } from '../ports';
+import type { Reevaluations } from './reevaluation';
 
 export interface Saved<T> {
   created: boolean;
@@ -10,13 +11,14 @@ export interface Saved<T> {
 
 /**
  * Customer clusters, customers and product clusters. Whenever a change can map purchases that were
- * waiting (a new customer code, a new alias), a remap message is sent for exactly that key.
+ * waiting (a new customer code, a new alias), a remap is started for exactly that key; a change that can
+ * alter decisions starts a re-evaluation. Both are tracked re-evaluations (`Reevaluations`).
  */
 export class CatalogService {
   constructor(
     private readonly catalog: CatalogStore,
     private readonly accounts: AccountStore,
-    private readonly bus: MessageBus,
+    private readonly reevaluations: Pick<Reevaluations, 'start'>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -28,7 +30,7 @@ export class CatalogService {
     await this.catalog.putCustomerCluster(accountId, record);
     // Moving a cluster moves its customers: re-route and re-price what they (and whoever routes to them) bought.
     if (previous && previous.parent !== record.parent) {
-      await this.bus.send('remap', [{ type: 'reevaluate', accountId, scope: { customerClusters: [id], followRouting: true } }]);
+      await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customerClusters: [id], followRouting: true } }]);
     }
     return { created: !previous, record };
   }
@@ -60,9 +62,9 @@ export class CatalogService {
     };
     await this.catalog.putCustomer(accountId, record);
     if (!previous) {
-      await this.bus.send('remap', [{ type: 'remap', accountId, waitingFor: { customer: code } }]);
+      await this.reevaluations.start(accountId, [{ kind: 'remap', waitingFor: { customer: code } }]);
     } else if (previous.cluster !== record.cluster || previous.currency !== record.currency || previous.onHold !== record.onHold) {
-      await this.bus.send('remap', [{ type: 'reevaluate', accountId, scope: { customers: [code], followRouting: true } }]);
+      await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customers: [code], followRouting: true } }]);
     }
     return { created: !previous, record };
   }
@@ -97,12 +99,12 @@ export class CatalogService {
     const kept = new Set(aliases);
     const removed = [...held].filter((a) => !kept.has(a));
     await Promise.all(removed.map((label) => this.catalog.releaseAlias(accountId, label, id)));
-    const messages: PipelineMessage[] = added.map((label) => ({ type: 'remap', accountId, waitingFor: { label } }));
+    const works: ReevaluationWork[] = added.map((label) => ({ kind: 'remap', waitingFor: { label } }));
     // Labels that moved here or left, and a moved subtree, change the mapping and pricing of mapped purchases too.
     const moved = previous !== null && previous.parent !== record.parent;
-    if (added.length || removed.length) messages.push({ type: 'reevaluate', accountId, scope: { labels: [...added, ...removed] } });
-    if (moved) messages.push({ type: 'reevaluate', accountId, scope: { productClusters: [id] } });
-    if (messages.length) await this.bus.send('remap', messages);
+    if (added.length || removed.length) works.push({ kind: 'reevaluate', scope: { labels: [...added, ...removed] } });
+    if (moved) works.push({ kind: 'reevaluate', scope: { productClusters: [id] } });
+    await this.reevaluations.start(accountId, works);
     return { created: !previous, record };
   }
 

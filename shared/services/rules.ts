@@ -10,7 +10,8 @@ import {
   type RoutingRule,
   type WirePriceRule,
 } from '../domain/pricing/rules';
-import type { CatalogStore, MessageBus, Page, PageRequest, ReevaluationScope, RuleStore } from '../ports';
+import type { CatalogStore, Page, PageRequest, ReevaluationScope, RuleStore } from '../ports';
+import type { Reevaluations } from './reevaluation';
 import type { Saved } from './catalog';
 
 /** How often a save is retried when another save of the same account's rules came first. */
@@ -19,10 +20,14 @@ const SAVE_ATTEMPTS = 5;
 /**
  * Price rules and routing rules. A save checks the rule against the account's rule set (ambiguity for
  * price rules, overlap for routing rules) and stores it only if the rule set has not changed meanwhile;
- * then the open purchases the change can affect are re-evaluated through the queue.
+ * then the open purchases the change can affect are re-evaluated (a tracked re-evaluation, `Reevaluations`).
  */
 export class RulesService {
-  constructor(private readonly rules: RuleStore, private readonly catalog: CatalogStore, private readonly bus: MessageBus) {}
+  constructor(
+    private readonly rules: RuleStore,
+    private readonly catalog: CatalogStore,
+    private readonly reevaluations: Pick<Reevaluations, 'start'>,
+  ) {}
 
   async putPriceRule(accountId: string, id: string, body: unknown): Promise<Saved<WirePriceRule>> {
     const rule = parsePriceRule(id, body);
@@ -104,7 +109,7 @@ export class RulesService {
   }
 
   private async reevaluate(accountId: string, scopes: readonly ReevaluationScope[]) {
-    await this.bus.send('remap', scopes.map((scope) => ({ type: 'reevaluate' as const, accountId, scope })));
+    await this.reevaluations.start(accountId, scopes.map((scope) => ({ kind: 'reevaluate' as const, scope })));
   }
 }
 
