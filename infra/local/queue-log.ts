@@ -89,9 +89,13 @@ export class QueueLog {
     return this.live.size;
   }
 
-  /** Records an entry (applied to the live set at once, on disk by the next `durable()`). */
+  /**
+   * Records an entry (applied to the live set at once, on disk by the next `durable()`). After `close()`
+   * nothing is recorded: the engine's own timers (a visibility timeout ending in a DLQ move) may still fire
+   * while the process stops, and the next start restores the state as it was at the close.
+   */
   append(entry: QueueLogEntry): void {
-    if (this.closed) throw new Error('the queue log is closed');
+    if (this.closed) return;
     const line = `${JSON.stringify(entry)}\n`;
     this.apply(entry, line);
     this.buffer.push(line);
