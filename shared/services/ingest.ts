@@ -39,7 +39,7 @@ const CLAIMS_IN_FLIGHT = 32;
 /**
  * The ingest pipeline (docs/architecture.md): a purchase is claimed — written once, mapped and rated, under
  * `attribute_not_exists` — before the answer names it accepted, so the answer is the truth whatever copies
- * race it. The chunk object written first is the intent that lets a crash be finished by the reconciler.
+ * race it. The chunk object written first is the intent from which the recovery finishes an acceptance a crash stopped.
  */
 export class IngestService {
   private readonly now: () => Date;
@@ -60,7 +60,7 @@ export class IngestService {
     if (!checked.accepted.length) return settleAgainstStored(checked, new Map());
     const receivedAt = this.now();
     const chunk: IngestChunk = { accountId, chunkId: chunkId ?? newChunkId(receivedAt), source, receivedAt: receivedAt.toISOString(), purchases: checked.accepted };
-    // The intent goes first: a crash after any claim leaves an object the reconciler finishes from.
+    // The intent goes first: a crash after any claim leaves an object the recovery finishes from.
     const [key, decide] = await Promise.all([this.deps.chunks.putInflight(chunk), this.deps.rating.rater(accountId, chunk.purchases)]);
     const { claimed, storedBefore } = await this.claim(chunk, decide);
     await this.complete(key, chunk, claimed);
