@@ -17,7 +17,7 @@ export interface Counters {
   serverErrors: number;
   /** Requests that got no answer (connection refused or reset, e.g. while the stack was killed). */
   unanswered: number;
-  /** The first few 5xx, for the report: method, path, status and the start of the body. */
+  /** The first 500 5xx, for the report (each scenario shows its first five): method, path, status and the start of the body. */
   readonly serverErrorSamples: string[];
 }
 
@@ -76,7 +76,7 @@ export class Client {
           const status = res.statusCode ?? 0;
           if (status >= 500) {
             this.counters.serverErrors++;
-            if (this.counters.serverErrorSamples.length < 20) this.counters.serverErrorSamples.push(`${method} ${path.slice(0, 120)} → ${status} ${text.slice(0, 160)}`);
+            if (this.counters.serverErrorSamples.length < 500) this.counters.serverErrorSamples.push(`${method} ${path.slice(0, 120)} → ${status} ${text.slice(0, 160)}`);
           }
           resolve({ status, body: parsed, text });
         });
