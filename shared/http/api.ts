@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '../domain/access';
-import { DomainError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { DomainError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../domain/errors';
+import { identifier } from '../domain/fields';
 import { AmbiguousPriceRulesError, PricingError, RoutingOverlapError } from '../domain/pricing/errors';
 import { logger } from '../logger';
 import { sealNext } from './pagination';
@@ -48,7 +49,7 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
     if (!route) return reply({ status: 404, body: errorBody('not_found', `no route ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`) });
     const request: ApiRequest = {
       routeKey: event.routeKey,
-      params: decodeParams(event.pathParameters),
+      params: checkParams(event.routeKey, decodeParams(event.pathParameters)),
       query: (event.queryStringParameters ?? {}) as Record<string, string>,
       body: event.parsedBody,
       principal: event.principal as Principal,
@@ -96,6 +97,24 @@ function decodeParams(params: Record<string, string | undefined> | undefined): R
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined) out[k] = v;
   return out;
+}
+
+/**
+ * Every path parameter names an id, and ids follow one rule (`identifier`: 1–200 characters, no `#`, no
+ * control characters). One that breaks it cannot name anything stored: a read answers 404 as for any unknown
+ * resource, a write 400 naming the parameter. Checked here once, so that no id too long for a storage key
+ * ever reaches a store (DynamoDB refuses keys over 1,024 bytes, which would otherwise surface as a 500).
+ */
+function checkParams(routeKey: string, params: Record<string, string>): Record<string, string> {
+  const method = routeKey.split(' ')[0];
+  for (const [name, value] of Object.entries(params)) {
+    const check = identifier.safeParse(value);
+    if (check.success) continue;
+    const reason = check.error.issues[0]?.message ?? 'not an id';
+    if (method === 'GET' || method === 'HEAD' || method === 'DELETE') throw new NotFoundError(`no resource with that ${name}: ${reason}`);
+    throw new ValidationError(`path parameter ${name} is not a valid id`, [`path.${name}: ${reason}`]);
+  }
+  return params;
 }
 
 export function reply(r: ApiReply): APIGatewayProxyStructuredResultV2 {

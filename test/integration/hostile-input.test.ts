@@ -361,3 +361,31 @@ describe('dates, quantities and drops', () => {
     await eventually(async () => expect((await api('GET', p('/purchases/bom-1'), undefined, acct.key)).body).toMatchObject({ status: 'rated', amount: '0.1' }));
   });
 });
+
+describe('ids too long or malformed for any key', () => {
+  let acct: Account;
+  const p = (path: string) => `/v1/accounts/${acct.id}${path}`;
+  const long = 'x'.repeat(1100);
+  beforeAll(async () => {
+    acct = await pricedAccount();
+  });
+
+  test.each(['/customers/', '/billing-cycles/', '/batches/', '/exports/', '/invoices/', '/purchases/', '/streams/', '/lookup-tables/'])(
+    'GET %s<1,100 characters> is a 404, never a 500',
+    async (route) => {
+      const res = await api('GET', p(`${route}${long}`), undefined, acct.key);
+      expect(res.status).toBe(404);
+      expect((res.body as ErrorBody).error.code).toBe('not_found');
+    },
+  );
+
+  test('GET of batch rows and an account id of 1,100 characters are 404 too', async () => {
+    expect((await api('GET', p(`/batches/${long}/rows`), undefined, acct.key)).status).toBe(404);
+    expect((await api('GET', `/v1/accounts/${long}/customers`, undefined, acct.key)).status).toBe(404);
+  });
+
+  test('a write to such an id is a 400 naming the path parameter', async () => {
+    expect400(await api('PUT', p(`/customers/${long}`), { name: 'Long', cluster: 'all', currency: 'EUR' }, acct.key), /^path\.code: must be at most 200 characters/);
+    expect400(await api('PUT', p(`/customer-clusters/a%23b`), { name: 'Hash' }, acct.key), /^path\.id: must not contain #/);
+  });
+});
