@@ -30,7 +30,7 @@ import type {
   ScheduleStore,
   StoredInvoice,
 } from '../../ports';
-import { batchGet, conditionFailureItem, conditionHeld, decodeCursor, encodeCursor, isConditionFailure, queryAll, queryPage, type Item } from './table';
+import { batchGet, conditionFailureItem, conditionHeld, decodeCursor, encodeCursor, isConditionFailure, queryAll, queryPage, staleOpenWork, type Item } from './table';
 
 /** Partial reports outlive their run by this long (for troubleshooting a failed run), then expire. */
 const PARTIAL_REPORT_TTL_SECONDS = 30 * 24 * 3600;
@@ -281,22 +281,9 @@ export class DynamoCycleStore implements CycleStore {
   }
 
   async *stale(before: string): AsyncIterable<OpenCycle[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :open AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':open': keys.openWork(OPEN_CYCLES), ':before': keys.openWorkSort(before) },
-          ProjectionExpression: 'accountId, id, heartbeatAt',
-          ExclusiveStartKey: start,
-        }),
-      );
-      const items = (out.Items ?? []) as Item[];
-      if (items.length) yield items.map((i) => ({ accountId: i.accountId as string, cycleId: i.id as string, heartbeatAt: i.heartbeatAt as string }));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const items of staleOpenWork(this.client, this.table, OPEN_CYCLES, before, 'accountId, id, heartbeatAt')) {
+      yield items.map((i) => ({ accountId: i.accountId as string, cycleId: i.id as string, heartbeatAt: i.heartbeatAt as string }));
+    }
   }
 
   private async getItem(accountId: string, cycleId: string): Promise<Item | null> {

@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { GSI1, keys } from '../../keys';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../keys';
 import type { ReevaluationRecord, ReevaluationStore } from '../../ports';
-import { conditionHeld, isConditionFailure, type Item } from './table';
+import { conditionHeld, isConditionFailure, staleOpenWork, type Item } from './table';
 
 /** The open-work kind of re-evaluations: open records carry gsi1 `OPENWORK#REEVALUATION` on their own item. */
 const OPEN = 'REEVALUATION';
@@ -60,21 +60,7 @@ export class DynamoReevaluationStore implements ReevaluationStore {
   }
 
   async *openWork(before: string): AsyncIterable<ReevaluationRecord[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :open AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':open': keys.openWork(OPEN), ':before': keys.openWorkSort(before) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      const items = (out.Items ?? []) as Item[];
-      if (items.length) yield items.map((i) => this.fromItem(i));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const items of staleOpenWork(this.client, this.table, OPEN, before)) yield items.map((i) => this.fromItem(i));
   }
 
   redrive(record: ReevaluationRecord, at: string): Promise<ReevaluationRecord | null> {

@@ -12,7 +12,7 @@ import type { BatchRecord, BatchStatus, InboundRecord } from '../../domain/strea
 import type { WireStream } from '../../domain/streams/stream';
 import { GSI1, keys } from '../../keys';
 import type { OpenBatchWork, Page, PageRequest, StoredStream, StreamStore } from '../../ports';
-import { allOfPartition, conditionHeld, getOne, listPartition, queryPage, strip } from './table';
+import { allOfPartition, conditionHeld, getOne, listPartition, queryPage, staleOpenWork, strip } from './table';
 
 /** The open-work kind of batches (keys.openWork): a small index item per open run or share. */
 const OPEN_BATCHES = 'BATCH';
@@ -93,21 +93,7 @@ export class DynamoStreamStore implements StreamStore {
   }
 
   async *openWork(before: string): AsyncIterable<OpenBatchWork[]> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :open AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':open': keys.openWork(OPEN_BATCHES), ':before': keys.openWorkSort(before) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      const items = (out.Items ?? []) as Record<string, unknown>[];
-      if (items.length) yield items.map(workOf);
-      start = out.LastEvaluatedKey;
-    } while (start);
+    for await (const items of staleOpenWork(this.client, this.table, OPEN_BATCHES, before)) yield items.map(workOf);
   }
 
   async getWork(accountId: string, batchId: string): Promise<OpenBatchWork | null> {

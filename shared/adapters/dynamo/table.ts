@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ValidationError } from '../../domain/errors';
+import { GSI1, keys } from '../../keys';
 import type { Page, PageRequest } from '../../ports';
 
 export type Item = Record<string, unknown>;
@@ -33,6 +34,29 @@ export async function batchGet(
 export async function queryPage(client: DynamoDBDocumentClient, input: QueryCommandInput, page: PageRequest): Promise<Page<Item>> {
   const out = await client.send(new QueryCommand({ ...input, Limit: page.limit, ExclusiveStartKey: decodeCursor(page.cursor) }));
   return { items: (out.Items ?? []) as Item[], next: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null };
+}
+
+/**
+ * The open work of one kind whose last progress is before `before`, page by page: a range of its sparse
+ * gsi1 partition (`keys.openWork`), sorted by heartbeat, so stale work is found without a Scan.
+ */
+export async function* staleOpenWork(client: DynamoDBDocumentClient, table: string, kind: string, before: string, projection?: string): AsyncIterable<Item[]> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :open AND gsi1sk < :before',
+        ExpressionAttributeValues: { ':open': keys.openWork(kind), ':before': keys.openWorkSort(before) },
+        ProjectionExpression: projection,
+        ExclusiveStartKey: start,
+      }),
+    );
+    const items = (out.Items ?? []) as Item[];
+    if (items.length) yield items;
+    start = out.LastEvaluatedKey;
+  } while (start);
 }
 
 /** Every item of a query (for small partitions such as an account's cluster tree). */
