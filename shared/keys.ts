@@ -108,6 +108,8 @@ export const keys = {
   lookupTables: (accountId: string) => `ACCOUNT#${s(accountId)}#LOOKUPTABLE`,
   /** Re-evaluation records of an account, by id (open ones also on gsi1, `openWork('REEVALUATION')`). */
   reevaluations: (accountId: string) => `ACCOUNT#${s(accountId)}#REEVALUATION`,
+  /** How many re-evaluations were ever started for the account: acceptance compares it before and after its journal. */
+  reevaluationCount: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'REEVALUATION-COUNT' }),
   /**
    * The open-work index on gsi1 (the reconciler's, docs/architecture.md): one partition per kind of work,
    * sorted by last heartbeat, so "stopped before T" is one range query. Running cycles carry it on their

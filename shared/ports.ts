@@ -204,9 +204,20 @@ export interface ReevaluationRecord {
 }
 
 /** Re-evaluation records. Every transition is conditional on the attempt (and, where it matters, on what was read). */
-export interface ReevaluationStore {
+/**
+ * How many re-evaluations were ever started for an account. Every change that can alter a purchase's decision
+ * starts one after writing its data; an acceptance that reads the same count before it loads its catalogue
+ * and after it journals knows that no such change can have slipped between its rating and its journal.
+ */
+export interface ReevaluationCount {
+  started(accountId: string): Promise<number>;
+}
+
+export interface ReevaluationStore extends ReevaluationCount {
   /** Creates the record; false when it exists. */
   create(record: ReevaluationRecord): Promise<boolean>;
+  /** Counts `n` more re-evaluations started for the account (before their messages are sent). */
+  countStarted(accountId: string, n: number): Promise<void>;
   get(accountId: string, id: string): Promise<ReevaluationRecord | null>;
   /** Progress of an open attempt; false when the attempt is over or superseded. */
   beat(accountId: string, id: string, attempt: number, at: string): Promise<boolean>;

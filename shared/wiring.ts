@@ -79,6 +79,7 @@ export function ingestService(): IngestService {
   return new IngestService({
     purchases: new DynamoPurchaseStore(dynamoClient(), table),
     rating: ratingContextLoader(),
+    reevaluations: reevaluationStore(),
     chunks: new S3ChunkStore(s3Client(), requireEnv('BUCKET_NAME')),
     onStored: late ? (accountId, records, storedAt) => late.notice(accountId, records, storedAt) : undefined,
   });

@@ -5,7 +5,7 @@ import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '
 import { journalMonths, purchaseMonth, purchaseView, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
 import { isBillable } from '../domain/period-rows';
 import { sameRating } from '../domain/rating';
-import type { ChunkStore, IngestChunk, JournalLine, Page, PageRequest, PurchaseReplacement, PurchaseStore } from '../ports';
+import type { ChunkStore, IngestChunk, JournalLine, Page, PageRequest, PurchaseReplacement, PurchaseStore, ReevaluationCount } from '../ports';
 import { mapLimit } from './concurrency';
 import type { Rater, RatingContextLoader } from './rating';
 
@@ -14,6 +14,8 @@ export interface IngestDeps {
   chunks: ChunkStore;
   /** Rates purchases against the catalogue as stored at the moment of the call. */
   rating: Pick<RatingContextLoader, 'rater'>;
+  /** Re-evaluations started per account: unchanged over an acceptance, its rating needs no second look. */
+  reevaluations: ReevaluationCount;
   now?: () => Date;
   /** Told which purchases a chunk stored, once they are journaled (billing regenerates the drafts of their cycles). */
   onStored?: (accountId: string, records: readonly PurchaseRecord[], storedAt: string) => Promise<void>;
@@ -60,10 +62,15 @@ export class IngestService {
     if (!checked.accepted.length) return settleAgainstStored(checked, new Map());
     const receivedAt = this.now();
     const chunk: IngestChunk = { accountId, chunkId: chunkId ?? newChunkId(receivedAt), source, receivedAt: receivedAt.toISOString(), purchases: checked.accepted };
-    // The intent goes first: a crash after any claim leaves an object the recovery finishes from.
-    const [key, decide] = await Promise.all([this.deps.chunks.putInflight(chunk), this.deps.rating.rater(accountId, chunk.purchases)]);
+    // The intent goes first: a crash after any claim leaves an object the recovery finishes from. The
+    // count is read before the catalogue is: a change counted after it cannot be in the rating below.
+    const rate = async () => {
+      const count = await this.deps.reevaluations.started(accountId);
+      return { count, decide: await this.deps.rating.rater(accountId, chunk.purchases) };
+    };
+    const [key, { count, decide }] = await Promise.all([this.deps.chunks.putInflight(chunk), rate()]);
     const { claimed, storedBefore } = await this.claim(chunk, decide);
-    await this.complete(key, chunk, claimed);
+    await this.complete(key, chunk, claimed, count);
     return settleAgainstStored(checked, storedBefore);
   }
 
@@ -95,15 +102,19 @@ export class IngestService {
   }
 
   /**
-   * Journals what the chunk claimed, re-rates it against the catalogue as stored now, and removes the
-   * intent. Safe to run again: the journal object of a chunk is rewritten with the same lines.
+   * Journals what the chunk claimed, re-rates it if the catalogue may have changed since it was rated, and
+   * removes the intent. Safe to run again: the journal object of a chunk is rewritten with the same lines.
+   * `ratedAtCount`: the account's re-evaluation count read before the rating's catalogue (null: unknown).
    */
-  private async complete(key: string, chunk: IngestChunk, claimed: readonly PurchaseRecord[]): Promise<void> {
+  private async complete(key: string, chunk: IngestChunk, claimed: readonly PurchaseRecord[], ratedAtCount: number | null): Promise<void> {
     await this.writeJournal(chunk, claimed);
     // A catalogue change saved while this chunk was being rated planned its re-evaluation from a journal
-    // that did not list these purchases yet. Now that it does, rate them once more against what is stored:
-    // whatever changed before this point is seen here, whatever changes after it will find them.
-    await this.reevaluateRecords(chunk.accountId, claimed);
+    // that did not list these purchases yet. Every such change counts a re-evaluation after writing its data
+    // and before planning: if the count moved since the rating, rate them once more against what is stored
+    // now. Whatever changed before this point is seen here, whatever changes after it will find them.
+    if (claimed.length && (ratedAtCount === null || (await this.deps.reevaluations.started(chunk.accountId)) !== ratedAtCount)) {
+      await this.reevaluateRecords(chunk.accountId, claimed);
+    }
     if (claimed.length && this.deps.onStored) await this.deps.onStored(chunk.accountId, claimed, this.now().toISOString());
     await this.deps.chunks.deleteInflight(key);
   }
@@ -118,7 +129,7 @@ export class IngestService {
     if (!chunk) return 0; // finished meanwhile
     const stored = await this.deps.purchases.getMany(chunk.accountId, chunk.purchases.map((p) => p.reference));
     const claimed = [...stored.values()].filter((r) => r.chunkId === chunk.chunkId);
-    await this.complete(key, chunk, claimed);
+    await this.complete(key, chunk, claimed, null);
     return claimed.length;
   }
 

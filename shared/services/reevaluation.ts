@@ -61,6 +61,8 @@ export class Reevaluations {
     for (const record of records) {
       if (!(await this.store.create(record))) throw new Error(`re-evaluation ${record.id} exists already`);
     }
+    // Counted after the change's data is written and before planning can walk the journal (IngestService).
+    await this.store.countStarted(accountId, records.length);
     await this.bus.send('remap', records.map(startMessage));
     return records;
   }

@@ -3,7 +3,7 @@ import type { DropResult } from '../../shared/domain/drop';
 import type { AccountStore } from '../../shared/ports';
 import { DropService, type DropFiles, type DropLedger, type OpenDrop } from '../../shared/services/drop';
 import { IngestService } from '../../shared/services/ingest';
-import { MemoryChunks, MemoryPurchases, rater } from './memory-ingest';
+import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater } from './memory-ingest';
 
 class MemoryLedger implements DropLedger {
   readonly markers = new Map<string, { startedAt: string; progressAt: string; accountId: string; key: string; etag: string; done?: DropResult }>();
@@ -43,7 +43,7 @@ function setup(file: string) {
   };
   const ledger = new MemoryLedger();
   const accounts = { get: async (id: string) => ({ id }) } as unknown as AccountStore;
-  const drops = new DropService(new IngestService({ purchases, chunks, rating: rater }), files, ledger, accounts);
+  const drops = new DropService(new IngestService({ purchases, chunks, rating: rater, reevaluations: new MemoryReevaluationCount() }), files, ledger, accounts);
   return { chunks, purchases, results, ledger, drops };
 }
 

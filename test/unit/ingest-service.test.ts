@@ -1,5 +1,5 @@
 import { IngestService } from '../../shared/services/ingest';
-import { MemoryChunks, MemoryPurchases, rater } from './memory-ingest';
+import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater, ratedAt } from './memory-ingest';
 
 const purchase = (reference: string, quantity = '10') => ({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity, purchaseDate: '2026-10-03' });
 const rowsOf = (...raws: unknown[]) => raws.map((raw, at) => ({ at, raw }));
@@ -7,7 +7,7 @@ const rowsOf = (...raws: unknown[]) => raws.map((raw, at) => ({ at, raw }));
 function setup() {
   const purchases = new MemoryPurchases();
   const chunks = new MemoryChunks();
-  const ingest = new IngestService({ purchases, chunks, rating: rater });
+  const ingest = new IngestService({ purchases, chunks, rating: rater, reevaluations: new MemoryReevaluationCount() });
   return { purchases, chunks, ingest };
 }
 
@@ -61,6 +61,35 @@ describe('acceptance claims each reference before it answers', () => {
     const { ingest } = setup();
     await ingest.accept('acme', rowsOf(purchase('cdr-3', '4')), 'api');
     expect(await ingest.get('acme', 'cdr-3')).toMatchObject({ status: 'rated', amount: '0.2', customer: 'C1', billedTo: 'C1' });
+  });
+});
+
+describe('a catalogue change racing an acceptance', () => {
+  test('counted while the chunk was being claimed: its purchases are rated again after the journal; none: the catalogue is read once', async () => {
+    // Prepare
+    const purchases = new MemoryPurchases();
+    const chunks = new MemoryChunks();
+    const count = new MemoryReevaluationCount();
+    let price = '0.05';
+    let loads = 0;
+    const rating = { rater: async () => (loads++, ratedAt(price)) };
+    const ingest = new IngestService({ purchases, chunks, rating, reevaluations: count });
+    await ingest.accept('acme', rowsOf(purchase('quiet', '10')), 'api');
+    const quietLoads = loads;
+    // Act: a price change lands while the next chunk claims: its data first, then its count, as the catalogue does
+    const insert = purchases.insert.bind(purchases);
+    purchases.insert = async (record) => {
+      const outcome = await insert(record);
+      price = '0.07';
+      count.count += 1;
+      return outcome;
+    };
+    await ingest.accept('acme', rowsOf(purchase('raced', '10')), 'api');
+    // Assess
+    expect(quietLoads).toBe(1);
+    expect(loads).toBe(3);
+    expect(purchases.items.get('quiet')).toMatchObject({ amount: '0.5', version: 1 });
+    expect(purchases.items.get('raced')).toMatchObject({ amount: '0.7', version: 2 });
   });
 });
 

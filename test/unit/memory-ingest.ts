@@ -2,7 +2,7 @@
 import Decimal from 'decimal.js';
 import type { PurchaseInput, PurchaseRecord } from '../../shared/domain/purchase';
 import type { RatingDecision } from '../../shared/domain/rating';
-import type { ChunkStore, IngestChunk, InsertOutcome, JournalLine, Page, PurchaseReplacement, PurchaseStore } from '../../shared/ports';
+import type { ChunkStore, IngestChunk, InsertOutcome, JournalLine, Page, PurchaseReplacement, PurchaseStore, ReevaluationCount } from '../../shared/ports';
 
 /** A purchase store with DynamoDB's semantics for what acceptance relies on: a conditional insert per reference. */
 export class MemoryPurchases implements PurchaseStore {
@@ -74,21 +74,34 @@ export class MemoryChunks implements ChunkStore {
   }
 }
 
+/** The decision of a catalogue that prices every purchase at `unitPrice` a unit. */
+export function ratedAt(unitPrice: string) {
+  return (p: PurchaseInput): RatingDecision => ({
+    status: 'rated',
+    reason: null,
+    customer: p.customerCode,
+    billedTo: p.customerCode,
+    productCluster: 'voice',
+    routingRule: null,
+    priceRule: 'voice',
+    amount: new Decimal(p.quantity).mul(unitPrice).toFixed(),
+    currency: 'EUR',
+    pricing: 'purchase',
+    ratingError: null,
+  });
+}
+
 /** Prices every purchase at 0.05 a unit: enough to see which content was rated and stored. */
 export const rater = {
   async rater() {
-    return (p: PurchaseInput): RatingDecision => ({
-      status: 'rated',
-      reason: null,
-      customer: p.customerCode,
-      billedTo: p.customerCode,
-      productCluster: 'voice',
-      routingRule: null,
-      priceRule: 'voice',
-      amount: new Decimal(p.quantity).mul('0.05').toFixed(),
-      currency: 'EUR',
-      pricing: 'purchase',
-      ratingError: null,
-    });
+    return ratedAt('0.05');
   },
 };
+
+/** The account's re-evaluation count, moved by hand where a test plays a catalogue change. */
+export class MemoryReevaluationCount implements ReevaluationCount {
+  count = 0;
+  async started() {
+    return this.count;
+  }
+}

@@ -10,6 +10,13 @@ class MemoryReevaluations implements ReevaluationStore {
   private open = (r: ReevaluationRecord | undefined, attempt: number): r is ReevaluationRecord => !!r && r.attempt === attempt && (r.status === 'planned' || r.status === 'running');
   private copy = (r: ReevaluationRecord) => structuredClone(r);
 
+  readonly counts = new Map<string, number>();
+  async countStarted(accountId: string, n: number) {
+    this.counts.set(accountId, (this.counts.get(accountId) ?? 0) + n);
+  }
+  async started(accountId: string) {
+    return this.counts.get(accountId) ?? 0;
+  }
   async create(record: ReevaluationRecord) {
     if (this.items.has(this.key(record.accountId, record.id))) return false;
     this.items.set(this.key(record.accountId, record.id), this.copy(record));

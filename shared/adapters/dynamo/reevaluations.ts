@@ -22,6 +22,17 @@ export class DynamoReevaluationStore implements ReevaluationStore {
     return conditionHeld(this.client.send(new PutCommand({ TableName: this.table, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(pk)' })));
   }
 
+  async countStarted(accountId: string, n: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({ TableName: this.table, Key: keys.reevaluationCount(accountId), UpdateExpression: 'ADD started :n', ExpressionAttributeValues: { ':n': n } }),
+    );
+  }
+
+  async started(accountId: string): Promise<number> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.reevaluationCount(accountId), ConsistentRead: true }));
+    return Number(out.Item?.started ?? 0);
+  }
+
   async get(accountId: string, id: string): Promise<ReevaluationRecord | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: this.key(accountId, id), ConsistentRead: true }));
     return out.Item ? this.fromItem(out.Item) : null;
