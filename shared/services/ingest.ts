@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../domain/errors';
 import { instant } from '../domain/fields';
-import { checkRows, settleAgainstStored, type CandidateRow, type Triage } from '../domain/ingest';
+import { checkRows, settleAgainstStored, type AcceptedPurchase, type CandidateRow, type Triage } from '../domain/ingest';
 import { journalMonths, purchaseMonth, purchaseView, type PurchaseRecord, type PurchaseStatus } from '../domain/purchase';
 import { isBillable } from '../domain/period-rows';
 import { sameRating } from '../domain/rating';
@@ -37,6 +37,8 @@ export function newChunkId(at: Date): string {
 
 /** Claims written at once by one acceptance: enough to keep DynamoDB busy, few enough to share it. */
 const CLAIMS_IN_FLIGHT = 32;
+/** Claims between two looks at what copies of the request took meanwhile (once one was met). */
+const CLAIM_SLICE = 200;
 
 /**
  * The ingest pipeline (docs/architecture.md): a purchase is claimed — written once, mapped and rated, under
@@ -77,28 +79,50 @@ export class IngestService {
   /**
    * Writes each purchase of the chunk once, under `attribute_not_exists`. Returns the records this chunk
    * holds and, for references someone else holds, the content hash they hold them with.
+   *
+   * Copies of one request sent at once (a client retrying on a timeout) would each try every claim, and
+   * the losers' failed writes cost the store as much as the winner's. So the claims go in a random order,
+   * slice by slice, and once a claim is lost to another chunk the rest of this one reads before it writes
+   * (one `BatchGetItem` per hundred references): what another copy claimed meanwhile is settled by the read,
+   * and only what is still free is claimed. A request that meets no copy reads nothing; the conditional
+   * write alone decides, so a read that is behind changes nothing but the cost.
    */
   private async claim(chunk: IngestChunk, decide: Rater): Promise<{ claimed: PurchaseRecord[]; storedBefore: Map<string, string> }> {
     const at = this.now().toISOString();
     const claimed: PurchaseRecord[] = [];
     const storedBefore = new Map<string, string>();
-    await mapLimit(chunk.purchases, CLAIMS_IN_FLIGHT, async (p) => {
-      const record: PurchaseRecord = {
-        ...p,
-        ...decide(p),
-        accountId: chunk.accountId,
-        invoice: null,
-        chunkId: chunk.chunkId,
-        receivedAt: chunk.receivedAt,
-        updatedAt: at,
-        version: 1,
-      };
-      const result = await this.deps.purchases.insert(record);
+    let contested = false;
+    const settleTaken = (p: AcceptedPurchase, holder: { contentHash: string; chunkId: string }, record: PurchaseRecord) => {
       // Held by this very chunk (an earlier run of it): ours, whatever was decided then.
-      if (result.kind === 'created' || (result.chunkId === chunk.chunkId && result.contentHash === p.contentHash)) claimed.push(record);
-      else storedBefore.set(p.reference, result.contentHash);
-    });
+      if (holder.chunkId === chunk.chunkId && holder.contentHash === p.contentHash) claimed.push(record);
+      else {
+        storedBefore.set(p.reference, holder.contentHash);
+        contested = true;
+      }
+    };
+    for (const slice of slices(shuffled(chunk.purchases), CLAIM_SLICE)) {
+      let free = slice;
+      if (contested) {
+        const held = await this.deps.purchases.getMany(chunk.accountId, slice.map((p) => p.reference));
+        free = [];
+        for (const p of slice) {
+          const holder = held.get(p.reference);
+          if (holder) settleTaken(p, holder, this.recordOf(chunk, p, decide, at));
+          else free.push(p);
+        }
+      }
+      await mapLimit(free, CLAIMS_IN_FLIGHT, async (p) => {
+        const record = this.recordOf(chunk, p, decide, at);
+        const result = await this.deps.purchases.insert(record);
+        if (result.kind === 'created') claimed.push(record);
+        else settleTaken(p, result, record);
+      });
+    }
     return { claimed, storedBefore };
+  }
+
+  private recordOf(chunk: IngestChunk, p: AcceptedPurchase, decide: Rater, at: string): PurchaseRecord {
+    return { ...p, ...decide(p), accountId: chunk.accountId, invoice: null, chunkId: chunk.chunkId, receivedAt: chunk.receivedAt, updatedAt: at, version: 1 };
   }
 
   /**
@@ -304,4 +328,18 @@ async function* walkJournal(chunks: ChunkStore, accountId: string, f: PurchaseFi
 async function* prepend(first: string, rest: AsyncIterable<string>): AsyncIterable<string> {
   yield first;
   yield* rest;
+}
+
+/** A random permutation (Fisher–Yates): concurrent copies of a request claim in different orders. */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+function* slices<T>(items: readonly T[], size: number): Iterable<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }

@@ -29,6 +29,22 @@ describe('acceptance claims each reference before it answers', () => {
     expect(chunks.inflight.size).toBe(0);
   });
 
+  test('copies of a large request racing each other read before they write once they meet: far fewer write attempts than copies × rows', async () => {
+    // Prepare
+    const { ingest, purchases } = setup();
+    let attempts = 0;
+    const insert = purchases.insert.bind(purchases);
+    purchases.insert = (record) => ((attempts += 1), insert(record));
+    const request = rowsOf(...Array.from({ length: 1000 }, (_, i) => purchase(`big-${i}`)));
+    // Act
+    const answers = await Promise.all([1, 2, 3].map(() => ingest.accept('acme', request, 'api')));
+    // Assess
+    expect(answers.flatMap((a) => a.accepted)).toHaveLength(1000);
+    expect(answers.flatMap((a) => a.duplicates)).toHaveLength(2000);
+    expect(purchases.items.size).toBe(1000);
+    expect(attempts).toBeLessThan(2000);
+  });
+
   test('a resend with other content is rejected with duplicate_conflict and the first content stays stored', async () => {
     const { ingest, purchases } = setup();
     await ingest.accept('acme', rowsOf(purchase('cdr-1', '12')), 'api');
