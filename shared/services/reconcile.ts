@@ -74,6 +74,39 @@ export function patienceMs(policy: RecoveryPolicy, resumes: number): number {
   return policy.staleAfterMs * (resumes + 1);
 }
 
+/** What a part did with one piece of open work. */
+export type ReconcileAction = 'resumed' | 'failed' | 'none';
+
+/**
+ * The loop every part runs: each piece of open work that stopped making progress before `now` minus the
+ * threshold (`stale(before)`, page by page) goes through `one`; the actions are counted, and a piece that
+ * throws is counted failed and logged with `describe(item)`, without stopping the others.
+ */
+export async function reconcileStale<T>(
+  now: Date,
+  policy: RecoveryPolicy,
+  stale: (before: string) => AsyncIterable<readonly T[]>,
+  one: (item: T) => Promise<ReconcileAction>,
+  failure: { message: string; describe: (item: T) => Record<string, unknown> },
+): Promise<{ resumed: number; failed: number }> {
+  const before = new Date(now.getTime() - policy.staleAfterMs).toISOString();
+  let resumed = 0;
+  let failed = 0;
+  for await (const page of stale(before)) {
+    for (const item of page) {
+      try {
+        const action = await one(item);
+        if (action === 'resumed') resumed += 1;
+        else if (action === 'failed') failed += 1;
+      } catch (error) {
+        failed += 1;
+        logger.error(failure.message, { ...failure.describe(item), error: error as Error });
+      }
+    }
+  }
+  return { resumed, failed };
+}
+
 export type StallVerdict = 'alive' | 'resume' | 'give-up';
 
 /** Pure: whether open work last seen progressing at `heartbeatAt`, resumed `resumes` times, is stuck at `now`. */

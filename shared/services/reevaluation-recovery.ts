@@ -1,7 +1,7 @@
 import { logger } from '../logger';
 import type { MessageBus, ReevaluationRecord, ReevaluationStore } from '../ports';
 import { startMessage } from './reevaluation';
-import { giveUpReason, stallVerdict, type Reconciler, type RecoveryPolicy } from './reconcile';
+import { giveUpReason, reconcileStale, stallVerdict, type Reconciler, type ReconcileAction, type RecoveryPolicy } from './reconcile';
 
 export type ReevaluationDecision = { action: 'none' } | { action: 'resume' } | { action: 'give-up'; reason: string };
 
@@ -31,26 +31,14 @@ export class ReevaluationReconciler implements Reconciler {
 
   constructor(private readonly deps: ReevaluationReconcilerDeps) {}
 
-  async reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
-    const before = new Date(now.getTime() - this.deps.policy.staleAfterMs).toISOString();
-    let resumed = 0;
-    let failed = 0;
-    for await (const page of this.deps.store.openWork(before)) {
-      for (const seen of page) {
-        try {
-          const outcome = await this.reconcileOne(seen, now);
-          if (outcome === 'resumed') resumed += 1;
-          else if (outcome === 'failed') failed += 1;
-        } catch (error) {
-          failed += 1;
-          logger.error('could not resume a re-evaluation', { accountId: seen.accountId, reevaluationId: seen.id, error: error as Error });
-        }
-      }
-    }
-    return { resumed, failed };
+  reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
+    return reconcileStale(now, this.deps.policy, (before) => this.deps.store.openWork(before), (seen) => this.reconcileOne(seen, now), {
+      message: 'could not resume a re-evaluation',
+      describe: (seen) => ({ accountId: seen.accountId, reevaluationId: seen.id }),
+    });
   }
 
-  private async reconcileOne(seen: ReevaluationRecord, now: Date): Promise<'resumed' | 'failed' | 'none'> {
+  private async reconcileOne(seen: ReevaluationRecord, now: Date): Promise<ReconcileAction> {
     const { store, bus, policy } = this.deps;
     // the index is eventually consistent: decide on the record as it is now
     const record = await store.get(seen.accountId, seen.id);

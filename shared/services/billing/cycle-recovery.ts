@@ -2,7 +2,7 @@ import { errorReport, fromWireReport, mergeAll, toWireReport } from '../../domai
 import { objects } from '../../keys';
 import { logger } from '../../logger';
 import type { BillingBus, BillingFiles, BillingMessage, CycleRecord, CycleStore } from '../../ports';
-import { giveUpReason, stallVerdict, type Reconciler, type RecoveryPolicy } from '../reconcile';
+import { giveUpReason, reconcileStale, stallVerdict, type Reconciler, type ReconcileAction, type RecoveryPolicy } from '../reconcile';
 
 /** What a running run of a cycle needs next, read from its state alone. */
 export type CycleStep =
@@ -97,27 +97,14 @@ export class CycleReconciler implements Reconciler {
 
   constructor(private readonly deps: CycleReconcilerDeps) {}
 
-  async reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
-    const { cycles, policy } = this.deps;
-    const before = new Date(now.getTime() - policy.staleAfterMs).toISOString();
-    let resumed = 0;
-    let failed = 0;
-    for await (const page of cycles.stale(before)) {
-      for (const open of page) {
-        try {
-          const outcome = await this.reconcileOne(open.accountId, open.cycleId, now);
-          if (outcome === 'resumed') resumed += 1;
-          else if (outcome === 'failed') failed += 1;
-        } catch (error) {
-          failed += 1;
-          logger.error('could not resume a billing cycle', { accountId: open.accountId, cycleId: open.cycleId, error: error as Error });
-        }
-      }
-    }
-    return { resumed, failed };
+  reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
+    return reconcileStale(now, this.deps.policy, (before) => this.deps.cycles.stale(before), (open) => this.reconcileOne(open.accountId, open.cycleId, now), {
+      message: 'could not resume a billing cycle',
+      describe: (open) => ({ accountId: open.accountId, cycleId: open.cycleId }),
+    });
   }
 
-  private async reconcileOne(accountId: string, cycleId: string, now: Date): Promise<'resumed' | 'failed' | 'none'> {
+  private async reconcileOne(accountId: string, cycleId: string, now: Date): Promise<ReconcileAction> {
     const { cycles, bus, policy } = this.deps;
     const cycle = await cycles.get(accountId, cycleId);
     if (!cycle) return 'none';

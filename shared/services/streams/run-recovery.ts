@@ -1,7 +1,7 @@
 import type { BatchRecord } from '../../domain/streams/batch';
 import { logger } from '../../logger';
 import type { OpenBatchWork, StreamBus, StreamMessage, StreamStore } from '../../ports';
-import { errorText, giveUpReason, stallVerdict, type Reconciler, type RecoveryPolicy } from '../reconcile';
+import { errorText, giveUpReason, reconcileStale, stallVerdict, type Reconciler, type ReconcileAction, type RecoveryPolicy } from '../reconcile';
 
 export type BatchDecision =
   | { action: 'none'; why: 'alive' }
@@ -46,26 +46,14 @@ export class StreamReconciler implements Reconciler {
 
   constructor(private readonly deps: StreamReconcilerDeps) {}
 
-  async reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
-    const before = new Date(now.getTime() - this.deps.policy.staleAfterMs).toISOString();
-    let resumed = 0;
-    let failed = 0;
-    for await (const page of this.deps.streams.openWork(before)) {
-      for (const work of page) {
-        try {
-          const outcome = await this.reconcileOne(work, now);
-          if (outcome === 'resumed') resumed += 1;
-          else if (outcome === 'failed') failed += 1;
-        } catch (error) {
-          failed += 1;
-          logger.error('could not resume a stream batch', { accountId: work.accountId, batchId: work.batchId, phase: work.phase, error: error as Error });
-        }
-      }
-    }
-    return { resumed, failed };
+  reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
+    return reconcileStale(now, this.deps.policy, (before) => this.deps.streams.openWork(before), (work) => this.reconcileOne(work, now), {
+      message: 'could not resume a stream batch',
+      describe: (work) => ({ accountId: work.accountId, batchId: work.batchId, phase: work.phase }),
+    });
   }
 
-  private async reconcileOne(seen: OpenBatchWork, now: Date): Promise<'resumed' | 'failed' | 'none'> {
+  private async reconcileOne(seen: OpenBatchWork, now: Date): Promise<ReconcileAction> {
     const { streams, bus, policy } = this.deps;
     // the index is read eventually consistent: decide on the item and the record as they are now
     const work = await streams.getWork(seen.accountId, seen.batchId);
