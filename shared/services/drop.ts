@@ -31,7 +31,6 @@ export interface OpenDrop {
 }
 
 export interface DropLedger {
-  isDone(accountId: string, key: string, etag: string): Promise<boolean>;
   /** Opens the drop's marker, or finds it open; null when the drop is finished. `startedAt` is the first run's. */
   begin(accountId: string, key: string, etag: string, at: string): Promise<{ startedAt: string } | null>;
   progress(accountId: string, key: string, etag: string, at: string): Promise<void>;
@@ -63,13 +62,12 @@ export class DropService {
   async process(key: string, etag: string): Promise<DropResult | null> {
     const drop = parseDropKey(key);
     if (!drop) return null;
+    const begun = await this.ledger.begin(drop.accountId, key, etag, new Date().toISOString());
+    if (!begun) return null; // finished by an earlier delivery
     const result = emptyDropResult();
     if (!(await this.accounts.get(drop.accountId))) {
-      if (await this.ledger.isDone(drop.accountId, key, etag)) return null;
       result.error = `account '${drop.accountId}' does not exist`;
     } else {
-      const begun = await this.ledger.begin(drop.accountId, key, etag, new Date().toISOString());
-      if (!begun) return null; // finished by an earlier delivery
       const stream = await this.files.open(key);
       if (!stream) result.error = 'the file was deleted before it could be read';
       else await this.ingestRows({ ...drop, key, etag, startedAt: begun.startedAt }, rowsOf(stream, drop.format), result);

@@ -7,9 +7,6 @@ import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater } from '.
 
 class MemoryLedger implements DropLedger {
   readonly markers = new Map<string, { startedAt: string; progressAt: string; accountId: string; key: string; etag: string; done?: DropResult }>();
-  async isDone(_: string, key: string, etag: string) {
-    return Boolean(this.markers.get(`${key}#${etag}`)?.done);
-  }
   async begin(accountId: string, key: string, etag: string, at: string) {
     const marker = this.markers.get(`${key}#${etag}`);
     if (marker?.done) return null;

@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DropResult } from '../../domain/drop';
 import { GSI1, keys } from '../../keys';
 import type { DropLedger, OpenDrop } from '../../services/drop';
@@ -11,11 +11,6 @@ import { isConditionFailure, queryAll } from './table';
  */
 export class DynamoDropLedger implements DropLedger {
   constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
-
-  async isDone(accountId: string, key: string, etag: string): Promise<boolean> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: this.key(accountId, key, etag), ConsistentRead: true }));
-    return Boolean(out.Item?.doneAt);
-  }
 
   async begin(accountId: string, key: string, etag: string, at: string): Promise<{ startedAt: string } | null> {
     try {
