@@ -107,7 +107,7 @@ export class IngestService {
         free = [];
         for (const p of slice) {
           const holder = held.get(p.reference);
-          if (holder) settleTaken(p, holder, this.recordOf(chunk, p, decide, at));
+          if (holder) settleTaken(p, holder, holder); // ours already: the stored record itself
           else free.push(p);
         }
       }
