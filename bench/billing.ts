@@ -97,7 +97,7 @@ async function main() {
   process.env.BILLSTREAM_METER = '1';
   const [{ startLocalStack }, { meter, resetMeter }, { costOf, scaled }, fs, os, path] = await Promise.all([
     import('../infra/local/stack'),
-    import('../shared/adapters/meter'),
+    import('../shared/storage/meter'),
     import('./prices'),
     import('node:fs'),
     import('node:os'),

@@ -1,4 +1,4 @@
-import type { MeterCounts } from '../shared/adapters/meter';
+import type { MeterCounts } from '../shared/storage/meter';
 
 /** TOOLCHAIN.md's us-east-1 list prices. */
 export const PRICES = {

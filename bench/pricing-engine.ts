@@ -13,8 +13,8 @@
  * Run: `npx tsx bench/pricing-engine.ts` (optional argument: purchases per round).
  */
 import type Decimal from 'decimal.js';
-import { D } from '../shared/domain/money';
-import { parseChargeModel, rate, type Band, type RateInput } from '../shared/domain/pricing/charge-models';
+import { D } from '../shared/kernel/money';
+import { parseChargeModel, rate, type Band, type RateInput } from '../shared/pricing/domain/charge-models';
 
 export interface PricingEngineBench {
   engineRatesPerSec: number;

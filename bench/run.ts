@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks of the issues, on this machine, written to docs/benchmarks.md.
  * Everything runs on the embedded local stack (DynamoDB Local, s3rver, local SQS) with the handler
  * bundles synthesized from the CDK app; AWS requests are counted by the SDK middleware of
- * shared/adapters/meter.ts and priced with TOOLCHAIN.md's list prices.
+ * shared/storage/meter.ts and priced with TOOLCHAIN.md's list prices.
  *
  * Sizes can be lowered for a quick run: BENCH_PURCHASES (default 50000), BENCH_DROP_ROWS (1000000),
  * BENCH_REPRICE (100000), BENCH_CYCLE_CUSTOMERS (10000, × 20 purchases), BENCH_STREAM_ROWS (1000000);
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '../infra/local/stack';
-import { meter, resetMeter, type MeterCounts } from '../shared/adapters/meter';
+import { meter, resetMeter, type MeterCounts } from '../shared/storage/meter';
 import { benchBillingCycle } from './billing';
 import { benchPricingEngine } from './pricing-engine';
 import { costOf, scaled } from './prices';

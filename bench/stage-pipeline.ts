@@ -9,12 +9,12 @@
  *
  * Run: `npx tsx bench/stage-pipeline.ts` (optional argument: rows per round).
  */
-import { D } from '../shared/domain/money';
-import { parseChargeModel, rate, type ChargeModel } from '../shared/domain/pricing/charge-models';
-import type { Row } from '../shared/domain/streams/columns';
-import { compilePipeline, type PipelineDeps } from '../shared/domain/streams/pipeline';
-import type { Rater } from '../shared/domain/streams/stages';
-import { parseStreamDefinition } from '../shared/domain/streams/stream';
+import { D } from '../shared/kernel/money';
+import { parseChargeModel, rate, type ChargeModel } from '../shared/pricing/domain/charge-models';
+import type { Row } from '../shared/streams/domain/columns';
+import { compilePipeline, type PipelineDeps } from '../shared/streams/domain/pipeline';
+import type { Rater } from '../shared/streams/domain/stages';
+import { parseStreamDefinition } from '../shared/streams/domain/stream';
 
 export interface StagePipelineBench {
   rowsPerSec: number;

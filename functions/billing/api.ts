@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { calendarDate, identifier } from '../../shared/domain/fields';
-import { parseBillingPeriod } from '../../shared/domain/invoicing/periods';
-import { parseInput } from '../../shared/domain/validation';
-import { accountResolver, httpApi } from '../../shared/http/api';
-import { pageRequest } from '../../shared/http/pagination';
-import { exportView } from '../../shared/services/billing/exports';
+import { calendarDate, identifier } from '../../shared/kernel/fields';
+import { parseBillingPeriod } from '../../shared/kernel/periods';
+import { parseInput } from '../../shared/kernel/validation';
+import { accountResolver, httpApi } from '../../shared/edge/http';
+import { pageRequest } from '../../shared/edge/pagination';
+import { exportView } from '../../shared/billing/use-cases/exports';
 import { billingCycleService, exportService, invoiceService, platformService, scheduleService } from '../../shared/wiring';
 
 const platform = platformService();

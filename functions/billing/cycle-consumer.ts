@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { checkPdfFonts } from '../../shared/documents/pdf';
-import { logger } from '../../shared/logger';
-import { parseBillingMessage } from '../../shared/services/messages';
+import { checkPdfFonts } from '../../shared/billing/documents/pdf';
+import { logger } from '../../shared/kernel/logger';
+import { parseBillingMessage } from '../../shared/edge/messages';
 import { cycleWorker, exportService } from '../../shared/wiring';
 
 /** Receives before SQS moves a message to the DLQ: the BillingQueue's maxReceiveCount (infra/constructs/billing.ts). */

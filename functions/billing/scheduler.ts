@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { logger } from '../../shared/logger';
+import { logger } from '../../shared/kernel/logger';
 import { scheduleService } from '../../shared/wiring';
 
 const schedules = scheduleService();

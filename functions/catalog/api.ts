@@ -1,8 +1,8 @@
-import { customerClusterSchema, customerSchema, productClusterSchema } from '../../shared/domain/catalog';
-import { identifier } from '../../shared/domain/fields';
-import { parseInput } from '../../shared/domain/validation';
-import { accountResolver, httpApi, saved } from '../../shared/http/api';
-import { pageRequest } from '../../shared/http/pagination';
+import { customerClusterSchema, customerSchema, productClusterSchema } from '../../shared/catalog/domain/catalog';
+import { identifier } from '../../shared/kernel/fields';
+import { parseInput } from '../../shared/kernel/validation';
+import { accountResolver, httpApi, saved } from '../../shared/edge/http';
+import { pageRequest } from '../../shared/edge/pagination';
 import { catalogService, platformService } from '../../shared/wiring';
 import { z } from 'zod';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { identifier, isoDate } from '../../shared/domain/fields';
-import { MAX_PURCHASES_PER_REQUEST } from '../../shared/domain/ingest';
-import { PURCHASE_STATUSES } from '../../shared/domain/purchase';
-import { parseInput } from '../../shared/domain/validation';
-import { accountResolver, httpApi } from '../../shared/http/api';
-import { pageRequest } from '../../shared/http/pagination';
+import { identifier, isoDate } from '../../shared/kernel/fields';
+import { MAX_PURCHASES_PER_REQUEST } from '../../shared/ingest/domain/ingest';
+import { PURCHASE_STATUSES } from '../../shared/ingest/domain/purchase';
+import { parseInput } from '../../shared/kernel/validation';
+import { accountResolver, httpApi } from '../../shared/edge/http';
+import { pageRequest } from '../../shared/edge/pagination';
 import { ingestService, platformService } from '../../shared/wiring';
 
 const platform = platformService();

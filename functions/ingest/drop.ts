@@ -1,5 +1,5 @@
 import type { S3Event } from 'aws-lambda';
-import { logger } from '../../shared/logger';
+import { logger } from '../../shared/kernel/logger';
 import { dropService } from '../../shared/wiring';
 
 const drops = dropService();

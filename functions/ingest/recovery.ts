@@ -1,4 +1,4 @@
-import { logger } from '../../shared/logger';
+import { logger } from '../../shared/kernel/logger';
 import { dropService, ingestService } from '../../shared/wiring';
 
 const ingest = ingestService();

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseMessage } from '../../shared/services/messages';
+import { parseMessage } from '../../shared/edge/messages';
 import { reevaluationWorker } from '../../shared/wiring';
 
 const worker = reevaluationWorker();
@@ -19,6 +19,6 @@ async function processRecord(record: SQSRecord): Promise<void> {
 /**
  * The re-evaluation queue: re-maps purchases waiting for a new customer or alias, plans the
  * re-evaluation a catalogue change calls for, and re-rates the purchases it fans out, keeping each
- * re-evaluation's record (shared/services/reevaluation.ts) so that the reconciler can finish it.
+ * re-evaluation's record (shared/ingest/use-cases/reevaluation.ts) so that the reconciler can finish it.
  */
 export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, processRecord, processor, { context });

@@ -1,7 +1,7 @@
-import { newAccountSchema, newKeySchema } from '../../shared/domain/access';
-import { parseInput } from '../../shared/domain/validation';
-import { httpApi } from '../../shared/http/api';
-import { openApiDocument } from '../../shared/http/openapi';
+import { newAccountSchema, newKeySchema } from '../../shared/platform/domain/access';
+import { parseInput } from '../../shared/kernel/validation';
+import { httpApi } from '../../shared/edge/http';
+import { openApiDocument } from '../../shared/edge/openapi/document';
 import { platformService } from '../../shared/wiring';
 
 const platform = platformService();

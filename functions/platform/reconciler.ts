@@ -1,4 +1,4 @@
-import { logger } from '../../shared/logger';
+import { logger } from '../../shared/kernel/logger';
 import { reconcileService } from '../../shared/wiring';
 
 const reconciler = reconcileService();

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { identifier } from '../../shared/domain/fields';
-import { parseBillingPeriod } from '../../shared/domain/invoicing/periods';
-import { parseInput } from '../../shared/domain/validation';
-import { accountResolver, httpApi, saved } from '../../shared/http/api';
-import { pageRequest } from '../../shared/http/pagination';
+import { identifier } from '../../shared/kernel/fields';
+import { parseBillingPeriod } from '../../shared/kernel/periods';
+import { parseInput } from '../../shared/kernel/validation';
+import { accountResolver, httpApi, saved } from '../../shared/edge/http';
+import { pageRequest } from '../../shared/edge/pagination';
 import { platformService, rulesService, usageService } from '../../shared/wiring';
 
 const platform = platformService();

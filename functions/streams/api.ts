@@ -1,4 +1,4 @@
-import { accountResolver, httpApi } from '../../shared/http/api';
+import { accountResolver, httpApi } from '../../shared/edge/http';
 import { platformService } from '../../shared/wiring';
 import { streamRoutes } from './stream-routes';
 import { tableRoutes } from './table-routes';

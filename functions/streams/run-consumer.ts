@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { logger } from '../../shared/logger';
-import { parseStreamMessage } from '../../shared/services/messages';
-import { errorText } from '../../shared/services/reconcile';
+import { logger } from '../../shared/kernel/logger';
+import { parseStreamMessage } from '../../shared/edge/messages';
+import { errorText } from '../../shared/platform/use-cases/reconcile';
 import { streamRunner } from '../../shared/wiring';
 
 const runner = streamRunner();

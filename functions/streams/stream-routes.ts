@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ValidationError } from '../../shared/domain/errors';
-import { identifier } from '../../shared/domain/fields';
-import { parseInput } from '../../shared/domain/validation';
-import { saved, type AccountResolver, type RouteSpec } from '../../shared/http/api';
-import { pageRequest } from '../../shared/http/pagination';
+import { ValidationError } from '../../shared/kernel/errors';
+import { identifier } from '../../shared/kernel/fields';
+import { parseInput } from '../../shared/kernel/validation';
+import { saved, type AccountResolver, type RouteSpec } from '../../shared/edge/http';
+import { pageRequest } from '../../shared/edge/pagination';
 import { streamService } from '../../shared/wiring';
 
 const streams = streamService();

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { identifier } from '../../shared/domain/fields';
-import { parseInput } from '../../shared/domain/validation';
-import { saved, type AccountResolver, type RouteSpec } from '../../shared/http/api';
-import { pageRequest } from '../../shared/http/pagination';
+import { identifier } from '../../shared/kernel/fields';
+import { parseInput } from '../../shared/kernel/validation';
+import { saved, type AccountResolver, type RouteSpec } from '../../shared/edge/http';
+import { pageRequest } from '../../shared/edge/pagination';
 import { streamTablesService } from '../../shared/wiring';
 
 const tables = streamTablesService();

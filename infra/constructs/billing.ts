@@ -26,7 +26,7 @@ export const BILLING_MAX_RECEIVES = 5;
 /** Invoicers running at once: bounds the write rate one cycle puts on the table (see docs/architecture.md). */
 const MAX_CONSUMER_CONCURRENCY = 20;
 
-/** Key patterns of the data bucket (shared/keys.ts `objects`). */
+/** Key patterns of the data bucket (shared/storage/keys.ts `objects`). */
 const JOURNAL = 'journal/*';
 const CYCLES = 'cycles/*';
 const INVOICES = 'invoices/*';

@@ -27,7 +27,7 @@ export interface BillstreamFunctionProps {
   readonly bundleFiles?: Readonly<Record<string, string>>;
 }
 
-/** pdfkit reads its standard fonts' metrics from `__dirname + '/data'` (shared/documents/pdf.ts). */
+/** pdfkit reads its standard fonts' metrics from `__dirname + '/data'` (shared/billing/documents/pdf.ts). */
 export const PDFKIT_FONTS: Readonly<Record<string, string>> = { data: 'node_modules/pdfkit/js/data' };
 
 /**

@@ -12,7 +12,7 @@ import { BillstreamFunction } from './function';
 import { grantTable, ObjectGrants } from './grants';
 import { CONSUMER_TIMEOUT } from './state';
 
-/** Key patterns of the data bucket (shared/keys.ts `objects`). */
+/** Key patterns of the data bucket (shared/storage/keys.ts `objects`). */
 const INFLIGHT = 'ingest/inflight/*';
 const JOURNAL = 'journal/*';
 const DROPS = 'drops/*';

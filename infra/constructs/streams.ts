@@ -16,7 +16,7 @@ export const STREAMS_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(STREAMS_CONSUME
 /** Receives before a stream message goes to the DLQ; the consumer marks the batch `failed` on the last one. */
 export const STREAMS_MAX_RECEIVES = 5;
 
-/** Key patterns of the data bucket (shared/keys.ts `objects`). */
+/** Key patterns of the data bucket (shared/storage/keys.ts `objects`). */
 const JOURNAL = 'journal/*';
 const BATCHES = 'batches/*';
 const STREAM_FILES = 'streams/*';

@@ -1,4 +1,4 @@
-import { meter, meterEnabled } from '../../shared/adapters/meter';
+import { meter, meterEnabled } from '../../shared/storage/meter';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

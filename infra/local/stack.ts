@@ -84,7 +84,7 @@ function engineEnvironment(endpoints: { dynamodb: string; s3: string; sqs: strin
     // s3rver accepts only this pair; DynamoDB Local (shared db) and local SQS accept any.
     AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    // The SDK has no environment switch for path-style S3; shared/adapters/aws.ts reads this one.
+    // The SDK has no environment switch for path-style S3; shared/storage/aws.ts reads this one.
     // (With an IP endpoint the SDK already uses path style; the flag makes it explicit.)
     BILLSTREAM_S3_FORCE_PATH_STYLE: '1',
     // Default CRC checksums send streamed bodies as aws-chunked, which s3rver stores verbatim.

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { openApiDocument } from '../../shared/http/openapi';
+import { openApiDocument } from '../../shared/edge/openapi/document';
 import { billstreamTemplate } from './template';
 
 describe('event sources, schedule and HTTP routes', () => {

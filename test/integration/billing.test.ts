@@ -1,7 +1,7 @@
 import { ListQueuesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { D } from '../../shared/domain/money';
+import { D } from '../../shared/kernel/money';
 import { api, baseUrl, dataDir, eventually, newAccount, type Account } from './harness';
 
 /**

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDb, type DynamoEngine } from '../../infra/local/engines/dynamodb';
-import { DynamoPurchaseStore } from '../../shared/adapters/dynamo/purchases';
-import type { PurchaseRecord } from '../../shared/domain/purchase';
+import { DynamoPurchaseStore } from '../../shared/ingest/adapters/dynamo/purchases';
+import type { PurchaseRecord } from '../../shared/ingest/domain/purchase';
 
 /**
  * The purchase store's transactional re-pricing writes against a DynamoDB Local of its own: a stale

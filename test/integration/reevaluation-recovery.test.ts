@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { DynamoReevaluationStore } from '../../shared/adapters/dynamo/reevaluations';
-import { keys } from '../../shared/keys';
-import type { ReevaluationRecord } from '../../shared/ports';
+import { DynamoReevaluationStore } from '../../shared/ingest/adapters/dynamo/reevaluations';
+import { keys } from '../../shared/storage/keys';
+import type { ReevaluationRecord } from '../../shared/ingest/ports';
 
 type Purchase = { reference: string; amount: string | null };
 

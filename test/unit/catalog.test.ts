@@ -1,7 +1,7 @@
-import { authorizeAccount } from '../../shared/domain/access';
-import { checkClusterParent, customerSchema, type ClusterNode } from '../../shared/domain/catalog';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors';
-import { parseInput } from '../../shared/domain/validation';
+import { authorizeAccount } from '../../shared/platform/domain/access';
+import { checkClusterParent, customerSchema, type ClusterNode } from '../../shared/catalog/domain/catalog';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/kernel/errors';
+import { parseInput } from '../../shared/kernel/validation';
 
 const tree: ClusterNode[] = [
   { id: 'all', name: 'All', parent: null },

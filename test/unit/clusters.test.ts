@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ClusterTree, ClusterTreeError, UnknownClusterError } from '../../shared/domain/clusters';
+import { ClusterTree, ClusterTreeError, UnknownClusterError } from '../../shared/catalog/domain/clusters';
 
 /** all → nl → reseller-x → shop; all → de; a second root: other. */
 function sampleTree(): ClusterTree {

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import type { DropResult } from '../../shared/domain/drop';
-import type { AccountStore } from '../../shared/ports';
-import { DropService, type DropFiles, type DropLedger, type OpenDrop } from '../../shared/services/drop';
-import { IngestService } from '../../shared/services/ingest';
+import type { DropResult } from '../../shared/ingest/domain/drop';
+import type { AccountStore } from '../../shared/platform/ports';
+import { DropService, type DropFiles, type DropLedger, type OpenDrop } from '../../shared/ingest/use-cases/drop';
+import { IngestService } from '../../shared/ingest/use-cases/ingest';
 import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater } from './memory-ingest';
 
 class MemoryLedger implements DropLedger {

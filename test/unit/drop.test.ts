@@ -1,4 +1,4 @@
-import { csvHeaderProblems, csvRecordToPurchase, parseDropKey, parseJsonLine } from '../../shared/domain/drop';
+import { csvHeaderProblems, csvRecordToPurchase, parseDropKey, parseJsonLine } from '../../shared/ingest/domain/drop';
 
 describe('drop objects', () => {
   test('recognises drops and ignores results and sub-folders', () => {

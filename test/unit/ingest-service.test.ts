@@ -1,4 +1,4 @@
-import { IngestService } from '../../shared/services/ingest';
+import { IngestService } from '../../shared/ingest/use-cases/ingest';
 import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater, ratedAt } from './memory-ingest';
 
 const purchase = (reference: string, quantity = '10') => ({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity, purchaseDate: '2026-10-03' });

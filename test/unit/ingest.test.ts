@@ -1,5 +1,5 @@
-import { checkRows, settleAgainstStored } from '../../shared/domain/ingest';
-import { checkPurchase, contentHash } from '../../shared/domain/purchase';
+import { checkRows, settleAgainstStored } from '../../shared/ingest/domain/ingest';
+import { checkPurchase, contentHash } from '../../shared/ingest/domain/purchase';
 
 const row = (reference: string, quantity = '1') => ({ reference, productLabel: 'p', customerCode: 'c', quantity, purchaseDate: '2026-10-01' });
 const rows = (...raws: unknown[]) => raws.map((raw, at) => ({ at, raw }));

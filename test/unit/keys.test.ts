@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { GSI1, idOfKeySegment, keys, keySegment, MAX_SEGMENT, objects } from '../../shared/keys';
+import { GSI1, idOfKeySegment, keys, keySegment, MAX_SEGMENT, objects } from '../../shared/storage/keys';
 
 /**
  * Storage keys are built from client ids that may hold `/`, `..`, `%`, unicode: the segment encoding must

@@ -1,8 +1,9 @@
 /** Small in-memory implementations of the ingest ports, for the use-case tests. */
 import Decimal from 'decimal.js';
-import type { PurchaseInput, PurchaseRecord } from '../../shared/domain/purchase';
-import type { RatingDecision } from '../../shared/domain/rating';
-import type { ChunkStore, IngestChunk, InsertOutcome, JournalLine, Page, PurchaseReplacement, PurchaseStore, ReevaluationCount } from '../../shared/ports';
+import type { PurchaseInput, PurchaseRecord } from '../../shared/ingest/domain/purchase';
+import type { RatingDecision } from '../../shared/ingest/domain/rating';
+import type { ChunkStore, IngestChunk, InsertOutcome, JournalLine, PurchaseReplacement, PurchaseStore, ReevaluationCount } from '../../shared/ingest/ports';
+import type { Page } from '../../shared/kernel/page';
 
 /** A purchase store with DynamoDB's semantics for what acceptance relies on: a conditional insert per reference. */
 export class MemoryPurchases implements PurchaseStore {

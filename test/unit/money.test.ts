@@ -9,7 +9,7 @@ import {
   roundMoney,
   toWire,
   toWireMoney,
-} from '../../shared/domain/money';
+} from '../../shared/kernel/money';
 
 describe('D', () => {
   test('computes with 40 significant digits and rounds half-up', () => {

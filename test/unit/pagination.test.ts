@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ValidationError } from '../../shared/domain/errors';
-import { httpApi } from '../../shared/http/api';
-import { CursorSeal, pageRequest, sealNext, type ListRequest } from '../../shared/http/pagination';
+import { ValidationError } from '../../shared/kernel/errors';
+import { httpApi } from '../../shared/edge/http';
+import { CursorSeal, pageRequest, sealNext, type ListRequest } from '../../shared/edge/pagination';
 
 const seal = CursorSeal.fromSecret('hash-of-the-admin-key');
 const customers: ListRequest = { routeKey: 'GET /v1/accounts/{a}/customers', params: { a: 'acme' } };

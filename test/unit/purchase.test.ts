@@ -1,4 +1,4 @@
-import { checkPurchase, contentHash, journalMonths, purchaseMonth, type PurchaseInput } from '../../shared/domain/purchase';
+import { checkPurchase, contentHash, journalMonths, purchaseMonth, type PurchaseInput } from '../../shared/ingest/domain/purchase';
 
 const valid = (over: Record<string, unknown> = {}) => ({
   reference: 'r-1',

@@ -1,7 +1,8 @@
-import { ClusterTree } from '../../shared/domain/clusters';
-import { parsePriceRule, type PriceRule, type RoutingRule } from '../../shared/domain/pricing/rules';
-import type { PurchaseInput } from '../../shared/domain/purchase';
-import { ratePurchase, type CustomerFacts, type RatingContext } from '../../shared/domain/rating';
+import { ClusterTree } from '../../shared/catalog/domain/clusters';
+import { parsePriceRule, type PriceRule, type RoutingRule } from '../../shared/pricing/domain/rules';
+import type { PurchaseInput } from '../../shared/ingest/domain/purchase';
+import { ratePurchase, type RatingContext } from '../../shared/ingest/domain/rating';
+import type { CustomerFacts } from '../../shared/pricing/domain/rules';
 
 /** A small supply chain: end customers under a reseller cluster, voice and data products. */
 function context(over: Partial<RatingContext> = {}): RatingContext {

@@ -1,7 +1,7 @@
-import type { JournalLine, MessageBus, PipelineMessage, ReevaluationRecord, ReevaluationStore } from '../../shared/ports';
-import { ReevaluationPlanner, Reevaluations, ReevaluationWorker, type Reevaluator } from '../../shared/services/reevaluation';
-import { decideReevaluation, ReevaluationReconciler } from '../../shared/services/reevaluation-recovery';
-import type { RecoveryPolicy } from '../../shared/services/reconcile';
+import type { JournalLine, MessageBus, PipelineMessage, ReevaluationRecord, ReevaluationStore } from '../../shared/ingest/ports';
+import { ReevaluationPlanner, Reevaluations, ReevaluationWorker, type Reevaluator } from '../../shared/ingest/use-cases/reevaluation';
+import { decideReevaluation, ReevaluationReconciler } from '../../shared/ingest/use-cases/reevaluation-recovery';
+import type { RecoveryPolicy } from '../../shared/platform/use-cases/reconcile';
 
 /** The DynamoDB adapter's conditions, on a map: every transition checks the attempt and that the record is open. */
 class MemoryReevaluations implements ReevaluationStore {

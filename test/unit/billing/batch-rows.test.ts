@@ -1,8 +1,8 @@
 import Decimal from 'decimal.js';
-import { D } from '../../../shared/domain/money';
-import type { BatchRecord } from '../../../shared/domain/streams/batch';
-import type { Row } from '../../../shared/domain/streams/columns';
-import { batchCycleRow, rowsDigest, toRatedRow } from '../../../shared/services/billing/rows';
+import { D } from '../../../shared/kernel/money';
+import type { BatchRecord } from '../../../shared/streams/domain/batch';
+import type { Row } from '../../../shared/streams/domain/columns';
+import { batchCycleRow, rowsDigest, toRatedRow } from '../../../shared/billing/use-cases/rows';
 
 /** A draft batch of billing stream `resell`, in EUR. */
 const BATCH: Pick<BatchRecord, 'id' | 'definition'> = {

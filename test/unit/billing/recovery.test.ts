@@ -1,8 +1,8 @@
-import { customerReport, heldReport, toWireReport } from '../../../shared/domain/invoicing/report';
-import { objects } from '../../../shared/keys';
-import type { BillingBus, BillingMessage, CycleRecord, CycleStore, OpenCycle, PartialReport } from '../../../shared/ports';
-import { CycleReconciler, decideCycle, failCycleRun, nextStep, resumeMessages } from '../../../shared/services/billing/cycle-recovery';
-import { ReconcileService, recoveryPolicy, stallVerdict, withHeartbeat, type Reconciler } from '../../../shared/services/reconcile';
+import { customerReport, heldReport, toWireReport } from '../../../shared/billing/domain/report';
+import { objects } from '../../../shared/storage/keys';
+import type { BillingBus, BillingMessage, CycleRecord, CycleStore, OpenCycle, PartialReport } from '../../../shared/billing/ports';
+import { CycleReconciler, decideCycle, failCycleRun, nextStep, resumeMessages } from '../../../shared/billing/use-cases/cycle-recovery';
+import { ReconcileService, recoveryPolicy, stallVerdict, withHeartbeat, type Reconciler } from '../../../shared/platform/use-cases/reconcile';
 
 const policy = { staleAfterMs: 45_000, maxResumes: 5 };
 const T0 = new Date('2026-11-02T10:00:00.000Z');

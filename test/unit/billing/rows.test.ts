@@ -1,6 +1,6 @@
-import type { PurchaseRecord } from '../../../shared/domain/purchase';
-import { collectingMonth } from '../../../shared/domain/period-rows';
-import { journalKeyMonth, partitionOf, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/services/billing/rows';
+import type { PurchaseRecord } from '../../../shared/ingest/domain/purchase';
+import { collectingMonth } from '../../../shared/billing/domain/period-rows';
+import { journalKeyMonth, partitionOf, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/billing/use-cases/rows';
 
 /** A rated purchase of C1, priced per purchase. */
 function record(overrides: Partial<PurchaseRecord> = {}): PurchaseRecord {

@@ -1,6 +1,6 @@
-import { CycleStarter } from '../../../shared/services/billing/cycles';
-import { ScheduleService } from '../../../shared/services/billing/schedules';
-import type { BillingBus, BillingMessage, BillingSchedule, CycleRecord, CycleStore, ScheduleStore } from '../../../shared/ports';
+import { CycleStarter } from '../../../shared/billing/use-cases/cycles';
+import { ScheduleService } from '../../../shared/billing/use-cases/schedules';
+import type { BillingBus, BillingMessage, BillingSchedule, CycleRecord, CycleStore, ScheduleStore } from '../../../shared/billing/ports';
 
 /** In-memory stores: just enough of the ports for the scheduler's decisions. */
 class MemorySchedules implements ScheduleStore {

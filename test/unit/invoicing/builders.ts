@@ -1,8 +1,8 @@
 import type Decimal from 'decimal.js';
-import { D } from '../../../shared/domain/money';
-import { parseChargeModel } from '../../../shared/domain/pricing/charge-models';
-import { buildInvoice, type Invoice, type InvoiceCustomer, type InvoiceInput } from '../../../shared/domain/invoicing/invoice';
-import type { InvoiceLine, InvoiceRule, RatedRow, RuleLookup } from '../../../shared/domain/invoicing/lines';
+import { D } from '../../../shared/kernel/money';
+import { parseChargeModel } from '../../../shared/pricing/domain/charge-models';
+import { buildInvoice, type Invoice, type InvoiceCustomer, type InvoiceInput } from '../../../shared/billing/domain/invoice';
+import type { InvoiceLine, InvoiceRule, RatedRow, RuleLookup } from '../../../shared/billing/domain/lines';
 
 /** Test-data builders: each test states only what matters to it. */
 

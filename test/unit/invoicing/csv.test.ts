@@ -11,9 +11,9 @@ import {
   renderInvoiceCsv,
   streamInvoiceCsv,
   streamLinesCsv,
-} from '../../../shared/documents/csv';
-import { approve, creditNote } from '../../../shared/domain/invoicing/invoice';
-import { buildLines } from '../../../shared/domain/invoicing/lines';
+} from '../../../shared/billing/documents/csv';
+import { approve, creditNote } from '../../../shared/billing/domain/invoice';
+import { buildLines } from '../../../shared/billing/domain/lines';
 import { dec, invoice, line, row, rule, rules } from './builders';
 
 const parseCsv = (text: string): string[][] => parse(text, { relax_column_count: false });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { ConflictError, ValidationError } from '../../../shared/domain/errors';
-import { D, minorUnits, roundMoney, toWire } from '../../../shared/domain/money';
+import { ConflictError, ValidationError } from '../../../shared/kernel/errors';
+import { D, minorUnits, roundMoney, toWire } from '../../../shared/kernel/money';
 import {
   approve,
   buildInvoice,
@@ -9,7 +9,7 @@ import {
   toInvoiceRecord,
   toWireInvoice,
   type Invoice,
-} from '../../../shared/domain/invoicing/invoice';
+} from '../../../shared/billing/domain/invoice';
 import { customer, dec, invoice, line } from './builders';
 
 const sum = (invoiceValue: Invoice) => invoiceValue.lines.reduce((s, l) => s.plus(l.amount), new D(0));

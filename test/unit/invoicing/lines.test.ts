@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { ConflictError } from '../../../shared/domain/errors';
-import { D, roundMoney, toWire, toWireMoney } from '../../../shared/domain/money';
-import { rate } from '../../../shared/domain/pricing/charge-models';
-import { buildLines, derivedUnitPrice, partitionRows, type InvoiceLine } from '../../../shared/domain/invoicing/lines';
+import { ConflictError } from '../../../shared/kernel/errors';
+import { D, roundMoney, toWire, toWireMoney } from '../../../shared/kernel/money';
+import { rate } from '../../../shared/pricing/domain/charge-models';
+import { buildLines, derivedUnitPrice, partitionRows, type InvoiceLine } from '../../../shared/billing/domain/lines';
 import { dec, row, rows, rule, rules } from './builders';
 
 const wire = (lines: InvoiceLine[], currency = 'EUR') =>

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
 /**
- * The deployment contract of shared/documents/pdf.ts: bundled the way BillstreamFunction bundles
+ * The deployment contract of shared/billing/documents/pdf.ts: bundled the way BillstreamFunction bundles
  * handlers (esbuild, CommonJS, node22, minified, nothing external) and run from a folder with no
  * node_modules, rendering works exactly when pdfkit's `js/data` folder sits next to the bundle as `data/`.
  */
@@ -23,9 +23,9 @@ beforeAll(async () => {
   writeFileSync(
     entry,
     `
-import { renderInvoicePdf, checkPdfFonts } from ${JSON.stringify(join(root, 'shared/documents/pdf'))};
-import { buildInvoice } from ${JSON.stringify(join(root, 'shared/domain/invoicing/invoice'))};
-import { D } from ${JSON.stringify(join(root, 'shared/domain/money'))};
+import { renderInvoicePdf, checkPdfFonts } from ${JSON.stringify(join(root, 'shared/billing/documents/pdf'))};
+import { buildInvoice } from ${JSON.stringify(join(root, 'shared/billing/domain/invoice'))};
+import { D } from ${JSON.stringify(join(root, 'shared/kernel/money'))};
 
 async function main() {
   try {

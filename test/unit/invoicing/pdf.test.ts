@@ -1,5 +1,5 @@
-import { checkPdfFonts, printable, renderInvoicePdf, type PdfParties } from '../../../shared/documents/pdf';
-import { approve, creditNote } from '../../../shared/domain/invoicing/invoice';
+import { checkPdfFonts, printable, renderInvoicePdf, type PdfParties } from '../../../shared/billing/documents/pdf';
+import { approve, creditNote } from '../../../shared/billing/domain/invoice';
 import { dec, invoice, line } from './builders';
 
 const parties: PdfParties = {

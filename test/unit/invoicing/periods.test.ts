@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { ValidationError } from '../../../shared/domain/errors';
-import { cycleId, invoiceId, parseBillingPeriod, periodDays, scheduledPeriod } from '../../../shared/domain/invoicing/periods';
+import { ValidationError } from '../../../shared/kernel/errors';
+import { cycleId, invoiceId, parseBillingPeriod, periodDays, scheduledPeriod } from '../../../shared/kernel/periods';
 
 describe('parseBillingPeriod', () => {
   test('reads an ISO date range with an exclusive end', () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { D } from '../../../shared/domain/money';
+import { D } from '../../../shared/kernel/money';
 import {
   customerReport,
   emptyReport,
@@ -11,7 +11,7 @@ import {
   REPORT_LIST_CAP,
   toWireReport,
   type CycleReport,
-} from '../../../shared/domain/invoicing/report';
+} from '../../../shared/billing/domain/report';
 import { customer, invoice, line } from './builders';
 
 const eur = invoice({ lines: [line({ amount: new D('10.00') })] });

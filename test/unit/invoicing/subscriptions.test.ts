@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ValidationError } from '../../../shared/domain/errors';
-import { D, toWire, toWireMoney } from '../../../shared/domain/money';
-import { billingPeriodContaining } from '../../../shared/domain/pricing/proration';
-import { dayToDate } from '../../../shared/domain/pricing/dates';
-import { subscriptionCoverage, subscriptionLines, type Subscription } from '../../../shared/domain/invoicing/subscriptions';
-import type { BillingPeriod } from '../../../shared/domain/invoicing/periods';
+import { ValidationError } from '../../../shared/kernel/errors';
+import { D, toWire, toWireMoney } from '../../../shared/kernel/money';
+import { billingPeriodContaining } from '../../../shared/kernel/proration';
+import { dayToDate } from '../../../shared/kernel/dates';
+import { subscriptionCoverage, subscriptionLines, type Subscription } from '../../../shared/billing/domain/recurring';
+import type { BillingPeriod } from '../../../shared/kernel/periods';
 import { dec } from './builders';
 
 interface ProrationCase {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Decimal from 'decimal.js';
-import { ClusterTree } from '../../../shared/domain/clusters';
-import { D } from '../../../shared/domain/money';
-import { parseChargeModel, type ChargeModel } from '../../../shared/domain/pricing/charge-models';
-import { parsePriceRule, type ClusterTrees, type PriceRule, type RoutingRule } from '../../../shared/domain/pricing/rules';
+import { ClusterTree } from '../../../shared/catalog/domain/clusters';
+import { D } from '../../../shared/kernel/money';
+import { parseChargeModel, type ChargeModel } from '../../../shared/pricing/domain/charge-models';
+import { parsePriceRule, type ClusterTrees, type PriceRule, type RoutingRule } from '../../../shared/pricing/domain/rules';
 
 /** Test-data builders: each test states only what matters to it. */
 

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { D, roundMoney, toWire } from '../../../shared/domain/money';
+import { D, roundMoney, toWire } from '../../../shared/kernel/money';
 import {
   CHARGE_MODEL_TYPES,
   chargeModelSchema,
@@ -7,9 +7,9 @@ import {
   rate,
   toWireModel,
   type ChargeModel,
-} from '../../../shared/domain/pricing/charge-models';
-import { ExpressionEvaluationError, InvalidChargeModelError, RatingError } from '../../../shared/domain/pricing/errors';
-import { prorateFirstPeriod } from '../../../shared/domain/pricing/proration';
+} from '../../../shared/pricing/domain/charge-models';
+import { ExpressionEvaluationError, InvalidChargeModelError, RatingError } from '../../../shared/pricing/domain/errors';
+import { prorateFirstPeriod } from '../../../shared/kernel/proration';
 import { chargeModelFixtures, dec, model, standard, type ModelCases } from './builders';
 
 const fixtures = chargeModelFixtures();

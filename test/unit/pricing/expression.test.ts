@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
-import { D, toWire } from '../../../shared/domain/money';
-import { ExpressionError, ExpressionEvaluationError } from '../../../shared/domain/pricing/errors';
+import { D, toWire } from '../../../shared/kernel/money';
+import { ExpressionError, ExpressionEvaluationError } from '../../../shared/pricing/domain/errors';
 import {
   compileExpression,
   EXPRESSION_FUNCTIONS,
@@ -10,7 +10,7 @@ import {
   parseExpression,
   type Scope,
   type Value,
-} from '../../../shared/domain/pricing/expression';
+} from '../../../shared/pricing/domain/expression';
 import { dec } from './builders';
 
 /** Evaluates and renders the value the way the tests compare it: decimals as wire strings. */

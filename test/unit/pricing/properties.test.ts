@@ -1,8 +1,8 @@
 import type Decimal from 'decimal.js';
 import fc from 'fast-check';
-import { D, roundMoney, toWire } from '../../../shared/domain/money';
-import { parseChargeModel, rate, toWireModel, type ChargeModel } from '../../../shared/domain/pricing/charge-models';
-import { RatingError } from '../../../shared/domain/pricing/errors';
+import { D, roundMoney, toWire } from '../../../shared/kernel/money';
+import { parseChargeModel, rate, toWireModel, type ChargeModel } from '../../../shared/pricing/domain/charge-models';
+import { RatingError } from '../../../shared/pricing/domain/errors';
 
 /**
  * Properties of the charge models over random models and quantities (fast-check). Each property is

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { D, roundMoney, toWire } from '../../../shared/domain/money';
-import { InvalidDateError } from '../../../shared/domain/pricing/errors';
+import { D, roundMoney, toWire } from '../../../shared/kernel/money';
+import { InvalidDateError } from '../../../shared/pricing/domain/errors';
 import {
   billingPeriodContaining,
   daysBetween,
@@ -8,7 +8,7 @@ import {
   prorateFirstPeriod,
   splitByPeriods,
   type DatePeriod,
-} from '../../../shared/domain/pricing/proration';
+} from '../../../shared/kernel/proration';
 
 describe('billingPeriodContaining', () => {
   test.each<[string, number, DatePeriod]>([

@@ -1,12 +1,12 @@
-import { toWire } from '../../../shared/domain/money';
-import { rate } from '../../../shared/domain/pricing/charge-models';
+import { toWire } from '../../../shared/kernel/money';
+import { rate } from '../../../shared/pricing/domain/charge-models';
 import {
   AmbiguousPriceRulesError,
   AmbiguousRoutingError,
   ExpressionEvaluationError,
   InvalidPriceRuleError,
   RoutingOverlapError,
-} from '../../../shared/domain/pricing/errors';
+} from '../../../shared/pricing/domain/errors';
 import {
   checkPriceRuleCollision,
   checkRoutingOverlap,
@@ -20,7 +20,7 @@ import {
   toWirePriceRule,
   type PriceRule,
   type PriceSelectionContext,
-} from '../../../shared/domain/pricing/rules';
+} from '../../../shared/pricing/domain/rules';
 import { dec, priceRule, routingRule, sampleTrees, tree } from './builders';
 
 const trees = sampleTrees();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { ValidationError } from '../../../shared/domain/errors';
+import { ValidationError } from '../../../shared/kernel/errors';
 import {
   BATCH_CSV_PARSE_OPTIONS,
   BatchFormatError,
@@ -9,8 +9,8 @@ import {
   errorLine,
   parseHeader,
   type ReadResult,
-} from '../../../shared/domain/streams/batch-format';
-import { rowToWire, type Column, type Row } from '../../../shared/domain/streams/columns';
+} from '../../../shared/streams/domain/batch-format';
+import { rowToWire, type Column, type Row } from '../../../shared/streams/domain/columns';
 import { dec, detailsOf, wire } from './builders';
 
 const columns: Column[] = [

@@ -1,4 +1,4 @@
-import { batchView, derivedBatchId, inboundId, inboundView, newBatchId, runningBatch, type BatchRecord, type InboundRecord } from '../../../shared/domain/streams/batch';
+import { batchView, derivedBatchId, inboundId, inboundView, newBatchId, runningBatch, type BatchRecord, type InboundRecord } from '../../../shared/streams/domain/batch';
 
 /** A published billing batch of stream `resell` for March 2026. */
 function batch(overrides: Partial<BatchRecord> = {}): BatchRecord {

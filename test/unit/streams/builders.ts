@@ -1,11 +1,11 @@
 import type Decimal from 'decimal.js';
-import { D, toWire } from '../../../shared/domain/money';
-import { parseChargeModel, rate, type ChargeModel } from '../../../shared/domain/pricing/charge-models';
-import type { Row, Value } from '../../../shared/domain/streams/columns';
-import type { ErrorRow } from '../../../shared/domain/streams/pipeline';
-import type { Rater } from '../../../shared/domain/streams/stages';
-import { parseStreamDefinition, type StreamDefinition } from '../../../shared/domain/streams/stream';
-import type { ExchangeRate } from '../../../shared/domain/streams/tables';
+import { D, toWire } from '../../../shared/kernel/money';
+import { parseChargeModel, rate, type ChargeModel } from '../../../shared/pricing/domain/charge-models';
+import type { Row, Value } from '../../../shared/streams/domain/columns';
+import type { ErrorRow } from '../../../shared/streams/domain/pipeline';
+import type { Rater } from '../../../shared/streams/domain/stages';
+import { parseStreamDefinition, type StreamDefinition } from '../../../shared/streams/domain/stream';
+import type { ExchangeRate } from '../../../shared/streams/domain/tables';
 
 /** Test-data builders: each test states only what matters to it. */
 

@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import { BATCH_CSV_PARSE_OPTIONS, BatchReader, BatchWriter, type BatchDescription } from '../../../shared/domain/streams/batch-format';
-import type { Column, Row } from '../../../shared/domain/streams/columns';
-import { compilePipeline, type PipelineDeps } from '../../../shared/domain/streams/pipeline';
-import { partitionForSharing, purchaseColumns, purchaseRow, type PurchaseRowSource } from '../../../shared/domain/streams/rows';
-import type { StreamDefinition } from '../../../shared/domain/streams/stream';
+import { BATCH_CSV_PARSE_OPTIONS, BatchReader, BatchWriter, type BatchDescription } from '../../../shared/streams/domain/batch-format';
+import type { Column, Row } from '../../../shared/streams/domain/columns';
+import { compilePipeline, type PipelineDeps } from '../../../shared/streams/domain/pipeline';
+import { partitionForSharing, purchaseColumns, purchaseRow, type PurchaseRowSource } from '../../../shared/streams/domain/rows';
+import type { StreamDefinition } from '../../../shared/streams/domain/stream';
 import { eurUsd, modelRater, stream, wire } from './builders';
 
 /**

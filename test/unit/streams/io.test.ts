@@ -1,4 +1,4 @@
-import { batchFileRows, csvRecords, linesOf } from '../../../shared/services/streams/io';
+import { batchFileRows, csvRecords, linesOf } from '../../../shared/streams/use-cases/io';
 
 async function* chunks(...parts: (string | Buffer)[]): AsyncGenerator<Buffer> {
   for (const part of parts) yield Buffer.isBuffer(part) ? part : Buffer.from(part, 'utf8');

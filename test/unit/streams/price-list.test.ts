@@ -1,7 +1,7 @@
-import { ValidationError } from '../../../shared/domain/errors';
-import { parsePriceRule, toWirePriceRule } from '../../../shared/domain/pricing/rules';
-import type { Row } from '../../../shared/domain/streams/columns';
-import { priceRulesFromRows } from '../../../shared/domain/streams/price-list';
+import { ValidationError } from '../../../shared/kernel/errors';
+import { parsePriceRule, toWirePriceRule } from '../../../shared/pricing/domain/rules';
+import type { Row } from '../../../shared/streams/domain/columns';
+import { priceRulesFromRows } from '../../../shared/streams/domain/price-list';
 import { dec, detailsOf } from './builders';
 
 /** A pricing batch of stream `wholesale` (EUR) for March 2026. */

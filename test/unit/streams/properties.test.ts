@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import type Decimal from 'decimal.js';
-import { D } from '../../../shared/domain/money';
-import { BATCH_CSV_PARSE_OPTIONS, BatchReader, BatchWriter } from '../../../shared/domain/streams/batch-format';
-import type { Column, Row, Value } from '../../../shared/domain/streams/columns';
-import { runPipeline } from '../../../shared/domain/streams/pipeline';
-import { parseLookupTable } from '../../../shared/domain/streams/tables';
+import { D } from '../../../shared/kernel/money';
+import { BATCH_CSV_PARSE_OPTIONS, BatchReader, BatchWriter } from '../../../shared/streams/domain/batch-format';
+import type { Column, Row, Value } from '../../../shared/streams/domain/columns';
+import { runPipeline } from '../../../shared/streams/domain/pipeline';
+import { parseLookupTable } from '../../../shared/streams/domain/tables';
 import { eurUsd, modelRater, row, stream, wire } from './builders';
 
 /** Row values as they arrive: mostly good, sometimes empty or wrong, so that stages fail on some rows. */

@@ -1,9 +1,9 @@
-import { ClusterTree } from '../../../shared/domain/clusters';
-import { D, toWire } from '../../../shared/domain/money';
-import { parsePriceRule, type PriceRule } from '../../../shared/domain/pricing/rules';
-import type { CustomerFacts } from '../../../shared/domain/rating';
-import { rowRater, type RowRatingContext } from '../../../shared/domain/streams/row-rating';
-import type { RateRequest, RatedRow } from '../../../shared/domain/streams/stages';
+import { ClusterTree } from '../../../shared/catalog/domain/clusters';
+import { D, toWire } from '../../../shared/kernel/money';
+import { parsePriceRule, type PriceRule } from '../../../shared/pricing/domain/rules';
+import type { CustomerFacts } from '../../../shared/pricing/domain/rules';
+import { rowRater, type RowRatingContext } from '../../../shared/streams/domain/row-rating';
+import type { RateRequest, RatedRow } from '../../../shared/streams/domain/stages';
 import { dec, row } from './builders';
 
 /**

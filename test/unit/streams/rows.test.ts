@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { Row } from '../../../shared/domain/streams/columns';
-import { partitionForSharing, PURCHASE_COLUMNS, purchaseColumns, purchaseRow, sharingTarget, type PurchaseRowSource } from '../../../shared/domain/streams/rows';
+import type { Row } from '../../../shared/streams/domain/columns';
+import { partitionForSharing, PURCHASE_COLUMNS, purchaseColumns, purchaseRow, sharingTarget, type PurchaseRowSource } from '../../../shared/streams/domain/rows';
 import { dec, wire } from './builders';
 
 const routed: PurchaseRowSource = {

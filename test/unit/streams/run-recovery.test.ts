@@ -1,7 +1,7 @@
-import { runningBatch, type BatchRecord, type BatchStatus } from '../../../shared/domain/streams/batch';
-import type { WireStream } from '../../../shared/domain/streams/stream';
-import type { OpenBatchWork, StreamBus, StreamMessage, StreamStore } from '../../../shared/ports';
-import { decideBatch, redriveMessage, StreamReconciler } from '../../../shared/services/streams/run-recovery';
+import { runningBatch, type BatchRecord, type BatchStatus } from '../../../shared/streams/domain/batch';
+import type { WireStream } from '../../../shared/streams/domain/stream';
+import type { OpenBatchWork, StreamBus, StreamMessage, StreamStore } from '../../../shared/streams/ports';
+import { decideBatch, redriveMessage, StreamReconciler } from '../../../shared/streams/use-cases/run-recovery';
 
 const policy = { staleAfterMs: 45_000, maxResumes: 5 };
 const T0 = new Date('2026-11-02T10:00:00.000Z');

@@ -1,12 +1,12 @@
-import { ValidationError } from '../../../shared/domain/errors';
-import { D } from '../../../shared/domain/money';
-import { AmbiguousPriceRulesError } from '../../../shared/domain/pricing/errors';
-import type { Column } from '../../../shared/domain/streams/columns';
-import { compilePipeline, outputColumns, runPipeline, transformRows, type PipelineDeps } from '../../../shared/domain/streams/pipeline';
-import { PURCHASE_COLUMNS } from '../../../shared/domain/streams/rows';
-import type { Rater } from '../../../shared/domain/streams/stages';
-import { ExchangeRateTable, parseExchangeRate, parseLookupTable } from '../../../shared/domain/streams/tables';
-import { EU_MEMBER_STATES, EU_STANDARD_VAT_RATES } from '../../../shared/domain/streams/vat-rates';
+import { ValidationError } from '../../../shared/kernel/errors';
+import { D } from '../../../shared/kernel/money';
+import { AmbiguousPriceRulesError } from '../../../shared/pricing/domain/errors';
+import type { Column } from '../../../shared/streams/domain/columns';
+import { compilePipeline, outputColumns, runPipeline, transformRows, type PipelineDeps } from '../../../shared/streams/domain/pipeline';
+import { PURCHASE_COLUMNS } from '../../../shared/streams/domain/rows';
+import type { Rater } from '../../../shared/streams/domain/stages';
+import { ExchangeRateTable, parseExchangeRate, parseLookupTable } from '../../../shared/streams/domain/tables';
+import { EU_MEMBER_STATES, EU_STANDARD_VAT_RATES } from '../../../shared/streams/domain/vat-rates';
 import { dec, detailsOf, eurUsd, modelRater, reasons, row, stream, wire } from './builders';
 
 function run(stages: unknown[], rows: Record<string, unknown>[], deps: PipelineDeps = {}) {

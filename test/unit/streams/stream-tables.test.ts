@@ -1,10 +1,11 @@
-import { ValidationError } from '../../../shared/domain/errors';
-import { instant } from '../../../shared/domain/fields';
-import { toWire } from '../../../shared/domain/money';
-import { ExchangeRateTable, type LookupTable } from '../../../shared/domain/streams/tables';
-import { keys, objects } from '../../../shared/keys';
-import type { ExchangeRateRecord, LookupTableSummary, Page, StreamTablesStore } from '../../../shared/ports';
-import { StreamTablesService } from '../../../shared/services/stream-tables';
+import { ValidationError } from '../../../shared/kernel/errors';
+import { instant } from '../../../shared/kernel/fields';
+import { toWire } from '../../../shared/kernel/money';
+import { ExchangeRateTable, type LookupTable } from '../../../shared/streams/domain/tables';
+import { keys, objects } from '../../../shared/storage/keys';
+import type { ExchangeRateRecord, LookupTableSummary, StreamTablesStore } from '../../../shared/streams/ports';
+import type { Page } from '../../../shared/kernel/page';
+import { StreamTablesService } from '../../../shared/streams/use-cases/stream-tables';
 
 /** The port in memory, with the adapter's identity: an entry is its pair and the sort key of its validFrom. */
 class MemoryTables implements StreamTablesStore {

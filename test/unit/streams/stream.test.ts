@@ -1,7 +1,7 @@
-import { ValidationError } from '../../../shared/domain/errors';
-import { parseStage, patternProblem, toWireStage } from '../../../shared/domain/streams/stages';
-import { compilePipeline } from '../../../shared/domain/streams/pipeline';
-import { hasBarrier, MAX_STAGES, parseStreamDefinition, toWireStream } from '../../../shared/domain/streams/stream';
+import { ValidationError } from '../../../shared/kernel/errors';
+import { parseStage, patternProblem, toWireStage } from '../../../shared/streams/domain/stages';
+import { compilePipeline } from '../../../shared/streams/domain/pipeline';
+import { hasBarrier, MAX_STAGES, parseStreamDefinition, toWireStream } from '../../../shared/streams/domain/stream';
 import { detailsOf } from './builders';
 
 function body(overrides: Record<string, unknown> = {}): Record<string, unknown> {

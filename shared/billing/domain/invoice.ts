@@ -1,0 +1,340 @@
+import type Decimal from 'decimal.js';
+import { ConflictError, ValidationError } from '../../kernel/errors';
+import { isIsoDate } from '../../kernel/fields';
+import { D, inDecimalRange, InvalidDecimalError, isCurrency, minorUnits, outOfRangeReason, parseDecimal, roundMoney, toWire, toWireMoney } from '../../kernel/money';
+import type { InvoiceLine } from './lines';
+import { parseBillingPeriod } from '../../kernel/periods';
+
+/**
+ * Invoices (PRODUCT.md §3 "Money", §7; API.md "Billing cycles and invoices"). An invoice is built
+ * from rounded lines: subtotal = Σ lines, tax = subtotal × rate % rounded half-up once, total =
+ * subtotal + tax exactly. A draft can be rebuilt at will; approval freezes it; corrections are
+ * credit notes. Every function returns a new value: an approved invoice object is never mutated.
+ */
+
+export type InvoiceStatus = 'draft' | 'approved';
+
+/** The paying customer as it was when the invoice was built (name and tax rate are frozen on approval). */
+export interface InvoiceCustomer {
+  readonly code: string;
+  readonly name: string;
+  /** Percent as decimal text (`"21"`, `"8.875"`); null: no tax. */
+  readonly taxRate: string | null;
+  readonly currency: string;
+  readonly country: string | null;
+}
+
+/** The account that issues the invoice. */
+export interface InvoiceSeller {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface Invoice {
+  readonly id: string;
+  readonly accountId: string;
+  readonly customer: InvoiceCustomer;
+  readonly seller: InvoiceSeller;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly currency: string;
+  readonly status: InvoiceStatus;
+  readonly lines: readonly InvoiceLine[];
+  readonly subtotal: Decimal;
+  /** Percent; null when the customer has no tax rate. */
+  readonly taxRate: Decimal | null;
+  readonly tax: Decimal;
+  readonly total: Decimal;
+  readonly approvedAt: string | null;
+  /** The approved invoice this credit note corrects; null for an invoice. */
+  readonly creditOf: string | null;
+  /** Why a credit note was issued; null for an invoice. */
+  readonly reason: string | null;
+}
+
+/** What an invoice is built from: who, which period and currency, and its lines (the totals follow). */
+export interface InvoiceInput extends Pick<Invoice, 'id' | 'accountId' | 'customer' | 'seller' | 'periodStart' | 'periodEnd' | 'currency'> {
+  /** Usage lines (lines.ts), already rounded. */
+  readonly lines: readonly InvoiceLine[];
+  /** Subscription fee lines (subscriptions.ts); shown before the usage lines. */
+  readonly subscriptionLines?: readonly InvoiceLine[];
+  readonly creditOf?: string | null;
+}
+
+const HUNDRED = new D(100);
+const ZERO = new D(0);
+const MAX_REASON = 1000;
+
+/** A tax rate in percent, 0 to 100. */
+export function parseTaxRate(taxRate: string | null, field = 'customer.taxRate'): Decimal | null {
+  if (taxRate === null) return null;
+  let rate: Decimal;
+  try {
+    rate = parseDecimal(taxRate, field);
+  } catch (error) {
+    if (error instanceof InvalidDecimalError) throw new ValidationError('invalid invoice', [error.message]);
+    throw error;
+  }
+  if (rate.lt(0) || rate.gt(HUNDRED)) throw new ValidationError('invalid invoice', [`${field}: must be a percentage from 0 to 100`]);
+  return rate;
+}
+
+/** Tax on a subtotal: subtotal × rate %, rounded half-up (away from zero, so a credit mirrors its charge) once. */
+export function taxOf(subtotal: Decimal, taxRate: Decimal | null, currency: string): Decimal {
+  if (taxRate === null) return ZERO;
+  return zeroless(roundMoney(subtotal.times(taxRate).div(HUNDRED), currency));
+}
+
+const zeroless = (d: Decimal): Decimal => (d.isZero() ? ZERO : d);
+
+function checkLines(lines: readonly InvoiceLine[], currency: string, details: string[]): void {
+  const digits = minorUnits(currency);
+  lines.forEach((line, i) => {
+    for (const field of ['quantity', 'unitPrice', 'amount'] as const) {
+      if (!inDecimalRange(line[field])) details.push(`lines.${i}.${field}: ${outOfRangeReason(line[field])}`);
+    }
+    if (inDecimalRange(line.amount) && line.amount.decimalPlaces() > digits) {
+      details.push(`lines.${i}.amount: must be rounded to ${digits} decimals for ${currency} (got ${toWire(line.amount)})`);
+    }
+  });
+}
+
+/** Sums of lines within bounds can still leave them (many lines near 10^29): such an invoice is not built. */
+function checkTotals(sums: { subtotal: Decimal; tax: Decimal; total: Decimal }, details: string[]): void {
+  for (const field of ['subtotal', 'tax', 'total'] as const) {
+    if (!inDecimalRange(sums[field])) details.push(`${field}: ${outOfRangeReason(sums[field])}`);
+  }
+}
+
+function totals(lines: readonly InvoiceLine[], taxRate: Decimal | null, currency: string) {
+  const subtotal = zeroless(lines.reduce((sum, line) => sum.plus(line.amount), ZERO));
+  const tax = taxOf(subtotal, taxRate, currency);
+  return { subtotal, tax, total: zeroless(subtotal.plus(tax)) };
+}
+
+/**
+ * A draft invoice. Throws ValidationError naming each bad field: ids, period (periods.ts rules),
+ * currency, tax rate, a line amount with more decimals than the currency has (lines must be rounded
+ * before they reach an invoice: rounding here would hide a bug upstream).
+ */
+export function buildInvoice(input: InvoiceInput): Invoice {
+  const details: string[] = [];
+  for (const field of ['id', 'accountId'] as const) {
+    if (typeof input[field] !== 'string' || input[field].length === 0) details.push(`${field}: required`);
+  }
+  if (!input.customer?.code) details.push('customer.code: required');
+  if (!input.seller?.id) details.push('seller.id: required');
+  if (!isCurrency(input.currency)) details.push('currency: must be an ISO 4217 code such as EUR');
+  try {
+    parseBillingPeriod({ periodStart: input.periodStart, periodEnd: input.periodEnd });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    details.push(...error.details);
+  }
+  let taxRate: Decimal | null = null;
+  try {
+    taxRate = parseTaxRate(input.customer?.taxRate ?? null);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    details.push(...error.details);
+  }
+  const lines = [...(input.subscriptionLines ?? []), ...input.lines];
+  if (isCurrency(input.currency)) checkLines(lines, input.currency, details);
+  if (details.length > 0) throw new ValidationError('invalid invoice', details);
+  const sums = totals(lines, taxRate, input.currency);
+  checkTotals(sums, details);
+  if (details.length > 0) throw new ValidationError('invalid invoice', details);
+
+  return {
+    id: input.id,
+    accountId: input.accountId,
+    customer: { ...input.customer },
+    seller: { ...input.seller },
+    periodStart: input.periodStart,
+    periodEnd: input.periodEnd,
+    currency: input.currency,
+    status: 'draft',
+    lines,
+    ...sums,
+    taxRate,
+    approvedAt: null,
+    creditOf: input.creditOf ?? null,
+    reason: null,
+  };
+}
+
+/** Freezes an invoice. Throws ConflictError `invoice_approved` (409) when it already is. */
+export function approve(invoice: Invoice, at: string): Invoice {
+  if (invoice.status === 'approved') {
+    throw new ConflictError('invoice_approved', `invoice ${invoice.id} is already approved`, [`approvedAt: ${invoice.approvedAt}`]);
+  }
+  if (typeof at !== 'string' || !isIsoDate(at)) throw new ValidationError('invalid approval', ['at: not an ISO date-time']);
+  return { ...invoice, status: 'approved', approvedAt: at };
+}
+
+const negate = (d: Decimal): Decimal => (d.isZero() ? ZERO : d.neg());
+
+/**
+ * A draft credit note reversing an approved invoice in full: every line negated (quantity and
+ * amount; the unit price stays), the invoice's frozen tax rate, `creditOf` = the invoice id. Because
+ * rounding is symmetric, its subtotal, tax and total are exactly the invoice's, negated.
+ * Throws ConflictError `invoice_not_approved` for a draft (rebuild it instead) and
+ * `credit_note_of_credit_note` for a credit note; ValidationError for an empty id or reason.
+ */
+export function creditNote(invoice: Invoice, id: string, reason: string): Invoice {
+  if (invoice.status !== 'approved') {
+    throw new ConflictError('invoice_not_approved', `invoice ${invoice.id} is a draft: regenerate it instead of crediting it`);
+  }
+  if (invoice.creditOf !== null) throw new ConflictError('credit_note_of_credit_note', `${invoice.id} is a credit note and cannot be credited`);
+  const details: string[] = [];
+  if (typeof id !== 'string' || id.length === 0) details.push('id: required');
+  if (id === invoice.id) details.push('id: must differ from the credited invoice');
+  if (typeof reason !== 'string' || reason.trim().length === 0) details.push('reason: required');
+  else if (reason.length > MAX_REASON) details.push(`reason: must be at most ${MAX_REASON} characters`);
+  if (details.length > 0) throw new ValidationError('invalid credit note', details);
+
+  const lines = invoice.lines.map((line) => ({ ...line, quantity: negate(line.quantity), amount: negate(line.amount) }));
+  return {
+    ...invoice,
+    id,
+    status: 'draft',
+    lines,
+    ...totals(lines, invoice.taxRate, invoice.currency),
+    approvedAt: null,
+    creditOf: invoice.id,
+    reason: reason.trim(),
+  };
+}
+
+// --------------------------------------------------------------------------------------------- wire
+
+export interface WireInvoiceLine {
+  description: string;
+  productCluster: string;
+  quantity: string;
+  unitPrice: string;
+  amount: string;
+  group: string | null;
+}
+
+/** API.md `GET /invoices/{id}`, plus taxRate, approvedAt, creditOf, reason and issuedBy (the seller account). */
+export interface WireInvoice {
+  id: string;
+  customer: string;
+  periodStart: string;
+  periodEnd: string;
+  currency: string;
+  status: InvoiceStatus;
+  lines: WireInvoiceLine[];
+  subtotal: string;
+  taxRate: string | null;
+  tax: string;
+  total: string;
+  approvedAt: string | null;
+  creditOf: string | null;
+  reason: string | null;
+  issuedBy: string;
+}
+
+export function toWireLine(line: InvoiceLine, currency: string): WireInvoiceLine {
+  return {
+    description: line.description,
+    productCluster: line.productCluster,
+    quantity: toWire(line.quantity),
+    unitPrice: toWire(line.unitPrice),
+    amount: toWireMoney(line.amount, currency),
+    group: line.group,
+  };
+}
+
+/** Every decimal a string; money with exactly the currency's minor-unit digits (`"12.50"`, `"1250"` JPY). */
+export function toWireInvoice(invoice: Invoice): WireInvoice {
+  const money = (d: Decimal) => toWireMoney(d, invoice.currency);
+  return {
+    id: invoice.id,
+    customer: invoice.customer.code,
+    periodStart: invoice.periodStart,
+    periodEnd: invoice.periodEnd,
+    currency: invoice.currency,
+    status: invoice.status,
+    lines: invoice.lines.map((line) => toWireLine(line, invoice.currency)),
+    subtotal: money(invoice.subtotal),
+    taxRate: invoice.taxRate === null ? null : toWire(invoice.taxRate),
+    tax: money(invoice.tax),
+    total: money(invoice.total),
+    approvedAt: invoice.approvedAt,
+    creditOf: invoice.creditOf,
+    reason: invoice.reason,
+    issuedBy: invoice.seller.id,
+  };
+}
+
+// ------------------------------------------------------------------------------------------ storage
+
+/** The JSON form an adapter stores (S3 / DynamoDB): everything, decimals as exact strings. */
+export interface InvoiceRecord extends Omit<WireInvoice, 'lines' | 'customer' | 'issuedBy'> {
+  accountId: string;
+  customer: InvoiceCustomer;
+  seller: InvoiceSeller;
+  lines: (WireInvoiceLine & { priceRule: string | null })[];
+}
+
+export function toInvoiceRecord(invoice: Invoice): InvoiceRecord {
+  const { lines, customer, issuedBy: _issuedBy, ...wire } = toWireInvoice(invoice);
+  return {
+    ...wire,
+    accountId: invoice.accountId,
+    customer: { ...invoice.customer },
+    seller: { ...invoice.seller },
+    // quantities and unit prices are exact on the wire already; amounts are rounded, so nothing is lost
+    lines: lines.map((line, i) => ({ ...line, priceRule: invoice.lines[i]!.priceRule })),
+  };
+}
+
+/**
+ * Reads a stored invoice back and checks its invariant (total = Σ lines + tax, tax recomputed from
+ * the frozen rate): a record edited by hand or truncated is refused rather than shown.
+ */
+export function fromInvoiceRecord(record: InvoiceRecord): Invoice {
+  const dec = (value: string, field: string) => {
+    try {
+      return parseDecimal(value, field);
+    } catch (error) {
+      if (error instanceof InvalidDecimalError) throw new ValidationError('invalid invoice record', [error.message]);
+      throw error;
+    }
+  };
+  const lines: InvoiceLine[] = record.lines.map((line, i) => ({
+    description: line.description,
+    productCluster: line.productCluster,
+    quantity: dec(line.quantity, `lines.${i}.quantity`),
+    unitPrice: dec(line.unitPrice, `lines.${i}.unitPrice`),
+    amount: dec(line.amount, `lines.${i}.amount`),
+    group: line.group,
+    priceRule: line.priceRule ?? null,
+  }));
+  const taxRate = record.taxRate === null ? null : parseTaxRate(record.taxRate, 'taxRate');
+  const invoice: Invoice = {
+    id: record.id,
+    accountId: record.accountId,
+    customer: record.customer,
+    seller: record.seller,
+    periodStart: record.periodStart,
+    periodEnd: record.periodEnd,
+    currency: record.currency,
+    status: record.status,
+    lines,
+    subtotal: dec(record.subtotal, 'subtotal'),
+    taxRate,
+    tax: dec(record.tax, 'tax'),
+    total: dec(record.total, 'total'),
+    approvedAt: record.approvedAt,
+    creditOf: record.creditOf,
+    reason: record.reason,
+  };
+  const expected = totals(lines, taxRate, invoice.currency);
+  if (!expected.subtotal.eq(invoice.subtotal) || !expected.tax.eq(invoice.tax) || !expected.total.eq(invoice.total)) {
+    throw new ValidationError('invalid invoice record', [`${record.id}: totals do not match its lines and tax rate`]);
+  }
+  return invoice;
+}

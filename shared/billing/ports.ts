@@ -1,0 +1,225 @@
+import type { Page, PageRequest } from '../kernel/page';
+import type { InvoiceRecord } from './domain/invoice';
+import type { WireCycleReport } from './domain/report';
+
+/**
+ * The billing ports: what the billing use cases ask of storage and queues. Adapters beside them implement them on
+ * DynamoDB, S3 and SQS; nothing here knows about the AWS SDK.
+ */
+
+/** Messages of the BillingQueue: a cycle's fan-out (plan → collect → invoice) and exports. */
+export type BillingMessage =
+  | { type: 'cycle-start'; accountId: string; cycleId: string; run: number }
+  | { type: 'cycle-collect'; accountId: string; cycleId: string; run: number; collector: number; keys: string[] }
+  | { type: 'cycle-invoice'; accountId: string; cycleId: string; run: number; partition: number }
+  /** Purchases of the cycle's period were stored at `arrivedAt`, after a run had started: regenerate. */
+  | { type: 'cycle-late'; accountId: string; cycleId: string; arrivedAt: string }
+  | { type: 'export'; accountId: string; exportId: string };
+
+export interface BillingBus {
+  /** `delaySeconds` (up to 900) holds the messages back, e.g. to retry once a running cycle has finished. */
+  send(messages: readonly BillingMessage[], options?: { delaySeconds?: number }): Promise<void>;
+}
+
+export type CycleStatus = 'running' | 'completed' | 'failed';
+
+/** How a run of a cycle is fanned out: collectors read journal slices, partitions group paying customers. */
+export interface CyclePlan {
+  planId: string;
+  collectors: number;
+  partitions: number;
+}
+
+/**
+ * A billing cycle: one per account and period (its id is derived from both). Each (re)generation is a
+ * new `run`; messages of an earlier run are ignored. `collected` and `invoiced` are the collectors and
+ * partitions of the current run that are done.
+ */
+export interface CycleRecord {
+  id: string;
+  accountId: string;
+  periodStart: string;
+  periodEnd: string;
+  status: CycleStatus;
+  run: number;
+  startedAt: string;
+  completedAt: string | null;
+  plan: CyclePlan | null;
+  collected: number[];
+  invoiced: number[];
+  /** The merged report (WireCycleReport) once the run is completed or failed. */
+  report: WireCycleReport | null;
+  /**
+   * The run's last sign of life (created, planned, a step done, or a heartbeat of a running step). While
+   * the run is running the cycle is open work: the reconciler resumes it when this gets old.
+   */
+  heartbeatAt: string | null;
+  /** Resumes of this run by the reconciler since its last progress (a step done); bounded. */
+  resumes: number;
+  /** The error of the run's last failed step delivery, if any (what a give-up reports). */
+  lastError: string | null;
+}
+
+/** A running cycle as the open-work index lists it (oldest heartbeat first). */
+export interface OpenCycle {
+  accountId: string;
+  cycleId: string;
+  heartbeatAt: string;
+}
+
+/** The partial report of one collector or invoicer of a run, and the invoices the invoicer wrote. */
+export interface PartialReport {
+  kind: 'collector' | 'invoicer';
+  index: number;
+  report: WireCycleReport;
+  invoiceIds: string[];
+}
+
+export interface CycleStore {
+  /** Creates the cycle unless the account has it already; either way returns the stored cycle. */
+  create(cycle: CycleRecord): Promise<{ created: boolean; cycle: CycleRecord }>;
+  get(accountId: string, cycleId: string): Promise<CycleRecord | null>;
+  list(accountId: string, page: PageRequest): Promise<Page<CycleRecord>>;
+  /** Cycles whose period starts in [from, to), oldest first. */
+  startingBetween(accountId: string, from: string, to: string): Promise<CycleRecord[]>;
+  /** Starts the next run (running, no plan, no report); null when a run is still running. */
+  restart(accountId: string, cycleId: string, at: string): Promise<CycleRecord | null>;
+  /** Records the run's plan unless it has one; the cycle as stored afterwards, null when the run is over. */
+  setPlan(accountId: string, cycleId: string, run: number, plan: CyclePlan): Promise<CycleRecord | null>;
+  /** Stores a partial report once (a redelivery keeps the first). */
+  putPartial(accountId: string, cycleId: string, run: number, partial: PartialReport): Promise<void>;
+  partials(accountId: string, cycleId: string, run: number): Promise<PartialReport[]>;
+  /** Adds a collector or partition to the run's done set; the cycle afterwards, null when the run is over. */
+  markDone(accountId: string, cycleId: string, run: number, kind: 'collected' | 'invoiced', index: number): Promise<CycleRecord | null>;
+  /** Ends a running run with its report; false when the run is not the running one any more. */
+  finish(accountId: string, cycleId: string, run: number, status: 'completed' | 'failed', report: CycleRecord['report'], at: string): Promise<boolean>;
+  /**
+   * Open work. `setPlan` and `markDone` count as progress (heartbeat now, resumes back to 0); `beat` is
+   * the heartbeat of a long step; `noteError` keeps a failed delivery's error; `resumed` records that the
+   * reconciler resumes the run, only if nobody else did since it read `seenHeartbeatAt` (false otherwise).
+   */
+  beat(accountId: string, cycleId: string, run: number, at: string): Promise<boolean>;
+  noteError(accountId: string, cycleId: string, run: number, error: string): Promise<void>;
+  resumed(accountId: string, cycleId: string, run: number, seenHeartbeatAt: string | null, at: string): Promise<boolean>;
+  /** Running cycles whose heartbeat is older than `before`, oldest first, a page at a time (a sparse index, no Scan). */
+  stale(before: string): AsyncIterable<OpenCycle[]>;
+}
+
+/** Where an invoice's documents are (keys of the data bucket, per revision). */
+export interface InvoiceDocuments {
+  pdf: string;
+  csv: string;
+  /** The invoice's purchases as cycle rows (JSON Lines): which purchases approval completes. */
+  rows: string | null;
+}
+
+/** An invoice or credit note as stored: the record (InvoiceRecord) and its bookkeeping. */
+export interface StoredInvoice {
+  record: InvoiceRecord;
+  /** Bumped by every write; the version documents and conditional writes refer to. */
+  revision: number;
+  cycleId: string | null;
+  run: number | null;
+  /** Digest of the invoice's rows: an unchanged draft is not written again. */
+  rowsDigest: string | null;
+  documents: InvoiceDocuments;
+  /** Lines kept in S3 when the record is too large for one item (the record then has none). */
+  linesKey: string | null;
+  /** `pending` from approval until every purchase of the invoice is completed. */
+  completion: 'pending' | 'done' | null;
+  /** The credit note issued for this (approved) invoice. */
+  creditedBy: string | null;
+  updatedAt: string;
+}
+
+export interface InvoiceFilter {
+  customer?: string;
+  periodStart?: string;
+}
+
+export interface InvoiceStore {
+  get(accountId: string, id: string): Promise<StoredInvoice | null>;
+  getMany(accountId: string, ids: readonly string[]): Promise<Map<string, StoredInvoice>>;
+  /**
+   * Writes the invoice if the stored one is still the draft at `expectedRevision` (0: nothing stored).
+   * False when it is not: approved meanwhile, or rewritten by another writer.
+   */
+  save(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean>;
+  /** Deletes a draft still at `expectedRevision`; false otherwise. */
+  deleteDraft(accountId: string, id: string, expectedRevision: number): Promise<boolean>;
+  /** Marks an approved invoice credited by `creditNoteId` unless it already is; false otherwise. */
+  markCredited(accountId: string, id: string, creditNoteId: string): Promise<boolean>;
+  /** Sets the completion state of an approved invoice. */
+  setCompletion(accountId: string, id: string, completion: 'pending' | 'done'): Promise<void>;
+  list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<StoredInvoice>>;
+  /** Every invoice and credit note of the periods starting on `periodStart`, a page at a time. */
+  ofPeriodStart(accountId: string, periodStart: string): AsyncIterable<StoredInvoice[]>;
+}
+
+export type MarkOutcome = 'marked' | 'already' | 'changed';
+
+/** The invoicing side of purchases: which invoice they are on, and completion on approval. */
+export interface PurchaseInvoicing {
+  /** Puts a purchase on a draft if it still has `expectedVersion` and is not completed. */
+  markInvoiced(accountId: string, reference: string, invoiceId: string, expectedVersion: number, at: string): Promise<MarkOutcome>;
+  /** Completes a purchase still on `invoiceId`; false when it is not (moved, completed, gone). */
+  complete(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean>;
+}
+
+export interface BillingSchedule {
+  dayOfMonth: number;
+  updatedAt: string;
+}
+
+export interface ScheduleStore {
+  get(accountId: string): Promise<BillingSchedule | null>;
+  /** Replaces the schedule and moves the account to the new day's index; false when it changed meanwhile. */
+  put(accountId: string, schedule: BillingSchedule, previous: BillingSchedule | null): Promise<boolean>;
+  delete(accountId: string, previous: BillingSchedule): Promise<boolean>;
+  /** Accounts whose billing day is `dayOfMonth`. */
+  accountsOnDay(dayOfMonth: number): AsyncIterable<string[]>;
+}
+
+export type ExportKind = 'invoices' | 'lines';
+
+export type ExportFormat = 'csv' | 'jsonl';
+
+export interface ExportRecord {
+  id: string;
+  accountId: string;
+  kind: ExportKind;
+  format: ExportFormat;
+  periodStart: string;
+  periodEnd: string;
+  status: 'running' | 'completed' | 'failed';
+  rows: number | null;
+  key: string;
+  error: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface ExportStore {
+  create(record: ExportRecord): Promise<void>;
+  get(accountId: string, id: string): Promise<ExportRecord | null>;
+  /** Records the outcome of a running export; false when it is no longer running. */
+  finish(accountId: string, id: string, outcome: Pick<ExportRecord, 'status' | 'rows' | 'error' | 'completedAt'>): Promise<boolean>;
+}
+
+/** A streamed upload (multipart above a few MB); `close` returns the bytes written. */
+export interface UploadStream {
+  write(text: string): Promise<void>;
+  close(): Promise<number>;
+  abort(): Promise<void>;
+}
+
+/** Objects of the data bucket that billing reads and writes (keys from shared/storage/keys.ts `objects`). */
+export interface BillingFiles {
+  put(key: string, body: string | Buffer, contentType: string): Promise<void>;
+  /** The object's bytes, or null when there is none. */
+  get(key: string): Promise<Buffer | null>;
+  getText(key: string): Promise<string | null>;
+  list(prefix: string): Promise<string[]>;
+  delete(keys: readonly string[]): Promise<void>;
+  upload(key: string, contentType: string): UploadStream;
+}

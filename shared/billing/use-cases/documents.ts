@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { renderInvoiceCsv } from '../documents/csv';
+import { renderInvoicePdf, type PdfParties } from '../documents/pdf';
+import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice, type Invoice } from '../domain/invoice';
+import type { RuleLookup } from '../domain/lines';
+import { parsePriceRule, type PriceRule } from '../../pricing/domain/rules';
+import { objects } from '../../storage/keys';
+import type { BillingFiles, InvoiceDocuments, StoredInvoice } from '../ports';
+import type { RuleStore } from '../../pricing/ports';
+import { rowsFromJsonLines, rowsToJsonLines, toRatedRow, type CycleRow } from './rows';
+
+/** Records above this size keep their lines in S3 (a DynamoDB item holds at most 400 KB). */
+export const MAX_INLINE_RECORD_BYTES = 300_000;
+
+/** The version part of document keys: the revision written, and a nonce that makes the keys this writer's own. */
+export function documentVersion(revision: number): string {
+  return `${revision}-${randomBytes(4).toString('hex')}`;
+}
+
+export function parties(invoice: Invoice): PdfParties {
+  return {
+    seller: { name: invoice.seller.name, lines: [`Account ${invoice.seller.id}`] },
+    customer: { name: invoice.customer.name, lines: [`Customer ${invoice.customer.code}`, ...(invoice.customer.country ? [invoice.customer.country] : [])] },
+  };
+}
+
+/** The account's price rules, compiled, by id (what lines and the itemised CSV need to know of them). */
+export async function ruleLookup(rules: RuleStore, accountId: string): Promise<Map<string, PriceRule>> {
+  const lookup = new Map<string, PriceRule>();
+  for (const { id, ...definition } of await rules.priceRules(accountId)) lookup.set(id, parsePriceRule(id, definition));
+  return lookup;
+}
+
+/**
+ * Writes the documents of one revision of an invoice: the PDF, the itemised CSV and the rows (which
+ * purchases it holds), and the lines when the record is too large for its item. Keys carry the
+ * revision, so a draft rewritten concurrently with an approval never replaces what the approval froze.
+ */
+export async function writeDocuments(
+  files: BillingFiles,
+  invoice: Invoice,
+  version: string,
+  rows: readonly CycleRow[],
+  rules: RuleLookup,
+  options: { keepRows: boolean } = { keepRows: true },
+): Promise<{ documents: InvoiceDocuments; linesKey: string | null }> {
+  const { accountId, id } = invoice;
+  const documents: InvoiceDocuments = {
+    pdf: objects.invoiceDocument(accountId, id, version, 'pdf'),
+    csv: objects.invoiceDocument(accountId, id, version, 'csv'),
+    rows: options.keepRows ? objects.invoiceDocument(accountId, id, version, 'rows.jsonl') : null,
+  };
+  const pdf = await renderInvoicePdf(invoice, parties(invoice));
+  const csv = renderInvoiceCsv(invoice, rows.map(toRatedRow), { rules });
+  const linesKey = recordTooLarge(invoice) ? objects.invoiceDocument(accountId, id, version, 'lines.json') : null;
+  await Promise.all([
+    files.put(documents.pdf, pdf, 'application/pdf'),
+    files.put(documents.csv, csv, 'text/csv; charset=utf-8'),
+    documents.rows ? files.put(documents.rows, rowsToJsonLines(rows), 'application/x-ndjson') : Promise.resolve(),
+    linesKey ? files.put(linesKey, JSON.stringify(toInvoiceRecord(invoice).lines), 'application/json') : Promise.resolve(),
+  ]);
+  return { documents, linesKey };
+}
+
+/** Every object a stored invoice's documents occupy (to remove a superseded version). */
+export function documentKeys(stored: Pick<StoredInvoice, 'documents' | 'linesKey'>): string[] {
+  return [stored.documents.pdf, stored.documents.csv, stored.documents.rows, stored.linesKey].filter((k): k is string => typeof k === 'string');
+}
+
+export function recordTooLarge(invoice: Invoice): boolean {
+  return Buffer.byteLength(JSON.stringify(toInvoiceRecord(invoice))) > MAX_INLINE_RECORD_BYTES;
+}
+
+/** The record to store in the item: without its lines when they live in S3. */
+export function itemRecord(invoice: Invoice, linesKey: string | null) {
+  const record = toInvoiceRecord(invoice);
+  return linesKey ? { ...record, lines: [] } : record;
+}
+
+/** The full invoice of a stored record (lines fetched from S3 when they live there). */
+export async function loadInvoice(files: BillingFiles, stored: StoredInvoice): Promise<Invoice> {
+  if (!stored.linesKey) return fromInvoiceRecord(stored.record);
+  const text = await files.getText(stored.linesKey);
+  if (text === null) throw new Error(`lines of invoice ${stored.record.id} missing at ${stored.linesKey}`);
+  return fromInvoiceRecord({ ...stored.record, lines: JSON.parse(text) });
+}
+
+export async function loadRows(files: BillingFiles, stored: StoredInvoice): Promise<CycleRow[]> {
+  if (!stored.documents.rows) return [];
+  const text = await files.getText(stored.documents.rows);
+  if (text === null) throw new Error(`rows of invoice ${stored.record.id} missing at ${stored.documents.rows}`);
+  return rowsFromJsonLines(text);
+}
+
+/** API.md `GET /invoices/{id}` (toWireInvoice) plus where it came from and what corrected it. */
+export function invoiceView(invoice: Invoice, stored: StoredInvoice) {
+  return { ...toWireInvoice(invoice), cycle: stored.cycleId, creditedBy: stored.creditedBy };
+}

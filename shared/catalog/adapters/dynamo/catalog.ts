@@ -1,0 +1,104 @@
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../storage/keys';
+import type { CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../../ports';
+import type { Page, PageRequest } from '../../../kernel/page';
+import { allOfPartition, batchGet, conditionFailureItem, getOne, isConditionFailure, listPartition, strip } from '../../../storage/table';
+
+/** Catalogue entities live in one partition per account and entity type, sorted by id. */
+export class DynamoCatalogStore implements CatalogStore {
+  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+
+  putCustomerCluster(accountId: string, cluster: CustomerClusterRecord) {
+    return this.put(keys.customerClusters(accountId), cluster.id, cluster);
+  }
+  getCustomerCluster(accountId: string, id: string) {
+    return this.get<CustomerClusterRecord>(keys.customerClusters(accountId), id);
+  }
+  listCustomerClusters(accountId: string, page: PageRequest) {
+    return this.list<CustomerClusterRecord>(keys.customerClusters(accountId), page);
+  }
+  allCustomerClusters(accountId: string) {
+    return allOfPartition<CustomerClusterRecord>(this.client, this.table, keys.customerClusters(accountId));
+  }
+
+  putCustomer(accountId: string, customer: CustomerRecord) {
+    return this.put(keys.customers(accountId), customer.code, customer);
+  }
+  getCustomer(accountId: string, code: string) {
+    return this.get<CustomerRecord>(keys.customers(accountId), code);
+  }
+  async getCustomers(accountId: string, codes: readonly string[]) {
+    const pk = keys.customers(accountId);
+    const items = await batchGet(this.client, this.table, codes.map((sk) => ({ pk, sk })), { consistent: true });
+    return new Map(items.map((i) => [i.sk as string, strip<CustomerRecord>(i)]));
+  }
+  listCustomers(accountId: string, page: PageRequest) {
+    return this.list<CustomerRecord>(keys.customers(accountId), page);
+  }
+
+  putProductCluster(accountId: string, cluster: ProductClusterRecord) {
+    return this.put(keys.productClusters(accountId), cluster.id, cluster);
+  }
+  getProductCluster(accountId: string, id: string) {
+    return this.get<ProductClusterRecord>(keys.productClusters(accountId), id);
+  }
+  listProductClusters(accountId: string, page: PageRequest) {
+    return this.list<ProductClusterRecord>(keys.productClusters(accountId), page);
+  }
+  allProductClusters(accountId: string) {
+    return allOfPartition<ProductClusterRecord>(this.client, this.table, keys.productClusters(accountId));
+  }
+
+  async claimAlias(accountId: string, label: string, clusterId: string): Promise<string | null> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: keys.aliases(accountId), sk: label, cluster: clusterId },
+          ConditionExpression: 'attribute_not_exists(pk) OR #cluster = :cluster',
+          ExpressionAttributeNames: { '#cluster': 'cluster' },
+          ExpressionAttributeValues: { ':cluster': clusterId },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return null;
+    } catch (error) {
+      if (isConditionFailure(error)) return (conditionFailureItem(error)?.cluster as string | undefined) ?? 'another cluster';
+      throw error;
+    }
+  }
+
+  async releaseAlias(accountId: string, label: string, clusterId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: keys.aliases(accountId), sk: label },
+          ConditionExpression: '#cluster = :cluster',
+          ExpressionAttributeNames: { '#cluster': 'cluster' },
+          ExpressionAttributeValues: { ':cluster': clusterId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // already taken over by another cluster: nothing to release
+    }
+  }
+
+  async resolveAliases(accountId: string, labels: readonly string[]): Promise<Map<string, string>> {
+    const pk = keys.aliases(accountId);
+    const items = await batchGet(this.client, this.table, labels.map((sk) => ({ pk, sk })), { consistent: true });
+    return new Map(items.map((i) => [i.sk as string, i.cluster as string]));
+  }
+
+  private async put(pk: string, sk: string, record: object): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...record, pk, sk } }));
+  }
+
+  private get<T>(pk: string, sk: string): Promise<T | null> {
+    return getOne<T>(this.client, this.table, pk, sk);
+  }
+
+  private list<T>(pk: string, page: PageRequest): Promise<Page<T>> {
+    return listPartition<T>(this.client, this.table, pk, page);
+  }
+}

@@ -1,0 +1,134 @@
+import type { CustomerClusterInput, CustomerInput, ProductClusterInput } from '../domain/catalog';
+import { checkClusterParent } from '../domain/catalog';
+import { ConflictError, NotFoundError, ValidationError } from '../../kernel/errors';
+import type { AccountStore } from '../../platform/ports';
+import type { CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../ports';
+import type { Page, PageRequest } from '../../kernel/page';
+import type { ReevaluationWork } from '../../ingest/ports';
+import type { Reevaluations } from '../../ingest/use-cases/reevaluation';
+
+export interface Saved<T> {
+  created: boolean;
+  record: T;
+}
+
+/**
+ * Customer clusters, customers and product clusters. Whenever a change can map purchases that were
+ * waiting (a new customer code, a new alias), a remap is started for exactly that key; a change that can
+ * alter decisions starts a re-evaluation. Both are tracked re-evaluations (`Reevaluations`).
+ */
+export class CatalogService {
+  constructor(
+    private readonly catalog: CatalogStore,
+    private readonly accounts: AccountStore,
+    private readonly reevaluations: Pick<Reevaluations, 'start'>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async putCustomerCluster(accountId: string, id: string, input: CustomerClusterInput): Promise<Saved<CustomerClusterRecord>> {
+    const tree = await this.catalog.allCustomerClusters(accountId);
+    checkClusterParent(tree, id, input.parent ?? null, 'customer cluster');
+    const record: CustomerClusterRecord = { id, name: input.name, parent: input.parent ?? null, updatedAt: this.now().toISOString() };
+    const previous = tree.find((n) => n.id === id);
+    await this.catalog.putCustomerCluster(accountId, record);
+    // Moving a cluster moves its customers: re-route and re-price what they (and whoever routes to them) bought.
+    if (previous && previous.parent !== record.parent) {
+      await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customerClusters: [id], followRouting: true } }]);
+    }
+    return { created: !previous, record };
+  }
+
+  async getCustomerCluster(accountId: string, id: string): Promise<CustomerClusterRecord> {
+    return found(await this.catalog.getCustomerCluster(accountId, id), `customer cluster '${id}'`);
+  }
+
+  async putCustomer(accountId: string, code: string, input: CustomerInput): Promise<Saved<CustomerRecord>> {
+    const [cluster, previous] = await Promise.all([this.catalog.getCustomerCluster(accountId, input.cluster), this.catalog.getCustomer(accountId, code)]);
+    const problems: string[] = [];
+    if (!cluster) problems.push(`cluster: customer cluster '${input.cluster}' does not exist`);
+    if (input.partnerAccount) {
+      if (input.partnerAccount === accountId) problems.push('partnerAccount: must be another account than the owner');
+      else if (!(await this.accounts.get(input.partnerAccount))) problems.push(`partnerAccount: account '${input.partnerAccount}' does not exist`);
+    }
+    if (problems.length) throw new ValidationError('invalid customer', problems);
+    const record: CustomerRecord = {
+      code,
+      name: input.name,
+      cluster: input.cluster,
+      currency: input.currency,
+      partnerAccount: input.partnerAccount ?? null,
+      billingDay: input.billingDay,
+      onHold: input.onHold,
+      taxRate: input.taxRate,
+      country: input.country ?? null,
+      updatedAt: this.now().toISOString(),
+    };
+    await this.catalog.putCustomer(accountId, record);
+    if (!previous) {
+      await this.reevaluations.start(accountId, [{ kind: 'remap', waitingFor: { customer: code } }]);
+    } else if (previous.cluster !== record.cluster || previous.currency !== record.currency || previous.onHold !== record.onHold) {
+      await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customers: [code], followRouting: true } }]);
+    }
+    return { created: !previous, record };
+  }
+
+  async getCustomer(accountId: string, code: string): Promise<CustomerRecord> {
+    return found(await this.catalog.getCustomer(accountId, code), `customer '${code}'`);
+  }
+
+  /**
+   * Aliases are claimed one by one with a conditional write, so two clusters can never hold the same
+   * label; if one is taken the labels claimed by this call are given back and nothing changes.
+   */
+  async putProductCluster(accountId: string, id: string, input: ProductClusterInput): Promise<Saved<ProductClusterRecord>> {
+    const aliases = [...new Set(input.aliases)];
+    const tree = await this.catalog.allProductClusters(accountId);
+    checkClusterParent(tree, id, input.parent ?? null, 'product cluster');
+    const previous = tree.find((n) => n.id === id) ?? null;
+    const held = new Set(previous?.aliases ?? []);
+    const added = aliases.filter((a) => !held.has(a));
+
+    const claimed: string[] = [];
+    for (const label of added) {
+      const holder = await this.catalog.claimAlias(accountId, label, id);
+      if (holder !== null) {
+        await Promise.all(claimed.map((l) => this.catalog.releaseAlias(accountId, l, id)));
+        throw new ConflictError('alias_taken', `alias '${label}' belongs to product cluster '${holder}'`, [`aliases: '${label}' is an alias of '${holder}'`]);
+      }
+      claimed.push(label);
+    }
+    const record: ProductClusterRecord = { id, name: input.name, parent: input.parent ?? null, aliases, updatedAt: this.now().toISOString() };
+    await this.catalog.putProductCluster(accountId, record);
+    const kept = new Set(aliases);
+    const removed = [...held].filter((a) => !kept.has(a));
+    await Promise.all(removed.map((label) => this.catalog.releaseAlias(accountId, label, id)));
+    const works: ReevaluationWork[] = added.map((label) => ({ kind: 'remap', waitingFor: { label } }));
+    // Labels that moved here or left, and a moved subtree, change the mapping and pricing of mapped purchases too.
+    const moved = previous !== null && previous.parent !== record.parent;
+    if (added.length || removed.length) works.push({ kind: 'reevaluate', scope: { labels: [...added, ...removed] } });
+    if (moved) works.push({ kind: 'reevaluate', scope: { productClusters: [id] } });
+    await this.reevaluations.start(accountId, works);
+    return { created: !previous, record };
+  }
+
+  listCustomerClusters(accountId: string, page: PageRequest): Promise<Page<CustomerClusterRecord>> {
+    return this.catalog.listCustomerClusters(accountId, page);
+  }
+
+  listCustomers(accountId: string, page: PageRequest): Promise<Page<CustomerRecord>> {
+    return this.catalog.listCustomers(accountId, page);
+  }
+
+  listProductClusters(accountId: string, page: PageRequest): Promise<Page<ProductClusterRecord>> {
+    return this.catalog.listProductClusters(accountId, page);
+  }
+
+  async getProductCluster(accountId: string, id: string): Promise<ProductClusterRecord> {
+    return found(await this.catalog.getProductCluster(accountId, id), `product cluster '${id}'`);
+  }
+}
+
+function found<T>(value: T | null, what: string): T {
+  if (value === null) throw new NotFoundError(`${what} not found`);
+  return value;
+}

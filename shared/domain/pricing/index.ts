@@ -1,6 +1,0 @@
-/** The pricing domain: pure (no I/O), decimal.js throughout. */
-export * from './errors';
-export * from './expression';
-export * from './charge-models';
-export * from './proration';
-export * from './rules';

@@ -1,0 +1,185 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Principal } from '../platform/domain/access';
+import { DomainError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../kernel/errors';
+import { identifier } from '../kernel/fields';
+import { AmbiguousPriceRulesError, PricingError, RoutingOverlapError } from '../pricing/domain/errors';
+import { logger } from '../kernel/logger';
+import { sealNext } from './pagination';
+
+/** What a route handler sees: the parsed request and who is calling. */
+export interface ApiRequest {
+  routeKey: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+  principal: Principal;
+}
+
+export interface ApiReply {
+  status: number;
+  body?: unknown;
+  /** A non-JSON body (documents, CSV rows). */
+  raw?: { content: string | Buffer; contentType: string };
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec {
+  /** Routes without auth (health) set this to false. */
+  auth?: boolean;
+  handle: (request: ApiRequest) => Promise<ApiReply>;
+}
+
+export type Authenticate = (apiKey: string) => Promise<Principal | null>;
+
+/** Lambda's synchronous invocation payload limit; API Gateway refuses more before we see it on AWS. */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+type Event = APIGatewayProxyEventV2 & { parsedBody?: unknown; principal?: Principal };
+
+/**
+ * Builds one HTTP API handler for a bounded context, routing on API Gateway's `routeKey`.
+ * Middleware order is fixed: header normaliser, JSON body, authentication, then the error shaper last,
+ * so that every failure, ours or middy's, leaves as `{"error":{"code","message","details"}}`.
+ */
+export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authenticate) {
+  const base = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
+    const route = routes[event.routeKey];
+    if (!route) return reply({ status: 404, body: errorBody('not_found', `no route ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`) });
+    const request: ApiRequest = {
+      routeKey: event.routeKey,
+      params: checkParams(event.routeKey, decodeParams(event.pathParameters)),
+      query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      body: event.parsedBody,
+      principal: event.principal as Principal,
+    };
+    const result = await route.handle(request);
+    // A list's `next` leaves sealed to this list; `pageRequest(request)` opens it on the next call.
+    return reply(result.body === undefined ? result : { ...result, body: sealNext(request, result.body) });
+  };
+
+  return middy<Event, APIGatewayProxyStructuredResultV2, Error, Context>(base)
+    .use(httpHeaderNormalizer())
+    .use({ before: ({ event }) => parseJsonBody(event) })
+    .use({
+      before: async ({ event }) => {
+        const route = routes[event.routeKey];
+        if (!route || route.auth === false) return; // unknown routes answer 404 whoever asks
+        const header = event.headers?.authorization ?? '';
+        const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+        if (!match) throw new UnauthorizedError('missing API key: send Authorization: Bearer <api-key>');
+        const principal = await authenticate(match[1]);
+        if (!principal) throw new UnauthorizedError('unknown API key');
+        event.principal = principal;
+      },
+    })
+    .use({ onError: (request) => void (request.response = errorReply(request.error)) });
+}
+
+function parseJsonBody(event: Event): void {
+  if (event.body === undefined || event.body === null || event.body === '') return;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+  // CSV uploads (PUT /streams/{id}/upload) reach the route as text
+  if (/^text\/csv\b/i.test(event.headers?.['content-type'] ?? '')) {
+    event.parsedBody = text;
+    return;
+  }
+  try {
+    event.parsedBody = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError('request body is not valid JSON', [`body: ${(error as Error).message}`]);
+  }
+}
+
+function decodeParams(params: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * Every path parameter names an id, and ids follow one rule (`identifier`: 1–200 characters, no `#`, no
+ * control characters). One that breaks it cannot name anything stored: a read answers 404 as for any unknown
+ * resource, a write 400 naming the parameter. Checked here once, so that no id too long for a storage key
+ * ever reaches a store (DynamoDB refuses keys over 1,024 bytes, which would otherwise surface as a 500).
+ */
+function checkParams(routeKey: string, params: Record<string, string>): Record<string, string> {
+  const method = routeKey.split(' ')[0];
+  for (const [name, value] of Object.entries(params)) {
+    const check = identifier.safeParse(value);
+    if (check.success) continue;
+    const reason = check.error.issues[0]?.message ?? 'not an id';
+    if (method === 'GET' || method === 'HEAD' || method === 'DELETE') throw new NotFoundError(`no resource with that ${name}: ${reason}`);
+    throw new ValidationError(`path parameter ${name} is not a valid id`, [`path.${name}: ${reason}`]);
+  }
+  return params;
+}
+
+export function reply(r: ApiReply): APIGatewayProxyStructuredResultV2 {
+  if (r.raw) {
+    const binary = Buffer.isBuffer(r.raw.content);
+    return {
+      statusCode: r.status,
+      headers: { 'content-type': r.raw.contentType, ...r.headers },
+      body: binary ? (r.raw.content as Buffer).toString('base64') : (r.raw.content as string),
+      isBase64Encoded: binary,
+    };
+  }
+  return {
+    statusCode: r.status,
+    headers: { 'content-type': 'application/json', ...r.headers },
+    body: r.body === undefined ? '' : JSON.stringify(r.body),
+  };
+}
+
+/** The reply to a PUT of a named resource: 201 when it created it, 200 when it replaced it. */
+export function saved<T>(result: { created: boolean; record: T }): ApiReply {
+  return { status: result.created ? 201 : 200, body: result.record };
+}
+
+/**
+ * The account of `/v1/accounts/{a}/…` the caller may act on, resolved once per request by the
+ * platform service (unknown and foreign accounts are both 404).
+ */
+export type AccountResolver = (request: ApiRequest, need: 'read' | 'write') => Promise<string>;
+
+export function accountResolver(platform: { account(principal: Principal, id: string, need: 'read' | 'write'): Promise<{ id: string }> }): AccountResolver {
+  return async (request, need) => (await platform.account(request.principal, request.params.a, need)).id;
+}
+
+export function errorBody(code: string, message: string, details: string[] = []) {
+  return { error: { code, message, details } };
+}
+
+/** The HTTP status of each pricing-domain error code (the pricing core stays free of HTTP). */
+const PRICING_STATUS: Record<string, number> = {
+  invalid_expression: 400,
+  invalid_charge_model: 400,
+  invalid_price_rule: 400,
+  invalid_date: 400,
+  invalid_decimal: 400,
+  ambiguous_price_rules: 409,
+  routing_overlap: 409,
+  ambiguous_routing: 409,
+};
+
+/** Domain errors show their code and message; middy's HTTP errors keep their status; anything else is a bare 500. */
+export function errorReply(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof DomainError) return reply({ status: error.statusCode, body: errorBody(error.code, error.message, error.details) });
+  if (error instanceof PricingError && PRICING_STATUS[error.code]) {
+    const issues = (error as { issues?: readonly string[] }).issues;
+    const overlap = error instanceof RoutingOverlapError ? [`overlaps: routing rule '${error.overlapsWith}'`] : [];
+    const tied = error instanceof AmbiguousPriceRulesError ? [`ambiguous with: price rule '${error.ruleIds[1]}'`] : [];
+    const status = PRICING_STATUS[error.code];
+    // Every 400 shares one code across the API; 409s keep theirs (routing_overlap, ambiguous_price_rules).
+    return reply({ status, body: errorBody(status === 400 ? 'invalid_input' : error.code, error.message, [...(issues ?? []), ...overlap, ...tied]) });
+  }
+  const status = (error as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return reply({ status, body: errorBody(status === 415 ? 'unsupported_media_type' : 'invalid_request', (error as Error).message) });
+  }
+  logger.error('unhandled error', { error: error as Error });
+  return reply({ status: 500, body: errorBody('internal', 'internal error') });
+}

@@ -1,0 +1,136 @@
+import type Decimal from 'decimal.js';
+import { ClusterTree } from '../../catalog/domain/clusters';
+import { instant } from '../../kernel/fields';
+import { D, toWire } from '../../kernel/money';
+import { PricingError } from '../../pricing/domain/errors';
+import { rate } from '../../pricing/domain/charge-models';
+import { purchaseScope, routePurchase, selectPriceRule, type CustomerFacts, type PriceRule, type RoutingRule } from '../../pricing/domain/rules';
+import type { MappingDecision, PurchaseInput, PurchaseReason, PurchaseStatus } from './purchase';
+
+/**
+ * Everything an account's purchases are mapped, routed and priced against, loaded once per chunk
+ * (or per re-evaluation page) so every purchase of it is decided against the same catalogue.
+ */
+export interface RatingContext {
+  customers: ReadonlyMap<string, CustomerFacts>;
+  aliases: ReadonlyMap<string, string>;
+  customerTree: ClusterTree;
+  productTree: ClusterTree;
+  routingRules: readonly RoutingRule[];
+  priceRules: readonly PriceRule[];
+  /** Purchases dated after this instant are `future-date`. */
+  now: Date;
+}
+
+/** The pipeline's full decision about a purchase: mapping, routing and pricing. */
+export interface RatingDecision extends MappingDecision {
+  routingRule: string | null;
+  priceRule: string | null;
+  /** Full precision; null when not priced or priced per period at the cycle. */
+  amount: string | null;
+  currency: string | null;
+  /** `purchase` when `amount` is the purchase's own price, `period` when its rule prices period sums. */
+  pricing: 'purchase' | 'period' | null;
+  /** Why a rule that applies could not price the purchase (bad metadata, ambiguous rules …). */
+  ratingError: string | null;
+}
+
+const none = { routingRule: null, priceRule: null, amount: null, currency: null, pricing: null, ratingError: null } as const;
+
+/**
+ * Maps, routes and rates one purchase (PRODUCT.md §2–4):
+ * unknown customer / product → `unmapped`; routing decided from the original customer only; the payer's
+ * cluster and currency select the most specific price rule; a purchase dated in the future waits
+ * (`future-date`); a held payer's purchases are priced but `not-invoiced` / `on-hold`.
+ */
+export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecision {
+  const customer = ctx.customers.get(p.customerCode) ?? null;
+  const productCluster = ctx.aliases.get(p.productLabel) ?? null;
+  if (!customer) return { ...none, ...unmapped('unknown-customer', null, productCluster) };
+  if (!productCluster || !ctx.productTree.has(productCluster)) return { ...none, ...unmapped('unknown-product', customer.code, null) };
+
+  let route: RoutingRule | null = null;
+  let payer = customer;
+  try {
+    route = ctx.customerTree.has(customer.cluster) ? routePurchase(ctx.routingRules, customer.cluster, productCluster, trees(ctx)) : null;
+  } catch (error) {
+    return { ...none, ...decided('not-invoiced', 'no-price-rule', customer.code, customer.code, productCluster), ratingError: message(error) };
+  }
+  if (route) {
+    const target = ctx.customers.get(route.targetCustomer);
+    if (!target) {
+      return { ...none, ...decided('not-invoiced', 'no-price-rule', customer.code, route.targetCustomer, productCluster), routingRule: route.id, ratingError: `routing target '${route.targetCustomer}' is not a customer` };
+    }
+    payer = target;
+  }
+  const base = { ...none, routingRule: route?.id ?? null, customer: customer.code, billedTo: payer.code, productCluster };
+
+  if (instant(p.purchaseDate) > ctx.now.getTime()) return { ...base, status: 'not-invoiced', reason: 'future-date' };
+
+  let rule: PriceRule | null;
+  let amount: Decimal | null = null;
+  try {
+    rule = ctx.customerTree.has(payer.cluster)
+      ? selectPriceRule(ctx.priceRules, {
+          productCluster,
+          customerCluster: payer.cluster,
+          currency: payer.currency,
+          purchaseDate: p.purchaseDate,
+          trees: trees(ctx),
+          scope: purchaseScope({ ...p, usedBy: customer.code, customerCode: payer.code }),
+        })
+      : null;
+    if (rule && rule.scope === 'purchase') amount = rate(rule.model, { quantity: new D(p.quantity), metadata: p.metadata, scope: scopeOf(p) });
+  } catch (error) {
+    if (!(error instanceof PricingError)) throw error;
+    return { ...base, status: 'not-invoiced', reason: 'no-price-rule', ratingError: message(error) };
+  }
+  // A held payer's purchases wait for the hold whatever their price; without a rule they are still shown as held.
+  if (!rule) return payer.onHold ? { ...base, status: 'not-invoiced', reason: 'on-hold' } : { ...base, status: 'not-invoiced', reason: 'no-price-rule' };
+
+  const priced = {
+    ...base,
+    priceRule: rule.id,
+    amount: amount === null ? null : toWire(amount),
+    currency: payer.currency,
+    pricing: rule.scope,
+  };
+  return payer.onHold ? { ...priced, status: 'not-invoiced', reason: 'on-hold' } : { ...priced, status: 'rated', reason: null };
+}
+
+function unmapped(reason: PurchaseReason, customer: string | null, productCluster: string | null): MappingDecision {
+  return { status: 'unmapped', reason, customer, billedTo: customer, productCluster };
+}
+
+function decided(status: PurchaseStatus, reason: PurchaseReason | null, customer: string, billedTo: string, productCluster: string): MappingDecision {
+  return { status, reason, customer, billedTo, productCluster };
+}
+
+function trees(ctx: RatingContext) {
+  return { customers: ctx.customerTree, products: ctx.productTree };
+}
+
+function scopeOf(p: PurchaseInput): Record<string, string | null> {
+  return { purchaseDate: p.purchaseDate, endDate: p.endDate, productLabel: p.productLabel, customerCode: p.customerCode };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** True when two decisions would leave the stored purchase the same. */
+export function sameRating(a: RatingDecision, b: RatingDecision): boolean {
+  return (
+    a.status === b.status &&
+    a.reason === b.reason &&
+    a.customer === b.customer &&
+    a.billedTo === b.billedTo &&
+    a.productCluster === b.productCluster &&
+    a.routingRule === b.routingRule &&
+    a.priceRule === b.priceRule &&
+    a.amount === b.amount &&
+    a.currency === b.currency &&
+    a.pricing === b.pricing &&
+    a.ratingError === b.ratingError
+  );
+}

@@ -1,0 +1,164 @@
+import type { Page, PageRequest } from '../kernel/page';
+import type { AcceptedPurchase } from './domain/ingest';
+import type { PurchaseRecord } from './domain/purchase';
+
+/**
+ * The ingest ports: what the ingest use cases ask of storage and queues. Adapters beside them implement them on
+ * DynamoDB, S3 and SQS; nothing here knows about the AWS SDK.
+ */
+
+export type InsertOutcome = { kind: 'created' } | { kind: 'exists'; contentHash: string; chunkId: string };
+
+/** A re-evaluated purchase and the version it was read at. */
+export interface PurchaseReplacement {
+  record: PurchaseRecord;
+  expectedVersion: number;
+}
+
+export interface PurchaseStore {
+  /** Writes a new purchase only if its reference is not stored yet. */
+  insert(record: PurchaseRecord): Promise<InsertOutcome>;
+  /**
+   * Replaces each purchase that still has its `expectedVersion`; returns the references written. A
+   * purchase someone else changed first is left to that writer.
+   */
+  replaceAll(replacements: readonly PurchaseReplacement[]): Promise<Set<string>>;
+  get(accountId: string, reference: string): Promise<PurchaseRecord | null>;
+  getMany(accountId: string, references: readonly string[]): Promise<Map<string, PurchaseRecord>>;
+  /** Open unmapped purchases, optionally only those waiting for one customer code or product label. */
+  unmapped(accountId: string, waitingFor: { customer: string } | { label: string } | null, page: PageRequest): Promise<Page<PurchaseRecord>>;
+}
+
+/** A chunk of accepted purchases on its way through the pipeline (the claim check). */
+export interface IngestChunk {
+  accountId: string;
+  chunkId: string;
+  source: string;
+  receivedAt: string;
+  purchases: AcceptedPurchase[];
+}
+
+/** One line of the purchase journal: enough to find and filter purchases without reading them. */
+export interface JournalLine {
+  reference: string;
+  customerCode: string;
+  productLabel: string;
+  purchaseDate: string;
+  endDate: string | null;
+}
+
+export interface JournalPosition {
+  month: string;
+  key: string;
+  line: number;
+}
+
+export interface ChunkStore {
+  putInflight(chunk: IngestChunk): Promise<string>;
+  getInflight(key: string): Promise<IngestChunk | null>;
+  deleteInflight(key: string): Promise<void>;
+  /** Keys of in-flight chunks (of one account, or all), with when they were written. */
+  listInflight(accountId: string | null): AsyncIterable<{ key: string; writtenAt: Date }>;
+  putJournal(accountId: string, month: string, chunkId: string, lines: readonly JournalLine[]): Promise<void>;
+  journalMonths(accountId: string): Promise<string[]>;
+  /** The journal objects of a month in arrival order, after `startAfter`. */
+  journalKeys(accountId: string, month: string, startAfter?: string): AsyncIterable<string>;
+  readJournal(key: string): Promise<JournalLine[]>;
+}
+
+/**
+ * Which open purchases a catalogue change can affect. Product clusters stand for the labels aliased to
+ * them or their descendants, customer clusters for the customers in them or below; with `followRouting`
+ * the customers whose purchases are routed to those customers count too. A purchase is in scope when its
+ * label is (if labels are named) and its customer is (if customers are named). Empty scope: all of them.
+ */
+export interface ReevaluationScope {
+  productClusters?: string[];
+  labels?: string[];
+  customerClusters?: string[];
+  customers?: string[];
+  followRouting?: boolean;
+}
+
+/**
+ * What one re-evaluation does: re-rate the purchases a scope names (planned from the journal and fanned
+ * out in parts), or re-map the unmapped purchases waiting for a new customer code or product label.
+ */
+export type ReevaluationWork = { kind: 'reevaluate'; scope: ReevaluationScope } | { kind: 'remap'; waitingFor: { customer: string } | { label: string } };
+
+/**
+ * A re-evaluation's messages name its record and attempt (`reevaluationId`, `attempt`), and each fanned-out
+ * part its number: the record counts the parts as they finish. Messages without them (sent before records
+ * existed) are carried out untracked.
+ */
+export interface ReevaluationRef {
+  reevaluationId?: string;
+  attempt?: number;
+}
+
+export type PipelineMessage =
+  | ({ type: 'remap'; accountId: string; waitingFor: { customer: string } | { label: string } } & ReevaluationRef)
+  | ({ type: 'reevaluate'; accountId: string; scope: ReevaluationScope } & ReevaluationRef)
+  | ({ type: 'reevaluate-purchases'; accountId: string; references: string[]; part?: number } & ReevaluationRef);
+
+export type ReevaluationStatus = 'planned' | 'running' | 'done' | 'failed';
+
+/**
+ * The durable record of one re-evaluation, written before its first message: `planned` until its parts
+ * are all sent (`parts` then says how many), `running` until every part finished (`finished`), then
+ * `done`. Each attempt starts over (a re-driven re-evaluation is re-run whole); `failed` with `reason`
+ * when the reconciler gave up. `heartbeatAt` moves with every sign of progress.
+ */
+export interface ReevaluationRecord {
+  accountId: string;
+  id: string;
+  work: ReevaluationWork;
+  status: ReevaluationStatus;
+  attempt: number;
+  parts: number | null;
+  finished: number[];
+  createdAt: string;
+  heartbeatAt: string;
+  completedAt: string | null;
+  resumes: number;
+  reason: string | null;
+  lastError: string | null;
+}
+
+/** Re-evaluation records. Every transition is conditional on the attempt (and, where it matters, on what was read). */
+/**
+ * How many re-evaluations were ever started for an account. Every change that can alter a purchase's decision
+ * starts one after writing its data; an acceptance that reads the same count before it loads its catalogue
+ * and after it journals knows that no such change can have slipped between its rating and its journal.
+ */
+export interface ReevaluationCount {
+  started(accountId: string): Promise<number>;
+}
+
+export interface ReevaluationStore extends ReevaluationCount {
+  /** Creates the record; false when it exists. */
+  create(record: ReevaluationRecord): Promise<boolean>;
+  /** Counts `n` more re-evaluations started for the account (before their messages are sent). */
+  countStarted(accountId: string, n: number): Promise<void>;
+  get(accountId: string, id: string): Promise<ReevaluationRecord | null>;
+  /** Progress of an open attempt; false when the attempt is over or superseded. */
+  beat(accountId: string, id: string, attempt: number, at: string): Promise<boolean>;
+  /** All parts of the attempt are sent: `planned` → `running` with `parts`; the record after, or null. */
+  planned(accountId: string, id: string, attempt: number, parts: number, at: string): Promise<ReevaluationRecord | null>;
+  /** Part `part` of the attempt finished (idempotent); the record after, or null when the attempt is not open. */
+  partDone(accountId: string, id: string, attempt: number, part: number, at: string): Promise<ReevaluationRecord | null>;
+  /** Ends an open attempt `done`; false when it was not open. */
+  complete(accountId: string, id: string, attempt: number, at: string): Promise<boolean>;
+  /** Open re-evaluations (planned or running) whose last progress was before `before`, oldest first. */
+  openWork(before: string): AsyncIterable<ReevaluationRecord[]>;
+  /** Starts the next attempt of the record as read (same attempt and heartbeat); the new record, or null. */
+  redrive(record: ReevaluationRecord, at: string): Promise<ReevaluationRecord | null>;
+  /** Ends the record as read `failed` with `reason`; false when it changed meanwhile. */
+  fail(record: ReevaluationRecord, reason: string, at: string): Promise<boolean>;
+  /** Keeps the last error a part failed with (for the reason of a later give-up). */
+  noteError(accountId: string, id: string, error: string): Promise<void>;
+}
+
+export interface MessageBus {
+  send(queue: 'remap', messages: readonly PipelineMessage[]): Promise<void>;
+}
