@@ -13,7 +13,7 @@ import { D } from '../shared/kernel/money';
 import { parseChargeModel, rate, type ChargeModel } from '../shared/pricing/domain/charge-models';
 import type { Row } from '../shared/streams/domain/columns';
 import { compilePipeline, type PipelineDeps } from '../shared/streams/domain/pipeline';
-import type { Rater } from '../shared/streams/domain/stages';
+import type { Rater } from '../shared/streams/domain/stages/types';
 import { parseStreamDefinition } from '../shared/streams/domain/stream';
 
 export interface StagePipelineBench {

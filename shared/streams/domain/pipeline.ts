@@ -2,7 +2,9 @@ import { DomainError, ValidationError } from '../../kernel/errors';
 import { InvalidDecimalError } from '../../kernel/money';
 import { PricingError } from '../../pricing/domain/errors';
 import { ColumnSet, copyRow, StageRowError, type Column, type InputRow, type Row } from './columns';
-import { compileStage, vatTable, type CompiledStage, type Rater, type Stage, type StageDeps, type StageType } from './stages';
+import { compileStage } from './stages/compile';
+import type { CompiledStage, Rater, Stage, StageDeps, StageType } from './stages/types';
+import { vatTable } from './stages/vat';
 import { ExchangeRateTable, indexLookupTable, InstantCache, type ExchangeRate, type IndexedLookupTable, type LookupTable } from './tables';
 import type { VatRateEntry } from './vat-rates';
 

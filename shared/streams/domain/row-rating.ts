@@ -5,7 +5,7 @@ import { rate, type MetadataValue } from '../../pricing/domain/charge-models';
 import { purchaseScope, selectPriceRule, type PriceRule } from '../../pricing/domain/rules';
 import type { CustomerFacts } from '../../pricing/domain/rules';
 import { META_PREFIX } from './rows';
-import type { Rater, RateRequest, RatedRow } from './stages';
+import type { Rater, RateRequest, RatedRow } from './stages/types';
 
 /** What the `rate` stage prices rows against: the stream owner's catalogue and price rules. */
 export interface RowRatingContext {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { currency, identifier } from '../../kernel/fields';
 import { parseInput } from '../../kernel/validation';
-import { stageSchema, toWireStage, type Stage, type WireStage } from './stages';
+import { stageSchema, toWireStage } from './stages/schema';
+import type { Stage, WireStage } from './stages/types';
 
 /**
  * A stream definition (PRODUCT.md §5; API.md `PUT /streams/{id}`): what it is for, where its rows come

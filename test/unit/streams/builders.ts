@@ -3,7 +3,7 @@ import { D, toWire } from '../../../shared/kernel/money';
 import { parseChargeModel, rate, type ChargeModel } from '../../../shared/pricing/domain/charge-models';
 import type { Row, Value } from '../../../shared/streams/domain/columns';
 import type { ErrorRow } from '../../../shared/streams/domain/pipeline';
-import type { Rater } from '../../../shared/streams/domain/stages';
+import type { Rater } from '../../../shared/streams/domain/stages/types';
 import { parseStreamDefinition, type StreamDefinition } from '../../../shared/streams/domain/stream';
 import type { ExchangeRate } from '../../../shared/streams/domain/tables';
 

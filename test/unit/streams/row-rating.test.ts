@@ -3,7 +3,7 @@ import { D, toWire } from '../../../shared/kernel/money';
 import { parsePriceRule, type PriceRule } from '../../../shared/pricing/domain/rules';
 import type { CustomerFacts } from '../../../shared/pricing/domain/rules';
 import { rowRater, type RowRatingContext } from '../../../shared/streams/domain/row-rating';
-import type { RateRequest, RatedRow } from '../../../shared/streams/domain/stages';
+import type { RateRequest, RatedRow } from '../../../shared/streams/domain/stages/types';
 import { dec, row } from './builders';
 
 /**

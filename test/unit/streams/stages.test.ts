@@ -4,7 +4,7 @@ import { AmbiguousPriceRulesError } from '../../../shared/pricing/domain/errors'
 import type { Column } from '../../../shared/streams/domain/columns';
 import { compilePipeline, outputColumns, runPipeline, transformRows, type PipelineDeps } from '../../../shared/streams/domain/pipeline';
 import { PURCHASE_COLUMNS } from '../../../shared/streams/domain/rows';
-import type { Rater } from '../../../shared/streams/domain/stages';
+import type { Rater } from '../../../shared/streams/domain/stages/types';
 import { ExchangeRateTable, parseExchangeRate, parseLookupTable } from '../../../shared/streams/domain/tables';
 import { EU_MEMBER_STATES, EU_STANDARD_VAT_RATES } from '../../../shared/streams/domain/vat-rates';
 import { dec, detailsOf, eurUsd, modelRater, reasons, row, stream, wire } from './builders';

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../../shared/kernel/errors';
-import { parseStage, patternProblem, toWireStage } from '../../../shared/streams/domain/stages';
+import { patternProblem } from '../../../shared/streams/domain/stages/patterns';
+import { parseStage, toWireStage } from '../../../shared/streams/domain/stages/schema';
 import { compilePipeline } from '../../../shared/streams/domain/pipeline';
 import { hasBarrier, MAX_STAGES, parseStreamDefinition, toWireStream } from '../../../shared/streams/domain/stream';
 import { detailsOf } from './builders';
