@@ -5,7 +5,8 @@ import { parseInput } from '../../shared/kernel/validation';
 import { accountResolver, httpApi } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
 import { exportView } from '../../shared/billing/use-cases/exports';
-import { billingCycleService, exportService, invoiceService, platformService, scheduleService } from '../../shared/wiring';
+import { billingCycleService, exportService, invoiceService, scheduleService } from '../../shared/billing/wiring';
+import { platformService } from '../../shared/platform/wiring';
 
 const platform = platformService();
 const cycles = billingCycleService();

@@ -3,7 +3,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { checkPdfFonts } from '../../shared/billing/documents/pdf';
 import { logger } from '../../shared/kernel/logger';
 import { parseBillingMessage } from '../../shared/edge/messages';
-import { cycleWorker, exportService } from '../../shared/wiring';
+import { cycleWorker, exportService } from '../../shared/billing/wiring';
 
 /** Receives before SQS moves a message to the DLQ: the BillingQueue's maxReceiveCount (infra/constructs/billing.ts). */
 const MAX_RECEIVES = Number(process.env.BILLING_MAX_RECEIVES ?? '5');

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/kernel/logger';
-import { scheduleService } from '../../shared/wiring';
+import { scheduleService } from '../../shared/billing/wiring';
 
 const schedules = scheduleService();
 

@@ -3,7 +3,8 @@ import { identifier } from '../../shared/kernel/fields';
 import { parseInput } from '../../shared/kernel/validation';
 import { accountResolver, httpApi, saved } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
-import { catalogService, platformService } from '../../shared/wiring';
+import { catalogService } from '../../shared/catalog/wiring';
+import { platformService } from '../../shared/platform/wiring';
 import { z } from 'zod';
 
 const platform = platformService();

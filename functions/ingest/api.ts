@@ -5,7 +5,8 @@ import { PURCHASE_STATUSES } from '../../shared/ingest/domain/purchase';
 import { parseInput } from '../../shared/kernel/validation';
 import { accountResolver, httpApi } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
-import { ingestService, platformService } from '../../shared/wiring';
+import { ingestService } from '../../shared/ingest/wiring';
+import { platformService } from '../../shared/platform/wiring';
 
 const platform = platformService();
 const ingest = ingestService();

@@ -1,6 +1,6 @@
 import type { S3Event } from 'aws-lambda';
 import { logger } from '../../shared/kernel/logger';
-import { dropService } from '../../shared/wiring';
+import { dropService } from '../../shared/ingest/wiring';
 
 const drops = dropService();
 

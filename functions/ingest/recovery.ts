@@ -1,5 +1,5 @@
 import { logger } from '../../shared/kernel/logger';
-import { dropService, ingestService } from '../../shared/wiring';
+import { dropService, ingestService } from '../../shared/ingest/wiring';
 
 const ingest = ingestService();
 const drops = dropService();

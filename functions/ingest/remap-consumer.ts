@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseMessage } from '../../shared/edge/messages';
-import { reevaluationWorker } from '../../shared/wiring';
+import { reevaluationWorker } from '../../shared/ingest/wiring';
 
 const worker = reevaluationWorker();
 const processor = new BatchProcessor(EventType.SQS);

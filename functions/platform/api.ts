@@ -2,7 +2,7 @@ import { newAccountSchema, newKeySchema } from '../../shared/platform/domain/acc
 import { parseInput } from '../../shared/kernel/validation';
 import { httpApi } from '../../shared/edge/http';
 import { openApiDocument } from '../../shared/edge/openapi/document';
-import { platformService } from '../../shared/wiring';
+import { platformService } from '../../shared/platform/wiring';
 
 const platform = platformService();
 

@@ -4,7 +4,9 @@ import { parseBillingPeriod } from '../../shared/kernel/periods';
 import { parseInput } from '../../shared/kernel/validation';
 import { accountResolver, httpApi, saved } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
-import { platformService, rulesService, usageService } from '../../shared/wiring';
+import { usageService } from '../../shared/billing/wiring';
+import { platformService } from '../../shared/platform/wiring';
+import { rulesService } from '../../shared/pricing/wiring';
 
 const platform = platformService();
 const rules = rulesService();

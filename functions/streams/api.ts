@@ -1,5 +1,5 @@
 import { accountResolver, httpApi } from '../../shared/edge/http';
-import { platformService } from '../../shared/wiring';
+import { platformService } from '../../shared/platform/wiring';
 import { streamRoutes } from './stream-routes';
 import { tableRoutes } from './table-routes';
 

@@ -3,7 +3,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../../shared/kernel/logger';
 import { parseStreamMessage } from '../../shared/edge/messages';
 import { errorText } from '../../shared/platform/use-cases/reconcile';
-import { streamRunner } from '../../shared/wiring';
+import { streamRunner } from '../../shared/streams/wiring';
 
 const runner = streamRunner();
 /** The StreamsQueue's maxReceiveCount (set by infra/constructs/streams.ts). */

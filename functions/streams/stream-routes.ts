@@ -4,7 +4,7 @@ import { identifier } from '../../shared/kernel/fields';
 import { parseInput } from '../../shared/kernel/validation';
 import { saved, type AccountResolver, type RouteSpec } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
-import { streamService } from '../../shared/wiring';
+import { streamService } from '../../shared/streams/wiring';
 
 const streams = streamService();
 

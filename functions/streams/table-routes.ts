@@ -3,7 +3,7 @@ import { identifier } from '../../shared/kernel/fields';
 import { parseInput } from '../../shared/kernel/validation';
 import { saved, type AccountResolver, type RouteSpec } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
-import { streamTablesService } from '../../shared/wiring';
+import { streamTablesService } from '../../shared/streams/wiring';
 
 const tables = streamTablesService();
 

@@ -16,7 +16,7 @@ const CYCLES = 'cycles/*';
 /**
  * Recovery: the reconciler, one scheduled function that resumes long-running work which stopped making
  * progress (a crash, a lost message, a message in a DLQ): billing cycles from their state, stream runs as
- * a new attempt, shares again (shared/platform/use-cases/reconcile.ts; its parts are listed in shared/wiring.ts).
+ * a new attempt, shares again (shared/platform/use-cases/reconcile.ts; its parts are listed in shared/platform/wiring.ts).
  * It finds open work through the sparse `OPENWORK#<kind>` partitions of gsi1 (never a Scan), writes only
  * the conditional "resumed" marks and failures, and sends the resuming messages to the queues of the work.
  */

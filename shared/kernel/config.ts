@@ -7,3 +7,8 @@ export function requireEnv(name: string): string {
   if (value === undefined || value === '') throw new Error(`environment variable ${name} is required`);
   return value;
 }
+
+/** An optional variable: unset and empty both read as absent. */
+export function optionalEnv(name: string): string | undefined {
+  return process.env[name] || undefined;
+}

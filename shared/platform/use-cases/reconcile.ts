@@ -5,7 +5,7 @@ import { logger } from '../../kernel/logger';
  * work which stopped making progress and resumes it. Each kind of long-running work (billing cycles,
  * stream runs, …) is one `Reconciler` part; a part finds its own open work through a sparse index of
  * progress timestamps (never a table Scan), decides per item with a pure function, and resumes it with
- * idempotent steps. Registering a part is one line in `shared/wiring.ts` (`reconcileService`).
+ * idempotent steps. Registering a part is one line in `shared/platform/wiring.ts` (`reconcileService`).
  */
 export interface Reconciler {
   /** Names the part in logs and in the outcome (e.g. `billing-cycles`). */

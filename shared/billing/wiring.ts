@@ -1,0 +1,105 @@
+import { optionalEnv, requireEnv } from '../kernel/config';
+import { dynamoClient, s3Client, sqsClient } from '../storage/aws';
+import { bucketName, tableName } from '../storage/env';
+import { catalogStore } from '../catalog/wiring';
+import { chunkStore, ingestService, purchaseStore, reevaluationPlanner } from '../ingest/wiring';
+import { accountStore } from '../platform/wiring';
+import { recoveryPolicy } from '../platform/use-cases/reconcile';
+import { ruleStore } from '../pricing/wiring';
+import { streamCycleBatches } from '../streams/wiring';
+import { DynamoCycleStore, DynamoExportStore, DynamoInvoiceStore, DynamoPurchaseInvoicing, DynamoScheduleStore } from './adapters/dynamo/billing';
+import { S3BillingFiles } from './adapters/s3/documents';
+import { SqsBillingBus } from './adapters/sqs/billing';
+import { CycleReconciler } from './use-cases/cycle-recovery';
+import { CycleWorker } from './use-cases/cycle-worker';
+import { BillingCycleService, CycleStarter } from './use-cases/cycles';
+import { ExportService } from './use-cases/exports';
+import { InvoiceService } from './use-cases/invoices';
+import { LatePurchases } from './use-cases/late';
+import { ScheduleService } from './use-cases/schedules';
+import { UsageService } from './use-cases/usage';
+
+/** Billing wiring: cycles, invoices, documents, exports, schedules and the usage preview. */
+
+const cycleStore = () => new DynamoCycleStore(dynamoClient(), tableName());
+const invoiceStore = () => new DynamoInvoiceStore(dynamoClient(), tableName());
+const purchaseInvoicing = () => new DynamoPurchaseInvoicing(dynamoClient(), tableName());
+
+function billingBus() {
+  return new SqsBillingBus(sqsClient(), requireEnv('BILLING_QUEUE_URL'));
+}
+
+/** The data bucket's objects as billing reads and writes them (stream tables store their files through it too). */
+export function billingFiles(): S3BillingFiles {
+  return new S3BillingFiles(s3Client(), bucketName());
+}
+
+/** Late purchases for a period that already has a cycle regenerate its drafts; null where the billing queue is not granted. */
+export function latePurchases(): LatePurchases | null {
+  const queue = optionalEnv('BILLING_QUEUE_URL');
+  return queue ? new LatePurchases(cycleStore(), new SqsBillingBus(sqsClient(), queue)) : null;
+}
+
+/** Starts cycles (the API and the daily scheduler): the table and the billing queue only. */
+export function cycleStarter(): CycleStarter {
+  return new CycleStarter(cycleStore(), billingBus());
+}
+
+export function billingCycleService(): BillingCycleService {
+  return new BillingCycleService(
+    {
+      cycles: cycleStore(),
+      invoices: invoiceStore(),
+      files: billingFiles(),
+      chunks: chunkStore(),
+      purchases: purchaseStore(),
+      catalog: catalogStore(),
+      planner: reevaluationPlanner(),
+    },
+    cycleStarter(),
+  );
+}
+
+export function invoiceService(): InvoiceService {
+  return new InvoiceService({ invoices: invoiceStore(), files: billingFiles(), marks: purchaseInvoicing(), rules: ruleStore() });
+}
+
+export function scheduleService(): ScheduleService {
+  return new ScheduleService(new DynamoScheduleStore(dynamoClient(), tableName()), cycleStarter());
+}
+
+export function exportService(): ExportService {
+  return new ExportService({
+    exports: new DynamoExportStore(dynamoClient(), tableName()),
+    cycles: cycleStore(),
+    invoices: invoiceStore(),
+    files: billingFiles(),
+    bus: billingBus(),
+  });
+}
+
+export function cycleWorker(): CycleWorker {
+  const ingest = ingestService();
+  return new CycleWorker({
+    cycles: cycleStore(),
+    invoices: invoiceStore(),
+    marks: purchaseInvoicing(),
+    files: billingFiles(),
+    bus: billingBus(),
+    chunks: chunkStore(),
+    purchases: purchaseStore(),
+    catalog: catalogStore(),
+    rules: ruleStore(),
+    accounts: accountStore(),
+    rerate: (accountId, references) => ingest.reevaluate(accountId, references),
+    batches: streamCycleBatches(),
+  });
+}
+
+export function usageService(): UsageService {
+  return new UsageService({ catalog: catalogStore(), rules: ruleStore(), chunks: chunkStore(), purchases: purchaseStore(), planner: reevaluationPlanner() });
+}
+
+export function cycleReconciler(): CycleReconciler {
+  return new CycleReconciler({ cycles: cycleStore(), files: billingFiles(), bus: billingBus(), policy: recoveryPolicy() });
+}
