@@ -3,7 +3,7 @@ import type { DropResult } from '../../shared/ingest/domain/drop';
 import type { AccountStore } from '../../shared/platform/ports';
 import { DropService, type DropFiles, type DropLedger, type OpenDrop } from '../../shared/ingest/use-cases/drop';
 import { IngestService } from '../../shared/ingest/use-cases/ingest';
-import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater } from './memory-ingest';
+import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater } from '../support/memory-ports';
 
 class MemoryLedger implements DropLedger {
   readonly markers = new Map<string, { startedAt: string; progressAt: string; accountId: string; key: string; etag: string; done?: DropResult }>();

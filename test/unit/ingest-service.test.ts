@@ -1,5 +1,5 @@
 import { IngestService } from '../../shared/ingest/use-cases/ingest';
-import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater, ratedAt } from './memory-ingest';
+import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater, ratedAt } from '../support/memory-ports';
 
 const purchase = (reference: string, quantity = '10') => ({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity, purchaseDate: '2026-10-03' });
 const rowsOf = (...raws: unknown[]) => raws.map((raw, at) => ({ at, raw }));
