@@ -1,7 +1,8 @@
 import type Decimal from 'decimal.js';
 import type { ClusterTree } from '../../catalog/domain/clusters';
 import { PricingError } from '../../pricing/domain/errors';
-import { rate, type MetadataValue } from '../../pricing/domain/charge-models';
+import { rate } from '../../pricing/domain/charge-models/rate';
+import type { MetadataValue } from '../../pricing/domain/charge-models/types';
 import { purchaseScope, selectPriceRule, type PriceRule } from '../../pricing/domain/rules';
 import type { CustomerFacts } from '../../pricing/domain/rules';
 import { META_PREFIX } from './rows';
