@@ -4,8 +4,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Principal } from '../platform/domain/access';
 import { DomainError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { identifier } from '../kernel/fields';
-import { AmbiguousPriceRulesError, PricingError, RoutingOverlapError } from '../pricing/domain/errors';
 import { logger } from '../kernel/logger';
+import { HTTP_STATUS, publicCode } from './errors';
 import { sealNext } from './pagination';
 
 /** What a route handler sees: the parsed request and who is calling. */
@@ -153,28 +153,13 @@ export function errorBody(code: string, message: string, details: string[] = [])
   return { error: { code, message, details } };
 }
 
-/** The HTTP status of each pricing-domain error code (the pricing core stays free of HTTP). */
-const PRICING_STATUS: Record<string, number> = {
-  invalid_expression: 400,
-  invalid_charge_model: 400,
-  invalid_price_rule: 400,
-  invalid_date: 400,
-  invalid_decimal: 400,
-  ambiguous_price_rules: 409,
-  routing_overlap: 409,
-  ambiguous_routing: 409,
-};
-
-/** Domain errors show their code and message; middy's HTTP errors keep their status; anything else is a bare 500. */
+/**
+ * Domain errors show their public code, message and details at the status of their kind (edge/errors.ts);
+ * middy's HTTP errors keep their status; a `failed` domain error and anything else are a logged bare 500.
+ */
 export function errorReply(error: unknown): APIGatewayProxyStructuredResultV2 {
-  if (error instanceof DomainError) return reply({ status: error.statusCode, body: errorBody(error.code, error.message, error.details) });
-  if (error instanceof PricingError && PRICING_STATUS[error.code]) {
-    const issues = (error as { issues?: readonly string[] }).issues;
-    const overlap = error instanceof RoutingOverlapError ? [`overlaps: routing rule '${error.overlapsWith}'`] : [];
-    const tied = error instanceof AmbiguousPriceRulesError ? [`ambiguous with: price rule '${error.ruleIds[1]}'`] : [];
-    const status = PRICING_STATUS[error.code];
-    // Every 400 shares one code across the API; 409s keep theirs (routing_overlap, ambiguous_price_rules).
-    return reply({ status, body: errorBody(status === 400 ? 'invalid_input' : error.code, error.message, [...(issues ?? []), ...overlap, ...tied]) });
+  if (error instanceof DomainError && HTTP_STATUS[error.kind] < 500) {
+    return reply({ status: HTTP_STATUS[error.kind], body: errorBody(publicCode(error), error.message, error.details) });
   }
   const status = (error as { statusCode?: number })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { DomainError } from './errors';
 
 /**
  * Money and quantities: decimal.js values from parse to persist, strings on the wire.
@@ -14,8 +15,9 @@ export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP,
 
 export type Money = Decimal;
 
-/** A decimal that cannot be read (bad text, NaN, Infinity, out of range). */
-export class InvalidDecimalError extends Error {
+/** A decimal that cannot be read (bad text, NaN, Infinity, out of range); the message names the field. */
+export class InvalidDecimalError extends DomainError {
+  readonly kind = 'invalid';
   readonly code = 'invalid_decimal';
   constructor(readonly field: string, readonly reason: string) {
     super(`${field}: ${reason}`);

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ValidationError } from '../../shared/kernel/errors';
 import { httpApi } from '../../shared/edge/http';
+import { HTTP_STATUS } from '../../shared/edge/errors';
 import { CursorSeal, pageRequest, sealNext, type ListRequest } from '../../shared/edge/pagination';
 
 const seal = CursorSeal.fromSecret('hash-of-the-admin-key');
@@ -30,7 +31,7 @@ describe('cursor seal', () => {
   ])('a cursor is refused by %s with a 400 naming cursor', (_, other) => {
     const cursor = seal.seal(customers, inner);
     const error = openError(other, cursor);
-    expect(error.statusCode).toBe(400);
+    expect(HTTP_STATUS[error.kind]).toBe(400);
     expect(error.code).toBe('invalid_input');
     expect(error.details).toEqual(['cursor: not a cursor of this list (use the "next" of the previous page of the same list)']);
   });

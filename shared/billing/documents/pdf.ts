@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { DomainError } from '../../kernel/errors';
 import { toWire, toWireMoney } from '../../kernel/money';
 import { dayNumber, dayToDate } from '../../kernel/dates';
 import type { Invoice } from '../domain/invoice';
@@ -34,7 +35,8 @@ export interface PdfParties {
 }
 
 /** pdfkit's AFM font metrics are not where pdfkit reads them (see the module comment). */
-export class PdfFontsMissingError extends Error {
+export class PdfFontsMissingError extends DomainError {
+  readonly kind = 'failed';
   readonly code = 'pdf_fonts_missing';
   constructor(readonly path: string) {
     super(

@@ -3,6 +3,7 @@
  * Built once from the stored nodes, then every lookup is O(depth): the depth of each node is
  * precomputed, so an ancestry test climbs only the difference in depth.
  */
+import { DomainError } from '../../kernel/errors';
 
 export interface ClusterNodeRef {
   readonly id: string;
@@ -10,7 +11,8 @@ export interface ClusterNodeRef {
 }
 
 /** The stored nodes do not form a tree (duplicate id, unknown parent, cycle). */
-export class ClusterTreeError extends Error {
+export class ClusterTreeError extends DomainError {
+  readonly kind = 'failed';
   readonly code = 'invalid_cluster_tree';
   constructor(message: string) {
     super(message);
@@ -18,7 +20,9 @@ export class ClusterTreeError extends Error {
   }
 }
 
-export class UnknownClusterError extends Error {
+/** A lookup of a cluster the tree does not hold (the callers check membership first). */
+export class UnknownClusterError extends DomainError {
+  readonly kind = 'failed';
   readonly code = 'unknown_cluster';
   constructor(readonly clusterId: string) {
     super(`unknown cluster '${clusterId}'`);

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import type Decimal from 'decimal.js';
-import { ValidationError } from '../../kernel/errors';
+import { DomainError, ValidationError } from '../../kernel/errors';
 import { isIsoDate } from '../../kernel/fields';
 import { D, InvalidDecimalError, parseDecimal, toWire } from '../../kernel/money';
 import { COLUMN_TYPES, columnNameProblem, MAX_COLUMNS, toWireValue, type Column, type ColumnType, type Row, type Value } from './columns';
@@ -30,7 +30,9 @@ export interface BatchDescription {
 }
 
 /** A value that does not fit its column, or a header that cannot be read. */
-export class BatchFormatError extends Error {
+export class BatchFormatError extends DomainError {
+  readonly kind = 'failed';
+  readonly code = 'batch_format';
   constructor(message: string) {
     super(message);
     this.name = 'BatchFormatError';

@@ -1,5 +1,6 @@
 import type Decimal from 'decimal.js';
 import { z } from 'zod';
+import { DomainError } from '../../kernel/errors';
 import '../../kernel/fields'; // installs the project's zod messages (unknown fields are named)
 import { D, InvalidDecimalError, parseDecimal, toWire } from '../../kernel/money';
 import type { Value } from '../../pricing/domain/expression';
@@ -61,7 +62,9 @@ export function read(row: Readonly<Row>, column: string): Value {
 }
 
 /** A stage cannot process this row; `reason` is what the batch's error file shows. */
-export class StageRowError extends Error {
+export class StageRowError extends DomainError {
+  readonly kind = 'failed';
+  readonly code = 'stage_row_failed';
   constructor(readonly reason: string) {
     super(reason);
     this.name = 'StageRowError';

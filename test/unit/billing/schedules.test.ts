@@ -72,8 +72,8 @@ describe('billing schedule', () => {
     const { service } = setup();
     expect(await service.put('a1', { dayOfMonth: 3 })).toMatchObject({ created: true, schedule: { dayOfMonth: 3 } });
     expect(await service.put('a1', { dayOfMonth: 4 })).toMatchObject({ created: false, schedule: { dayOfMonth: 4 } });
-    await expect(service.put('a1', { dayOfMonth: 0 })).rejects.toMatchObject({ statusCode: 400, details: ['dayOfMonth: must be from 1 to 28'] });
-    await expect(service.put('a1', { dayOfMonth: 2.5 })).rejects.toMatchObject({ statusCode: 400 });
-    await expect(service.put('a1', { dayOfMonth: 5, extra: 1 })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(service.put('a1', { dayOfMonth: 0 })).rejects.toMatchObject({ kind: 'invalid', details: ['dayOfMonth: must be from 1 to 28'] });
+    await expect(service.put('a1', { dayOfMonth: 2.5 })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(service.put('a1', { dayOfMonth: 5, extra: 1 })).rejects.toMatchObject({ kind: 'invalid' });
   });
 });

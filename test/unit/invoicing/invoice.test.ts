@@ -127,7 +127,7 @@ describe('approve', () => {
 
     // Assess
     expect(act).toThrow(ConflictError);
-    expect(act).toThrow(expect.objectContaining({ code: 'invoice_approved', statusCode: 409 }));
+    expect(act).toThrow(expect.objectContaining({ code: 'invoice_approved', kind: 'conflict' }));
   });
 
   test('refuses a time that is not ISO', () => {
@@ -186,7 +186,7 @@ describe('creditNote', () => {
     const draft = invoice();
     const credit = approve(creditNote(approve(draft, '2026-11-02T00:00:00Z'), 'cn-1', 'x'), '2026-11-03T00:00:00Z');
 
-    expect(() => creditNote(draft, 'cn-2', 'x')).toThrow(expect.objectContaining({ code: 'invoice_not_approved', statusCode: 409 }));
+    expect(() => creditNote(draft, 'cn-2', 'x')).toThrow(expect.objectContaining({ code: 'invoice_not_approved', kind: 'conflict' }));
     expect(() => creditNote(credit, 'cn-3', 'x')).toThrow(expect.objectContaining({ code: 'credit_note_of_credit_note' }));
   });
 

@@ -222,7 +222,7 @@ describe('buildLines: refuses what it cannot invoice', () => {
   test('a row of another customer or currency is a conflict, never silently dropped', () => {
     const act = () => buildLines({ customerCode: 'c-1', currency: 'EUR', rows: [row(), row({ reference: 'usd-1', currency: 'USD' })], rules: rules() });
 
-    expect(act).toThrow(expect.objectContaining({ code: 'invoice_row_mismatch', statusCode: 409, details: ['usd-1: c-1 USD'] }));
+    expect(act).toThrow(expect.objectContaining({ code: 'invoice_row_mismatch', kind: 'conflict', details: ['usd-1: c-1 USD'] }));
   });
 
   test('a per-purchase row without amount is unpriced', () => {

@@ -31,7 +31,7 @@ describe('parseBillingPeriod', () => {
 
     // Assess
     expect(act).toThrow(ValidationError);
-    expect(act).toThrow(expect.objectContaining({ code: 'invalid_input', statusCode: 400, details }));
+    expect(act).toThrow(expect.objectContaining({ code: 'invalid_input', kind: 'invalid', details }));
   });
 });
 

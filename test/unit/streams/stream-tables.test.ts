@@ -132,8 +132,8 @@ describe('exchange rates', () => {
         { rate: '1.2', validFrom: '2026-02-01' },
       ],
     });
-    await expect(service.getExchangeRates('acme', 'EUR-GBP')).rejects.toMatchObject({ statusCode: 404 });
-    await expect(service.getExchangeRates('other', 'EUR-USD')).rejects.toMatchObject({ statusCode: 404 });
+    await expect(service.getExchangeRates('acme', 'EUR-GBP')).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(service.getExchangeRates('other', 'EUR-USD')).rejects.toMatchObject({ kind: 'not-found' });
   });
 
   test('bad input is refused naming the field, and nothing is stored', async () => {
@@ -172,7 +172,7 @@ describe('lookup tables', () => {
       ['skus', 1],
       ['regions', 0],
     ]);
-    await expect(service.getLookupTable('other', 'skus')).rejects.toMatchObject({ statusCode: 404 });
+    await expect(service.getLookupTable('other', 'skus')).rejects.toMatchObject({ kind: 'not-found' });
   });
 
   test('rows without the key column, or with a duplicate key, are refused naming the row', async () => {
