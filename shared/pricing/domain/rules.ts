@@ -6,7 +6,8 @@ import { chargeModelSchema, toWireModel } from './charge-models/schema';
 import type { ChargeModel, WireChargeModel } from './charge-models/types';
 import { utcInstant } from '../../kernel/dates';
 import { AmbiguousPriceRulesError, AmbiguousRoutingError, ExpressionError, InvalidPriceRuleError, RoutingOverlapError } from './errors';
-import { compileExpression, type CompiledExpression, type Scope, type ScopeValue } from './expression';
+import { compileExpression } from './expression/compile';
+import type { CompiledExpression, Scope, ScopeValue } from './expression/types';
 
 /**
  * Price rules and routing rules (PRODUCT.md §3, §4; API.md `PUT /price-rules/{id}`, `/routing-rules/{id}`):

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DomainError } from '../../kernel/errors';
 import '../../kernel/fields'; // installs the project's zod messages (unknown fields are named)
 import { D, InvalidDecimalError, parseDecimal, toWire } from '../../kernel/money';
-import type { Value } from '../../pricing/domain/expression';
+import type { Value } from '../../pricing/domain/expression/types';
 
 /**
  * Columns, rows and typed values of stream tables (PRODUCT.md §5). A row is a plain object keyed by

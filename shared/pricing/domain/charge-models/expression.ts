@@ -2,7 +2,8 @@ import type Decimal from 'decimal.js';
 import { z } from 'zod';
 import { strictErrors } from '../../../kernel/validation';
 import { ExpressionError } from '../errors';
-import { compileExpression, type CompiledExpression, type ScopeValue } from '../expression';
+import { compileExpression } from '../expression/compile';
+import type { CompiledExpression, ScopeValue } from '../expression/types';
 import { own } from './amounts';
 import type { RateInput, WireOf } from './types';
 

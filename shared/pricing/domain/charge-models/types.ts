@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import type { ScopeValue } from '../expression';
+import type { ScopeValue } from '../expression/types';
 import type { ExpressionModel } from './expression';
 import type { GraduatedModel } from './graduated';
 import type { GraduatedPercentageModel } from './graduated-percentage';

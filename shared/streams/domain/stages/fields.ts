@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExpressionError } from '../../../pricing/domain/errors';
-import { compileExpression, type CompiledExpression } from '../../../pricing/domain/expression';
+import { compileExpression } from '../../../pricing/domain/expression/compile';
+import type { CompiledExpression } from '../../../pricing/domain/expression/types';
 import { columnName } from '../columns';
 
 /** Field schemas several stages share. */

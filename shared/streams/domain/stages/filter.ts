@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CompiledExpression } from '../../../pricing/domain/expression';
+import type { CompiledExpression } from '../../../pricing/domain/expression/types';
 import { inRow, reads } from './checks';
 import { expression } from './fields';
 import type { RowStage } from './types';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { isIsoDate } from '../../../kernel/fields';
 import { D, toWire } from '../../../kernel/money';
-import { isTruthy, type CompiledExpression } from '../../../pricing/domain/expression';
+import { isTruthy } from '../../../pricing/domain/expression/values';
+import type { CompiledExpression } from '../../../pricing/domain/expression/types';
 import { columnName, columnType, describeValue, requiredDecimal, StageRowError, type ColumnType, type Value } from '../columns';
 import { checked, inRow, reads } from './checks';
 import { expression } from './fields';
