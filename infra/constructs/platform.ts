@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { baseEnvironment, type ContextProps } from './context';
 import { BillstreamFunction } from './function';
 import { grantTable } from './grants';
+import { operations } from '../../shared/edge/routes';
+import { platformRoutes } from '../../shared/platform/routes';
 
 /** Platform: health, OpenAPI description, accounts and API keys, and the JSON 404 behind `$default`. */
 export class Platform extends Construct {
@@ -19,10 +21,7 @@ export class Platform extends Construct {
     });
     grantTable(state.table, this.api, 'readWrite');
 
-    props.api.route('GET', '/v1/health', this.api);
-    props.api.route('GET', '/v1/openapi.json', this.api);
-    props.api.route('POST', '/v1/accounts', this.api);
-    props.api.route('POST', '/v1/accounts/{a}/keys', this.api);
+    for (const r of operations(platformRoutes)) props.api.route(r.method, r.path, this.api);
     props.api.route('ANY', '$default', this.api);
   }
 }
