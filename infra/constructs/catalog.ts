@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { baseEnvironment, type ContextProps } from './context';
 import { BillstreamFunction } from './function';
 import { grantTable } from './grants';
+import { operations } from '../../shared/edge/routes';
+import { catalogRoutes } from '../../shared/catalog/routes';
 
 /** Catalog: customer clusters, customers, product clusters and their aliases (changes trigger remaps). */
 export class Catalog extends Construct {
@@ -24,15 +26,6 @@ export class Catalog extends Construct {
     grantTable(state.table, this.api, 'readWrite');
     state.remapQueue.grantSendMessages(this.api);
 
-    for (const [collection, param] of [
-      ['customer-clusters', 'id'],
-      ['customers', 'code'],
-      ['product-clusters', 'id'],
-    ] as const) {
-      const path = `/v1/accounts/{a}/${collection}`;
-      props.api.route('PUT', `${path}/{${param}}`, this.api);
-      props.api.route('GET', `${path}/{${param}}`, this.api);
-      props.api.route('GET', path, this.api);
-    }
+    for (const r of operations(catalogRoutes)) props.api.route(r.method, r.path, this.api);
   }
 }

@@ -98,3 +98,6 @@ export const pageQuery = z.object({
     description: 'the `next` of the previous page of the same list (a cursor is sealed to its account and list: any other is a 400)',
   }),
 });
+
+/** The reply of a list: a page of items and the cursor of the next page (`null` on the last one). */
+export const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next: z.string().nullable() });
