@@ -3,10 +3,8 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { checkPdfFonts } from '../../shared/billing/documents/pdf';
 import { logger } from '../../shared/kernel/logger';
 import { parseBillingMessage } from '../../shared/edge/messages';
+import { isLastDelivery, receiveCount } from '../../shared/edge/sqs';
 import { cycleWorker, exportService } from '../../shared/billing/wiring';
-
-/** Receives before SQS moves a message to the DLQ: the BillingQueue's maxReceiveCount (infra/constructs/billing.ts). */
-const MAX_RECEIVES = Number(process.env.BILLING_MAX_RECEIVES ?? '5');
 
 checkPdfFonts(); // a bundle without pdfkit's font metrics fails here, at cold start, not on the first invoice
 const worker = cycleWorker();
@@ -19,10 +17,9 @@ async function processRecord(record: SQSRecord): Promise<void> {
     if (message.type === 'export') await exports.run(message.accountId, message.exportId);
     else await worker.handle(message);
   } catch (error) {
-    const receives = Number(record.attributes.ApproximateReceiveCount ?? 1);
     // Every failure is logged with its message: a retry comes only after the visibility timeout.
-    logger.warn('billing message failed; SQS will deliver it again', { type: message.type, receives, error: error as Error });
-    await settle(message, error, receives >= MAX_RECEIVES).catch((markError: unknown) =>
+    logger.warn('billing message failed; SQS will deliver it again', { type: message.type, receives: receiveCount(record), error: error as Error });
+    await settle(message, error, isLastDelivery(record)).catch((markError: unknown) =>
       // the marker failing must not hide the step's own error; the reconciler gives the run up later
       logger.error('could not record the failure of a billing message', { type: message.type, error: markError as Error }),
     );

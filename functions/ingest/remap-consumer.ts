@@ -1,6 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseMessage } from '../../shared/edge/messages';
+import { isLastDelivery, receiveCount } from '../../shared/edge/sqs';
+import { logger } from '../../shared/kernel/logger';
 import { reevaluationWorker } from '../../shared/ingest/wiring';
 
 const worker = reevaluationWorker();
@@ -11,6 +13,14 @@ async function processRecord(record: SQSRecord): Promise<void> {
   try {
     await worker.handle(message);
   } catch (error) {
+    // the error is kept on the re-evaluation; after the last delivery the reconciler finishes it
+    const last = isLastDelivery(record);
+    const log = last ? logger.error.bind(logger) : logger.warn.bind(logger);
+    log(last ? 're-evaluation message failed for the last time; it goes to the DLQ' : 're-evaluation message failed; SQS will deliver it again', {
+      type: message.type,
+      receives: receiveCount(record),
+      error: error as Error,
+    });
     await worker.failed(message, error);
     throw error;
   }

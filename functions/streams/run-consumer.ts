@@ -2,12 +2,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../../shared/kernel/logger';
 import { parseStreamMessage } from '../../shared/edge/messages';
+import { isLastDelivery, receiveCount } from '../../shared/edge/sqs';
 import { errorText } from '../../shared/platform/use-cases/reconcile';
 import { streamRunner } from '../../shared/streams/wiring';
 
 const runner = streamRunner();
-/** The StreamsQueue's maxReceiveCount (set by infra/constructs/streams.ts). */
-const MAX_RECEIVES = Number(process.env.STREAMS_MAX_RECEIVES ?? '5');
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
@@ -16,11 +15,10 @@ async function processRecord(record: SQSRecord): Promise<void> {
     if (message.type === 'stream-run') await runner.run(message.accountId, message.batchId, message.batch, message.attempt ?? 1);
     else await runner.share(message.accountId, message.batchId);
   } catch (error) {
-    const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
-    logger.warn('stream message failed', { type: message.type, accountId: message.accountId, batchId: message.batchId, receives, error: error as Error });
+    logger.warn('stream message failed', { type: message.type, accountId: message.accountId, batchId: message.batchId, receives: receiveCount(record), error: error as Error });
     try {
       // the error is kept for the reconciler; the last delivery of a run ends the batch failed with it
-      if (message.type === 'stream-run' && receives >= MAX_RECEIVES) await runner.failRun(message.accountId, message.batchId, errorText(error), message.attempt ?? 1);
+      if (message.type === 'stream-run' && isLastDelivery(record)) await runner.failRun(message.accountId, message.batchId, errorText(error), message.attempt ?? 1);
       else await runner.noteFailure(message.accountId, message.batchId, error);
     } catch (markError) {
       logger.error('could not record the failure of a stream message', { type: message.type, batchId: message.batchId, error: markError as Error });

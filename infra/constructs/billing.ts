@@ -17,12 +17,6 @@ export const BILLING_CONSUMER_TIMEOUT = Duration.seconds(300);
 /** What State's BillingQueue must use: AWS's advice of six times the consumer's timeout. */
 export const BILLING_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(BILLING_CONSUMER_TIMEOUT.toSeconds() * 6);
 
-/**
- * Receives before a billing message goes to the DLQ; the consumer marks the cycle `failed` on the last
- * one. Keep equal to the BillingQueue's `maxReceiveCount` (State's queues use 5).
- */
-export const BILLING_MAX_RECEIVES = 5;
-
 /** Invoicers running at once: bounds the write rate one cycle puts on the table (see docs/architecture.md). */
 const MAX_CONSUMER_CONCURRENCY = 20;
 
@@ -103,7 +97,6 @@ export class Billing extends Construct {
         BUCKET_NAME,
         BILLING_QUEUE_URL,
         STREAMS_QUEUE_URL: props.state.streamsQueue.queueUrl,
-        BILLING_MAX_RECEIVES: String(BILLING_MAX_RECEIVES),
       },
       bundleFiles: PDFKIT_FONTS,
     });

@@ -3,8 +3,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BILLING_MAX_RECEIVES, BILLING_QUEUE_VISIBILITY_TIMEOUT } from './billing';
-import { STREAMS_MAX_RECEIVES, STREAMS_QUEUE_VISIBILITY_TIMEOUT } from './streams';
+import { MAX_RECEIVE_COUNT } from '../../shared/edge/sqs';
+import { BILLING_QUEUE_VISIBILITY_TIMEOUT } from './billing';
+import { STREAMS_QUEUE_VISIBILITY_TIMEOUT } from './streams';
 
 /** SQS consumers (chunk and remap) run at most this long; their queues' visibility timeout follows from it. */
 export const CONSUMER_TIMEOUT = Duration.seconds(60);
@@ -79,11 +80,15 @@ export class State extends Construct {
     });
 
     this.remapQueue = this.queueWithDlq('Remap');
-    this.billingQueue = this.queueWithDlq('Billing', BILLING_QUEUE_VISIBILITY_TIMEOUT, BILLING_MAX_RECEIVES);
-    this.streamsQueue = this.queueWithDlq('Streams', STREAMS_QUEUE_VISIBILITY_TIMEOUT, STREAMS_MAX_RECEIVES);
+    this.billingQueue = this.queueWithDlq('Billing', BILLING_QUEUE_VISIBILITY_TIMEOUT);
+    this.streamsQueue = this.queueWithDlq('Streams', STREAMS_QUEUE_VISIBILITY_TIMEOUT);
   }
 
-  private queueWithDlq(name: string, visibilityTimeout = VISIBILITY_TIMEOUT, maxReceiveCount = 5): sqs.Queue {
+  /**
+   * A queue whose messages move to its DLQ after MAX_RECEIVE_COUNT deliveries: the consumers read the same
+   * constant (`isLastDelivery`) to record the work failed on the last one.
+   */
+  private queueWithDlq(name: string, visibilityTimeout = VISIBILITY_TIMEOUT): sqs.Queue {
     const dlq = new sqs.Queue(this, `${name}Dlq`, {
       retentionPeriod: Duration.days(14),
       enforceSSL: true,
@@ -91,7 +96,7 @@ export class State extends Construct {
     });
     return new sqs.Queue(this, `${name}Queue`, {
       visibilityTimeout,
-      deadLetterQueue: { queue: dlq, maxReceiveCount },
+      deadLetterQueue: { queue: dlq, maxReceiveCount: MAX_RECEIVE_COUNT },
       enforceSSL: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });

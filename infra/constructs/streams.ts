@@ -13,8 +13,6 @@ import { grantTable, ObjectGrants } from './grants';
 export const STREAMS_CONSUMER_TIMEOUT = Duration.minutes(15);
 /** AWS's advice of six times the consumer's timeout. */
 export const STREAMS_QUEUE_VISIBILITY_TIMEOUT = Duration.seconds(STREAMS_CONSUMER_TIMEOUT.toSeconds() * 6);
-/** Receives before a stream message goes to the DLQ; the consumer marks the batch `failed` on the last one. */
-export const STREAMS_MAX_RECEIVES = 5;
 
 /** Key patterns of the data bucket (shared/storage/keys.ts `objects`). */
 const JOURNAL = 'journal/*';
@@ -57,7 +55,7 @@ export class Streams extends Construct {
     this.runConsumer = new BillstreamFunction(this, 'RunConsumer', {
       entry: 'functions/streams/run-consumer.ts',
       timeout: STREAMS_CONSUMER_TIMEOUT,
-      environment: { ...environment, STREAMS_MAX_RECEIVES: String(STREAMS_MAX_RECEIVES) },
+      environment,
     });
     grantTable(table, this.runConsumer, 'readWrite');
     objects.grant(this.runConsumer, ['s3:GetObject'], JOURNAL, BATCHES, STREAM_FILES, LOOKUP_TABLES);

@@ -56,7 +56,8 @@ const POLLERS_PER_MAPPING = 2;
  * Lambda's SQS poller, locally: receive a batch (long polling, up to the batching window), invoke the
  * function with a real SQS event, then delete what succeeded: everything but the `batchItemFailures`
  * (ReportBatchItemFailures), or nothing when the function throws. Undeleted messages come back after the
- * visibility timeout and move to the DLQ after maxReceiveCount (local SQS does that part).
+ * visibility timeout and move to the DLQ after the template's maxReceiveCount (MAX_RECEIVE_COUNT of shared/edge/sqs.ts,
+ * which the consumers' isLastDelivery reads too); local SQS does that part.
  */
 export class SqsPoller {
   private stopped = false;

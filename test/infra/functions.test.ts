@@ -55,10 +55,10 @@ describe('functions', () => {
       'functions/ingest/recovery.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
       'functions/pricing/api.ts': ['ADMIN_KEY_HASH', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/billing/api.ts': ['ADMIN_KEY_HASH', 'BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
-      'functions/billing/cycle-consumer.ts': ['BILLING_MAX_RECEIVES', 'BILLING_QUEUE_URL', 'BUCKET_NAME', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
+      'functions/billing/cycle-consumer.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
       'functions/billing/scheduler.ts': ['BILLING_QUEUE_URL', 'TABLE_NAME'],
       'functions/streams/api.ts': ['ADMIN_KEY_HASH', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
-      'functions/streams/run-consumer.ts': ['BUCKET_NAME', 'STREAMS_MAX_RECEIVES', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
+      'functions/streams/run-consumer.ts': ['BUCKET_NAME', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
       'functions/platform/reconciler.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
     };
     for (const [entry, names] of Object.entries(expected)) expect(env(entry)).toEqual([...base, ...names].sort());

@@ -1,6 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { BILLING_MAX_RECEIVES } from '../../infra/constructs/billing';
-import { STREAMS_MAX_RECEIVES } from '../../infra/constructs/streams';
+import { MAX_RECEIVE_COUNT } from '../../shared/edge/sqs';
 import { billstreamTemplate } from './template';
 
 /** The reconciler: one schedule, and only what resuming and failing open work needs. */
@@ -51,11 +50,12 @@ describe('recovery (the reconciler)', () => {
     expect(sqsActions.filter((a) => a !== 'sqs:SendMessage' && !a.startsWith('sqs:GetQueue'))).toEqual([]);
   });
 
-  test('the consumers know their queue’s maxReceiveCount, so the last delivery marks the work failed', () => {
+  test('every consumed queue moves a message to its DLQ after MAX_RECEIVE_COUNT deliveries, the one the consumers call the last', () => {
+    // the consumers compile MAX_RECEIVE_COUNT in (isLastDelivery): no variable of theirs can say otherwise
     const receives = (queueRef: string) => t.resources[queueRef]!.Properties.RedrivePolicy.maxReceiveCount;
-    expect(env('functions/billing/cycle-consumer.ts', 'BILLING_MAX_RECEIVES')).toBe(String(BILLING_MAX_RECEIVES));
-    expect(receives(env('functions/billing/api.ts', 'BILLING_QUEUE_URL').Ref)).toBe(BILLING_MAX_RECEIVES);
-    expect(env('functions/streams/run-consumer.ts', 'STREAMS_MAX_RECEIVES')).toBe(String(STREAMS_MAX_RECEIVES));
-    expect(receives(env('functions/streams/api.ts', 'STREAMS_QUEUE_URL').Ref)).toBe(STREAMS_MAX_RECEIVES);
+    expect(receives(env('functions/billing/api.ts', 'BILLING_QUEUE_URL').Ref)).toBe(MAX_RECEIVE_COUNT);
+    expect(receives(env('functions/streams/api.ts', 'STREAMS_QUEUE_URL').Ref)).toBe(MAX_RECEIVE_COUNT);
+    expect(receives(env('functions/catalog/api.ts', 'REMAP_QUEUE_URL').Ref)).toBe(MAX_RECEIVE_COUNT);
+    expect(MAX_RECEIVE_COUNT).toBe(5);
   });
 });
