@@ -7,10 +7,14 @@ import type { WireCycleReport } from './domain/report';
  * DynamoDB, S3 and SQS; nothing here knows about the AWS SDK.
  */
 
+/** What a collector's keys are: journal objects of the period's months, or billing stream batches' rows files. */
+export type CollectSource = 'journal' | 'batches';
+
 /** Messages of the BillingQueue: a cycle's fan-out (plan → collect → invoice) and exports. */
 export type BillingMessage =
   | { type: 'cycle-start'; accountId: string; cycleId: string; run: number }
-  | { type: 'cycle-collect'; accountId: string; cycleId: string; run: number; collector: number; keys: string[] }
+  /** `source` is absent in messages queued before the plan said it: the collector infers it from the keys. */
+  | { type: 'cycle-collect'; accountId: string; cycleId: string; run: number; collector: number; keys: string[]; source?: CollectSource }
   | { type: 'cycle-invoice'; accountId: string; cycleId: string; run: number; partition: number }
   /** Purchases of the cycle's period were stored at `arrivedAt`, after a run had started: regenerate. */
   | { type: 'cycle-late'; accountId: string; cycleId: string; arrivedAt: string }

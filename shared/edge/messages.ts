@@ -47,7 +47,14 @@ const cycleRef = { accountId: identifier, cycleId: identifier, run: z.number().i
 
 const billingMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cycle-start'), ...cycleRef }),
-  z.object({ type: z.literal('cycle-collect'), ...cycleRef, collector: z.number().int().min(0), keys: z.array(z.string().min(1)) }),
+  z.object({
+    type: z.literal('cycle-collect'),
+    ...cycleRef,
+    collector: z.number().int().min(0),
+    keys: z.array(z.string().min(1)),
+    // absent in messages queued before collect messages said their source (the collector infers it from the keys)
+    source: z.enum(['journal', 'batches']).optional(),
+  }),
   z.object({ type: z.literal('cycle-invoice'), ...cycleRef, partition: z.number().int().min(0) }),
   z.object({ type: z.literal('cycle-late'), accountId: identifier, cycleId: identifier, arrivedAt: z.string().min(1) }),
   z.object({ type: z.literal('export'), accountId: identifier, exportId: identifier }),

@@ -159,6 +159,8 @@ export const objects = {
   lookupTable: (accountId: string, tableId: string) => `lookup-tables/${s(accountId)}/${s(tableId)}.json`,
   /** The month of a journal object's key (`journal`). */
   journalMonth: (key: string) => idOfKeySegment(key.split('/')[2] ?? ''),
+  /** Whether the key lies in the batches' folder (`batchFile`, `inboundRows`). */
+  isUnderBatches: (key: string): boolean => key.startsWith('batches/'),
   /** The batch whose file this key is (`batchFile`), or null for any other key. */
   batchOfFile: (key: string): string | null => {
     const m = /^batches\/[^/]+\/([^/]+)\/(?:attempt-\d+\/)?(?:rows\.csv|errors\.jsonl|input\.jsonl)$/.exec(key);

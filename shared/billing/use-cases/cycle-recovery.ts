@@ -1,8 +1,8 @@
 import { errorReport, fromWireReport, mergeAll, toWireReport } from '../domain/report';
-import { objects } from '../../storage/keys';
 import { logger } from '../../kernel/logger';
-import type { BillingBus, BillingFiles, BillingMessage, CycleRecord, CycleStore } from '../ports';
+import type { BillingBus, BillingFiles, BillingMessage, CollectSource, CycleRecord, CycleStore } from '../ports';
 import { giveUpReason, reconcileStale, stallVerdict, type Reconciler, type ReconcileAction, type RecoveryPolicy } from '../../platform/use-cases/reconcile';
+import { readPlanFile } from './cycle/plan-file';
 
 /** What a running run of a cycle needs next, read from its state alone. */
 export type CycleStep =
@@ -44,10 +44,11 @@ export function decideCycle(cycle: CycleRecord, now: Date, policy: RecoveryPolic
 }
 
 /**
- * Pure: the messages that resume a step. Collectors need their journal slices (the plan file); the
- * finishing step is a `cycle-start` of the planned run, which finds every set complete and finalizes.
+ * Pure: the messages that resume a step. Collectors need their slices and, when the plan file says it,
+ * their source (the plan file); the finishing step is a `cycle-start` of the planned run, which finds
+ * every set complete and finalizes.
  */
-export function resumeMessages(cycle: CycleRecord, step: CycleStep, slices: readonly string[][] | null): BillingMessage[] {
+export function resumeMessages(cycle: CycleRecord, step: CycleStep, slices: readonly string[][] | null, source?: CollectSource): BillingMessage[] {
   const ref = { accountId: cycle.accountId, cycleId: cycle.id, run: cycle.run };
   switch (step.step) {
     case 'plan':
@@ -55,7 +56,13 @@ export function resumeMessages(cycle: CycleRecord, step: CycleStep, slices: read
       return [{ type: 'cycle-start', ...ref }];
     case 'collect':
       if (!slices) throw new Error(`the plan of cycle ${cycle.id} run ${cycle.run} is missing`);
-      return step.collectors.map((collector) => ({ type: 'cycle-collect' as const, ...ref, collector, keys: [...(slices[collector] ?? [])] }));
+      return step.collectors.map((collector) => ({
+        type: 'cycle-collect' as const,
+        ...ref,
+        collector,
+        keys: [...(slices[collector] ?? [])],
+        ...(source ? { source } : {}),
+      }));
     case 'invoice':
       return step.partitions.map((partition) => ({ type: 'cycle-invoice' as const, ...ref, partition }));
   }
@@ -116,13 +123,13 @@ export class CycleReconciler implements Reconciler {
       if (ended) logger.error('billing cycle given up', { accountId, cycleId, run: cycle.run, reason: decision.reason });
       return ended ? 'failed' : 'none';
     }
-    const slices = decision.step.step === 'collect' ? await this.slices(cycle) : null;
-    if (decision.step.step === 'collect' && !slices) {
+    const plan = decision.step.step === 'collect' ? await readPlanFile(this.deps.files, cycle) : null;
+    if (decision.step.step === 'collect' && !plan) {
       // nothing can resume collectors whose plan is gone: the run ends failed, with the reason
       const reason = `the plan of run ${cycle.run} is missing; regenerate the cycle`;
       return (await failCycleRun(cycles, { accountId, cycleId, run: cycle.run }, reason, at)) ? 'failed' : 'none';
     }
-    const messages = resumeMessages(cycle, decision.step, slices);
+    const messages = resumeMessages(cycle, decision.step, plan?.slices ?? null, plan?.source);
     if (!(await cycles.resumed(accountId, cycleId, cycle.run, cycle.heartbeatAt, at))) return 'none'; // progressed or resumed meanwhile
     await bus.send(messages);
     logger.warn('billing cycle stopped making progress; resumed', {
@@ -135,10 +142,5 @@ export class CycleReconciler implements Reconciler {
       heartbeatAt: cycle.heartbeatAt,
     });
     return 'resumed';
-  }
-
-  private async slices(cycle: CycleRecord): Promise<string[][] | null> {
-    const text = await this.deps.files.getText(objects.cyclePlan(cycle.accountId, cycle.id, cycle.run, cycle.plan!.planId));
-    return text === null ? null : (JSON.parse(text) as { slices: string[][] }).slices;
   }
 }

@@ -9,7 +9,7 @@ import type { ChunkStore, PurchaseStore } from '../../ingest/ports';
 import type { Page, PageRequest } from '../../kernel/page';
 import { purchasesOfPeriod } from './period-purchases';
 import type { ReevaluationPlanner } from '../../ingest/use-cases/reevaluation';
-import { periodOf } from './cycle-worker';
+import { periodOf } from './cycle/steps';
 import { invoiceView, loadInvoice } from './documents';
 import { toCycleRow } from './rows';
 

@@ -1,7 +1,7 @@
 import { coversPeriod, isBillable } from '../domain/period-rows';
 import type { PurchaseRecord } from '../../ingest/domain/purchase';
 import type { BillingBus, CycleStore } from '../ports';
-import { periodOf } from './cycle-worker';
+import { periodOf } from './cycle/steps';
 
 /**
  * Notices purchases stored for a period that already has a cycle (a CDR that arrives days after the month

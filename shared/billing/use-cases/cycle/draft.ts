@@ -1,0 +1,153 @@
+import { mapLimit } from '../../../kernel/concurrency';
+import { DomainError } from '../../../kernel/errors';
+import { invoiceId, type BillingPeriod } from '../../../kernel/periods';
+import type { CustomerRecord } from '../../../catalog/ports';
+import type { PriceRule } from '../../../pricing/domain/rules';
+import { buildInvoice, toInvoiceRecord, type Invoice } from '../../domain/invoice';
+import { buildLines } from '../../domain/lines';
+import { customerReport, errorReport, heldReport, mergeAll, type CycleReport } from '../../domain/report';
+import type { CycleRecord, StoredInvoice } from '../../ports';
+import { documentKeys, documentVersion, itemRecord, loadInvoice, recordTooLarge, writeDocuments } from '../documents';
+import { rowsDigest, toRatedRow, type CycleRow } from '../rows';
+import { removeQuietly, type StepDeps } from './steps';
+
+/** What every customer of a partition is invoiced with: the run, the period, the seller and the account's rules and clusters. */
+export interface InvoicingContext {
+  cycle: CycleRecord;
+  period: BillingPeriod;
+  seller: { id: string; name: string };
+  rules: Map<string, PriceRule>;
+  clusterNames: Map<string, string>;
+}
+
+export interface CustomerOutcome {
+  report: CycleReport;
+  invoiceIds: string[];
+}
+
+/**
+ * One paying customer of a partition: its drafts (one per currency; deterministic id, an approved
+ * invoice is never touched), or why it has none. Each draft's documents and item are written and its
+ * purchases put on it.
+ */
+export async function invoiceCustomer(
+  deps: StepDeps,
+  ctx: InvoicingContext,
+  code: string,
+  rows: CycleRow[],
+  customer: CustomerRecord | null,
+  existing: ReadonlyMap<string, StoredInvoice>,
+): Promise<CustomerOutcome> {
+  if (!customer) {
+    return { report: errorReport({ customer: code, code: 'unknown_customer', message: `customer '${code}' does not exist; ${rows.length} purchase(s) not invoiced` }), invoiceIds: [] };
+  }
+  if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [] };
+
+  const held = rows.filter((r) => r.held).length;
+  const byCurrency = new Map<string, CycleRow[]>();
+  for (const row of rows) {
+    if (row.held) continue;
+    const list = byCurrency.get(row.currency) ?? [];
+    list.push(row);
+    byCurrency.set(row.currency, list);
+  }
+  const invoices: Invoice[] = [];
+  const invoiceIds: string[] = [];
+  const problems: CycleReport[] = [];
+  for (const [currency, currencyRows] of [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const id = invoiceId(ctx.cycle.accountId, ctx.period, code, currency);
+    const stored = existing.get(id) ?? null;
+    if (stored?.record.status === 'approved') {
+      invoices.push(await loadInvoice(deps.files, stored));
+      invoiceIds.push(id);
+      const late = currencyRows.filter((r) => !(r.status === 'completed' && r.invoice === id)).length;
+      if (late) problems.push(errorReport({ customer: code, code: 'invoice_approved', message: `${late} purchase(s) are not on invoice ${id}, approved before they arrived or changed` }));
+      continue;
+    }
+    let invoice: Invoice;
+    try {
+      const lines = buildLines({ customerCode: code, currency, rows: currencyRows.map(toRatedRow), rules: ctx.rules, productClusterNames: ctx.clusterNames });
+      invoice = buildInvoice({
+        id,
+        accountId: ctx.cycle.accountId,
+        customer: { code, name: customer.name, taxRate: customer.taxRate, currency: customer.currency, country: customer.country },
+        seller: ctx.seller,
+        periodStart: ctx.period.start,
+        periodEnd: ctx.period.end,
+        currency,
+        lines,
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const details = error.details.length ? ` (${error.details.slice(0, 3).join('; ')})` : '';
+      problems.push(errorReport({ customer: code, code: error.code, message: `${error.message}${details}` }));
+      continue;
+    }
+    const written = await writeDraft(deps, ctx.cycle, invoice, currencyRows, stored, ctx.rules);
+    if (written !== 'draft') {
+      // approved while this draft was being built: the approved one stands
+      invoices.push(await loadInvoice(deps.files, written));
+      invoiceIds.push(id);
+      continue;
+    }
+    const changed = await markPurchases(deps, ctx.cycle.accountId, id, currencyRows);
+    if (changed) {
+      problems.push(errorReport({ customer: code, code: 'purchases_changed', message: `${changed} purchase(s) changed while invoice ${id} was built; regenerate the cycle to invoice their current rating` }));
+    }
+    invoices.push(invoice);
+    invoiceIds.push(id);
+  }
+  return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds };
+}
+
+/**
+ * Writes a draft unless the stored one is the same invoice built from the same rows. Documents go first
+ * (under this write's own keys), then the item under a condition on the revision it replaces; the
+ * superseded documents are removed after. Returns 'draft', or the approved invoice that got there first.
+ */
+async function writeDraft(
+  deps: StepDeps,
+  cycle: CycleRecord,
+  invoice: Invoice,
+  rows: CycleRow[],
+  stored: StoredInvoice | null,
+  rules: Map<string, PriceRule>,
+): Promise<'draft' | StoredInvoice> {
+  const digest = rowsDigest(rows);
+  const same = (s: StoredInvoice) =>
+    s.record.status === 'draft' && s.rowsDigest === digest && !s.linesKey && !recordTooLarge(invoice) && JSON.stringify(s.record) === JSON.stringify(toInvoiceRecord(invoice));
+  if (stored && same(stored)) return 'draft';
+
+  const { accountId } = cycle;
+  const revision = (stored?.revision ?? 0) + 1;
+  const { documents, linesKey } = await writeDocuments(deps.files, invoice, documentVersion(revision), rows, rules);
+  const next: StoredInvoice = {
+    record: itemRecord(invoice, linesKey),
+    revision,
+    cycleId: cycle.id,
+    run: cycle.run,
+    rowsDigest: digest,
+    documents,
+    linesKey,
+    completion: null,
+    creditedBy: null,
+    updatedAt: deps.now().toISOString(),
+  };
+  if (await deps.invoices.save(accountId, next, stored?.revision ?? 0)) {
+    if (stored) await removeQuietly(deps.files, documentKeys(stored));
+    return 'draft';
+  }
+  await removeQuietly(deps.files, documentKeys(next));
+  const current = await deps.invoices.get(accountId, invoice.id);
+  if (current?.record.status === 'approved') return current;
+  if (current && same(current)) return 'draft'; // a redelivery of this very message wrote it first
+  throw new Error(`invoice ${invoice.id} changed while it was regenerated; the message will be retried`);
+}
+
+/** Puts the rows' purchases on the invoice; returns how many changed since they were collected. */
+async function markPurchases(deps: StepDeps, accountId: string, id: string, rows: readonly CycleRow[]): Promise<number> {
+  const at = deps.now().toISOString();
+  const todo = rows.filter((r) => !r.batch && r.status !== 'completed' && !(r.status === 'invoiced' && r.invoice === id));
+  const outcomes = await mapLimit(todo, 16, (r) => deps.marks.markInvoiced(accountId, r.reference, id, r.version, at));
+  return outcomes.filter((o) => o === 'changed').length;
+}

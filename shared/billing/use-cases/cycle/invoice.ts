@@ -1,0 +1,78 @@
+import { mapLimit } from '../../../kernel/concurrency';
+import { invoiceId } from '../../../kernel/periods';
+import { objects } from '../../../storage/keys';
+import type { CustomerRecord } from '../../../catalog/ports';
+import { mergeAll, toWireReport } from '../../domain/report';
+import type { CycleRecord, StoredInvoice } from '../../ports';
+import { ruleLookup } from '../documents';
+import { rowsFromJsonLines, type CycleRow } from '../rows';
+import { invoiceCustomer, type InvoicingContext } from './draft';
+import { finalize } from './finalize';
+import { currentRun, periodOf, type StepDeps } from './steps';
+
+/**
+ * `cycle-invoice`: reads the partition's rows, builds one draft per paying customer and currency
+ * (draft.ts), keeps the partial report and joins the `invoiced` set. The invoicer that completes the
+ * set finalizes the run.
+ */
+export async function invoice(deps: StepDeps, accountId: string, cycleId: string, run: number, partition: number): Promise<void> {
+  const cycle = await currentRun(deps, accountId, cycleId, run);
+  if (!cycle) return;
+  if (cycle.invoiced.includes(partition)) return afterInvoiced(deps, cycle);
+
+  const rows = await readPartition(deps, cycle, partition);
+  const byPayer = new Map<string, CycleRow[]>();
+  for (const row of rows) {
+    const list = byPayer.get(row.customerCode) ?? [];
+    list.push(row);
+    byPayer.set(row.customerCode, list);
+  }
+  const payers = [...byPayer.keys()].sort();
+  const context = await invoicingContext(deps, cycle);
+  const customers = payers.length ? await deps.catalog.getCustomers(accountId, payers) : new Map<string, CustomerRecord>();
+  const ids = payers.flatMap((code) => [...new Set(byPayer.get(code)!.map((r) => r.currency))].map((currency) => invoiceId(accountId, context.period, code, currency)));
+  const existing = ids.length ? await deps.invoices.getMany(accountId, ids) : new Map<string, StoredInvoice>();
+
+  const outcomes = await mapLimit(payers, 8, (code) => invoiceCustomer(deps, context, code, byPayer.get(code)!, customers.get(code) ?? null, existing));
+  const report = mergeAll(outcomes.map((o) => o.report));
+  const invoiceIds = outcomes.flatMap((o) => o.invoiceIds);
+  await deps.cycles.putPartial(accountId, cycleId, run, { kind: 'invoicer', index: partition, report: toWireReport(report), invoiceIds });
+  const after = await deps.cycles.markDone(accountId, cycleId, run, 'invoiced', partition);
+  if (after) await afterInvoiced(deps, after);
+}
+
+async function afterInvoiced(deps: StepDeps, cycle: CycleRecord): Promise<void> {
+  if (cycle.invoiced.length >= cycle.plan!.partitions) await finalize(deps, cycle);
+}
+
+/** The partition's rows, from every collector's files; a row written twice (a redelivered collector's piece) counts once. */
+async function readPartition(deps: StepDeps, cycle: CycleRecord, partition: number): Promise<CycleRow[]> {
+  const keys = await deps.files.list(objects.cyclePartsPrefix(cycle.accountId, cycle.id, cycle.run, partition));
+  const texts = await mapLimit(keys, 8, (key) => deps.files.getText(key));
+  const seen = new Set<string>();
+  const rows: CycleRow[] = [];
+  for (const text of texts) {
+    for (const row of rowsFromJsonLines(text ?? '')) {
+      const key = row.rowKey ?? row.reference;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+async function invoicingContext(deps: StepDeps, cycle: CycleRecord): Promise<InvoicingContext> {
+  const [account, rules, clusters] = await Promise.all([
+    deps.accounts.get(cycle.accountId),
+    ruleLookup(deps.rules, cycle.accountId),
+    deps.catalog.allProductClusters(cycle.accountId),
+  ]);
+  return {
+    cycle,
+    period: periodOf(cycle),
+    seller: { id: cycle.accountId, name: account?.name ?? cycle.accountId },
+    rules,
+    clusterNames: new Map(clusters.map((c) => [c.id, c.name])),
+  };
+}
