@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { baseEnvironment, type ContextProps } from './context';
 import { BillstreamFunction } from './function';
 import { grantTable, ObjectGrants } from './grants';
+import { operations } from '../../shared/edge/routes';
+import { pricingRoutes } from '../../shared/pricing/routes';
 
 /**
  * Pricing: price rules and routing rules (a change fans re-evaluation out through the remap queue) and the
@@ -31,12 +33,6 @@ export class Pricing extends Construct {
     objects.grantList(this.api);
     state.remapQueue.grantSendMessages(this.api);
 
-    const base = '/v1/accounts/{a}';
-    for (const collection of ['price-rules', 'routing-rules']) {
-      props.api.route('PUT', `${base}/${collection}/{id}`, this.api);
-      props.api.route('GET', `${base}/${collection}/{id}`, this.api);
-      props.api.route('GET', `${base}/${collection}`, this.api);
-    }
-    props.api.route('GET', `${base}/customers/{code}/usage`, this.api);
+    for (const r of operations(pricingRoutes)) props.api.route(r.method, r.path, this.api);
   }
 }

@@ -9,7 +9,8 @@ z.config({
 
 /**
  * Field types shared by every request schema. Messages are short and name the rule broken,
- * because the API reports them as `"<field>: <message>"`.
+ * because the API reports them as `"<field>: <message>"`. The `.meta()` of a field checked by code
+ * says what it looks like on the wire, for the OpenAPI document (zod renders its metadata as JSON Schema).
  */
 
 /**
@@ -28,7 +29,7 @@ export const decimal = z.unknown().transform((v, ctx): Decimal => {
     ctx.addIssue({ code: 'custom', message: reason.startsWith('not a decimal') || reason === 'required' ? 'not a decimal' : `not a decimal: ${reason}` });
     return z.NEVER;
   }
-});
+}).meta({ type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' });
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -39,13 +40,13 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?
 export const isoDate = z.custom<string>(
   (v) => typeof v === 'string' && isIsoDate(v),
   { error: (issue) => (issue.input === undefined ? 'required' : 'not an ISO date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)') },
-);
+).meta({ type: 'string', description: 'ISO 8601 date or date-time' });
 
 /** A calendar date only (`2026-11-01`), checked like `isoDate`: `2026-02-30` is refused, not rolled over. */
 export const calendarDate = z.custom<string>(
   (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && isIsoDate(v),
   { error: (issue) => (issue.input === undefined ? 'required' : 'not a calendar date (YYYY-MM-DD)') },
-);
+).meta({ type: 'string', format: 'date', description: 'ISO date (whole UTC days)' });
 
 export function isIsoDate(value: string): boolean {
   const m = ISO_DATE.exec(value);
