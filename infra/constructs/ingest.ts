@@ -10,6 +10,8 @@ import { Construct } from 'constructs';
 import { baseEnvironment, type ContextProps } from './context';
 import { BillstreamFunction } from './function';
 import { grantTable, ObjectGrants } from './grants';
+import { operations } from '../../shared/edge/routes';
+import { ingestRoutes } from '../../shared/ingest/routes';
 import { CONSUMER_TIMEOUT } from './state';
 
 /** Key patterns of the data bucket (shared/storage/keys.ts `objects`). */
@@ -62,10 +64,7 @@ export class Ingest extends Construct {
     });
     acceptor(this.api);
     objects.grant(this.api, ['s3:GetObject'], JOURNAL); // listings walk the journal
-    const purchases = '/v1/accounts/{a}/purchases';
-    props.api.route('POST', purchases, this.api);
-    props.api.route('GET', purchases, this.api);
-    props.api.route('GET', `${purchases}/{reference}`, this.api);
+    for (const r of operations(ingestRoutes)) props.api.route(r.method, r.path, this.api);
 
     // Remap (re-evaluation) consumer: re-maps the unmapped purchases of one index partition (conditional on
     // version), plans the re-evaluation a catalogue or rule change calls for by walking the journal, and
