@@ -1,5 +1,5 @@
 /**
- * The use cases wired on the in-memory ports, as shared/wiring.ts wires them on DynamoDB, S3 and SQS:
+ * The use cases wired on the in-memory ports, as the contexts' wiring.ts files wire them on DynamoDB, S3 and SQS:
  * acceptance rates against the real catalogue and rules code and tells billing about late purchases;
  * cycles, invoices and streams share one set of stores. Queues are not consumed by themselves: a test
  * delivers what they hold (once, twice, in another order, or not at all), which is what it is about.
