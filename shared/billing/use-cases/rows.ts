@@ -165,7 +165,7 @@ export function partitionOf(customerCode: string, partitions: number): number {
   return createHash('sha256').update(customerCode).digest().readUInt32BE(0) % partitions;
 }
 
-/** The month folder of a journal key (`journal/<account>/<yyyy-mm>/<chunk>.jsonl`). */
+/** The month (`YYYY-MM`) a journal object's key names; the key layout is shared/storage/keys.ts's (`objects.journal`). */
 export function journalKeyMonth(key: string): string {
   return objects.journalMonth(key);
 }
