@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { checkPdfFonts } from '../../shared/billing/documents/pdf';
 import { logger } from '../../shared/kernel/logger';
-import { parseBillingMessage } from '../../shared/edge/messages';
+import { parseBillingMessage } from '../../shared/billing/messages';
 import { isLastDelivery, receiveCount } from '../../shared/edge/sqs';
 import { cycleWorker, exportService } from '../../shared/billing/wiring';
 

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseMessage } from '../../shared/edge/messages';
+import { parsePipelineMessage } from '../../shared/ingest/messages';
 import { isLastDelivery, receiveCount } from '../../shared/edge/sqs';
 import { logger } from '../../shared/kernel/logger';
 import { reevaluationWorker } from '../../shared/ingest/wiring';
@@ -9,7 +9,7 @@ const worker = reevaluationWorker();
 const processor = new BatchProcessor(EventType.SQS);
 
 async function processRecord(record: SQSRecord): Promise<void> {
-  const message = parseMessage(record.body);
+  const message = parsePipelineMessage(record.body);
   try {
     await worker.handle(message);
   } catch (error) {

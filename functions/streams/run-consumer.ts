@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../../shared/kernel/logger';
-import { parseStreamMessage } from '../../shared/edge/messages';
+import { parseStreamMessage } from '../../shared/streams/messages';
 import { isLastDelivery, receiveCount } from '../../shared/edge/sqs';
 import { errorText } from '../../shared/platform/use-cases/reconcile';
 import { streamRunner } from '../../shared/streams/wiring';

@@ -1,24 +1,15 @@
 import type { Page, PageRequest } from '../kernel/page';
 import type { InvoiceRecord } from './domain/invoice';
 import type { WireCycleReport } from './domain/report';
+import type { BillingMessage } from './messages';
 
 /**
  * The billing ports: what the billing use cases ask of storage and queues. Adapters beside them implement them on
  * DynamoDB, S3 and SQS; nothing here knows about the AWS SDK.
  */
 
-/** What a collector's keys are: journal objects of the period's months, or billing stream batches' rows files. */
-export type CollectSource = 'journal' | 'batches';
-
-/** Messages of the BillingQueue: a cycle's fan-out (plan → collect → invoice) and exports. */
-export type BillingMessage =
-  | { type: 'cycle-start'; accountId: string; cycleId: string; run: number }
-  /** `source` is absent in messages queued before the plan said it: the collector infers it from the keys. */
-  | { type: 'cycle-collect'; accountId: string; cycleId: string; run: number; collector: number; keys: string[]; source?: CollectSource }
-  | { type: 'cycle-invoice'; accountId: string; cycleId: string; run: number; partition: number }
-  /** Purchases of the cycle's period were stored at `arrivedAt`, after a run had started: regenerate. */
-  | { type: 'cycle-late'; accountId: string; cycleId: string; arrivedAt: string }
-  | { type: 'export'; accountId: string; exportId: string };
+/** Messages of the BillingQueue and a collector's source: their schema and types are in messages.ts. */
+export type { BillingMessage, CollectSource } from './messages';
 
 export interface BillingBus {
   /** `delaySeconds` (up to 900) holds the messages back, e.g. to retry once a running cycle has finished. */

@@ -1,6 +1,10 @@
 import type { Page, PageRequest } from '../kernel/page';
 import type { AcceptedPurchase } from './domain/ingest';
 import type { PurchaseRecord } from './domain/purchase';
+import type { PipelineMessage, ReevaluationScope, WaitingFor } from './messages';
+
+/** The remap queue's messages and the scope they carry: their schema and types are in messages.ts. */
+export type { PipelineMessage, ReevaluationScope, WaitingFor } from './messages';
 
 /**
  * The ingest ports: what the ingest use cases ask of storage and queues. Adapters beside them implement them on
@@ -67,39 +71,10 @@ export interface ChunkStore {
 }
 
 /**
- * Which open purchases a catalogue change can affect. Product clusters stand for the labels aliased to
- * them or their descendants, customer clusters for the customers in them or below; with `followRouting`
- * the customers whose purchases are routed to those customers count too. A purchase is in scope when its
- * label is (if labels are named) and its customer is (if customers are named). Empty scope: all of them.
- */
-export interface ReevaluationScope {
-  productClusters?: string[];
-  labels?: string[];
-  customerClusters?: string[];
-  customers?: string[];
-  followRouting?: boolean;
-}
-
-/**
  * What one re-evaluation does: re-rate the purchases a scope names (planned from the journal and fanned
  * out in parts), or re-map the unmapped purchases waiting for a new customer code or product label.
  */
-export type ReevaluationWork = { kind: 'reevaluate'; scope: ReevaluationScope } | { kind: 'remap'; waitingFor: { customer: string } | { label: string } };
-
-/**
- * A re-evaluation's messages name its record and attempt (`reevaluationId`, `attempt`), and each fanned-out
- * part its number: the record counts the parts as they finish. Messages without them (sent before records
- * existed) are carried out untracked.
- */
-export interface ReevaluationRef {
-  reevaluationId?: string;
-  attempt?: number;
-}
-
-export type PipelineMessage =
-  | ({ type: 'remap'; accountId: string; waitingFor: { customer: string } | { label: string } } & ReevaluationRef)
-  | ({ type: 'reevaluate'; accountId: string; scope: ReevaluationScope } & ReevaluationRef)
-  | ({ type: 'reevaluate-purchases'; accountId: string; references: string[]; part?: number } & ReevaluationRef);
+export type ReevaluationWork = { kind: 'reevaluate'; scope: ReevaluationScope } | { kind: 'remap'; waitingFor: WaitingFor };
 
 export type ReevaluationStatus = 'planned' | 'running' | 'done' | 'failed';
 

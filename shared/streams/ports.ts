@@ -3,6 +3,10 @@ import type { Page, PageRequest } from '../kernel/page';
 import type { BatchRecord, BatchStatus, InboundRecord } from './domain/batch';
 import type { WireStream } from './domain/stream';
 import type { ExchangeRate, LookupTable } from './domain/tables';
+import type { StreamMessage } from './messages';
+
+/** Messages of the StreamsQueue (their schema and type: messages.ts). */
+export type { StreamMessage } from './messages';
 
 /**
  * The streams ports: what the streams use cases ask of storage and queues. Adapters beside them implement them on
@@ -72,17 +76,6 @@ export interface StreamFiles extends BillingFiles {
   /** The object's size in bytes, or null when there is none (nothing is downloaded). */
   size(key: string): Promise<number | null>;
 }
-
-/** Messages of the StreamsQueue. */
-export type StreamMessage =
-  /**
-   * Runs a batch. `batch` is the record to create when it does not exist yet: senders send first and write
-   * the record after, so a crash in between never leaves a `running` batch that no message will run.
-   * `attempt` (default 1) is the run attempt the message is for: a re-driven run is a new attempt, and a
-   * message of an older attempt does nothing.
-   */
-  | { type: 'stream-run'; accountId: string; batchId: string; batch?: BatchRecord; attempt?: number }
-  | { type: 'batch-share'; accountId: string; batchId: string };
 
 export interface StreamBus {
   send(messages: readonly StreamMessage[]): Promise<void>;

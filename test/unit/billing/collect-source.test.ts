@@ -1,4 +1,4 @@
-import { parseBillingMessage } from '../../../shared/edge/messages';
+import { parseBillingMessage } from '../../../shared/billing/messages';
 import type { CycleRecord } from '../../../shared/billing/ports';
 import { resumeMessages } from '../../../shared/billing/use-cases/cycle-recovery';
 import { collectSource, readPlanFile, writePlanFile } from '../../../shared/billing/use-cases/cycle/plan-file';
