@@ -22,6 +22,8 @@ export interface PurchaseReplacement {
 export interface PurchaseStore {
   /** Writes a new purchase only if its reference is not stored yet. */
   insert(record: PurchaseRecord): Promise<InsertOutcome>;
+  /** `insert` of each record, in fewer round trips; outcomes in the order of `records`. */
+  insertMany(records: readonly PurchaseRecord[]): Promise<InsertOutcome[]>;
   /**
    * Replaces each purchase that still has its `expectedVersion`; returns the references written. A
    * purchase someone else changed first is left to that writer.
@@ -136,4 +138,29 @@ export interface ReevaluationStore extends ReevaluationCount {
 
 export interface MessageBus {
   send(queue: 'remap', messages: readonly PipelineMessage[]): Promise<void>;
+}
+
+/** A dropped file and the result written beside it (S3). */
+export interface DropFiles {
+  open(key: string): Promise<Readable | null>;
+  writeResult(accountId: string, name: string, result: DropResult): Promise<void>;
+}
+
+/** A drop begun and not finished, as the recovery finds it. */
+export interface OpenDrop {
+  accountId: string;
+  key: string;
+  etag: string;
+  /** When its last chunk was accepted (or it began). */
+  progressAt: string;
+}
+
+/** The marker of each drop (DynamoDB): one run at a time, progress for the recovery, the result once done. */
+export interface DropLedger {
+  /** Opens the drop's marker, or finds it open; null when the drop is finished. `startedAt` is the first run's. */
+  begin(accountId: string, key: string, etag: string, at: string): Promise<{ startedAt: string } | null>;
+  progress(accountId: string, key: string, etag: string, at: string): Promise<void>;
+  markDone(accountId: string, key: string, etag: string, result: DropResult): Promise<void>;
+  /** Drops begun and not finished. */
+  open(): Promise<OpenDrop[]>;
 }

@@ -55,6 +55,10 @@ export class MemoryPurchases implements PurchaseStore {
     return { kind: 'created' };
   }
 
+  async insertMany(records: readonly PurchaseRecord[]): Promise<InsertOutcome[]> {
+    return Promise.all(records.map((record) => this.insert(record)));
+  }
+
   async replaceAll(replacements: readonly PurchaseReplacement[]): Promise<Set<string>> {
     const written = new Set<string>();
     for (const { record, expectedVersion } of replacements) {

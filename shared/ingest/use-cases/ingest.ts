@@ -36,8 +36,6 @@ export function newChunkId(at: Date): string {
   return `${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('base64url')}`;
 }
 
-/** Claims written at once by one acceptance: enough to keep DynamoDB busy, few enough to share it. */
-const CLAIMS_IN_FLIGHT = 32;
 /** Claims between two looks at what copies of the request took meanwhile (once one was met). */
 const CLAIM_SLICE = 200;
 
@@ -112,11 +110,11 @@ export class IngestService {
           else free.push(p);
         }
       }
-      await mapLimit(free, CLAIMS_IN_FLIGHT, async (p) => {
-        const record = this.recordOf(chunk, p, decide, at);
-        const result = await this.deps.purchases.insert(record);
-        if (result.kind === 'created') claimed.push(record);
-        else settleTaken(p, result, record);
+      const records = free.map((p) => this.recordOf(chunk, p, decide, at));
+      const results = await this.deps.purchases.insertMany(records);
+      results.forEach((result, i) => {
+        if (result.kind === 'created') claimed.push(records[i]);
+        else settleTaken(free[i], result, records[i]);
       });
     }
     return { claimed, storedBefore };

@@ -1,15 +1,24 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchExecuteStatementCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PurchaseRecord } from '../../domain/purchase';
 import { GSI1, keys } from '../../../storage/keys';
 import type { InsertOutcome, PurchaseReplacement, PurchaseStore } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
-import { batchGet, conditionFailureItem, conditionHeld, isConditionFailure, queryPage, strip, type Item } from '../../../storage/table';
+import { mapLimit } from '../../../kernel/concurrency';
+import { batchGet, conditionFailureItem, conditionHeld, isConditionFailure, queryPage, sleep, strip, type Item } from '../../../storage/table';
 
 /** DynamoDB's limit on the items of one transaction. */
 const TRANSACTION_ITEMS = 100;
 /** Transactions cancelled by concurrent writers are retried this many times before single puts take over. */
 const TRANSACTION_ROUNDS = 3;
+/** DynamoDB's limit on the statements of one BatchExecuteStatement. */
+const BATCH_STATEMENTS = 25;
+/** Batches of one insertMany in flight at once. */
+const BATCHES_IN_FLIGHT = 8;
+/** Statements refused for a passing reason (throttling, an internal error) are sent again this many times, then one by one. */
+const BATCH_ROUNDS = 3;
+/** Per-statement error codes that mean the key is taken (INSERT refuses an existing key). */
+const TAKEN = new Set(['DuplicateItem', 'ConditionalCheckFailed']);
 
 /**
  * One item per purchase, keyed by reference so that writes spread over partitions. The item is written
@@ -34,6 +43,60 @@ export class DynamoPurchaseStore implements PurchaseStore {
       const existing = conditionFailureItem(error);
       return { kind: 'exists', contentHash: String(existing?.contentHash ?? ''), chunkId: String(existing?.chunkId ?? '') };
     }
+  }
+
+  /**
+   * Inserts many purchases, each on its own condition: PartiQL `INSERT` in `BatchExecuteStatement`s of 25,
+   * which refuses a statement whose key exists without touching the others. Same write units as one
+   * conditional PutItem per purchase, 25 times fewer round trips. A taken key answers with the stored
+   * item (`ALL_OLD`) where DynamoDB returns it, otherwise with one consistent read of those keys.
+   * Statements refused for another reason are retried, and finally written one by one by `insert`.
+   */
+  async insertMany(records: readonly PurchaseRecord[]): Promise<InsertOutcome[]> {
+    const outcomes = new Array<InsertOutcome>(records.length);
+    const groups: number[][] = [];
+    for (let i = 0; i < records.length; i += BATCH_STATEMENTS) groups.push(records.slice(i, i + BATCH_STATEMENTS).map((_, k) => i + k));
+    await mapLimit(groups, BATCHES_IN_FLIGHT, async (group) => {
+      let pending = group;
+      const taken: number[] = [];
+      for (let round = 0; pending.length && round < BATCH_ROUNDS; round++) {
+        if (round > 0) await sleep(25 * 2 ** round);
+        const out = await this.client.send(
+          new BatchExecuteStatementCommand({ Statements: pending.map((i) => this.insertStatement(records[i])) }),
+        );
+        const again: number[] = [];
+        pending.forEach((index, k) => {
+          const error = out.Responses?.[k]?.Error;
+          if (!error) outcomes[index] = { kind: 'created' };
+          else if (TAKEN.has(String(error.Code))) {
+            const item = out.Responses?.[k]?.Item;
+            if (item) outcomes[index] = { kind: 'exists', contentHash: String(item.contentHash ?? ''), chunkId: String(item.chunkId ?? '') };
+            else taken.push(index);
+          } else if (error.Code === 'ValidationError') throw new Error(`purchase ${records[index].reference} was refused: ${error.Message}`);
+          else again.push(index);
+        });
+        pending = again;
+      }
+      for (const index of pending) outcomes[index] = await this.insert(records[index]);
+      if (taken.length) {
+        const held = await this.getMany(records[taken[0]].accountId, taken.map((i) => records[i].reference));
+        for (const index of taken) {
+          const holder = held.get(records[index].reference);
+          outcomes[index] = holder ? { kind: 'exists', contentHash: holder.contentHash, chunkId: holder.chunkId } : await this.insert(records[index]);
+        }
+      }
+    });
+    return outcomes;
+  }
+
+  /** `INSERT INTO "<table>" VALUE {'<attribute>': ?, …}` of the purchase's item; attribute names are ours, values are parameters. */
+  private insertStatement(record: PurchaseRecord) {
+    const item = Object.entries(this.toItem(record)).filter(([, value]) => value !== undefined);
+    return {
+      Statement: `INSERT INTO "${this.table}" VALUE {${item.map(([name]) => `'${name}': ?`).join(', ')}}`,
+      Parameters: item.map(([, value]) => value),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
   }
 
   /**
