@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import type { Page, PageRequest } from '../kernel/page';
+import type { DropResult } from './domain/drop';
 import type { AcceptedPurchase } from './domain/ingest';
 import type { PurchaseRecord } from './domain/purchase';
 import type { PipelineMessage, ReevaluationScope, WaitingFor } from './messages';

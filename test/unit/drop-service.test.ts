@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { DropResult } from '../../shared/ingest/domain/drop';
 import type { AccountStore } from '../../shared/platform/ports';
-import { DropService, type DropFiles, type DropLedger, type OpenDrop } from '../../shared/ingest/use-cases/drop';
+import type { DropFiles, DropLedger, OpenDrop } from '../../shared/ingest/ports';
+import { DropService } from '../../shared/ingest/use-cases/drop';
 import { IngestService } from '../../shared/ingest/use-cases/ingest';
 import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater } from '../support/memory-ports';
 

@@ -15,29 +15,8 @@ import {
 import type { CandidateRow } from '../domain/ingest';
 import { MAX_PURCHASES_PER_REQUEST } from '../domain/ingest';
 import type { AccountStore } from '../../platform/ports';
+import type { DropFiles, DropLedger } from '../ports';
 import type { IngestService } from './ingest';
-
-export interface DropFiles {
-  open(key: string): Promise<Readable | null>;
-  writeResult(accountId: string, name: string, result: DropResult): Promise<void>;
-}
-
-export interface OpenDrop {
-  accountId: string;
-  key: string;
-  etag: string;
-  /** When its last chunk was accepted (or it began). */
-  progressAt: string;
-}
-
-export interface DropLedger {
-  /** Opens the drop's marker, or finds it open; null when the drop is finished. `startedAt` is the first run's. */
-  begin(accountId: string, key: string, etag: string, at: string): Promise<{ startedAt: string } | null>;
-  progress(accountId: string, key: string, etag: string, at: string): Promise<void>;
-  markDone(accountId: string, key: string, etag: string, result: DropResult): Promise<void>;
-  /** Drops begun and not finished. */
-  open(): Promise<OpenDrop[]>;
-}
 
 type Row = { line: number; raw: unknown } | { line: number; error: string };
 

@@ -1,7 +1,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DropResult } from '../../domain/drop';
 import { GSI1, keys } from '../../../storage/keys';
-import type { DropLedger, OpenDrop } from '../../use-cases/drop';
+import type { DropLedger, OpenDrop } from '../../ports';
 import { isConditionFailure, queryAll } from '../../../storage/table';
 
 /**

@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import type { Readable } from 'node:stream';
 import type { DropResult } from '../../domain/drop';
 import { objects } from '../../../storage/keys';
-import type { DropFiles } from '../../use-cases/drop';
+import type { DropFiles } from '../../ports';
 
 /** Dropped files are streamed, never read whole; results land beside them under results/. */
 export class S3DropFiles implements DropFiles {
