@@ -6,6 +6,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { baseEnvironment, type ContextProps } from './context';
 import { BillstreamFunction, PDFKIT_FONTS } from './function';
+import { operations } from '../../shared/edge/routes';
+import { billingRoutes } from '../../shared/billing/routes';
 import { grantTable, ObjectGrants } from './grants';
 
 /**
@@ -65,25 +67,7 @@ export class Billing extends Construct {
     objects.grant(this.api, ['s3:PutObject'], INVOICES); // approved PDFs, credit note documents
     objects.grantList(this.api);
     billingQueue.grantSendMessages(this.api);
-    const account = '/v1/accounts/{a}';
-    const routes: Array<[method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string]> = [
-      ['POST', '/billing-cycles'],
-      ['GET', '/billing-cycles'],
-      ['GET', '/billing-cycles/{id}'],
-      ['POST', '/billing-cycles/{id}/regenerate'],
-      ['GET', '/billing-cycles/{id}/customers/{code}'],
-      ['GET', '/invoices'],
-      ['GET', '/invoices/{id}'],
-      ['POST', '/invoices/{id}/approve'],
-      ['GET', '/invoices/{id}/document'],
-      ['POST', '/invoices/{id}/credit-notes'],
-      ['PUT', '/billing-schedule'],
-      ['GET', '/billing-schedule'],
-      ['DELETE', '/billing-schedule'],
-      ['POST', '/exports'],
-      ['GET', '/exports/{id}'],
-    ];
-    for (const [method, path] of routes) props.api.route(method, `${account}${path}`, this.api);
+    for (const r of operations(billingRoutes)) props.api.route(r.method, r.path, this.api);
 
     // Cycle consumer: plans a cycle from the journal, collects rated purchases into partition files,
     // invoices one partition per message (drafts, PDF + CSV, purchases marked invoiced), merges the report;

@@ -1,22 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { streamInvoicesCsv, streamInvoicesJsonLines, streamLinesCsv, streamLinesJsonLines } from '../documents/csv';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../../kernel/errors';
 import type { Invoice } from '../domain/invoice';
 import { parseBillingPeriod } from '../../kernel/periods';
 import { parseInput } from '../../kernel/validation';
+import { exportSchema } from '../domain/requests';
 import { objects } from '../../storage/keys';
 import type { BillingBus, BillingFiles, CycleStore, ExportRecord, ExportStore, InvoiceStore } from '../ports';
 import { mapLimit } from '../../kernel/concurrency';
 import { loadInvoice } from './documents';
 import { MAX_DOCUMENT_BYTES } from './invoices';
-
-export const exportSchema = z.strictObject({
-  kind: z.enum(['invoices', 'lines'], { error: 'must be invoices or lines' }),
-  format: z.enum(['csv', 'jsonl'], { error: 'must be csv or jsonl' }),
-  periodStart: z.unknown(),
-  periodEnd: z.unknown(),
-});
 
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson' } as const;
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../kernel/errors';
 import { scheduledPeriod } from '../../kernel/periods';
 import { parseInput } from '../../kernel/validation';
@@ -6,10 +5,7 @@ import { logger } from '../../kernel/logger';
 import type { BillingSchedule, ScheduleStore } from '../ports';
 import { mapLimit } from '../../kernel/concurrency';
 import type { CycleStarter } from './cycles';
-
-export const scheduleSchema = z.strictObject({
-  dayOfMonth: z.number({ error: 'must be a whole number from 1 to 28' }).int('must be a whole number from 1 to 28').min(1, 'must be from 1 to 28').max(28, 'must be from 1 to 28'),
-});
+import { scheduleSchema } from '../domain/requests';
 
 const SAVE_ATTEMPTS = 3;
 
