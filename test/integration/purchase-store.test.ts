@@ -2,19 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDb, type DynamoEngine } from '../../infra/local/engines/dynamodb';
 import { DynamoPurchaseStore } from '../../shared/ingest/adapters/dynamo/purchases';
 import type { PurchaseRecord } from '../../shared/ingest/domain/purchase';
+import { keys } from '../../shared/storage/keys';
 
 /**
- * The purchase store's transactional re-pricing writes against a DynamoDB Local of its own: a stale
- * version drops only its own purchase, never its transaction's neighbours.
+ * The purchase store against a DynamoDB Local of its own: batched claims answer per purchase (created, or
+ * taken with the holder's hash and chunk) and never overwrite; a stale version in a re-pricing transaction
+ * drops only its own purchase, never its transaction's neighbours.
  */
-describe('DynamoPurchaseStore.replaceAll on DynamoDB Local', () => {
+describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', () => {
   let dir: string;
   let engine: DynamoEngine;
   let store: DynamoPurchaseStore;
+  let doc: DynamoDBDocumentClient;
 
   const record = (reference: string, version: number, amount: string): PurchaseRecord => ({
     accountId: 'acct-1', reference, productLabel: 'voice-min', customerCode: 'C1', quantity: '10',
@@ -36,12 +39,44 @@ describe('DynamoPurchaseStore.replaceAll on DynamoDB Local', () => {
         AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
       }),
     );
-    store = new DynamoPurchaseStore(DynamoDBDocumentClient.from(raw), 'purchases-test');
+    doc = DynamoDBDocumentClient.from(raw);
+    store = new DynamoPurchaseStore(doc, 'purchases-test');
   });
 
   afterAll(async () => {
     await engine?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('insertMany claims 60 purchases in batches: new ones created, taken ones answered with the holder, none overwritten', async () => {
+    const claim = (reference: string, chunkId: string, hash: string): PurchaseRecord => ({ ...record(reference, 1, '1.00'), chunkId, contentHash: hash });
+    // Another chunk holds three of the references already; one of them with the same content.
+    for (const ref of ['M005', 'M030', 'M059']) await store.insert(claim(ref, 'chunk-a', ref === 'M030' ? 'h-M030' : 'other'));
+    const refs = Array.from({ length: 60 }, (_, i) => `M${String(i).padStart(3, '0')}`);
+    const unmapped = { status: 'unmapped' as const, reason: 'unknown-customer' as const, customer: null, billedTo: null, amount: null };
+    const records = refs.map((ref) => (ref === 'M010' ? { ...claim(ref, 'chunk-b', `h-${ref}`), ...unmapped } : claim(ref, 'chunk-b', `h-${ref}`)));
+
+    const outcomes = await store.insertMany(records);
+
+    expect(outcomes).toHaveLength(60);
+    refs.forEach((ref, i) => {
+      if (ref === 'M005' || ref === 'M059') expect(outcomes[i]).toEqual({ kind: 'exists', contentHash: 'other', chunkId: 'chunk-a' });
+      else if (ref === 'M030') expect(outcomes[i]).toEqual({ kind: 'exists', contentHash: 'h-M030', chunkId: 'chunk-a' });
+      else expect(outcomes[i]).toEqual({ kind: 'created' });
+    });
+    const stored = await store.getMany('acct-1', refs);
+    expect(stored.size).toBe(60);
+    expect(stored.get('M005')?.chunkId).toBe('chunk-a');
+    expect(stored.get('M059')?.contentHash).toBe('other');
+    expect(stored.get('M011')).toEqual(records[11]);
+    // The unmapped one went in with its sparse index keys (the remap consumer's index), the others without.
+    const item = async (reference: string) => (await doc.send(new GetCommand({ TableName: 'purchases-test', Key: keys.purchase('acct-1', reference) }))).Item;
+    expect((await item('M010'))?.gsi1pk).toBe(keys.unmappedIndex('acct-1'));
+    expect((await item('M011'))?.gsi1pk).toBeUndefined();
+
+    // The same batch again: every claim is taken now, by chunk-b except the three chunk-a holds.
+    const again = await store.insertMany(records);
+    expect(again.filter((o) => o.kind === 'exists' && o.chunkId === 'chunk-b')).toHaveLength(57);
   });
 
   test('writes 250 replacements across three transactions and skips exactly the stale ones', async () => {
