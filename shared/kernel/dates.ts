@@ -1,5 +1,5 @@
+import { DomainError } from './errors';
 import { dateKey, instant, isIsoDate } from './fields';
-import { InvalidDateError } from '../pricing/domain/errors';
 
 /**
  * Day arithmetic for pricing, in UTC only: a date-time is reduced to the UTC day it falls on, so the
@@ -8,6 +8,12 @@ import { InvalidDateError } from '../pricing/domain/errors';
  */
 
 const MS_PER_DAY = 86_400_000;
+
+/** A date that is not an ISO date or date-time, or a billing day outside 1–28; the message names the field. */
+export class InvalidDateError extends DomainError {
+  readonly kind = 'invalid';
+  readonly code = 'invalid_date';
+}
 
 /** `YYYY-MM-DD` of the UTC day `value` falls on; throws InvalidDateError naming `field`. */
 export function utcDate(value: string, field = 'date'): string {

@@ -27,6 +27,15 @@ export abstract class DomainError extends Error {
   }
 }
 
+/**
+ * Whether the error refuses something (bad input, a missing thing, a conflict, ...) rather than being a
+ * `failed` piece of work: a refusal is the caller's to hear (a 4xx, a batch or a customer marked with it),
+ * a failure is a defect of the work that is retried and then reported.
+ */
+export function isRefusal(error: unknown): error is DomainError {
+  return error instanceof DomainError && error.kind !== 'failed';
+}
+
 export class ValidationError extends DomainError {
   readonly kind = 'invalid';
   readonly code = 'invalid_input';

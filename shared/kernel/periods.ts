@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { ValidationError } from './errors';
 import { isIsoDate } from './fields';
 import { billingPeriodContaining, daysBetween } from './proration';
-import { InvalidDateError } from '../pricing/domain/errors';
-import { monthDay, utcDate } from './dates';
+import { InvalidDateError, monthDay, utcDate } from './dates';
 
 /**
  * Billing periods of cycles and invoices (PRODUCT.md §7, API.md `POST /billing-cycles`): whole UTC

@@ -1,7 +1,6 @@
 import type Decimal from 'decimal.js';
 import { D } from './money';
-import { dayNumber, monthDay, utcDate } from './dates';
-import { InvalidDateError } from '../pricing/domain/errors';
+import { dayNumber, InvalidDateError, monthDay, utcDate } from './dates';
 
 /**
  * Day-based proration (PRODUCT.md §2 purchases with an endDate, §6 subscriptions; Kill Bill's examples

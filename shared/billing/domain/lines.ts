@@ -2,7 +2,7 @@ import type Decimal from 'decimal.js';
 import { ConflictError } from '../../kernel/errors';
 import { D, roundMoney, toWire } from '../../kernel/money';
 import { rate, type ChargeModel } from '../../pricing/domain/charge-models';
-import { PricingError } from '../../pricing/domain/errors';
+import { cannotPrice } from '../../pricing/domain/errors';
 import type { RuleScope } from '../../pricing/domain/rules';
 
 /**
@@ -171,7 +171,7 @@ function toLine(bucket: Bucket, input: LineInput): InvoiceLine {
     try {
       amount = rate(rule!.model, { quantity: bucket.quantity });
     } catch (error) {
-      if (!(error instanceof PricingError)) throw error;
+      if (!cannotPrice(error)) throw error;
       throw new ConflictError('rating_failed', `price rule ${bucket.priceRule} cannot price the period sum`, [error.message]);
     }
   }

@@ -2,7 +2,7 @@ import type Decimal from 'decimal.js';
 import { ClusterTree } from '../../catalog/domain/clusters';
 import { instant } from '../../kernel/fields';
 import { D, toWire } from '../../kernel/money';
-import { PricingError } from '../../pricing/domain/errors';
+import { cannotPrice } from '../../pricing/domain/errors';
 import { rate } from '../../pricing/domain/charge-models';
 import { purchaseScope, routePurchase, selectPriceRule, type CustomerFacts, type PriceRule, type RoutingRule } from '../../pricing/domain/rules';
 import type { MappingDecision, PurchaseInput, PurchaseReason, PurchaseStatus } from './purchase';
@@ -82,7 +82,7 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
       : null;
     if (rule && rule.scope === 'purchase') amount = rate(rule.model, { quantity: new D(p.quantity), metadata: p.metadata, scope: scopeOf(p) });
   } catch (error) {
-    if (!(error instanceof PricingError)) throw error;
+    if (!cannotPrice(error)) throw error;
     return { ...base, status: 'not-invoiced', reason: 'no-price-rule', ratingError: message(error) };
   }
   // A held payer's purchases wait for the hold whatever their price; without a rule they are still shown as held.

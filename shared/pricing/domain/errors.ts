@@ -1,3 +1,4 @@
+import { InvalidDateError } from '../../kernel/dates';
 import { DomainError, type ErrorKind } from '../../kernel/errors';
 
 /**
@@ -75,8 +76,10 @@ export class AmbiguousRoutingError extends PricingError {
   }
 }
 
-/** A date that is not an ISO date or date-time, or a billing day outside 1–28. */
-export class InvalidDateError extends PricingError {
-  readonly kind = 'invalid';
-  readonly code = 'invalid_date';
+/**
+ * Whether an error means "this purchase cannot be priced" (rating records it on the purchase or row): an error
+ * of the pricing domain, or a date of the purchase that is not a date (the kernel's InvalidDateError).
+ */
+export function cannotPrice(error: unknown): error is PricingError | InvalidDateError {
+  return error instanceof PricingError || error instanceof InvalidDateError;
 }

@@ -1,6 +1,5 @@
-import { DomainError, ValidationError } from '../../kernel/errors';
-import { InvalidDecimalError } from '../../kernel/money';
-import { PricingError } from '../../pricing/domain/errors';
+import { isRefusal, ValidationError } from '../../kernel/errors';
+import { cannotPrice } from '../../pricing/domain/errors';
 import { ColumnSet, copyRow, StageRowError, type Column, type InputRow, type Row } from './columns';
 import { compileStage } from './stages/compile';
 import type { CompiledStage, Rater, Stage, StageDeps, StageType } from './stages/types';
@@ -101,8 +100,8 @@ function stageDeps(stages: readonly Stage[], deps: PipelineDeps): StageDeps {
 /** Why a thrown error is a row's failure (its reason), or null when it is a defect that must fail the run. */
 function reasonOf(error: unknown): string | null {
   if (error instanceof StageRowError) return error.reason;
-  if (error instanceof PricingError || error instanceof DomainError) return error.message;
-  if (error instanceof InvalidDecimalError) return error.message;
+  // a row that cannot be priced, or a value a rule refuses (a decimal or a date that is not one, ...)
+  if (cannotPrice(error) || isRefusal(error)) return error.message;
   return null;
 }
 

@@ -1,6 +1,6 @@
 import type Decimal from 'decimal.js';
 import type { ClusterTree } from '../../catalog/domain/clusters';
-import { PricingError } from '../../pricing/domain/errors';
+import { cannotPrice } from '../../pricing/domain/errors';
 import { rate } from '../../pricing/domain/charge-models/rate';
 import type { MetadataValue } from '../../pricing/domain/charge-models/types';
 import { purchaseScope, selectPriceRule, type PriceRule } from '../../pricing/domain/rules';
@@ -49,7 +49,7 @@ export function rowRater(ctx: RowRatingContext): Rater {
       const amount = rate(rule.model, { quantity: request.quantity, metadata, scope: { purchaseDate: request.date, productLabel: request.product, customerCode: customer.code } });
       return { unitPrice: unitPriceOf(amount, request.quantity), amount, currency: customer.currency, priceRule: rule.id };
     } catch (error) {
-      if (error instanceof PricingError) return { error: error.message };
+      if (cannotPrice(error)) return { error: error.message };
       throw error;
     }
   };

@@ -1,4 +1,4 @@
-import { DomainError, ValidationError } from '../../kernel/errors';
+import { isRefusal, ValidationError, type DomainError } from '../../kernel/errors';
 import { toWire } from '../../kernel/money';
 import type { BillingPeriod } from '../../kernel/periods';
 import { ratedRowOf } from '../../billing/domain/period-rows';
@@ -109,7 +109,7 @@ export class StreamRunner {
       pipeline = await this.compile(accountId, definition);
       input = await this.input(batch);
     } catch (error) {
-      if (error instanceof DomainError) {
+      if (isRefusal(error)) {
         await this.fail(batch, describe(error));
         return;
       }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { D, roundMoney, toWire } from '../../../shared/kernel/money';
-import { InvalidDateError } from '../../../shared/pricing/domain/errors';
+import { InvalidDateError } from '../../../shared/kernel/dates';
 import {
   billingPeriodContaining,
   daysBetween,

@@ -1,5 +1,5 @@
 import { mapLimit } from '../../../kernel/concurrency';
-import { DomainError } from '../../../kernel/errors';
+import { isRefusal } from '../../../kernel/errors';
 import { invoiceId, type BillingPeriod } from '../../../kernel/periods';
 import type { CustomerRecord } from '../../../catalog/ports';
 import type { PriceRule } from '../../../pricing/domain/rules';
@@ -78,7 +78,7 @@ export async function invoiceCustomer(
         lines,
       });
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
+      if (!isRefusal(error)) throw error;
       const details = error.details.length ? ` (${error.details.slice(0, 3).join('; ')})` : '';
       problems.push(errorReport({ customer: code, code: error.code, message: `${error.message}${details}` }));
       continue;

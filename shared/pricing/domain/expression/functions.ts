@@ -1,6 +1,6 @@
-import { dayNumber, utcDate } from '../../../kernel/dates';
+import { dayNumber, InvalidDateError, utcDate } from '../../../kernel/dates';
 import { D, InvalidDecimalError, parseDecimal } from '../../../kernel/money';
-import { ExpressionEvaluationError, InvalidDateError } from '../errors';
+import { ExpressionEvaluationError } from '../errors';
 import type { Evaluator, Value } from './types';
 import { describe, num, text, truthy } from './values';
 
