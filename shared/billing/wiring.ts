@@ -33,7 +33,7 @@ function billingBus() {
   return new SqsBillingBus(sqsClient(), requireEnv('BILLING_QUEUE_URL'));
 }
 
-/** The data bucket's objects as billing reads and writes them (stream tables store their files through it too). */
+/** The data bucket's objects as billing reads and writes them. */
 export function billingFiles(): S3BillingFiles {
   return new S3BillingFiles(s3Client(), bucketName());
 }

@@ -1,16 +1,15 @@
 import { requireEnv } from '../kernel/config';
 import { dynamoClient, s3Client, sqsClient } from '../storage/aws';
 import { bucketName, tableName } from '../storage/env';
-import { billingFiles } from '../billing/wiring';
 import { catalogStore } from '../catalog/wiring';
 import { chunkStore, purchaseStore } from '../ingest/wiring';
 import { accountStore } from '../platform/wiring';
 import { recoveryPolicy } from '../platform/use-cases/reconcile';
 import { ratingContextLoader, rulesService } from '../pricing/wiring';
-import { S3StreamFiles } from '../billing/adapters/s3/documents';
-import { SqsStreamBus } from '../billing/adapters/sqs/billing';
 import { DynamoStreamTablesStore } from './adapters/dynamo/stream-tables';
 import { DynamoStreamStore } from './adapters/dynamo/streams';
+import { S3StreamFiles } from './adapters/s3/files';
+import { SqsStreamBus } from './adapters/sqs/bus';
 import { StreamCycleBatches } from './use-cases/billing-batches';
 import { StreamReconciler } from './use-cases/run-recovery';
 import { StreamRunner } from './use-cases/runner';
@@ -25,7 +24,7 @@ const streamBus = () => new SqsStreamBus(sqsClient(), requireEnv('STREAMS_QUEUE_
 
 /** Exchange rates and lookup tables: the table and the lookup-tables/ objects of the data bucket. */
 export function streamTablesService(): StreamTablesService {
-  return new StreamTablesService(new DynamoStreamTablesStore(dynamoClient(), tableName(), billingFiles()));
+  return new StreamTablesService(new DynamoStreamTablesStore(dynamoClient(), tableName(), streamFiles()));
 }
 
 export function streamService(): StreamService {

@@ -1,8 +1,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LookupTable } from '../../domain/tables';
 import { keys, objects } from '../../../storage/keys';
-import type { BillingFiles } from '../../../billing/ports';
-import type { ExchangeRateRecord, LookupTableSummary, StreamTablesStore } from '../../ports';
+import type { ExchangeRateRecord, LookupTableSummary, StreamFiles, StreamTablesStore } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
 import { allOfPartition, getOne, listPartition, queryAll, strip } from '../../../storage/table';
 
@@ -25,7 +24,7 @@ export class DynamoStreamTablesStore implements StreamTablesStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly files: Pick<BillingFiles, 'put' | 'getText'>,
+    private readonly files: Pick<StreamFiles, 'put' | 'getText'>,
   ) {}
 
   async putExchangeRate(accountId: string, rate: ExchangeRateRecord): Promise<{ created: boolean }> {
