@@ -1,39 +1,23 @@
-import { z } from 'zod';
-import { identifier } from '../../shared/kernel/fields';
-import { parseInput } from '../../shared/kernel/validation';
 import { saved, type AccountResolver, type RouteSpec } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
+import { bindRoutes } from '../../shared/edge/routes';
+import { tableRoutes } from '../../shared/streams/routes';
 import { streamTablesService } from '../../shared/streams/wiring';
 
 const tables = streamTablesService();
 
-const base = '/v1/accounts/{a}';
-const idParam = z.object({ id: identifier });
-
 /** Exchange rates and lookup tables of an account. */
-export function tableRoutes(account: AccountResolver): Record<string, RouteSpec> {
-  return {
-    [`PUT ${base}/exchange-rates/{pair}`]: {
-      handle: async (r) => saved(await tables.putExchangeRate(await account(r, 'write'), r.params.pair, r.body)),
+export function tableHandlers(account: AccountResolver): Record<string, RouteSpec> {
+  return bindRoutes(
+    tableRoutes,
+    {
+      putExchangeRate: async (r) => saved(await tables.putExchangeRate(r.account, r.params.pair, r.body)),
+      getExchangeRates: async (r) => ({ status: 200, body: await tables.getExchangeRates(r.account, r.params.pair) }),
+      listExchangeRates: async (r) => ({ status: 200, body: await tables.listExchangeRates(r.account, pageRequest(r)) }),
+      putLookupTable: async (r) => saved(await tables.putLookupTable(r.account, r.params.id, r.body)),
+      getLookupTable: async (r) => ({ status: 200, body: await tables.getLookupTable(r.account, r.params.id) }),
+      listLookupTables: async (r) => ({ status: 200, body: await tables.listLookupTables(r.account, pageRequest(r)) }),
     },
-    [`GET ${base}/exchange-rates/{pair}`]: {
-      handle: async (r) => ({ status: 200, body: await tables.getExchangeRates(await account(r, 'read'), r.params.pair) }),
-    },
-    [`GET ${base}/exchange-rates`]: {
-      handle: async (r) => ({ status: 200, body: await tables.listExchangeRates(await account(r, 'read'), pageRequest(r)) }),
-    },
-    [`PUT ${base}/lookup-tables/{id}`]: {
-      handle: async (r) => {
-        const accountId = await account(r, 'write');
-        const { id } = parseInput(idParam, r.params, 'path');
-        return saved(await tables.putLookupTable(accountId, id, r.body));
-      },
-    },
-    [`GET ${base}/lookup-tables/{id}`]: {
-      handle: async (r) => ({ status: 200, body: await tables.getLookupTable(await account(r, 'read'), r.params.id) }),
-    },
-    [`GET ${base}/lookup-tables`]: {
-      handle: async (r) => ({ status: 200, body: await tables.listLookupTables(await account(r, 'read'), pageRequest(r)) }),
-    },
-  };
+    account,
+  );
 }

@@ -1,9 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import type { RouteMethod } from './api';
 import { baseEnvironment, type ContextProps } from './context';
 import { BillstreamFunction } from './function';
+import { operations } from '../../shared/edge/routes';
+import { streamRoutes, tableRoutes } from '../../shared/streams/routes';
 import { grantTable, ObjectGrants } from './grants';
 
 /**
@@ -64,29 +65,6 @@ export class Streams extends Construct {
     streamsQueue.grantSendMessages(this.runConsumer);
     this.runConsumer.addEventSource(new SqsEventSource(streamsQueue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 10 }));
 
-    const accountBase = '/v1/accounts/{a}';
-    const routes: [RouteMethod, string][] = [
-      ['PUT', '/streams/{id}'],
-      ['GET', '/streams/{id}'],
-      ['GET', '/streams'],
-      ['PUT', '/streams/{id}/upload'],
-      ['POST', '/streams/{id}/runs'],
-      ['GET', '/streams/{id}/batches'],
-      ['GET', '/batches/{id}'],
-      ['GET', '/batches/{id}/rows'],
-      ['GET', '/batches/{id}/errors'],
-      ['POST', '/batches/{id}/publish'],
-      ['POST', '/batches/{id}/apply'],
-      ['GET', '/inbound-batches'],
-      ['GET', '/inbound-batches/{id}/rows'],
-      ['POST', '/inbound-batches/{id}/apply'],
-      ['PUT', '/exchange-rates/{pair}'],
-      ['GET', '/exchange-rates/{pair}'],
-      ['GET', '/exchange-rates'],
-      ['PUT', '/lookup-tables/{id}'],
-      ['GET', '/lookup-tables/{id}'],
-      ['GET', '/lookup-tables'],
-    ];
-    for (const [method, path] of routes) props.api.route(method, `${accountBase}${path}`, this.api);
+    for (const r of operations(streamRoutes, tableRoutes)) props.api.route(r.method, r.path, this.api);
   }
 }

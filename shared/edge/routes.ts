@@ -53,9 +53,9 @@ export type RouteTable = Readonly<Record<string, Operation>>;
 /** Declares a table, keeping its literal types (the handlers are checked against its keys and auth). */
 export const routeTable = <const T extends RouteTable>(table: T): T => table;
 
-/** The operations of a table, each with its operationId. */
-export function operations(table: RouteTable): Array<Operation & { operationId: string }> {
-  return Object.entries(table).map(([operationId, op]) => ({ ...op, operationId }));
+/** The operations of some tables, each with its operationId. */
+export function operations(...tables: RouteTable[]): Array<Operation & { operationId: string }> {
+  return tables.flatMap((table) => Object.entries(table).map(([operationId, op]) => ({ ...op, operationId })));
 }
 
 /** `METHOD path`, API Gateway's route key. */
@@ -89,7 +89,7 @@ export function bindRoutes<T extends RouteTable>(table: T, handlers: Handlers<T>
 }
 
 /** Every `METHOD path` of some tables, for registering routes and for checking that the readers agree. */
-export const routeKeys = (...tables: RouteTable[]): string[] => tables.flatMap((t) => operations(t).map(routeKey));
+export const routeKeys = (...tables: RouteTable[]): string[] => operations(...tables).map(routeKey);
 
 /** `?limit=` and `?cursor=` of every list (checked by `pageRequest`). */
 export const pageQuery = z.object({
