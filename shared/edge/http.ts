@@ -59,7 +59,7 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
     return reply(result.body === undefined ? result : { ...result, body: sealNext(request, result.body) });
   };
 
-  return middy<Event, APIGatewayProxyStructuredResultV2, Error, Context>(base)
+  const handler = middy<Event, APIGatewayProxyStructuredResultV2, Error, Context>(base)
     .use(httpHeaderNormalizer())
     .use({ before: ({ event }) => parseJsonBody(event) })
     .use({
@@ -75,6 +75,8 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
       },
     })
     .use({ onError: (request) => void (request.response = errorReply(request.error)) });
+  // The route keys it answers, for the test that the route tables, the stack and the handlers agree.
+  return Object.assign(handler, { routeKeys: Object.keys(routes) as readonly string[] });
 }
 
 function parseJsonBody(event: Event): void {
