@@ -1,9 +1,9 @@
 import { parseInput } from '../../shared/kernel/validation';
 import { httpApi } from '../../shared/edge/http';
 import { bindRoutes } from '../../shared/edge/routes';
-import { openApiDocument } from '../../shared/edge/openapi/document';
 import { platformRoutes } from '../../shared/platform/routes';
 import { platformService } from '../../shared/platform/wiring';
+import { apiDocument } from './openapi';
 
 const platform = platformService();
 
@@ -11,7 +11,7 @@ const platform = platformService();
 export const handler = httpApi(
   bindRoutes(platformRoutes, {
     getHealth: async () => ({ status: 200, body: { status: 'ok' } }),
-    getOpenApi: async () => ({ status: 200, body: openApiDocument }),
+    getOpenApi: async () => ({ status: 200, body: apiDocument() }),
     createAccount: async ({ principal, body }) => ({
       status: 201,
       body: await platform.createAccount(principal, parseInput(platformRoutes.createAccount.body, body)),

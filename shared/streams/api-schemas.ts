@@ -20,7 +20,7 @@ const stage = <T extends string, S extends z.ZodRawShape>(type: T, description: 
   z.strictObject({ type: z.literal(type), ...shape }).meta({ description });
 
 const stageSchema = z
-  .union([
+  .discriminatedUnion('type', [
     stage('rate', "price rows with this account's price rules; writes unitPrice, amount, currency, priceRule", {
       product: columnName.default('productLabel').meta({ description: 'a product label or product cluster id' }),
       customer: columnName.default('customerCode'),
