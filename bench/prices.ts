@@ -1,6 +1,6 @@
 import type { MeterCounts } from '../shared/storage/meter';
 
-/** TOOLCHAIN.md's us-east-1 list prices. */
+/** us-east-1 list prices (on-demand), as published by AWS when these figures were taken. */
 export const PRICES = {
   lambdaPerRequest: 0.2 / 1e6,
   lambdaPerGbSecond: 0.0000133334,

@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmarks of the issues, on this machine, written to docs/benchmarks.md.
  * Everything runs on the embedded local stack (DynamoDB Local, s3rver, local SQS) with the handler
  * bundles synthesized from the CDK app; AWS requests are counted by the SDK middleware of
- * shared/storage/meter.ts and priced with TOOLCHAIN.md's list prices.
+ * shared/storage/meter.ts and priced with the us-east-1 list prices of bench/prices.ts.
  *
  * Sizes can be lowered for a quick run: BENCH_PURCHASES (default 50000), BENCH_DROP_ROWS (1000000),
  * BENCH_REPRICE (100000), BENCH_CYCLE_CUSTOMERS (10000, × 20 purchases), BENCH_STREAM_ROWS (1000000);

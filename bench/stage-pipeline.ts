@@ -1,5 +1,5 @@
 /**
- * Stream stage throughput on one core (PRODUCT.md §5): rows per second through
+ * Stream stage throughput on one core (docs/product.md §5): rows per second through
  * rate (standard and graduated models, through a rater like the one wired to price rules)
  * → formula `markup(amount, 20)` → convert-currency EUR→USD (effective-dated, rate changes mid-month)
  * → copy `customerCode ← meta.reseller`. Target: ≥ 100,000 rows/s.

@@ -1,5 +1,5 @@
 /**
- * The worked chain of PRODUCT.md §5, driven over the HTTP API exactly as a client would: vendor V rates
+ * The worked chain of docs/product.md §5, driven over the HTTP API exactly as a client would: vendor V rates
  * end-customer usage; routing makes distributor D pay for its customers' usage; V publishes and D
  * receives its rows; D's computed stream marks up 20 %, converts EUR → USD and re-keys the lines to its
  * reseller R from a column the purchases carry; R's stream marks up 25 % and bills its end customers.

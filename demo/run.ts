@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the worked chain of PRODUCT.md §5 on the local stack. Starts the embedded stack in a
+ * `npm run demo`: the worked chain of docs/product.md §5 on the local stack. Starts the embedded stack in a
  * temporary data directory (or uses a running one: BILLSTREAM_URL and BILLSTREAM_ADMIN_KEY), creates a
  * vendor, a distributor and a reseller, runs and publishes each tier's stream, bills each tier and
  * prints the batch totals and invoices.

@@ -2,7 +2,7 @@
  * Scenario c: the machine dies while a billing cycle runs. The cycle must finish by itself after the
  * restart, with exactly one draft per customer and currency, every billable purchase `invoiced` on it.
  */
-import { must, sleep, ConnectionError } from './http';
+import { must, sleep, type ConnectionError } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import { accountId, billableCatalogue, checkInvoices, enc, newTenant, OCTOBER, purchaseOf, quantityPerCustomer, readPurchases, settle, waitCycle } from './world';

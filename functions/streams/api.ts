@@ -6,5 +6,5 @@ import { tableHandlers } from './table-routes';
 const platform = platformService();
 const account = accountResolver(platform);
 
-/** Streams, batches, exchange rates and lookup tables (API.md "Streams and batches"). */
+/** Streams, batches, exchange rates and lookup tables (docs/api.md "Streams and batches"). */
 export const handler = httpApi({ ...streamHandlers(account), ...tableHandlers(account) }, (key) => platform.authenticate(key));

@@ -69,7 +69,7 @@ export class Api extends Construct {
     Validations.of(route).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Every route but GET /v1/health authenticates a Bearer API key in the handler (SHA-256 lookup in the table, API.md); ' +
+        'Every route but GET /v1/health authenticates a Bearer API key in the handler (SHA-256 lookup in the table, docs/api.md); ' +
         'an API Gateway authorizer would add an invocation and a cache of key decisions to revoke.',
     });
     return route;

@@ -35,7 +35,7 @@ export interface BillingProps extends ContextProps {
 }
 
 /**
- * Billing (PRODUCT.md §7): the billing API (cycles, invoices, documents, credit notes, schedule, exports),
+ * Billing (docs/product.md §7): the billing API (cycles, invoices, documents, credit notes, schedule, exports),
  * the cycle consumer that fans a cycle out through the BillingQueue (plan → collect → invoice → finish,
  * plus exports), and the daily scheduler that starts the cycles of the accounts whose billing day it is.
  */

@@ -23,7 +23,7 @@ export class State extends Construct {
   readonly remapQueue: sqs.Queue;
   /** A billing cycle's fan-out (plan, collect, invoice, finish, exports): see billing.ts. */
   readonly billingQueue: sqs.Queue;
-  /** Stream runs and batch shares (PRODUCT.md §5), visibility STREAMS_QUEUE_VISIBILITY_TIMEOUT. */
+  /** Stream runs and batch shares (docs/product.md §5), visibility STREAMS_QUEUE_VISIBILITY_TIMEOUT. */
   readonly streamsQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string) {

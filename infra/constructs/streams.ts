@@ -22,7 +22,7 @@ const STREAM_FILES = 'streams/*';
 const LOOKUP_TABLES = 'lookup-tables/*';
 
 /**
- * Streams (PRODUCT.md §5): stream definitions, exchange rates and lookup tables, runs that stream a
+ * Streams (docs/product.md §5): stream definitions, exchange rates and lookup tables, runs that stream a
  * batch's rows through its stages into S3, publishing that shares rows with partner accounts, and the
  * partner's computed streams that run on each share, all through the StreamsQueue.
  */

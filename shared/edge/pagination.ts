@@ -6,7 +6,7 @@ import { parseInput } from '../kernel/validation';
 import type { PageRequest } from '../kernel/page';
 
 /**
- * API.md's list convention: `?limit=` (1–1000, default 100) and an opaque `?cursor=`; replies are
+ * docs/api.md's list convention: `?limit=` (1–1000, default 100) and an opaque `?cursor=`; replies are
  * `{"items": [...], "next": <cursor>|null}`.
  *
  * The cursors stores and services make (DynamoDB keys, journal positions, offsets) never leave the service

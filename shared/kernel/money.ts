@@ -3,7 +3,7 @@ import { DomainError } from './errors';
 
 /**
  * Money and quantities: decimal.js values from parse to persist, strings on the wire.
- * A JS `number` never carries an amount (STYLE.md §10).
+ * A JS `number` never carries an amount.
  */
 
 /**

@@ -5,7 +5,7 @@ import { billingPeriodContaining, daysBetween } from './proration';
 import { InvalidDateError, monthDay, utcDate } from './dates';
 
 /**
- * Billing periods of cycles and invoices (PRODUCT.md §7, API.md `POST /billing-cycles`): whole UTC
+ * Billing periods of cycles and invoices (docs/product.md §7, docs/api.md `POST /billing-cycles`): whole UTC
  * days, start inclusive, end exclusive. Dates only: a period boundary at 10:00 would make "which
  * invoice does this purchase land on" depend on a clock, and the proration of fees is by whole days.
  */

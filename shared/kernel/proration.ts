@@ -3,7 +3,7 @@ import { D } from './money';
 import { dayNumber, InvalidDateError, monthDay, utcDate } from './dates';
 
 /**
- * Day-based proration (PRODUCT.md §2 purchases with an endDate, §6 subscriptions; Kill Bill's examples
+ * Day-based proration (docs/product.md §2 purchases with an endDate, §6 subscriptions; Kill Bill's examples
  * are the reference, see fixtures `proration`). Whole UTC days only: a date-time counts as the UTC day
  * it falls on, so proration never depends on the server's zone or on daylight saving.
  */

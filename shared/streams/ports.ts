@@ -13,7 +13,7 @@ export type { StreamMessage } from './messages';
  * DynamoDB, S3 and SQS; nothing here knows about the AWS SDK.
  */
 
-/** Stream definitions, batch records and inbound batches (PRODUCT.md §5). */
+/** Stream definitions, batch records and inbound batches (docs/product.md §5). */
 export interface StreamStore {
   putStream(accountId: string, id: string, definition: WireStream, updatedAt: string): Promise<{ created: boolean }>;
   getStream(accountId: string, id: string): Promise<StoredStream | null>;

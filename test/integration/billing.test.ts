@@ -5,7 +5,7 @@ import { D } from '../../shared/kernel/money';
 import { api, baseUrl, dataDir, eventually, newAccount, type Account } from './harness';
 
 /**
- * Billing cycles and invoices end to end over HTTP (PRODUCT.md §7, API.md "Billing cycles and invoices"):
+ * Billing cycles and invoices end to end over HTTP (docs/product.md §7, docs/api.md "Billing cycles and invoices"):
  * the cycle fans out through the BillingQueue on the local stack and builds drafts from the rated
  * purchases of the period.
  */

@@ -19,7 +19,7 @@ async function vendorAndDistributor() {
 }
 
 /**
- * The worked chain of PRODUCT.md §5 over HTTP (demo/chain.ts drives it; here every figure is checked),
+ * The worked chain of docs/product.md §5 over HTTP (demo/chain.ts drives it; here every figure is checked),
  * then the streams API's contract: validation at save, runs of uploads, error rows, publishing rules.
  */
 describe('streams: the worked chain vendor → distributor → reseller', () => {

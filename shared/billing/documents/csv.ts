@@ -5,7 +5,7 @@ import { toWireInvoice, type Invoice } from '../domain/invoice';
 import { groupOf, rowScope, type RatedRow, type RuleLookup } from '../domain/lines';
 
 /**
- * CSV and JSON Lines documents of invoices (PRODUCT.md §7): the itemised specification of one
+ * CSV and JSON Lines documents of invoices (docs/product.md §7): the itemised specification of one
  * invoice, and the ERP/BI exports of many. Every document exists as a generator yielding one line at a
  * time (terminator included, so `Readable.from(generator)` streams it to S3 as is) and as a
  * convenience function returning the whole text.

@@ -5,7 +5,7 @@ import { dayNumber, dayToDate } from '../../kernel/dates';
 import type { Invoice } from '../domain/invoice';
 
 /**
- * The PDF of an invoice or credit note (PRODUCT.md §7: "a PDF for people"), rendered with pdfkit's
+ * The PDF of an invoice or credit note (docs/product.md §7: "a PDF for people"), rendered with pdfkit's
  * built-in Helvetica, so no font file is embedded and the output is deterministic for a given invoice.
  *
  * ## Bundling: pdfkit's font metrics must ship next to the bundle

@@ -6,7 +6,7 @@ import type { InvoiceLine } from './lines';
 import { parseBillingPeriod } from '../../kernel/periods';
 
 /**
- * Invoices (PRODUCT.md §3 "Money", §7; API.md "Billing cycles and invoices"). An invoice is built
+ * Invoices (docs/product.md §3 "Money", §7; docs/api.md "Billing cycles and invoices"). An invoice is built
  * from rounded lines: subtotal = Σ lines, tax = subtotal × rate % rounded half-up once, total =
  * subtotal + tax exactly. A draft can be rebuilt at will; approval freezes it; corrections are
  * credit notes. Every function returns a new value: an approved invoice object is never mutated.
@@ -217,7 +217,7 @@ export interface WireInvoiceLine {
   group: string | null;
 }
 
-/** API.md `GET /invoices/{id}`, plus taxRate, approvedAt, creditOf, reason and issuedBy (the seller account). */
+/** docs/api.md `GET /invoices/{id}`, plus taxRate, approvedAt, creditOf, reason and issuedBy (the seller account). */
 export interface WireInvoice {
   id: string;
   customer: string;

@@ -6,7 +6,7 @@ import { cannotPrice } from '../../pricing/domain/errors';
 import type { RuleScope } from '../../pricing/domain/rules';
 
 /**
- * Invoice lines from rated rows (PRODUCT.md §3 "Money", §7). A line sums purchases of one product
+ * Invoice lines from rated rows (docs/product.md §3 "Money", §7). A line sums purchases of one product
  * cluster, price rule, unit price and group at full precision and is rounded half-up to the
  * currency's minor unit once; tax and totals are the invoice's business (invoice.ts).
  */
@@ -15,7 +15,7 @@ import type { RuleScope } from '../../pricing/domain/rules';
 export type RowMetadata = Readonly<Record<string, string | boolean>>;
 
 /**
- * One rated row of a batch (PRODUCT.md §5) or of the account's own rated purchases. `customerCode` is
+ * One rated row of a batch (docs/product.md §5) or of the account's own rated purchases. `customerCode` is
  * who pays (after routing), `usedBy` who used it. `amount` and `unitPrice` are the per-purchase
  * rating at full precision; rows of a period-scoped rule are priced on their sum here, so their own
  * `amount` / `unitPrice` are not used (and may be null).

@@ -33,7 +33,7 @@ export function readsFromMonth(line: { purchaseDate: string; endDate: string | n
 
 /**
  * The share of a purchase that falls in a period: 1 without endDate, else the fraction of its days
- * (PRODUCT.md §2: a purchase with an endDate is prorated by days across periods).
+ * (docs/product.md §2: a purchase with an endDate is prorated by days across periods).
  */
 export function periodShare(p: { purchaseDate: string; endDate: string | null }, period: BillingPeriod): Decimal {
   if (!p.endDate) return new D(1);

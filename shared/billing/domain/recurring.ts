@@ -8,7 +8,7 @@ import { derivedUnitPrice, type InvoiceLine } from '../../billing/domain/lines';
 import type { BillingPeriod } from '../../kernel/periods';
 
 /**
- * Subscription fees on an invoice (PRODUCT.md §6-7; Kill Bill's proration examples are the reference).
+ * Subscription fees on an invoice (docs/product.md §6-7; Kill Bill's proration examples are the reference).
  *
  * A subscription is billed in *windows*: its monthly billing periods anchored on its billing day, the
  * first one starting on the subscription's start (a stub when that is not a billing day) and the last

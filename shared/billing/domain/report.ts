@@ -4,7 +4,7 @@ import { D, InvalidDecimalError, parseDecimal, toWireMoney } from '../../kernel/
 import type { Invoice } from './invoice';
 
 /**
- * The report of a billing cycle (PRODUCT.md §7): customers invoiced, invoices and totals per currency,
+ * The report of a billing cycle (docs/product.md §7): customers invoiced, invoices and totals per currency,
  * held customers skipped, purchases left unmapped or not invoiced by reason, errors.
  *
  * A cycle invoices chunks of customers in parallel; each chunk builds a partial report and the partial

@@ -151,7 +151,7 @@ export class BillingCycleService {
   }
 }
 
-/** API.md `GET /billing-cycles/{id}`; while a run is going, its progress and an empty report. */
+/** docs/api.md `GET /billing-cycles/{id}`; while a run is going, its progress and an empty report. */
 export function cycleView(cycle: CycleRecord) {
   return {
     id: cycle.id,

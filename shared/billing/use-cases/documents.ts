@@ -92,7 +92,7 @@ export async function loadRows(files: BillingFiles, stored: StoredInvoice): Prom
   return rowsFromJsonLines(text);
 }
 
-/** API.md `GET /invoices/{id}` (toWireInvoice) plus where it came from and what corrected it. */
+/** docs/api.md `GET /invoices/{id}` (toWireInvoice) plus where it came from and what corrected it. */
 export function invoiceView(invoice: Invoice, stored: StoredInvoice) {
   return { ...toWireInvoice(invoice), cycle: stored.cycleId, creditedBy: stored.creditedBy };
 }

@@ -24,7 +24,7 @@ function newExportId(at: Date): string {
 }
 
 /**
- * ERP/BI exports (PRODUCT.md §7): the invoices and credit notes of the periods starting in
+ * ERP/BI exports (docs/product.md §7): the invoices and credit notes of the periods starting in
  * [periodStart, periodEnd), or their lines, as CSV or JSON Lines, written to
  * `exports/<account>/<id>.<ext>` by the billing consumer (an export can outgrow one API call).
  */

@@ -88,7 +88,7 @@ export class ClusterTree {
     return at === ancestor;
   }
 
-  /** One is an ancestor-or-self of the other: the overlap test for routing rules (PRODUCT.md §4). */
+  /** One is an ancestor-or-self of the other: the overlap test for routing rules (docs/product.md §4). */
   onSameLine(a: string, b: string): boolean {
     return a === b || this.isAncestorOrSelf(a, b) || this.isAncestorOrSelf(b, a);
   }

@@ -1,5 +1,5 @@
 /**
- * The shape of an S3 drop (API.md "S3 drop"): a CSV whose header names the purchase fields plus any
+ * The shape of an S3 drop (docs/api.md "S3 drop"): a CSV whose header names the purchase fields plus any
  * `meta.<key>` columns, or JSON Lines with one purchase object per line.
  */
 

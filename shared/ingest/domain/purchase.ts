@@ -4,7 +4,7 @@ import { dateKey, decimal, identifier, instant, isoDate, isIsoDate } from '../..
 import type { RatingDecision } from './rating';
 import { describeIssues } from '../../kernel/validation';
 
-/** PRODUCT.md §2. `received` lasts only until the ingest pipeline has mapped the purchase. */
+/** docs/product.md §2. `received` lasts only until the ingest pipeline has mapped the purchase. */
 export const PURCHASE_STATUSES = ['received', 'unmapped', 'not-invoiced', 'rated', 'invoiced', 'completed'] as const;
 export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number];
 export type PurchaseReason = 'unknown-customer' | 'unknown-product' | 'future-date' | 'no-price-rule' | 'on-hold';
@@ -141,7 +141,7 @@ export interface PurchaseRecord extends PurchaseInput, RatingDecision {
   version: number;
 }
 
-/** The wire shape of GET /purchases/{reference} (API.md). */
+/** The wire shape of GET /purchases/{reference} (docs/api.md). */
 export function purchaseView(r: Omit<PurchaseRecord, 'accountId' | 'contentHash' | 'chunkId' | 'version' | 'receivedAt' | 'updatedAt'>) {
   // `pricing` and `ratingError` are shown only when they say something: how the amount is priced, and why it is not.
   return {

@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { ClusterTree } from '../../catalog/domain/clusters';
+import type { ClusterTree } from '../../catalog/domain/clusters';
 import { instant } from '../../kernel/fields';
 import { D, toWire } from '../../kernel/money';
 import { cannotPrice } from '../../pricing/domain/errors';
@@ -38,7 +38,7 @@ export interface RatingDecision extends MappingDecision {
 const none = { routingRule: null, priceRule: null, amount: null, currency: null, pricing: null, ratingError: null } as const;
 
 /**
- * Maps, routes and rates one purchase (PRODUCT.md §2–4):
+ * Maps, routes and rates one purchase (docs/product.md §2–4):
  * unknown customer / product → `unmapped`; routing decided from the original customer only; the payer's
  * cluster and currency select the most specific price rule; a purchase dated in the future waits
  * (`future-date`); a held payer's purchases are priced but `not-invoiced` / `on-hold`.

@@ -49,7 +49,7 @@ export class RatingError extends PricingError {
   readonly code = 'rating_failed';
 }
 
-/** Two price rules are equally specific for the same purchase (PRODUCT.md §3: a configuration error). */
+/** Two price rules are equally specific for the same purchase (docs/product.md §3: a configuration error). */
 export class AmbiguousPriceRulesError extends PricingError {
   readonly kind = 'conflict';
   readonly code = 'ambiguous_price_rules';

@@ -10,7 +10,7 @@ import { compileExpression } from './expression/compile';
 import type { CompiledExpression, Scope, ScopeValue } from './expression/types';
 
 /**
- * Price rules and routing rules (PRODUCT.md §3, §4; API.md `PUT /price-rules/{id}`, `/routing-rules/{id}`):
+ * Price rules and routing rules (docs/product.md §3, §4; docs/api.md `PUT /price-rules/{id}`, `/routing-rules/{id}`):
  * which rule prices a purchase, which customer pays for it, and the checks made when a rule is saved.
  */
 
@@ -315,7 +315,7 @@ export const routingRuleDefinitionSchema = z.strictObject(
 /**
  * The id of an existing routing rule the new one overlaps, or null. Two rules overlap when their
  * customer clusters are on one ancestor line and so are their product clusters: some purchase would
- * then match both (PRODUCT.md §4). The rule being replaced (same id) is skipped.
+ * then match both (docs/product.md §4). The rule being replaced (same id) is skipped.
  */
 export function routingOverlap(
   newRule: RoutingRule,

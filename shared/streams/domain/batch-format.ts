@@ -8,7 +8,7 @@ import type { ErrorRow } from './pipeline';
 import { KNOWN_COLUMN_TYPES } from './rows';
 
 /**
- * The batch file format (PRODUCT.md §5): a CSV whose header types every column
+ * The batch file format (docs/product.md §5): a CSV whose header types every column
  * (`reference:string,quantity:decimal,purchaseDate:date,…`), an error file (JSON Lines, one error row per
  * line) and a JSON description `{columns, rows, errors, totals, checksum}`.
  *

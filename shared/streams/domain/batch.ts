@@ -3,7 +3,7 @@ import type { Column } from './columns';
 import type { StreamKind, WireStream } from './stream';
 
 /**
- * A stream run's batch (PRODUCT.md §5) as the platform keeps it: the record (here) and its files in S3
+ * A stream run's batch (docs/product.md §5) as the platform keeps it: the record (here) and its files in S3
  * (rows CSV, error file). Status moves `running` → `draft` (or `failed`) → `published`; nothing else.
  */
 
@@ -81,7 +81,7 @@ export function runningBatch(input: {
   };
 }
 
-/** The wire shape of `GET /batches/{id}` (API.md), with the period and provenance besides. */
+/** The wire shape of `GET /batches/{id}` (docs/api.md), with the period and provenance besides. */
 export function batchView(b: BatchRecord) {
   return {
     id: b.id,

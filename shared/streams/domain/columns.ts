@@ -6,7 +6,7 @@ import { D, InvalidDecimalError, parseDecimal, toWire } from '../../kernel/money
 import type { Value } from '../../pricing/domain/expression/types';
 
 /**
- * Columns, rows and typed values of stream tables (PRODUCT.md §5). A row is a plain object keyed by
+ * Columns, rows and typed values of stream tables (docs/product.md §5). A row is a plain object keyed by
  * column name (`meta.reseller` included, dots and all) holding Decimal | string | boolean | null; a
  * date is its ISO text. Plain objects rather than Maps because stage closures and expression scopes
  * read them with the cheapest lookups there are; the names they may carry are checked so that no

@@ -1,4 +1,4 @@
-/** Streams, stages and batches (PRODUCT.md §5): pure, no I/O. */
+/** Streams, stages and batches (docs/product.md §5): pure, no I/O. */
 export * from './columns';
 export * from './tables';
 export * from './vat-rates';

@@ -8,7 +8,7 @@ import { ExchangeRateTable, indexLookupTable, InstantCache, type ExchangeRate, t
 import type { VatRateEntry } from './vat-rates';
 
 /**
- * A stream run's transformation (PRODUCT.md §5): rows go in one at a time and come out one at a time,
+ * A stream run's transformation (docs/product.md §5): rows go in one at a time and come out one at a time,
  * each through the stages in order. Nothing is dropped silently: a row a stage cannot process comes out
  * as an error row naming the stage and the reason, a row a filter removes is counted, and a row an
  * aggregate consumes comes back (as part of its group) from `finish()`.

@@ -3,7 +3,7 @@ import { InvalidDecimalError, parseDecimal, toWire } from '../../kernel/money';
 import type { Row, Value } from './columns';
 
 /**
- * A pricing batch applied as price rules (PRODUCT.md §5, "a published pricing batch can be applied as the
+ * A pricing batch applied as price rules (docs/product.md §5, "a published pricing batch can be applied as the
  * receiving account's price rules"). One row is one standard price rule:
  *
  * | column | |

@@ -19,7 +19,7 @@ export interface RowRatingContext {
 }
 
 /**
- * The `rate` stage's rater (PRODUCT.md §5): a row is priced like a purchase of its customer, with the
+ * The `rate` stage's rater (docs/product.md §5): a row is priced like a purchase of its customer, with the
  * most specific price rule of the owner for the row's product cluster, the customer's cluster and
  * currency, valid at the row's date. A row is already routed (its customer pays), so routing does not
  * apply again; rows are priced one by one, so a period-scoped rule cannot price a row.

@@ -3,7 +3,7 @@ import { D, parseDecimal } from '../../kernel/money';
 import type { Column, ColumnType, Row, Value } from './columns';
 
 /**
- * The standard row of a purchase-sourced stream (PRODUCT.md §5) and the sharing rule of published batches.
+ * The standard row of a purchase-sourced stream (docs/product.md §5) and the sharing rule of published batches.
  *
  * A downstream tier receives exactly these rows, so `amount` is its cost; its own stages decide what it
  * charges. `customerCode` is who pays after routing, `usedBy` the customer the purchase was sent for.
@@ -135,7 +135,7 @@ export function sharingTarget(row: Readonly<Row>, customersWithPartner: Readonly
 
 /**
  * Publishing shares each row whose `customerCode` is a customer with a `partnerAccount` with that account
- * (API.md "Streams and batches"). Per partner account, exactly its rows, in batch order: a row goes to
+ * (docs/api.md "Streams and batches"). Per partner account, exactly its rows, in batch order: a row goes to
  * at most one account, chosen by the row's own paying customer, so no partner sees another's rows.
  * Rows of customers without a partner account stay with the owner.
  */

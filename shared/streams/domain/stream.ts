@@ -5,7 +5,7 @@ import { stageSchema, toWireStage } from './stages/schema';
 import type { Stage, WireStage } from './stages/types';
 
 /**
- * A stream definition (PRODUCT.md §5; API.md `PUT /streams/{id}`): what it is for, where its rows come
+ * A stream definition (docs/product.md §5; docs/api.md `PUT /streams/{id}`): what it is for, where its rows come
  * from, and the stages applied to them in order. Every stage is validated and its formulas, filters and
  * patterns compiled here, once, when the stream is saved; errors name the stage by index and field
  * (`stages.2.expression: unexpected token ')' at 14`).

@@ -7,7 +7,7 @@ import { describeIssues, parseInput } from '../../kernel/validation';
 import { columnName, columnNameProblem, type ColumnType, type Row, type Value } from './columns';
 
 /**
- * The owner's tables that stages read (API.md `PUT /exchange-rates/{FROM}-{TO}`, `PUT /lookup-tables/{id}`),
+ * The owner's tables that stages read (docs/api.md `PUT /exchange-rates/{FROM}-{TO}`, `PUT /lookup-tables/{id}`),
  * validated when saved and indexed once per run, so that a row costs a Map lookup and, for effective-dated
  * tables, a comparison of instants.
  */

@@ -1,5 +1,5 @@
 /**
- * Standard VAT rates of the 27 EU member states (percent), for the `vat` stage (PRODUCT.md §5).
+ * Standard VAT rates of the 27 EU member states (percent), for the `vat` stage (docs/product.md §5).
  *
  * Each entry says from which day a standard rate applies; the stage takes the latest entry whose
  * `validFrom` is on or before the row's date, so re-running an old period keeps that period's rate.

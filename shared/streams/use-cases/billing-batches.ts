@@ -7,7 +7,7 @@ import type { StreamBus, StreamFiles, StreamStore } from '../ports';
 import { batchFileRows } from './io';
 import { launchRun } from './launch';
 
-/** The batches a billing cycle invoices (PRODUCT.md §7: "invoices are views of batches"). */
+/** The batches a billing cycle invoices (docs/product.md §7: "invoices are views of batches"). */
 export interface CycleBatches {
   /**
    * null when the account has no billing stream (its own rated purchases are billed). Otherwise, per

@@ -50,7 +50,7 @@ interface RunInput {
 }
 
 /**
- * Runs streams and shares published batches (PRODUCT.md §5), one StreamsQueue message at a time.
+ * Runs streams and shares published batches (docs/product.md §5), one StreamsQueue message at a time.
  *
  * A run streams its input (the period's purchases, an uploaded CSV, or the rows a partner shared) row by
  * row through the compiled stages into the batch's rows file and error file in S3: memory stays

@@ -44,7 +44,7 @@ export type StreamView = WireStream & { id: string; updatedAt: string };
 const streamView = (s: StoredStream): StreamView => ({ id: s.id, ...s.definition, updatedAt: s.updatedAt });
 
 /**
- * The streams API (API.md "Streams and batches"): stream definitions, uploads, runs (queued), batches
+ * The streams API (docs/api.md "Streams and batches"): stream definitions, uploads, runs (queued), batches
  * and their rows, publishing, inbound batches and applying a pricing batch as price rules.
  */
 export class StreamService {

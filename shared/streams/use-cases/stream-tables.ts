@@ -29,7 +29,7 @@ export interface RunTables {
 }
 
 /**
- * The owner's exchange rates and lookup tables (API.md "Streams and batches"): validated by the pure
+ * The owner's exchange rates and lookup tables (docs/api.md "Streams and batches"): validated by the pure
  * domain when saved, read whole by stream runs. A PUT creates or replaces; nothing else depends on them
  * until a run reads them, so a save sends no message.
  */

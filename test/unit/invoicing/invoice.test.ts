@@ -198,7 +198,7 @@ describe('creditNote', () => {
 });
 
 describe('toWireInvoice', () => {
-  test('is the API.md shape: every decimal a string, money with the currency digits', () => {
+  test('is the docs/api.md shape: every decimal a string, money with the currency digits', () => {
     const draft = invoice({ lines: [line({ quantity: dec('2.5'), unitPrice: dec('5'), amount: dec('12.5'), group: '31600000001' })] });
 
     expect(toWireInvoice(draft)).toEqual({

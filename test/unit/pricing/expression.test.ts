@@ -42,7 +42,7 @@ describe('arithmetic and precedence', () => {
     expect(run('metadata.minutes * 2', purchase)).toBe('180');
   });
 
-  test('the purchase example of PRODUCT.md', () => {
+  test('the purchase example of docs/product.md', () => {
     const compiled = compileExpression('quantity * 0.05 + if(metadata.roaming, 1.5, 0)');
     expect(toWire(compiled.evaluateDecimal({ quantity: dec(10), 'metadata.roaming': 'yes' }))).toBe('2');
     expect(toWire(compiled.evaluateDecimal({ quantity: dec(10) }))).toBe('0.5');

@@ -41,7 +41,7 @@ function context(overrides: Partial<PriceSelectionContext> = {}): PriceSelection
 const ids = (rule: PriceRule | null) => rule?.id ?? null;
 
 describe('price rule definition', () => {
-  test('fills in the defaults of API.md', () => {
+  test('fills in the defaults of docs/api.md', () => {
     // Act
     const rule = parsePriceRule('r1', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.10' } });
 

@@ -7,7 +7,7 @@ import type { StreamDefinition } from '../../../shared/streams/domain/stream';
 import { eurUsd, modelRater, stream, wire } from './builders';
 
 /**
- * The acceptance chain of PRODUCT.md §5 at the pure level: vendor V rates end-customer usage; routing
+ * The acceptance chain of docs/product.md §5 at the pure level: vendor V rates end-customer usage; routing
  * makes distributor D pay; V's batch shares D's lines with D; D marks up 20 %, converts EUR→USD with an
  * effective-dated table (the rate changes on 16 March, each row's date picks its rate) and re-keys lines
  * to its reseller from meta.reseller; the reseller marks up 15 % and bills its end customers.

@@ -119,7 +119,7 @@ describe('split', () => {
     ]);
   });
 
-  test('the classic (.*)-(.*) of API.md', () => {
+  test('the classic (.*)-(.*) of docs/api.md', () => {
     const result = run([{ type: 'split', column: 'sku', pattern: '(.*)-(.*)', into: ['family', 'size'] }], [row({ sku: 'voice-xl' })]);
 
     expect(result.rows[0]).toMatchObject({ family: 'voice', size: 'xl' });

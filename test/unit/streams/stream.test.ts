@@ -9,7 +9,7 @@ function body(overrides: Record<string, unknown> = {}): Record<string, unknown> 
   return { kind: 'billing', type: 'simple', source: { purchases: true }, currency: 'EUR', stages: [], ...overrides };
 }
 
-/** Every stage of API.md, in its documented JSON shape. */
+/** Every stage of docs/api.md, in its documented JSON shape. */
 const API_STAGES = [
   { type: 'rate' },
   { type: 'copy', columns: { customerCode: 'meta.reseller' } },
@@ -23,7 +23,7 @@ const API_STAGES = [
 ];
 
 describe('stream definition', () => {
-  test('accepts every stage of API.md in its exact JSON shape and gives the same JSON back', () => {
+  test('accepts every stage of docs/api.md in its exact JSON shape and gives the same JSON back', () => {
     // Prepare
     const input = body({ stages: API_STAGES });
 

@@ -1,5 +1,5 @@
 /**
- * Charge models (PRODUCT.md §3, API.md `model`): how a quantity (or a base amount) becomes an amount.
+ * Charge models (docs/product.md §3, docs/api.md `model`): how a quantity (or a base amount) becomes an amount.
  *
  * Parsing turns the wire JSON into models holding Decimals and everything rating needs precomputed
  * (tier bands with their cumulative amounts, rate/100, the compiled expression), so `rate()` does the

@@ -11,7 +11,7 @@ import { CHARGE_MODEL_TYPES, type ChargeModel, type WireChargeModel } from './ty
 import { volumeInput, volumeModel, volumeWire } from './volume';
 
 /**
- * Every charge model of API.md, from wire JSON (decimals as strings or numbers) to a typed model
+ * Every charge model of docs/api.md, from wire JSON (decimals as strings or numbers) to a typed model
  * holding Decimals. Field checks run first; cross-field rules (tier order, min ≤ max) only on models
  * whose fields are all valid, so each message is about one real problem.
  */

@@ -1,6 +1,6 @@
 /**
  * The safe expression language of price conditions, `expression` charge models and `formula` /
- * `filter` stages (PRODUCT.md §3, §5).
+ * `filter` stages (docs/product.md §3, §5).
  *
  * Safety comes from construction, not from filtering: a hand-written tokenizer and Pratt parser accept
  * only literals, names, a fixed set of operators and a fixed table of functions; the AST is compiled

@@ -1,5 +1,5 @@
 /**
- * Stages of a stream (PRODUCT.md §5, API.md "Stages"): their JSON shapes, their validation when a stream
+ * Stages of a stream (docs/product.md §5, docs/api.md "Stages"): their JSON shapes, their validation when a stream
  * is saved, and their compiled form — one closure per stage that processes one row in place.
  *
  * Every row stage is atomic: it computes everything first and writes only when nothing can fail any more,
