@@ -7,7 +7,7 @@ const started = process.hrtime.bigint();
 handler({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key), eTag: 'bench' } } }] })
   .then(() => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, meter: globalThis.__billstreamMeter ?? null }) + '\n');
+    process.stdout.write(`${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, meter: globalThis.__billstreamMeter ?? null })}\n`);
   })
   .catch((error) => {
     process.stderr.write(`${error.stack}\n`);

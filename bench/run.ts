@@ -159,7 +159,7 @@ async function ingest(stack: LocalStack) {
   report.push(
     '## Ingest with the claim at acceptance (issues 2 and 9)',
     '',
-    `${fmt(total)} purchases posted in requests of 1,000 (4 in parallel) for 200 customers; timed from the first POST until the last answer and every queue idle. Each purchase is claimed before its request is answered: one conditional PutItem (\`attribute_not_exists\`) of the purchase already mapped and rated, so an answer's \`accepted\` is the truth. The raw rate is single conditional PutItem calls straight to the same DynamoDB Local, best of 16 and 64 in flight.`,
+    `${fmt(total)} purchases posted in requests of 1,000 (4 in parallel) for 200 customers; timed from the first POST until the last answer and every queue idle. Each purchase is claimed before its request is answered: one conditional PartiQL \`INSERT\` of the purchase already mapped and rated (refused when the reference exists), 25 to a \`BatchExecuteStatement\`, so an answer's \`accepted\` is the truth. The raw rate is single conditional PutItem calls straight to the same DynamoDB Local, best of 16 and 64 in flight.`,
     '',
     '| measure | value | target |',
     '|---|---|---|',
@@ -175,7 +175,7 @@ async function ingest(stack: LocalStack) {
     ...perThousand.lines.map((l) => `| ${l.kind} | ${fmt(l.count, 2)} | ${(l.dollars * 1000).toFixed(4)} |`),
     `| **total** | | **${(perThousand.total * 1000).toFixed(3)}** (target ≤ 0.75) |`,
     '',
-    'The claim costs nothing beyond the one write unit the purchase always cost: a losing claim returns the stored item (`ReturnValuesOnConditionCheckFailure`), so duplicates need no read, and the duplicate check of the old design (a `BatchGetItem` per 100 references) is gone. Per request: the intent object (one PUT), the journal (one PUT per month touched), its removal (a free DELETE), the catalogue read once for the rating, and the account\'s re-evaluation count read before and after (a second catalogue read and re-rating only when a change was counted in between). The design before issue 9 (duplicate check by `BatchGetItem`, chunk in S3, mapping by a queue consumer after the answer) measured 66 % of raw and $0.714 per million, but its `accepted` was not the truth under concurrent copies. Lambda GB-seconds are the local wall time of each invocation times its configured memory: on one shared machine that overstates what Lambda would bill.',
+    'The claim costs nothing beyond the one write unit the purchase always cost (a PartiQL INSERT is billed like a PutItem; DynamoDB Local reports no capacity for PartiQL batches, so each statement is counted as its parameters\' JSON size in whole kilobytes, a little above the item\'s real size). A losing claim returns the stored item where DynamoDB does (`ReturnValuesOnConditionCheckFailure`; DynamoDB Local does not, so there one consistent read of the taken keys follows), and the duplicate check of the old design (a `BatchGetItem` per 100 references) is gone. Per request: the intent object (one PUT), the journal (one PUT per month touched), its removal (a free DELETE), the catalogue read once for the rating, and the account\'s re-evaluation count read before and after (a second catalogue read and re-rating only when a change was counted in between). The design before issue 9 (duplicate check by `BatchGetItem`, chunk in S3, mapping by a queue consumer after the answer) measured 66 % of raw and $0.714 per million, but its `accepted` was not the truth under concurrent copies. Lambda GB-seconds are the local wall time of each invocation times its configured memory: on one shared machine that overstates what Lambda would bill.',
     '',
   );
 }
@@ -183,7 +183,7 @@ async function ingest(stack: LocalStack) {
 async function drop(stack: LocalStack) {
   const rows = env('BENCH_DROP_ROWS', 200_000);
   const api = client(stack.url);
-  const key = await seedAccount(api, stack.adminKey, 'bench-drop', 200);
+  await seedAccount(api, stack.adminKey, 'bench-drop', 200);
   const dir = mkdtempSync(join(tmpdir(), 'billstream-drop-'));
   const file = join(dir, 'bench.csv');
   await writeCsv(file, rows);

@@ -22,7 +22,7 @@ handler({ Records: [record] }, context)
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const failures = result?.batchItemFailures ?? [];
     if (failures.length) throw new Error(`the run consumer reported the message as failed: ${JSON.stringify(failures)}`);
-    process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, meter: globalThis.__billstreamMeter ?? null }) + '\n');
+    process.stdout.write(`${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, meter: globalThis.__billstreamMeter ?? null })}\n`);
   })
   .catch((error) => {
     process.stderr.write(`${error.stack}\n`);

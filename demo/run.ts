@@ -33,7 +33,7 @@ function printInvoices(tier: string, invoices: ChainInvoice[]): void {
 async function main(): Promise<void> {
   let url = process.env.BILLSTREAM_URL;
   let adminKey = process.env.BILLSTREAM_ADMIN_KEY;
-  let stop = async () => undefined as void;
+  let stop = async (): Promise<void> => {};
   if (!url || !adminKey) {
     const dataDir = mkdtempSync(join(tmpdir(), 'billstream-demo-'));
     out('starting the local stack (DynamoDB Local, s3rver, local SQS) …');

@@ -6,6 +6,7 @@
 import { mapLimit, must } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
+import type { CatalogueItem, CycleView, WireInvoice } from './wire';
 import { accountId, billableCatalogue, enc, listAll, newTenant, OCTOBER, purchaseOf, settle, waitCycle, type Tenant } from './world';
 
 export interface ConcurrencyOptions {
@@ -46,16 +47,16 @@ export async function cyclesAndApprovals(ctx: ChaosContext, rec: Recorder, t: Te
 
   const starts = await Promise.all(Array.from({ length: o.racers }, () => client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key)));
   rec.tally.replays += o.racers - 1;
-  const ids = new Set(starts.filter((s) => s.status === 202).map((s) => s.body.id));
+  const ids = new Set(starts.filter((s) => s.status === 202).map((s) => (s.body as CycleView).id));
   const notAccepted = starts.filter((s) => s.status !== 202).map((s) => s.status);
-  const cycles = (await listAll(client, t, '/billing-cycles')).filter((c) => c.periodStart === OCTOBER.periodStart);
+  const cycles = (await listAll<CycleView>(client, t, '/billing-cycles')).filter((c) => c.periodStart === OCTOBER.periodStart);
   rec.figure('concurrent cycle starts: answered 202 / distinct ids / cycles listed for the period', `${o.racers - notAccepted.length} / ${ids.size} / ${cycles.length}`);
   rec.expect('concurrent starts of one period make one cycle, and every start answers it', notAccepted.length === 0 && ids.size === 1 && cycles.length === 1, `${ids.size} ids, ${cycles.length} cycles, other statuses [${notAccepted.join(', ')}]`);
 
   const [id] = ids;
   const { cycle } = await waitCycle(client, t, id!, o.cycleTimeoutMs);
   if (!rec.expect('the cycle completes', cycle?.status === 'completed', cycle?.status ?? 'unreadable')) return;
-  const invoices = await listAll(client, t, `/invoices?periodStart=${OCTOBER.periodStart}`);
+  const invoices = await listAll<WireInvoice>(client, t, `/invoices?periodStart=${OCTOBER.periodStart}`);
   rec.figure('invoices of the cycle', `${invoices.length} for ${o.customers} customers`);
   if (!rec.expect('one invoice per customer', invoices.length === o.customers, invoices.length)) return;
 
@@ -67,7 +68,7 @@ export async function cyclesAndApprovals(ctx: ChaosContext, rec: Recorder, t: Te
   const others = approvals.filter((a) => a.status !== 200 && a.status !== 409).map((a) => a.status);
   rec.figure('concurrent approvals: 200 / 409 / other', `${ok} / ${conflicts} / ${others.length ? others.join(', ') : 0}`);
   rec.expect('concurrent approvals: exactly one 200, the others 409', ok === 1 && conflicts === o.racers - 1, `${ok} × 200, ${conflicts} × 409, others [${others.join(', ')}]`);
-  const after = await must(client.request('GET', `${t.base}/invoices/${enc(target.id)}`, undefined, t.key), 'invoice');
+  const after = await must<WireInvoice>(client.request('GET', `${t.base}/invoices/${enc(target.id)}`, undefined, t.key), 'invoice');
   rec.expect('the approved invoice reads approved', after.status === 'approved', after.status);
 }
 
@@ -103,10 +104,10 @@ async function overlappingSaves(ctx: ChaosContext, rec: Recorder, t: Tenant, o: 
     if (third.status === 409) pricePrecheck++;
   });
   rec.tally.replays += o.rounds * 3;
-  const rules = await listAll(client, t, '/price-rules');
-  const routing = await listAll(client, t, '/routing-rules');
-  const clusters = await listAll(client, t, '/product-clusters');
-  const storedPairs = (items: any[], pick: (x: any) => string | undefined) => {
+  const rules = await listAll<CatalogueItem>(client, t, '/price-rules');
+  const routing = await listAll<CatalogueItem>(client, t, '/routing-rules');
+  const clusters = await listAll<CatalogueItem>(client, t, '/product-clusters');
+  const storedPairs = (items: CatalogueItem[], pick: (x: CatalogueItem) => string | undefined) => {
     const per = new Map<string, number>();
     for (const x of items) {
       const k = pick(x);
@@ -116,7 +117,7 @@ async function overlappingSaves(ctx: ChaosContext, rec: Recorder, t: Tenant, o: 
   };
   const ambiguousStored = storedPairs(rules, (x) => (/^race-\d+-[abc]$/.test(x.id) ? x.productCluster : undefined));
   const overlappingStored = storedPairs(routing, (x) => (/^race-\d+-[ab]$/.test(x.id) ? x.productCluster : undefined));
-  const sharedStored = storedPairs(clusters, (x) => (x.aliases ?? []).find((a: string) => a.startsWith('race-shared-')));
+  const sharedStored = storedPairs(clusters, (x) => (x.aliases ?? []).find((a) => a.startsWith('race-shared-')));
   rec.figure('overlapping saves: statuses', [...statuses].map(([s, n]) => `${n} × ${s}`).join(', '));
   rec.figure('rounds where both were saved: price rules / routing rules / alias', `${priceBoth} / ${routingBoth} / ${aliasBoth} of ${o.rounds}`);
   rec.figure('stored afterwards: ambiguous price-rule pairs / overlapping routing pairs / aliases on two clusters', `${ambiguousStored} / ${overlappingStored} / ${sharedStored}`);

@@ -11,6 +11,7 @@ import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import { accountId, enc, LABEL, newTenant, readPurchases, settle, waitCycle, type Tenant } from './world';
 import type { Client, Reply } from './http';
+import type { BatchView, IngestAnswer, Page, RunStarted, WireInvoice } from './wire';
 
 export function hostileScenario(ctx: ChaosContext): Promise<ScenarioResult> {
   return runScenario(
@@ -57,7 +58,7 @@ async function buildWorld(client: Client, t: Tenant, marker: string): Promise<Wo
   await must(client.request('PUT', `${t.base}/streams/secret/upload`, UPLOAD(marker), t.key, 'text/csv'), 'upload');
   const batches: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const { batch } = await must(client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key), 'run');
+    const { batch } = await must<RunStarted>(client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key), 'run');
     batches.push(batch);
     await finished(client, t, batch);
   }
@@ -66,18 +67,19 @@ async function buildWorld(client: Client, t: Tenant, marker: string): Promise<Wo
   await settle(client, t, purchases.map((p) => p.reference), 60_000);
   let cycle = '';
   for (const period of [{ periodStart: '2026-09-01', periodEnd: '2026-10-01' }, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }]) {
-    cycle = (await must(client.request('POST', `${t.base}/billing-cycles`, period, t.key), 'cycle')).id;
+    cycle = (await must<{ id: string }>(client.request('POST', `${t.base}/billing-cycles`, period, t.key), 'cycle')).id;
     await waitCycle(client, t, cycle, 90_000);
   }
-  const invoices = await must(client.request('GET', `${t.base}/invoices?periodStart=2026-10-01`, undefined, t.key), 'invoices');
+  const invoices = await must<Page<WireInvoice>>(client.request('GET', `${t.base}/invoices?periodStart=2026-10-01`, undefined, t.key), 'invoices');
   return { t, marker, batch: batches[0]!, invoice: invoices.items[0]?.id ?? 'none', cycle };
 }
 
-async function finished(client: Client, t: Tenant, batch: string, timeoutMs = 60_000): Promise<any> {
+/** Waits until the batch is no longer `running` (or unreadable, or `timeoutMs` passed); answers its last body. */
+async function finished(client: Client, t: Tenant, batch: string, timeoutMs = 60_000): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await client.request('GET', `${t.base}/batches/${enc(batch)}`, undefined, t.key);
-    if (r.status !== 200 || r.body.status !== 'running' || Date.now() > deadline) return r.body;
+    if (r.status !== 200 || (r.body as BatchView).status !== 'running' || Date.now() > deadline) return r.body;
     await sleep(250);
   }
 }
@@ -146,20 +148,22 @@ async function run(ctx: ChaosContext, rec: Recorder) {
       if (w.status !== 200 && w.status !== 201) continue;
       stored.push({ route, id });
       const back = await attack('GET', `${a.base}${path}`);
-      const ownId = back.body?.id ?? back.body?.code ?? back.body?.pair ?? null;
+      const named = back.body as { id?: string; code?: string; pair?: string } | null;
+      const ownId = named?.id ?? named?.code ?? named?.pair ?? null;
       if (back.status !== 200 || (ownId !== null && ownId !== id && route !== 'exchange-rates')) roundTripBroken.push(`${route} ${JSON.stringify(id).slice(0, 40)} → ${back.status} ${ownId === null ? '' : JSON.stringify(ownId).slice(0, 40)}`);
       if (route === 'streams') {
         // A run before any upload of A's: it must not find B's file.
         const runReply = await attack('POST', `${a.base}/streams/${e}/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' });
         if (runReply.status === 202) {
-          await finished(client, a, runReply.body.batch);
-          await attack('GET', `${a.base}/batches/${enc(runReply.body.batch)}/rows`);
+          const { batch } = runReply.body as RunStarted;
+          await finished(client, a, batch);
+          await attack('GET', `${a.base}/batches/${enc(batch)}/rows`);
         }
         await attack('PUT', `${a.base}/streams/${e}/upload`, UPLOAD(A.marker), 'text/csv');
       }
     }
     const purchase = await attack('POST', `${a.base}/purchases`, { purchases: [{ reference: id, productLabel: LABEL, customerCode: 'C0', quantity: '1', purchaseDate: '2026-10-12' }] });
-    if (purchase.status === 202 && purchase.body.accepted?.length) {
+    if (purchase.status === 202 && (purchase.body as Partial<IngestAnswer>).accepted?.length) {
       await settle(client, a, [id], 30_000);
       const back = await readPurchases(client, a, [id]);
       if (!back.stored.has(id)) roundTripBroken.push(`purchases ${JSON.stringify(id).slice(0, 40)} → not found`);
@@ -214,7 +218,7 @@ async function victimSnapshot(client: Client, B: World): Promise<Map<string, str
     const r = await client.request('GET', `${t.base}${path}`, undefined, t.key);
     out.set(path, `${r.status} ${r.text}`);
   }
-  const { batch } = await must(client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key), 'run');
+  const { batch } = await must<RunStarted>(client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key), 'run');
   await finished(client, t, batch);
   const rows = await client.request('GET', `${t.base}/batches/${enc(batch)}/rows?format=csv`, undefined, t.key);
   out.set('stream secret: rows of a run', `${rows.status} ${rows.text}`);
@@ -271,7 +275,7 @@ async function cursors(ctx: ChaosContext, rec: Recorder, A: World, B: World) {
   const firstCursor = async (w: World, route: string) => {
     const sep = route.includes('?') ? '&' : '?';
     const r = await client.request('GET', `${w.t.base}${route}${sep}limit=1`, undefined, w.t.key);
-    return r.status === 200 ? ((r.body?.next as string | null) ?? null) : null;
+    return r.status === 200 ? ((r.body as Partial<Page<unknown>> | null)?.next ?? null) : null;
   };
   const routes = listRoutes(A);
   const own = new Map<string, string | null>();
@@ -287,7 +291,7 @@ async function cursors(ctx: ChaosContext, rec: Recorder, A: World, B: World) {
       ['foreign', theirs],
       ['forged', mine && forgeCursor(mine, A.t.id, B.t.id)],
       ['edited', mine && editCursor(mine)],
-      ['truncated', mine && mine.slice(0, Math.max(1, Math.floor(mine.length / 2)))],
+      ['truncated', mine?.slice(0, Math.max(1, Math.floor(mine.length / 2))) ?? null],
       ['other collection', other],
       ['garbage', 'not-a-cursor!'],
     ];

@@ -7,8 +7,8 @@ import * as http from 'node:http';
 
 export interface Reply {
   readonly status: number;
-  /** Parsed JSON when the body is JSON, else the text. */
-  readonly body: any;
+  /** Parsed JSON when the body is JSON, else the text (read it as one of the shapes of wire.ts). */
+  readonly body: unknown;
   readonly text: string;
 }
 
@@ -96,11 +96,11 @@ export class Client {
   }
 }
 
-/** A 2xx body, or an Error naming what failed. */
-export async function must(reply: Promise<Reply>, what: string): Promise<any> {
+/** A 2xx body, read as the shape `T` the route documents, or an Error naming what failed. */
+export async function must<T = unknown>(reply: Promise<Reply>, what: string): Promise<T> {
   const r = await reply;
   if (r.status < 200 || r.status >= 300) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
-  return r.body;
+  return r.body as T;
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time, in order of the results. */

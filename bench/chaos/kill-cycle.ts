@@ -5,6 +5,7 @@
 import { must, sleep, type ConnectionError } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
+import type { CycleView, ErrorAnswer } from './wire';
 import { accountId, billableCatalogue, checkInvoices, enc, newTenant, OCTOBER, purchaseOf, quantityPerCustomer, readPurchases, settle, waitCycle } from './world';
 
 export interface KillCycleOptions {
@@ -40,12 +41,13 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
   const ready = await settle(client, t, refs, 300_000);
   if (ready.seconds === null) throw new Error(`${ready.stillReceived.length} purchases still received before the cycle`);
 
-  const started = await must(client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key), 'cycle');
+  const started = await must<CycleView>(client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key), 'cycle');
   await sleep(o.killAfterMs);
   const before = await client.request('GET', `${t.base}/billing-cycles/${enc(started.id)}`, undefined, t.key);
   await ctx.stack.kill();
   rec.tally.faults++;
-  rec.figure('cycle when killed', `${before.body?.status} (${before.body?.report?.invoices ?? 0} invoices so far)`);
+  const killed = before.body as Partial<CycleView> | null;
+  rec.figure('cycle when killed', `${killed?.status} (${killed?.report?.invoices ?? 0} invoices so far)`);
   const restartSeconds = await ctx.stack.restart();
   rec.figure('restart (npm start until listening)', `${restartSeconds.toFixed(1)} s`);
 
@@ -57,7 +59,8 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
     // What a user would try next: the same POST, and a regeneration.
     const again = await client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key).catch((e: ConnectionError) => ({ status: 0, body: String(e) }));
     const regenerate = await client.request('POST', `${t.base}/billing-cycles/${enc(started.id)}/regenerate`, undefined, t.key);
-    rec.figure('then: POST /billing-cycles again / regenerate', `${again.status} ${(again.body as any)?.status ?? ''} / ${regenerate.status} ${regenerate.body?.error?.code ?? regenerate.body?.status ?? ''}`);
+    const regenerated = regenerate.body as (Partial<CycleView> & ErrorAnswer) | null;
+    rec.figure('then: POST /billing-cycles again / regenerate', `${again.status} ${(again.body as Partial<CycleView> | null)?.status ?? ''} / ${regenerate.status} ${regenerated?.error?.code ?? regenerated?.status ?? ''}`);
   }
 
   const invoices = await checkInvoices(client, t, quantityPerCustomer(purchases));
@@ -71,7 +74,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
   const read = await readPurchases(client, t, refs);
   const unmarked = purchases.filter((p) => {
     const s = read.stored.get(p.reference);
-    return !s || s.status !== 'invoiced' || !s.invoice || !invoiceOf.get(p.customerCode)?.has(s.invoice);
+    return s?.status !== 'invoiced' || !s.invoice || !invoiceOf.get(p.customerCode)?.has(s.invoice);
   });
   rec.figure('billable purchases not marked invoiced on their invoice', `${unmarked.length} of ${purchases.length}`);
   rec.tally.lost += read.missing.length;

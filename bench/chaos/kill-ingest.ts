@@ -8,6 +8,7 @@ import { ConnectionError, mapLimit } from './http';
 import { sameContent } from './replay';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
+import type { IngestAnswer, StoredPurchase } from './wire';
 import { accountId, billableCatalogue, listAll, newTenant, purchaseOf, readPurchases, settle, type PurchaseInput } from './world';
 
 export interface KillIngestOptions {
@@ -60,7 +61,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
         }
         try {
           const r = await client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key, undefined, 30_000);
-          if (r.status === 202) accepted.push(...r.body.accepted);
+          if (r.status === 202) accepted.push(...(r.body as IngestAnswer).accepted);
           else unanswered.push(batch);
           answers++;
           if (answers >= o.killAfterAnswers && !killing) {
@@ -87,7 +88,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
   rec.expect(`accepted purchases settle within ${o.targetSeconds} s of the restart`, settled.seconds !== null && settled.seconds <= o.targetSeconds, settled.seconds === null ? `still ${settled.stillReceived.length} received after ${o.settleTimeoutMs / 1000} s` : `${settled.seconds.toFixed(1)} s`);
 
   const read = await readPurchases(client, t, accepted);
-  const overwritten = accepted.filter((ref) => read.stored.has(ref) && !sameContent(read.stored.get(ref), content.get(ref)!));
+  const overwritten = accepted.filter((ref) => read.stored.has(ref) && !sameContent(read.stored.get(ref)!, content.get(ref)!));
   rec.tally.lost += read.missing.length;
   rec.tally.overwritten += overwritten.length;
   rec.figure('accepted purchases lost / overwritten', `${read.missing.length} / ${overwritten.length}`);
@@ -97,14 +98,14 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
   const retry = [...unanswered, ...notSent];
   rec.tally.replays += unanswered.flat().length;
   const retried = await mapLimit(retry, o.parallel, (batch) => client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key));
-  const rejected = retried.reduce((n, r) => n + (r.status === 202 ? r.body.rejected.length : 0), 0);
+  const rejected = retried.reduce((n, r) => n + (r.status === 202 ? (r.body as IngestAnswer).rejected.length : 0), 0);
   const notAnswered202 = retried.filter((r) => r.status !== 202).length;
   rec.figure('retried requests: not 202 / purchases rejected', `${notAnswered202} / ${rejected}`);
   rec.expect('a retried request is accepted or reported duplicate, never rejected', notAnswered202 === 0 && rejected === 0, `${notAnswered202} not 202, ${rejected} purchases rejected`);
   const everything = [...content.keys()];
   const settledAll = await settle(client, t, everything, 120_000);
   const all = await readPurchases(client, t, everything);
-  const listed = await listAll(client, t, '/purchases');
+  const listed = await listAll<StoredPurchase>(client, t, '/purchases');
   const seen = new Map<string, number>();
   for (const p of listed) seen.set(p.reference, (seen.get(p.reference) ?? 0) + 1);
   const duplicated = [...seen.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);

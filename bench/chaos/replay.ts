@@ -8,6 +8,7 @@ import Decimal from 'decimal.js';
 import { mapLimit, must, sleep } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
+import type { CycleView, IngestAnswer, StoredPurchase } from './wire';
 import { accountId, billableCatalogue, checkInvoices, listAll, newTenant, OCTOBER, purchaseOf, UNIT_PRICE, quantityPerCustomer, readPurchases, settle, waitCycle, type PurchaseInput, type Tenant } from './world';
 
 export interface ReplayOptions {
@@ -49,7 +50,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   const originals: PurchaseInput[] = Array.from({ length: total }, (_, n) => purchaseOf('rp', n, o.customers));
   const requests = Array.from({ length: o.requests }, (_, r) => originals.slice(r * o.perRequest, (r + 1) * o.perRequest));
   const answers = new Map<string, Answers>(originals.map((p) => [p.reference, { accepted: 0, duplicates: 0, conflicts: 0, otherRejections: 0 }]));
-  const tally = (body: any) => {
+  const tally = (body: Partial<IngestAnswer>) => {
     for (const ref of body.accepted ?? []) answers.get(ref)!.accepted++;
     for (const ref of body.duplicates ?? []) answers.get(ref)!.duplicates++;
     for (const r of body.rejected ?? []) {
@@ -64,7 +65,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   const started = Date.now();
   const sends = await Promise.all(requests.flatMap((batch) => Array.from({ length: o.copies }, () => client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key))));
   const sendSeconds = (Date.now() - started) / 1000;
-  for (const s of sends) if (s.status === 202) tally(s.body);
+  for (const s of sends) if (s.status === 202) tally(s.body as Partial<IngestAnswer>);
   rec.tally.replays += total * (o.copies - 1);
   const failedSends = sends.filter((s) => s.status !== 202).length;
 
@@ -73,7 +74,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   const changed = Array.from({ length: o.changed }, (_, i) => originals[(i * step + (i % step)) % total]!).map((p) => ({ ...p, quantity: String(Number(p.quantity) + 1000) }));
   await sleep(2000 + Math.floor(Math.random() * 2000));
   const inFlight = readPurchases(client, t, changed.map((p) => p.reference));
-  const resendBodies = await mapLimit(chunks(changed, Math.ceil(o.changed / o.requests)), 8, (batch) => must(client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key), 'changed resend'));
+  const resendBodies = await mapLimit(chunks(changed, Math.ceil(o.changed / o.requests)), 8, (batch) => must<IngestAnswer>(client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key), 'changed resend'));
   const stillReceived = [...(await inFlight).stored.values()].filter((p) => p.status === 'received').length;
   rec.tally.replays += o.changed;
   const changedRefs = new Set(changed.map((p) => p.reference));
@@ -81,9 +82,9 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   let changedConflicts = 0;
   let changedDuplicates = 0;
   for (const body of resendBodies) {
-    changedAccepted += body.accepted.filter((r: string) => changedRefs.has(r)).length;
-    changedDuplicates += body.duplicates.filter((r: string) => changedRefs.has(r)).length;
-    changedConflicts += body.rejected.filter((r: any) => r.code === 'duplicate_conflict' && changedRefs.has(r.reference)).length;
+    changedAccepted += body.accepted.filter((r) => changedRefs.has(r)).length;
+    changedDuplicates += body.duplicates.filter((r) => changedRefs.has(r)).length;
+    changedConflicts += body.rejected.filter((r) => r.code === 'duplicate_conflict' && changedRefs.has(r.reference)).length;
   }
 
   const all = [...answers.values()];
@@ -108,8 +109,8 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   const settled = await settle(client, t, originals.map((p) => p.reference), o.settleTimeoutMs);
   rec.figure('seconds until no purchase reads received', settled.seconds === null ? `> ${o.settleTimeoutMs / 1000} (${settled.stillReceived.length} still received)` : settled.seconds.toFixed(1));
   const { stored, missing } = await readPurchases(client, t, originals.map((p) => p.reference));
-  const overwritten = originals.filter((p) => stored.has(p.reference) && !sameContent(stored.get(p.reference), p));
-  const listed = await listAll(client, t, '/purchases');
+  const overwritten = originals.filter((p) => stored.has(p.reference) && !sameContent(stored.get(p.reference)!, p));
+  const listed = await listAll<StoredPurchase>(client, t, '/purchases');
   const seen = new Map<string, number>();
   for (const p of listed) seen.set(p.reference, (seen.get(p.reference) ?? 0) + 1);
   const duplicated = [...seen.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
@@ -122,7 +123,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   rec.figure('purchases duplicated (listed more than once)', duplicated);
   rec.figure('purchases missing from the list', notListed);
   rec.expect('nothing accepted is lost', missing.length === 0, `${missing.length} lost`);
-  rec.expect('the stored content is the first accepted', overwritten.length === 0, `${overwritten.length} overwritten${overwritten.length ? ` (e.g. ${overwritten[0]!.reference}: quantity ${stored.get(overwritten[0]!.reference).quantity})` : ''}`);
+  rec.expect('the stored content is the first accepted', overwritten.length === 0, `${overwritten.length} overwritten${overwritten.length ? ` (e.g. ${overwritten[0]!.reference}: quantity ${stored.get(overwritten[0]!.reference)!.quantity})` : ''}`);
   rec.expect('each purchase is stored once', duplicated === 0 && notListed === 0, `${duplicated} listed twice, ${notListed} not listed`);
 
   // Billing.
@@ -132,7 +133,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
 /** Bills October and compares every invoice with the first-accepted content. */
 async function bill(ctx: ChaosContext, rec: Recorder, t: Tenant, originals: readonly PurchaseInput[], timeoutMs: number) {
   const { client } = ctx;
-  const started = await must(client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key), 'cycle');
+  const started = await must<CycleView>(client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key), 'cycle');
   const { seconds, cycle } = await waitCycle(client, t, started.id, timeoutMs);
   rec.figure('cycle', `${cycle?.status ?? 'unreadable'} after ${seconds.toFixed(1)} s`);
   if (!rec.expect('the cycle completes', cycle?.status === 'completed', cycle?.status ?? 'unreadable')) return;
@@ -148,7 +149,7 @@ async function bill(ctx: ChaosContext, rec: Recorder, t: Tenant, originals: read
   rec.expect('one invoice per customer, billing exactly the first-accepted content', invoices.missing.length === 0 && invoices.duplicated === 0 && invoices.mismatched.length === 0, `${invoices.missing.length} missing, ${invoices.duplicated} duplicated, ${invoices.mismatched.length} mismatched${invoices.mismatched.length ? ` (e.g. ${invoices.mismatched[0]})` : ''}`);
 }
 
-export function sameContent(stored: any, p: PurchaseInput): boolean {
+export function sameContent(stored: StoredPurchase, p: PurchaseInput): boolean {
   return new Decimal(stored.quantity).eq(p.quantity) && stored.customerCode === p.customerCode && stored.productLabel === p.productLabel && Date.parse(stored.purchaseDate) === Date.parse(p.purchaseDate);
 }
 

@@ -4,6 +4,7 @@
  */
 import Decimal from 'decimal.js';
 import { ConnectionError, mapLimit, must, sleep, type Client } from './http';
+import type { CycleView, Page, StoredPurchase, WireInvoice } from './wire';
 
 export const OCTOBER = { periodStart: '2026-10-01', periodEnd: '2026-11-01' } as const;
 /** One standard price for the one product: every amount is exact, so an invoice total is a plain sum. */
@@ -35,7 +36,7 @@ export function accountId(prefix: string): string {
 
 export async function newTenant(client: Client, adminKey: string, id: string): Promise<Tenant> {
   await must(client.request('POST', '/v1/accounts', { id, name: `Chaos ${id}`, roles: ['vendor'], currency: 'EUR' }, adminKey), `account ${id}`);
-  const { key } = await must(client.request('POST', `/v1/accounts/${id}/keys`, { role: 'admin' }, adminKey), `key of ${id}`);
+  const { key } = await must<{ key: string }>(client.request('POST', `/v1/accounts/${id}/keys`, { role: 'admin' }, adminKey), `key of ${id}`);
   return { id, key, base: `/v1/accounts/${id}` };
 }
 
@@ -68,12 +69,12 @@ export function purchaseOf(prefix: string, n: number, customers: number): Purcha
 export const enc = encodeURIComponent;
 
 /** Every item of a list route (`?limit=1000`, following `next`). */
-export async function listAll(client: Client, t: Tenant, path: string): Promise<any[]> {
-  const items: any[] = [];
+export async function listAll<T>(client: Client, t: Tenant, path: string): Promise<T[]> {
+  const items: T[] = [];
   let cursor: string | null = null;
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await must(client.request('GET', `${t.base}${path}${sep}limit=1000${cursor ? `&cursor=${enc(cursor)}` : ''}`, undefined, t.key), `list ${path}`);
+    const page: Page<T> = await must<Page<T>>(client.request('GET', `${t.base}${path}${sep}limit=1000${cursor ? `&cursor=${enc(cursor)}` : ''}`, undefined, t.key), `list ${path}`);
     items.push(...page.items);
     if (!page.next) return items;
     cursor = page.next;
@@ -82,17 +83,17 @@ export async function listAll(client: Client, t: Tenant, path: string): Promise<
 
 export interface ReadBack {
   /** reference → the stored purchase (absent: 404). */
-  readonly stored: Map<string, any>;
+  readonly stored: Map<string, StoredPurchase>;
   readonly missing: string[];
 }
 
 /** `GET /purchases/{reference}` of each reference, 16 at a time. */
 export async function readPurchases(client: Client, t: Tenant, references: readonly string[]): Promise<ReadBack> {
-  const stored = new Map<string, any>();
+  const stored = new Map<string, StoredPurchase>();
   const missing: string[] = [];
   await mapLimit(references, 16, async (reference) => {
     const r = await client.request('GET', `${t.base}/purchases/${enc(reference)}`, undefined, t.key);
-    if (r.status === 200) stored.set(reference, r.body);
+    if (r.status === 200) stored.set(reference, r.body as StoredPurchase);
     else if (r.status === 404) missing.push(reference);
     else throw new Error(`GET purchase ${reference}: ${r.status} ${r.text.slice(0, 200)}`);
   });
@@ -111,7 +112,7 @@ export async function settle(client: Client, t: Tenant, references: readonly str
   const inFlight = async (reference: string) => {
     try {
       const r = await client.request('GET', `${t.base}/purchases/${enc(reference)}`, undefined, t.key, undefined, 10_000);
-      return r.status !== 200 || r.body.status === 'received';
+      return r.status !== 200 || (r.body as StoredPurchase).status === 'received';
     } catch (error) {
       if (!(error instanceof ConnectionError)) throw error;
       return true;
@@ -138,14 +139,14 @@ export async function settle(client: Client, t: Tenant, references: readonly str
 }
 
 /** Polls a cycle until it is `completed` or `failed`; null status after `timeoutMs`. */
-export async function waitCycle(client: Client, t: Tenant, cycleId: string, timeoutMs: number): Promise<{ seconds: number; cycle: any | null }> {
+export async function waitCycle(client: Client, t: Tenant, cycleId: string, timeoutMs: number): Promise<{ seconds: number; cycle: (CycleView & { timedOut?: true }) | null }> {
   const start = Date.now();
-  let last: any = null;
+  let last: CycleView | null = null;
   for (;;) {
     try {
       const r = await client.request('GET', `${t.base}/billing-cycles/${enc(cycleId)}`, undefined, t.key, undefined, 10_000);
       if (r.status === 200) {
-        last = r.body;
+        last = r.body as CycleView;
         if (last.status === 'completed' || last.status === 'failed') return { seconds: (Date.now() - start) / 1000, cycle: last };
       }
     } catch (error) {
@@ -170,9 +171,9 @@ export interface InvoiceCheck {
  * The period's invoices against what should be billed: per customer, the sum of the first-accepted
  * quantities × UNIT_PRICE (every amount exact, no tax).
  */
-export async function checkInvoices(client: Client, t: Tenant, expected: ReadonlyMap<string, Decimal>): Promise<InvoiceCheck & { byCustomer: Map<string, any[]> }> {
-  const all = (await listAll(client, t, `/invoices?periodStart=${OCTOBER.periodStart}`)).filter((i) => !i.creditOf && !String(i.id).startsWith('cn_'));
-  const byCustomer = new Map<string, any[]>();
+export async function checkInvoices(client: Client, t: Tenant, expected: ReadonlyMap<string, Decimal>): Promise<InvoiceCheck & { byCustomer: Map<string, WireInvoice[]> }> {
+  const all = (await listAll<WireInvoice>(client, t, `/invoices?periodStart=${OCTOBER.periodStart}`)).filter((i) => !i.creditOf && !String(i.id).startsWith('cn_'));
+  const byCustomer = new Map<string, WireInvoice[]>();
   for (const invoice of all) byCustomer.set(`${invoice.customer}`, [...(byCustomer.get(invoice.customer) ?? []), invoice]);
   let duplicated = 0;
   for (const list of byCustomer.values()) {
@@ -189,7 +190,7 @@ export async function checkInvoices(client: Client, t: Tenant, expected: Readonl
       continue;
     }
     const total = invoices.reduce((sum, i) => sum.plus(i.total), new Decimal(0));
-    const billed = invoices.flatMap((i) => i.lines).reduce((sum: Decimal, l: any) => sum.plus(l.quantity), new Decimal(0));
+    const billed = invoices.flatMap((i) => i.lines).reduce((sum, l) => sum.plus(l.quantity), new Decimal(0));
     if (!total.eq(quantity.times(UNIT_PRICE)) || !billed.eq(quantity)) mismatched.push(customer);
   }
   for (const customer of byCustomer.keys()) if (!expected.has(customer)) mismatched.push(customer);

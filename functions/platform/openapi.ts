@@ -26,9 +26,10 @@ let document: ReturnType<typeof openApiDocument> | undefined;
 
 /** The OpenAPI document served at `GET /v1/openapi.json`, generated from the route tables once per process. */
 export function apiDocument() {
-  return (document ??= openApiDocument(API_SECTIONS, {
+  document ??= openApiDocument(API_SECTIONS, {
     title: 'Billstream API',
     version: '1.0.0',
     description: 'Billing, rating and pricing for multi-tier supply chains.',
-  }));
+  });
+  return document;
 }

@@ -175,7 +175,8 @@ export class LocalHttpApi {
 
   /** Stops accepting connections and waits for the requests in progress. Idempotent. */
   close(): Promise<void> {
-    return (this.closing ??= this.doClose());
+    this.closing ??= this.doClose();
+    return this.closing;
   }
 
   private async doClose(): Promise<void> {
@@ -317,7 +318,8 @@ function writeResult(res: http.ServerResponse, result: unknown, requestId: strin
     const status = Number(r.statusCode);
     if (!Number.isInteger(status) || status < 100 || status > 599) {
       log(`invalid statusCode from handler: ${String(r.statusCode)}`);
-      return send(res, 500, errorBody('internal', 'Internal error'), base);
+      send(res, 500, errorBody('internal', 'Internal error'), base);
+      return;
     }
     const headers: Record<string, string | string[]> = { ...base };
     for (const [name, value] of Object.entries(r.headers ?? {})) if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);

@@ -74,7 +74,11 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
         event.principal = principal;
       },
     })
-    .use({ onError: (request) => void (request.response = errorReply(request.error)) });
+    .use({
+      onError: (request) => {
+        request.response = errorReply(request.error);
+      },
+    });
   // The route keys it answers, for the test that the route tables, the stack and the handlers agree.
   return Object.assign(handler, { routeKeys: Object.keys(routes) as readonly string[] });
 }

@@ -72,7 +72,8 @@ let deployed: CursorSeal | undefined;
 
 /** The deployment's seal, read once from the environment of the API function. */
 export function cursorSeal(): CursorSeal {
-  return (deployed ??= CursorSeal.fromSecret(requireEnv('ADMIN_KEY_HASH')));
+  deployed ??= CursorSeal.fromSecret(requireEnv('ADMIN_KEY_HASH'));
+  return deployed;
 }
 
 /** `?limit=` and `?cursor=` of a list request, the cursor opened for this very list. */

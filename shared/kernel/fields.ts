@@ -78,6 +78,7 @@ export const identifier = z
   .string({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a string') })
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the class exists to find control characters (U+0000–U+001F, U+007F) and refuse them in identifiers
   .refine((s) => !/[#\u0000-\u001f\u007f]/.test(s), 'must not contain # or control characters');
 
 export const currency = z

@@ -28,11 +28,15 @@ describe('event sources, schedule and HTTP routes', () => {
   test('S3 drops: ObjectCreated under drops/ ending in .csv or .jsonl invokes the drop function', () => {
     const notifications = t.resources[t.single('Custom::S3BucketNotifications')]!;
     expect(notifications.Properties.BucketName).toEqual({ Ref: bucketId });
-    const configs = notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations as Array<any>;
+    const configs = notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations as Array<{
+      Events: string[];
+      LambdaFunctionArn: unknown;
+      Filter: { Key: { FilterRules: Array<{ Name: string; Value: string }> } };
+    }>;
     const rules = configs.map((c) => {
       expect(c.Events).toEqual(['s3:ObjectCreated:*']);
       expect(c.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [t.fn('functions/ingest/drop.ts'), 'Arn'] });
-      return Object.fromEntries((c.Filter.Key.FilterRules as Array<{ Name: string; Value: string }>).map((r) => [r.Name, r.Value]));
+      return Object.fromEntries(c.Filter.Key.FilterRules.map((r) => [r.Name, r.Value]));
     });
     expect(rules).toEqual(expect.arrayContaining([{ prefix: 'drops/', suffix: '.csv' }, { prefix: 'drops/', suffix: '.jsonl' }]));
     expect(rules).toHaveLength(2);

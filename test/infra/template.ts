@@ -5,13 +5,18 @@ import { buildApp } from '../../infra/app';
 export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
 export type Statement = { Effect: string; Action: string[]; Resource: unknown[]; Condition?: unknown };
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+/**
+ * A value of the synthesized template as CDK's `Template.toJSON()` types it (untyped JSON): the tests read
+ * it by path, and an assertion on a wrong path fails.
+ */
+type CfnJson = ReturnType<Template['toJSON']>[string];
+type Resource = { Type: string; Properties: Record<string, CfnJson>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
 /** The synthesized Billstream template (no nag, no bundling), with lookups the tests share. */
 export function billstreamTemplate() {
   const { stack } = buildApp({ nag: false, context: NO_BUNDLING });
   const template = Template.fromStack(stack);
-  const json = template.toJSON() as { Resources: Record<string, Resource>; Parameters: Record<string, any>; Outputs: Record<string, any> };
+  const json = template.toJSON() as { Resources: Record<string, Resource>; Parameters: Record<string, CfnJson>; Outputs: Record<string, CfnJson> };
   const resources = json.Resources;
 
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -30,7 +35,7 @@ export function billstreamTemplate() {
     const managed = resources[roleId]!.Properties.ManagedPolicyArns;
     if (managed?.length) throw new Error(`${roleId} has managed policies: ${JSON.stringify(managed)}`);
     return attached.flatMap(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as Array<Record<string, any>>).map((s) => ({
+      (p.Properties.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }>).map((s) => ({
         Effect: s.Effect,
         Action: ([] as string[]).concat(s.Action),
         Resource: ([] as unknown[]).concat(s.Resource),

@@ -42,8 +42,8 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
     const noCluster = await put('/price-rules/nowhere', rule('satellite', { type: 'standard', unitPrice: '1' }));
     expect(noCluster.status).toBe(400);
     expect((noCluster.body as ErrorBody).error.details).toEqual(["productCluster: product cluster 'satellite' does not exist"]);
-    const escape = await put('/price-rules/escape', rule('voice', { type: 'expression', expression: "constructor.constructor('return process')()" }));
-    expect(escape.status).toBe(400);
+    const sandboxEscape = await put('/price-rules/escape', rule('voice', { type: 'expression', expression: "constructor.constructor('return process')()" }));
+    expect(sandboxEscape.status).toBe(400);
 
     expect((await put('/price-rules/data-a', rule('data', { type: 'standard', unitPrice: '2' }))).status).toBe(201);
     const twin = await put('/price-rules/data-b', rule('data', { type: 'standard', unitPrice: '3' }));

@@ -31,6 +31,9 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
   const POSTS = 12; // twelve journal objects: two collectors
   const ROWS = 150_000; // a stream run of a few seconds
   const OCTOBER = { periodStart: '2026-10-01', periodEnd: '2026-11-01' };
+  type Invoice = { id: string; customer: string; currency: string; status: string; total: string };
+  type Cycle = { id: string; status: string; run: number; report: { errors: unknown; totals: Record<string, unknown> } };
+  type Batch = { status: string; failure: string | null };
 
   let account = '';
   let key = '';
@@ -41,7 +44,7 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: (res.headers.get('content-type') ?? '').includes('json') && text ? (JSON.parse(text) as any) : text };
+    return { status: res.status, body: (res.headers.get('content-type') ?? '').includes('json') && text ? (JSON.parse(text) as unknown) : text };
   };
   const until = async <T>(what: string, fn: () => Promise<T | null>, timeoutMs: number): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
@@ -54,10 +57,10 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
   };
 
   const octoberInvoices = async () => {
-    const invoices: { id: string; customer: string; currency: string; status: string; total: string }[] = [];
+    const invoices: Invoice[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: { id: string; customer: string; currency: string; status: string; total: string }[]; next: string | null } = (await call('GET', `/invoices?periodStart=2026-10-01&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+      const page = (await call('GET', `/invoices?periodStart=2026-10-01&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as { items: Invoice[]; next: string | null };
       invoices.push(...page.items);
       cursor = page.next;
     } while (cursor);
@@ -85,9 +88,9 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     stack = await startStackProcess({ dataDir: dir, adminKey, logFile, env });
     account = `rc-${randomBytes(4).toString('hex')}`;
     const admin = (p: string, body: unknown) =>
-      fetch(`${stack!.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+      fetch(`${stack!.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
     expect((await admin('/v1/accounts', { id: account, name: 'Recovery', roles: ['vendor'], currency: 'EUR' })).status).toBe(201);
-    key = (await admin(`/v1/accounts/${account}/keys`, { role: 'admin' })).body.key;
+    key = ((await admin(`/v1/accounts/${account}/keys`, { role: 'admin' })).body as { key: string }).key;
 
     expect((await call('PUT', '/customer-clusters/all', { name: 'All' })).status).toBe(201);
     expect((await call('PUT', '/product-clusters/voice', { name: 'Voice', aliases: ['voice-min'] })).status).toBe(201);
@@ -107,7 +110,7 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
       const posted = await call('POST', '/purchases', { purchases });
       expect(posted).toMatchObject({ status: 202, body: { accepted: purchases.map((p) => p.reference) } });
     }
-    await until('all purchases rated', async () => ((await call('GET', `/purchases/${references.at(-1)!.reference}`)).body.status === 'rated' ? true : null), 30_000);
+    await until('all purchases rated', async () => (((await call('GET', `/purchases/${references.at(-1)!.reference}`)).body as { status: string }).status === 'rated' ? true : null), 30_000);
 
     expect((await call('PUT', '/streams/usage', { kind: 'pricing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] })).status).toBe(201);
     const csv = `sku,quantity\n${Array.from({ length: ROWS }, (_, i) => `s${i % 97},${(i % 13) + 1}`).join('\n')}\n`;
@@ -116,10 +119,10 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     // Both are started, and the stack dies at once with everything it had queued.
     const started = await call('POST', '/billing-cycles', OCTOBER);
     expect(started.status).toBe(202);
-    const cycleId = started.body.id as string;
+    const cycleId = (started.body as Cycle).id;
     const run = await call('POST', '/streams/usage/runs', OCTOBER);
     expect(run.status).toBe(202);
-    const batchId = run.body.batch as string;
+    const batchId = (run.body as { batch: string }).batch;
     killTree(stack.child.pid!);
     await new Promise((resolve) => stack!.child.exitCode !== null || stack!.child.signalCode !== null ? resolve(null) : stack!.child.once('exit', resolve));
     stack = null;
@@ -130,12 +133,12 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     stack = await startStackProcess({ dataDir: dir, adminKey, logFile, env });
     // Nothing is queued for them any more: the cycle and the batch are open work, stopped.
     const stuck = await call('GET', `/billing-cycles/${cycleId}`);
-    expect(stuck.body.status).toBe('running');
+    expect((stuck.body as Cycle).status).toBe('running');
     // A start of the stuck cycle's period answers that cycle, still running.
     expect(await call('POST', '/billing-cycles', OCTOBER)).toMatchObject({ status: 202, body: { id: cycleId, status: 'running' } });
 
     const cycle = await until('the cycle completed', async () => {
-      const c = (await call('GET', `/billing-cycles/${cycleId}`)).body;
+      const c = (await call('GET', `/billing-cycles/${cycleId}`)).body as Cycle;
       if (c.status === 'failed') throw new Error(`the cycle failed: ${JSON.stringify(c.report.errors)}`);
       return c.status === 'completed' ? c : null;
     }, defaults ? 240_000 : 60_000);
@@ -150,13 +153,13 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     expect(invoices.every((i) => i.status === 'draft' && i.total === '2.00')).toBe(true);
     const invoiceOf = new Map(invoices.map((i) => [i.customer, i.id]));
     for (let i = 0; i < references.length; i += 40) {
-      const read = await Promise.all(references.slice(i, i + 40).map(async (r) => ({ r, p: (await call('GET', `/purchases/${r.reference}`)).body })));
+      const read = await Promise.all(references.slice(i, i + 40).map(async (r) => ({ r, p: (await call('GET', `/purchases/${r.reference}`)).body as { status: string; invoice: string | null } })));
       for (const { r, p } of read) expect({ reference: r.reference, status: p.status, invoice: p.invoice }).toEqual({ reference: r.reference, status: 'invoiced', invoice: invoiceOf.get(r.customer) });
     }
 
     // the run was re-driven as a new attempt and finished with every row, served from that attempt's file
     const batch = await until('the batch finished', async () => {
-      const b = (await call('GET', `/batches/${batchId}`)).body;
+      const b = (await call('GET', `/batches/${batchId}`)).body as Batch;
       if (b.status === 'failed') throw new Error(`the run failed: ${b.failure}`);
       return b.status === 'draft' ? b : null;
     }, defaults ? 240_000 : 60_000);
@@ -171,7 +174,7 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     // a completed cycle regenerates as before: run 2, still one draft per customer
     expect((await call('POST', `/billing-cycles/${cycleId}/regenerate`)).status).toBe(202);
     const second = await until('run 2 completed', async () => {
-      const c = (await call('GET', `/billing-cycles/${cycleId}`)).body;
+      const c = (await call('GET', `/billing-cycles/${cycleId}`)).body as Cycle;
       return c.status === 'completed' && c.run === 2 ? c : null;
     }, 120_000);
     expect(second.report).toMatchObject({ invoices: CUSTOMERS, errors: { count: 0 } });

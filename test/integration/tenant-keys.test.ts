@@ -251,9 +251,9 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
     const folder = (acct: Account) => join(dataDir(), 'drops', acct.id);
     mkdirSync(folder(hostile), { recursive: true });
     const names = ['ünï çødé+1', `100%2F..%2F${victim.id}`, '🧾 drop..x'];
-    names.forEach((name, i) =>
-      writeFileSync(join(folder(hostile), `${name}.csv`), `reference,productLabel,customerCode,quantity,purchaseDate\ndrop/${i}/..,${ids[0]},${ids[0]},1,2026-10-06\n`),
-    );
+    for (const [i, name] of names.entries()) {
+      writeFileSync(join(folder(hostile), `${name}.csv`), `reference,productLabel,customerCode,quantity,purchaseDate\ndrop/${i}/..,${ids[0]},${ids[0]},1,2026-10-06\n`);
+    }
     for (const [i, name] of names.entries()) {
       const result = await eventually(async () => JSON.parse(readFileSync(join(folder(hostile), 'results', `${name}.json`), 'utf8')) as { rows: number; accepted: number }, 60_000);
       expect([name, result]).toEqual([name, expect.objectContaining({ rows: 1, accepted: 1 })]);

@@ -37,7 +37,10 @@ export class MemoryPurchases implements PurchaseStore {
   /** The records of one account by reference (for assertions). */
   of(accountId: string): Map<string, PurchaseRecord> {
     let records = this.accounts.get(accountId);
-    if (!records) this.accounts.set(accountId, (records = new Map()));
+    if (!records) {
+      records = new Map();
+      this.accounts.set(accountId, records);
+    }
     return records;
   }
 

@@ -121,7 +121,7 @@ describe('import rules of the context-first layout', () => {
     const found = violations((i) => {
       if (!i.relative) return null;
       const to = place(`${i.target}.ts`);
-      if (!to || to.layer !== 'adapters') return null;
+      if (to?.layer !== 'adapters') return null;
       const from = place(i.from);
       if (from?.layer === 'wiring') return null;
       return from?.context === to.context && from.layer === 'adapters' ? null : `${i.from} imports ${i.target}`;

@@ -34,7 +34,10 @@ describe('acceptance claims each reference before it answers', () => {
     const { ingest, purchases } = setup();
     let attempts = 0;
     const insert = purchases.insert.bind(purchases);
-    purchases.insert = (record) => ((attempts += 1), insert(record));
+    purchases.insert = (record) => {
+      attempts += 1;
+      return insert(record);
+    };
     const request = rowsOf(...Array.from({ length: 1000 }, (_, i) => purchase(`big-${i}`)));
     // Act
     const answers = await Promise.all([1, 2, 3].map(() => ingest.accept('acme', request, 'api')));
@@ -88,7 +91,12 @@ describe('a catalogue change racing an acceptance', () => {
     const count = new MemoryReevaluationCount();
     let price = '0.05';
     let loads = 0;
-    const rating = { rater: async () => (loads++, ratedAt(price)) };
+    const rating = {
+      rater: async () => {
+        loads++;
+        return ratedAt(price);
+      },
+    };
     const ingest = new IngestService({ purchases, chunks, rating, reevaluations: count });
     await ingest.accept('acme', rowsOf(purchase('quiet', '10')), 'api');
     const quietLoads = loads;

@@ -38,7 +38,7 @@ export function csvLine(fields: readonly (string | null | undefined)[]): string 
 }
 
 function jsonLine(record: object): string {
-  return JSON.stringify(record) + '\n';
+  return `${JSON.stringify(record)}\n`;
 }
 
 // ------------------------------------------------------------------------ itemised specification

@@ -23,6 +23,7 @@ export function coversPeriod(p: { purchaseDate: string; endDate: string | null }
 export function collectingMonth(line: { purchaseDate: string }, period: BillingPeriod): string {
   const own = purchaseMonth(line);
   const first = period.start.slice(0, 7);
+  // biome-ignore lint/complexity/useMathMinMax: these are `YYYY-MM` strings, compared as text; Math.max would make them NaN
   return own > first ? own : first;
 }
 

@@ -84,7 +84,7 @@ export class ExportService {
   /** Writes the export (the billing consumer). Throws on failure, so the message is retried. */
   async run(accountId: string, id: string): Promise<void> {
     const record = await this.deps.exports.get(accountId, id);
-    if (!record || record.status !== 'running') return;
+    if (record?.status !== 'running') return;
     const upload = this.deps.files.upload(record.key, CONTENT_TYPES[record.format]);
     const stream = STREAMS[record.kind][record.format];
     let rows = 0;

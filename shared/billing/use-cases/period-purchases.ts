@@ -7,10 +7,17 @@ import type { ChunkStore, PurchaseStore } from '../../ingest/ports';
 export function monthsOf(period: BillingPeriod): string[] {
   const months: string[] = [];
   const last = new Date(Date.parse(`${period.end}T00:00:00Z`) - 1).toISOString().slice(0, 7);
-  for (let [y, m] = period.start.slice(0, 7).split('-').map(Number); ; m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
+  let [y, m] = period.start.slice(0, 7).split('-').map(Number);
+  for (;;) {
     const month = `${y}-${String(m).padStart(2, '0')}`;
     if (month > last) break;
     months.push(month);
+    if (m === 12) {
+      y += 1;
+      m = 1;
+    } else {
+      m += 1;
+    }
   }
   return months;
 }

@@ -50,7 +50,8 @@ export function openApiDocument(sections: readonly ApiSection[], info: { title: 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const section of sections) {
     for (const op of operations(section.routes)) {
-      (paths[op.path] ??= {})[op.method.toLowerCase()] = {
+      paths[op.path] ??= {};
+      paths[op.path][op.method.toLowerCase()] = {
         operationId: op.operationId,
         tags: [section.tag],
         summary: op.summary,

@@ -114,9 +114,18 @@ export function journalMonths(p: Pick<PurchaseInput, 'purchaseDate' | 'endDate'>
   const lastDay = new Date(instant(p.endDate) - 1);
   const last = lastDay.getTime() < instant(p.purchaseDate) ? first : lastDay.toISOString().slice(0, 7);
   const months: string[] = [];
-  for (let [y, m] = first.split('-').map(Number); `${y}-${String(m).padStart(2, '0')}` <= last; m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
-    months.push(`${y}-${String(m).padStart(2, '0')}`);
+  let [y, m] = first.split('-').map(Number);
+  for (;;) {
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    if (month > last) break;
+    months.push(month);
     if (months.length > 120) break; // ten years is the most one purchase may span in the journal
+    if (m === 12) {
+      y += 1;
+      m = 1;
+    } else {
+      m += 1;
+    }
   }
   return months;
 }

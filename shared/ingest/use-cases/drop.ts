@@ -159,7 +159,7 @@ async function* csvRows(stream: Readable): AsyncIterable<Row> {
       continue;
     }
     const fields: Record<string, string> = {};
-    header.forEach((column, i) => (fields[column] = record[i]));
+    for (const [i, column] of header.entries()) fields[column] = record[i];
     yield { line: info.lines, raw: csvRecordToPurchase(fields) };
   }
   while (skipped.length) yield skipped.shift() as Row;

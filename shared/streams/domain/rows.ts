@@ -145,7 +145,10 @@ export function partitionForSharing(rows: Iterable<Readonly<Row>>, customersWith
     const partner = sharingTarget(row, customersWithPartner);
     if (partner === null) continue;
     let list = shares.get(partner);
-    if (list === undefined) shares.set(partner, (list = []));
+    if (list === undefined) {
+      list = [];
+      shares.set(partner, list);
+    }
     list.push(row as Row);
   }
   return shares;

@@ -131,7 +131,10 @@ export class ExchangeRateTable {
       if (!value.gt(0)) throw new ValidationError('invalid exchange rate', [`${where}.rate: must be greater than 0`]);
       const key = `${entry.from}-${entry.to}`;
       let list = grouped.get(key);
-      if (list === undefined) grouped.set(key, (list = []));
+      if (list === undefined) {
+        list = [];
+        grouped.set(key, list);
+      }
       list.push({ validFrom: entry.validFrom, value });
     });
     for (const [key, list] of grouped) this.pairs.set(key, new EffectiveSeries(list));
@@ -220,7 +223,10 @@ export function indexLookupTable(id: string, table: LookupTable): IndexedLookupT
     for (const [name, value] of Object.entries(row)) {
       if (value === null) continue;
       let set = kinds.get(name);
-      if (set === undefined) kinds.set(name, (set = new Set()));
+      if (set === undefined) {
+        set = new Set();
+        kinds.set(name, set);
+      }
       set.add(typeof value === 'number' ? 'decimal' : typeof value === 'boolean' ? 'boolean' : 'string');
     }
   }

@@ -84,7 +84,7 @@ export class StreamRunner {
       await this.deps.streams.createBatch(record);
       batch = await this.deps.streams.getBatch(accountId, batchId);
     }
-    if (!batch || batch.status !== 'running' || (batch.attempt ?? 1) !== attempt) return;
+    if (batch?.status !== 'running' || (batch.attempt ?? 1) !== attempt) return;
     const running = batch;
     await this.deps.streams.beat(accountId, batchId, 'run', attempt, this.now().toISOString());
     await withHeartbeat(
@@ -287,7 +287,7 @@ export class StreamRunner {
    */
   async share(accountId: string, batchId: string): Promise<void> {
     const batch = await this.deps.streams.getBatch(accountId, batchId);
-    if (!batch || batch.status !== 'published') return;
+    if (batch?.status !== 'published') return;
     const work = await this.deps.streams.getWork(accountId, batchId);
     const beat = async () => {
       if (work?.phase === 'share') await this.deps.streams.beat(accountId, batchId, 'share', work.attempt, this.now().toISOString());

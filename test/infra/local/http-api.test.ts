@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { LocalHttpApi, matchRoute, MAX_BODY_BYTES, type HttpRoute } from '../../../infra/local/http-api';
 
 const route = (routeKey: string, functionId: string): HttpRoute =>
@@ -34,8 +35,8 @@ describe('route matching (API Gateway HTTP API rules)', () => {
 describe('the local HTTP API', () => {
   let server: LocalHttpApi;
   let base: string;
-  const events: Array<Record<string, any>> = [];
-  let reply: (event: Record<string, any>) => unknown = () => ({ statusCode: 204 });
+  const events: Array<APIGatewayProxyEventV2 & { functionId: string }> = [];
+  let reply: (event: APIGatewayProxyEventV2) => unknown = () => ({ statusCode: 204 });
   const logged: string[] = [];
 
   beforeAll(async () => {
@@ -44,8 +45,8 @@ describe('the local HTTP API', () => {
     base = `http://127.0.0.1:${port}`;
     server.serve(routes, {
       invoke: async (functionId, event) => {
-        events.push({ functionId, ...(event as Record<string, any>) });
-        return reply(event as Record<string, any>);
+        events.push({ functionId, ...(event as APIGatewayProxyEventV2) });
+        return reply(event as APIGatewayProxyEventV2);
       },
       log: (line) => logged.push(line),
     });

@@ -18,6 +18,7 @@ describe('intrinsics', () => {
     expect(r.resolve({ 'Fn::GetAtt': ['Table', 'Arn'] }, 'x')).toMatch(/table\/TableName$/);
     expect(r.resolve({ 'Fn::Join': ['-', ['a', { Ref: 'Table' }]] }, 'x')).toBe('a-TableName');
     expect(r.resolve({ 'Fn::Select': [1, { 'Fn::Split': ['/', { 'Fn::GetAtt': ['Table', 'Arn'] }] }] }, 'x')).toBe('TableName');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: `${...}` is CloudFormation's Fn::Sub syntax, the input under test
     expect(r.resolve({ 'Fn::Sub': 'cdk-${AWS::AccountId}-${AWS::Region}-${Table}' }, 'x')).toBe('cdk-123456789012-us-east-1-TableName');
   });
 

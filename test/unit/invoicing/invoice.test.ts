@@ -3,7 +3,6 @@ import { ConflictError, ValidationError } from '../../../shared/kernel/errors';
 import { D, minorUnits, roundMoney, toWire } from '../../../shared/kernel/money';
 import {
   approve,
-  buildInvoice,
   creditNote,
   fromInvoiceRecord,
   toInvoiceRecord,

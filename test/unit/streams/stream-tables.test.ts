@@ -44,7 +44,10 @@ class MemoryTables implements StreamTablesStore {
 
   private partition<T>(map: Map<string, Map<string, T>>, accountId: string): Map<string, T> {
     let partition = map.get(accountId);
-    if (partition === undefined) map.set(accountId, (partition = new Map()));
+    if (partition === undefined) {
+      partition = new Map();
+      map.set(accountId, partition);
+    }
     return partition;
   }
 }

@@ -34,7 +34,7 @@ export const percentageInput = z.strictObject(
 
 export function percentageModel(input: z.output<typeof percentageInput>, issues: Issues): PercentageModel {
   const { minPerPurchase, maxPerPurchase } = input;
-  if (minPerPurchase !== null && maxPerPurchase !== null && maxPerPurchase.lt(minPerPurchase)) {
+  if (minPerPurchase !== null && maxPerPurchase?.lt(minPerPurchase)) {
     issues.push({
       code: 'custom',
       message: `must not be less than minPerPurchase (${toWire(minPerPurchase)})`,

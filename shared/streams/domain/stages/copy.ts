@@ -44,7 +44,7 @@ export function copyStage(stage: CopyStage, index: number): RowStage {
         reads(columns, source, `columns.${targets[i]}`, index, issues);
         return columns.type(source) ?? 'string';
       });
-      targets.forEach((target, i) => columns.set(target, types[i]!));
+      for (const [i, target] of targets.entries()) columns.set(target, types[i]!);
       return columns;
     },
     apply(row) {

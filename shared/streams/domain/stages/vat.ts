@@ -24,7 +24,10 @@ export function vatTable(entries: readonly VatRateEntry[] = EU_STANDARD_VAT_RATE
   const grouped = new Map<string, { validFrom: string; value: Decimal }[]>();
   for (const entry of entries) {
     let list = grouped.get(entry.country);
-    if (list === undefined) grouped.set(entry.country, (list = []));
+    if (list === undefined) {
+      list = [];
+      grouped.set(entry.country, list);
+    }
     list.push({ validFrom: entry.validFrom, value: new D(entry.rate) });
   }
   return new Map([...grouped].map(([country, list]) => [country, new EffectiveSeries(list)]));
@@ -32,8 +35,14 @@ export function vatTable(entries: readonly VatRateEntry[] = EU_STANDARD_VAT_RATE
 
 let defaultVat: VatTable | undefined;
 
+/** The built-in EU standard rates, built on first use and kept for the process. */
+function defaultVatTable(): VatTable {
+  defaultVat ??= vatTable();
+  return defaultVat;
+}
+
 export function vatStage(stage: VatStage, index: number, deps: StageDeps): RowStage {
-  const rates = deps.vatRates ?? (defaultVat ??= vatTable());
+  const rates = deps.vatRates ?? defaultVatTable();
   const { country, into } = stage;
   const date = stage.date ?? 'purchaseDate';
   const instants = deps.instants ?? new InstantCache();
