@@ -35,7 +35,13 @@ async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'billstream-bench-'));
   const adminKey = 'bench-admin-key';
   const stackLog = createWriteStream(join(tmpdir(), 'billstream-bench-stack.log'));
-  const stack = await startLocalStack({ port: 0, dataDir, adminKey, log: (line) => stackLog.write(`${line}\n`), environmentOverrides: { LOG_LEVEL: 'WARN' } });
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    adminKey,
+    log: (line) => stackLog.write(`${line}\n`),
+    environmentOverrides: { LOG_LEVEL: 'WARN' },
+  });
   const started = new Date();
   try {
     report.push('# Benchmarks', '', `Measured by \`npm run bench\` on ${started.toISOString().slice(0, 16)}Z, ${machine()}.`, '');
@@ -59,7 +65,13 @@ const target = join(__dirname, '..', 'docs', 'benchmarks.md');
 
 /** Keeps the sections of an earlier run that this run did not measure (BENCH_ONLY), each with its own date. */
 function merge(previous: string, current: string): string {
-  const sections = (text: string) => new Map(text.split(/\n(?=## )/).slice(1).map((part) => [part.split('\n', 1)[0]!, part.trimEnd()]));
+  const sections = (text: string) =>
+    new Map(
+      text
+        .split(/\n(?=## )/)
+        .slice(1)
+        .map((part) => [part.split('\n', 1)[0]!, part.trimEnd()]),
+    );
   const date = (text: string) => /Measured by `npm run bench` on ([^,]+),/.exec(text)?.[1] ?? 'an earlier run';
   // every section says when it was measured: the sections of this run now, the others keep their own line
   const stamped = (body: string, when: string) => (/^_Measured /m.test(body) ? body : body.replace(/^(## .*)$/m, `$1\n\n_Measured ${when}._`));
@@ -96,7 +108,14 @@ async function engine() {
 async function stages() {
   const r = await benchStagePipeline();
   log(`stage pipeline: ${fmt(r.rowsPerSec)} rows/s`);
-  report.push('## Stage pipeline (issue 5)', '', '| measure | value | target |', '|---|---|---|', `| rate + formula + convert-currency + copy, one core | ${fmt(r.rowsPerSec)} rows/s | ≥ 100,000 |`, '');
+  report.push(
+    '## Stage pipeline (issue 5)',
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| rate + formula + convert-currency + copy, one core | ${fmt(r.rowsPerSec)} rows/s | ≥ 100,000 |`,
+    '',
+  );
 }
 
 /** The local DynamoDB's raw conditional-put rate, the yardstick of the ingest pipeline. */
@@ -111,7 +130,14 @@ async function rawPutRate(stack: LocalStack, count: number, parallel: number): P
     Array.from({ length: parallel }, async () => {
       while (next < count) {
         const i = next++;
-        const item = { pk: { S: `BENCH#RAW#${run}#${i}` }, sk: { S: 'PURCHASE' }, reference: { S: `raw-${i}` }, quantity: { S: '12' }, purchaseDate: { S: '2026-10-01' }, status: { S: 'not-invoiced' } };
+        const item = {
+          pk: { S: `BENCH#RAW#${run}#${i}` },
+          sk: { S: 'PURCHASE' },
+          reference: { S: `raw-${i}` },
+          quantity: { S: '12' },
+          purchaseDate: { S: '2026-10-01' },
+          status: { S: 'not-invoiced' },
+        };
         await db.send(new PutItemCommand({ TableName: stack.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
       }
     }),
@@ -137,11 +163,15 @@ async function ingest(stack: LocalStack) {
   const seconds = (performance.now() - start) / 1000;
   const counts: MeterCounts = { ...meter() };
   const rate = total / seconds;
-  const sample = (await must(api.call('GET', `/v1/accounts/bench-ingest/purchases/bench-${total - 1}`, undefined, key), 'sample')) as { status: string };
+  const sample = (await must(api.call('GET', `/v1/accounts/bench-ingest/purchases/bench-${total - 1}`, undefined, key), 'sample')) as {
+    status: string;
+  };
   if (sample.status !== 'not-invoiced') throw new Error(`last purchase is ${sample.status}, expected not-invoiced`);
   log(`ingest: ${fmt(total)} purchases POST→stored in ${seconds.toFixed(1)} s = ${fmt(rate)}/s (${((rate / raw) * 100).toFixed(0)} % of raw)`);
   const perMillionLog = costOf(scaled(counts, 1_000_000 / total));
-  log(`ingest cost: $${perMillionLog.total.toFixed(3)} per million purchases (${perMillionLog.lines.map((l) => `${l.kind} $${l.dollars.toFixed(3)}`).join(', ')})`);
+  log(
+    `ingest cost: $${perMillionLog.total.toFixed(3)} per million purchases (${perMillionLog.lines.map((l) => `${l.kind} $${l.dollars.toFixed(3)}`).join(', ')})`,
+  );
 
   // Latency of one 1,000-purchase POST as a client sees it, one request at a time (the claims are made before the answer).
   const latencies: number[] = [];
@@ -175,7 +205,7 @@ async function ingest(stack: LocalStack) {
     ...perThousand.lines.map((l) => `| ${l.kind} | ${fmt(l.count, 2)} | ${(l.dollars * 1000).toFixed(4)} |`),
     `| **total** | | **${(perThousand.total * 1000).toFixed(3)}** (target ≤ 0.75) |`,
     '',
-    'The claim costs nothing beyond the one write unit the purchase always cost (a PartiQL INSERT is billed like a PutItem; DynamoDB Local reports no capacity for PartiQL batches, so each statement is counted as its parameters\' JSON size in whole kilobytes, a little above the item\'s real size). A losing claim returns the stored item where DynamoDB does (`ReturnValuesOnConditionCheckFailure`; DynamoDB Local does not, so there one consistent read of the taken keys follows), and the duplicate check of the old design (a `BatchGetItem` per 100 references) is gone. Per request: the intent object (one PUT), the journal (one PUT per month touched), its removal (a free DELETE), the catalogue read once for the rating, and the account\'s re-evaluation count read before and after (a second catalogue read and re-rating only when a change was counted in between). The design before issue 9 (duplicate check by `BatchGetItem`, chunk in S3, mapping by a queue consumer after the answer) measured 66 % of raw and $0.714 per million, but its `accepted` was not the truth under concurrent copies. Lambda GB-seconds are the local wall time of each invocation times its configured memory: on one shared machine that overstates what Lambda would bill.',
+    "The claim costs nothing beyond the one write unit the purchase always cost (a PartiQL INSERT is billed like a PutItem; DynamoDB Local reports no capacity for PartiQL batches, so each statement is counted as its parameters' JSON size in whole kilobytes, a little above the item's real size). A losing claim returns the stored item where DynamoDB does (`ReturnValuesOnConditionCheckFailure`; DynamoDB Local does not, so there one consistent read of the taken keys follows), and the duplicate check of the old design (a `BatchGetItem` per 100 references) is gone. Per request: the intent object (one PUT), the journal (one PUT per month touched), its removal (a free DELETE), the catalogue read once for the rating, and the account's re-evaluation count read before and after (a second catalogue read and re-rating only when a change was counted in between). The design before issue 9 (duplicate check by `BatchGetItem`, chunk in S3, mapping by a queue consumer after the answer) measured 66 % of raw and $0.714 per million, but its `accepted` was not the truth under concurrent copies. Lambda GB-seconds are the local wall time of each invocation times its configured memory: on one shared machine that overstates what Lambda would bill.",
     '',
   );
 }
@@ -200,10 +230,14 @@ async function drop(stack: LocalStack) {
     maxBuffer: 1 << 20,
   });
   const worker = JSON.parse(stdout.trim().split('\n').pop()!) as { ms: number; maxRssMb: number };
-  const results = (await s3.send(new GetObjectCommand({ Bucket: stack.bucketName, Key: 'drops/bench-drop/results/bench.json' })).then((o) => o.Body!.transformToString())) as string;
+  const results = (await s3
+    .send(new GetObjectCommand({ Bucket: stack.bucketName, Key: 'drops/bench-drop/results/bench.json' }))
+    .then((o) => o.Body!.transformToString())) as string;
   const summary = JSON.parse(results) as { rows: number; accepted: number; rejectedCount: number };
   if (summary.accepted !== rows) throw new Error(`the drop accepted ${summary.accepted} of ${rows} rows: ${results.slice(0, 300)}`);
-  log(`drop: ${fmt(rows)} rows claimed in ${(worker.ms / 1000).toFixed(1)} s (${fmt(rows / (worker.ms / 1000))} rows/s), handler peak RSS ${fmt(worker.maxRssMb)} MB`);
+  log(
+    `drop: ${fmt(rows)} rows claimed in ${(worker.ms / 1000).toFixed(1)} s (${fmt(rows / (worker.ms / 1000))} rows/s), handler peak RSS ${fmt(worker.maxRssMb)} MB`,
+  );
   report.push(
     '## S3 drop of a large file (issue 2)',
     '',
@@ -222,7 +256,10 @@ async function writeCsv(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
   const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
   await write('reference,productLabel,customerCode,quantity,purchaseDate,endDate,meta.msisdn\n');
-  for (let i = 0; i < rows; i++) await write(`bench-${i},label-${i % 5},C${i % 200},${(i % 97) + 1},2026-10-${String((i % 28) + 1).padStart(2, '0')},,3161${String(i % 1000).padStart(7, '0')}\n`);
+  for (let i = 0; i < rows; i++)
+    await write(
+      `bench-${i},label-${i % 5},C${i % 200},${(i % 97) + 1},2026-10-${String((i % 28) + 1).padStart(2, '0')},,3161${String(i % 1000).padStart(7, '0')}\n`,
+    );
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
@@ -258,26 +295,49 @@ async function streams(stack: LocalStack) {
   await writeStreamCsv(file, rows);
   const inputBytes = statSync(file).size;
   const s3 = new S3Client({ forcePathStyle: true });
-  await s3.send(new PutObjectCommand({ Bucket: stack.bucketName, Key: `streams/${account}/${stream}/upload.csv`, Body: createReadStream(file), ContentLength: inputBytes }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: stack.bucketName,
+      Key: `streams/${account}/${stream}/upload.csv`,
+      Body: createReadStream(file),
+      ContentLength: inputBytes,
+    }),
+  );
   rmSync(dir, { recursive: true, force: true });
 
   const bundle = stack.bundleOf('StreamsRunConsumer');
   // The API queues the run; with the queue's pollers paused, only the worker below runs it. The queued
   // message is consumed afterwards and finds the batch no longer `running`.
   const { batch, worker } = await stack.withoutQueue('StateStreamsQueue', async () => {
-    const { batch } = (await must(api.call('POST', `${base}/streams/${stream}/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, key), 'run')) as { batch: string };
-    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'stream-worker.js'), bundle, account, batch], { env: process.env, maxBuffer: 1 << 20 });
+    const { batch } = (await must(
+      api.call('POST', `${base}/streams/${stream}/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, key),
+      'run',
+    )) as { batch: string };
+    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'stream-worker.js'), bundle, account, batch], {
+      env: process.env,
+      maxBuffer: 1 << 20,
+    });
     return { batch, worker: JSON.parse(stdout.trim().split('\n').pop()!) as { ms: number; maxRssMb: number } };
   });
-  const view = (await must(api.call('GET', `${base}/batches/${batch}`, undefined, key), 'batch')) as { status: string; rows: number; errors: number; failure: string | null; totals: Record<string, string> };
+  const view = (await must(api.call('GET', `${base}/batches/${batch}`, undefined, key), 'batch')) as {
+    status: string;
+    rows: number;
+    errors: number;
+    failure: string | null;
+    totals: Record<string, string>;
+  };
   if (view.status !== 'draft' || view.rows !== rows || view.errors !== 0) {
-    throw new Error(`the stream run ended ${view.status} with ${view.rows} rows and ${view.errors} errors, expected draft with ${rows} rows: ${view.failure ?? JSON.stringify(view.totals)}`);
+    throw new Error(
+      `the stream run ended ${view.status} with ${view.rows} rows and ${view.errors} errors, expected draft with ${rows} rows: ${view.failure ?? JSON.stringify(view.totals)}`,
+    );
   }
   const head = await s3.send(new HeadObjectCommand({ Bucket: stack.bucketName, Key: `batches/${account}/${batch}/rows.csv` }));
   const batchBytes = head.ContentLength ?? 0;
   s3.destroy();
   const seconds = worker.ms / 1000;
-  log(`streams: ${fmt(rows)} rows in ${seconds.toFixed(1)} s (${fmt(rows / seconds)} rows/s), handler peak RSS ${fmt(worker.maxRssMb)} MB, batch file ${fmt(batchBytes / 1e6, 1)} MB`);
+  log(
+    `streams: ${fmt(rows)} rows in ${seconds.toFixed(1)} s (${fmt(rows / seconds)} rows/s), handler peak RSS ${fmt(worker.maxRssMb)} MB, batch file ${fmt(batchBytes / 1e6, 1)} MB`,
+  );
   report.push(
     '## Stream batch run (issue 5)',
     '',
@@ -296,7 +356,8 @@ async function writeStreamCsv(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
   const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
   await write('reference,productLabel,customerCode,quantity,purchaseDate,currency\n');
-  for (let i = 0; i < rows; i++) await write(`usage-${i},label-${i % 5},C${i % 200},${(i % 97) + 1},2026-10-${String((i % 28) + 1).padStart(2, '0')},EUR\n`);
+  for (let i = 0; i < rows; i++)
+    await write(`usage-${i},label-${i % 5},C${i % 200},${(i % 97) + 1},2026-10-${String((i % 28) + 1).padStart(2, '0')},EUR\n`);
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
@@ -314,7 +375,9 @@ async function cycle(stack: LocalStack) {
   });
   const counts = { ...meter() };
   const perThousand = costOf(scaled(counts, 1000 / result.invoices));
-  log(`cycle: ${fmt(result.invoices)} invoices from ${fmt(result.purchases)} purchases in ${result.seconds.toFixed(1)} s (${fmt(result.invoicesPerSec, 1)} invoices/s), $${perThousand.total.toFixed(4)} per 1,000 invoices`);
+  log(
+    `cycle: ${fmt(result.invoices)} invoices from ${fmt(result.purchases)} purchases in ${result.seconds.toFixed(1)} s (${fmt(result.invoicesPerSec, 1)} invoices/s), $${perThousand.total.toFixed(4)} per 1,000 invoices`,
+  );
   report.push(
     '## Billing cycle (issue 4)',
     '',
@@ -325,7 +388,9 @@ async function cycle(stack: LocalStack) {
     `| cycle wall time | ${result.seconds.toFixed(1)} s | ≤ 600 s |`,
     `| invoices per second | ${fmt(result.invoicesPerSec, 1)} | |`,
     '',
-    result.settled ? 'Every queue was empty within two minutes of completion.' : 'Some message was still in flight two minutes after the cycle completed (a retried message waits out the billing queue\'s 30-minute visibility timeout): its requests are not in the counts below.',
+    result.settled
+      ? 'Every queue was empty within two minutes of completion.'
+      : "Some message was still in flight two minutes after the cycle completed (a retried message waits out the billing queue's 30-minute visibility timeout): its requests are not in the counts below.",
     '',
     '| kind | per 1,000 invoices | $ per 1,000 invoices |',
     '|---|---|---|',
@@ -348,7 +413,10 @@ async function reprice(stack: LocalStack) {
   await must(api.call('PUT', '/v1/accounts/bench-reprice/price-rules/voice', rule, key), 'rule');
   await stack.idle(1_800_000);
   const seconds = (performance.now() - start) / 1000;
-  const sample = (await must(api.call('GET', `/v1/accounts/bench-reprice/purchases/bench-${total - 1}`, undefined, key), 'sample')) as { status: string; amount: string };
+  const sample = (await must(api.call('GET', `/v1/accounts/bench-reprice/purchases/bench-${total - 1}`, undefined, key), 'sample')) as {
+    status: string;
+    amount: string;
+  };
   if (sample.status !== 'rated') throw new Error(`re-priced purchase is ${sample.status}`);
   log(`reprice: ${fmt(total)} open purchases re-priced in ${seconds.toFixed(1)} s`);
   report.push(

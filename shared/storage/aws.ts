@@ -22,7 +22,7 @@ function metering(kind: 'dynamodb' | 's3' | 'sqs'): Middleware {
       if (kind === 'dynamodb' && args.input.ReturnConsumedCapacity === undefined) args.input.ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
       const output = result.output as Record<string, unknown>;
-      if (kind === 'dynamodb') countDynamo(command, output.ConsumedCapacity as never);
+      if (kind === 'dynamodb') countDynamo(command, output.ConsumedCapacity ?? estimatedCapacity(command, args.input));
       else if (kind === 's3') countS3(command);
       else countSqs(Buffer.byteLength(JSON.stringify(args.input)));
       return result;
@@ -52,4 +52,16 @@ export function sqsClient(): SQSClient {
     if (meterEnabled()) sqs.middlewareStack.add(metering('sqs') as never, { step: 'initialize', name: 'billstreamMeter' });
   }
   return sqs;
+}
+
+/**
+ * DynamoDB Local reports no capacity for a PartiQL batch (AWS does). Each statement of it is then counted
+ * as the write units of its parameters' JSON size, rounded up to whole kilobytes: a little more than the
+ * item itself weighs, so the cost figures err on the high side.
+ */
+function estimatedCapacity(command: string, input: Record<string, unknown>): { CapacityUnits: number } | undefined {
+  if (command !== 'BatchExecuteStatementCommand') return undefined;
+  const statements = (input.Statements ?? []) as { Parameters?: unknown[] }[];
+  const units = statements.reduce((sum, s) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(s.Parameters ?? [])) / 1024)), 0);
+  return { CapacityUnits: units };
 }

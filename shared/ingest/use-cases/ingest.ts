@@ -36,8 +36,10 @@ export function newChunkId(at: Date): string {
   return `${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('base64url')}`;
 }
 
-/** Claims between two looks at what copies of the request took meanwhile (once one was met). */
-const CLAIM_SLICE = 200;
+/** Claims written by one call (one BatchExecuteStatement); before each, a look at what copies took, once one was met. */
+const CLAIM_BATCH = 25;
+/** Claim batches of one acceptance in flight at once: enough to keep DynamoDB busy, few enough to share it. */
+const BATCHES_IN_FLIGHT = 8;
 
 /**
  * The ingest pipeline (docs/architecture.md): a purchase is claimed — written once, mapped and rated, under
@@ -81,8 +83,8 @@ export class IngestService {
    *
    * Copies of one request sent at once (a client retrying on a timeout) would each try every claim, and
    * the losers' failed writes cost the store as much as the winner's. So the claims go in a random order,
-   * slice by slice, and once a claim is lost to another chunk the rest of this one reads before it writes
-   * (one `BatchGetItem` per hundred references): what another copy claimed meanwhile is settled by the read,
+   * batch by batch, and once a claim is lost to another chunk each later batch of this one reads before it
+   * writes (one `BatchGetItem`): what another copy claimed meanwhile is settled by the read,
    * and only what is still free is claimed. A request that meets no copy reads nothing; the conditional
    * write alone decides, so a read that is behind changes nothing but the cost.
    */
@@ -99,12 +101,12 @@ export class IngestService {
         contested = true;
       }
     };
-    for (const slice of slices(shuffled(chunk.purchases), CLAIM_SLICE)) {
-      let free = slice;
+    await mapLimit([...slices(shuffled(chunk.purchases), CLAIM_BATCH)], BATCHES_IN_FLIGHT, async (batch) => {
+      let free = batch;
       if (contested) {
-        const held = await this.deps.purchases.getMany(chunk.accountId, slice.map((p) => p.reference));
+        const held = await this.deps.purchases.getMany(chunk.accountId, batch.map((p) => p.reference));
         free = [];
-        for (const p of slice) {
+        for (const p of batch) {
           const holder = held.get(p.reference);
           if (holder) settleTaken(p, holder, holder); // ours already: the stored record itself
           else free.push(p);
@@ -116,7 +118,7 @@ export class IngestService {
         if (result.kind === 'created') claimed.push(records[i]);
         else settleTaken(free[i], result, records[i]);
       });
-    }
+    });
     return { claimed, storedBefore };
   }
 
