@@ -61,7 +61,13 @@ export async function benchBillingCycle(options: BillingBenchOptions): Promise<B
   await options.beforeCycle?.();
   const start = performance.now();
   const started = (await must(api.call('POST', `${base}/billing-cycles`, PERIOD, key), 'cycle')) as { id: string };
-  let cycle: { status: string; progress: { collectors: number; partitions: number } | null; report: { invoices: number; errors: { count: number; items: unknown[] } } } | undefined;
+  let cycle:
+    | {
+        status: string;
+        progress: { collectors: number; partitions: number } | null;
+        report: { invoices: number; errors: { count: number; items: unknown[] } };
+      }
+    | undefined;
   await until(async () => {
     cycle = (await must(api.call('GET', `${base}/billing-cycles/${started.id}`, undefined, key), 'cycle')) as typeof cycle;
     if (cycle!.status === 'failed') throw new Error(`cycle failed: ${JSON.stringify(cycle!.report.errors)}`);
@@ -72,7 +78,8 @@ export async function benchBillingCycle(options: BillingBenchOptions): Promise<B
   let settled = true;
   if (options.idle) await options.idle(120_000).catch(() => (settled = false));
   const invoices = cycle!.report.invoices;
-  if (invoices !== customers) throw new Error(`expected ${customers} invoices, the cycle made ${invoices} (${JSON.stringify(cycle!.report.errors.items.slice(0, 3))})`);
+  if (invoices !== customers)
+    throw new Error(`expected ${customers} invoices, the cycle made ${invoices} (${JSON.stringify(cycle!.report.errors.items.slice(0, 3))})`);
   return {
     customers,
     purchases: total,
@@ -106,14 +113,28 @@ async function main() {
   const customers = Number(process.argv[2] ?? 1000);
   const purchasesPerCustomer = Number(process.argv[3] ?? 10);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-bench-billing-'));
-  const stack = await startLocalStack({ port: 0, dataDir, adminKey: 'bench-admin-key', log: () => undefined, environmentOverrides: { LOG_LEVEL: 'ERROR' } });
+  const stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    adminKey: 'bench-admin-key',
+    log: () => undefined,
+    environmentOverrides: { LOG_LEVEL: 'ERROR' },
+  });
   try {
-    const result = await benchBillingCycle({ url: stack.url, adminKey: stack.adminKey, customers, purchasesPerCustomer, idle: (ms) => stack.idle(ms), beforeCycle: () => void resetMeter() });
+    const result = await benchBillingCycle({
+      url: stack.url,
+      adminKey: stack.adminKey,
+      customers,
+      purchasesPerCustomer,
+      idle: (ms) => stack.idle(ms),
+      beforeCycle: () => void resetMeter(),
+    });
     const counts = { ...meter() };
     const perThousand = costOf(scaled(counts, 1000 / result.invoices));
     process.stdout.write(`${JSON.stringify(result)}\n`);
     process.stdout.write(`per 1,000 invoices (${purchasesPerCustomer} purchases each):\n`);
-    for (const line of perThousand.lines) process.stdout.write(`  ${line.kind.padEnd(28)} ${line.count.toFixed(2).padStart(12)}  $${line.dollars.toFixed(5)}\n`);
+    for (const line of perThousand.lines)
+      process.stdout.write(`  ${line.kind.padEnd(28)} ${line.count.toFixed(2).padStart(12)}  $${line.dollars.toFixed(5)}\n`);
     process.stdout.write(`  total                                      $${perThousand.total.toFixed(4)} (target ≤ $0.10)\n`);
   } finally {
     await stack.stop();

@@ -4,7 +4,15 @@
 const [bundle, bucket, key] = process.argv.slice(2);
 const { handler } = require(bundle);
 const started = process.hrtime.bigint();
-handler({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key), eTag: 'bench' } } }] })
+handler({
+  Records: [
+    {
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: bucket }, object: { key: encodeURIComponent(key), eTag: 'bench' } },
+    },
+  ],
+})
   .then(() => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     process.stdout.write(`${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, meter: globalThis.__billstreamMeter ?? null })}\n`);

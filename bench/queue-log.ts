@@ -26,7 +26,9 @@ async function run(endpoint: string): Promise<{ sendPerS: number; consumePerS: n
       while (next < TOTAL) {
         const n = Math.min(10, TOTAL - next);
         next += n;
-        await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: n }, (_, i) => ({ Id: String(i), MessageBody: BODY })) }));
+        await sqs.send(
+          new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: n }, (_, i) => ({ Id: String(i), MessageBody: BODY })) }),
+        );
       }
     }),
   );
@@ -40,7 +42,9 @@ async function run(endpoint: string): Promise<{ sendPerS: number; consumePerS: n
         const messages = out.Messages ?? [];
         if (!messages.length) continue;
         consumed += messages.length;
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+        );
       }
     }),
   );
@@ -64,8 +68,12 @@ async function main(): Promise<void> {
 
   const f = (n: number) => Math.round(n).toLocaleString('en-US');
   console.log(`${f(TOTAL)} messages, ${SENDERS} concurrent clients, batches of 10`);
-  console.log(`send:            in memory ${f(before.sendPerS)}/s, with the queue log ${f(after.sendPerS)}/s (${((after.sendPerS / before.sendPerS) * 100).toFixed(0)} %)`);
-  console.log(`receive+delete:  in memory ${f(before.consumePerS)}/s, with the queue log ${f(after.consumePerS)}/s (${((after.consumePerS / before.consumePerS) * 100).toFixed(0)} %)`);
+  console.log(
+    `send:            in memory ${f(before.sendPerS)}/s, with the queue log ${f(after.sendPerS)}/s (${((after.sendPerS / before.sendPerS) * 100).toFixed(0)} %)`,
+  );
+  console.log(
+    `receive+delete:  in memory ${f(before.consumePerS)}/s, with the queue log ${f(after.consumePerS)}/s (${((after.consumePerS / before.consumePerS) * 100).toFixed(0)} %)`,
+  );
   console.log(`log file before the final compaction: ${f(logBytes)} bytes`);
 }
 

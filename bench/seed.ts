@@ -30,11 +30,15 @@ export async function seedAccount(api: Client, adminKey: string, id: string, cus
   const key = ((await must(api.call('POST', `/v1/accounts/${id}/keys`, { role: 'admin' }, adminKey), 'key')) as { key: string }).key;
   const base = `/v1/accounts/${id}`;
   await must(api.call('PUT', `${base}/customer-clusters/all`, { name: 'All' }, key), 'cluster');
-  for (let i = 0; i < products; i++) await must(api.call('PUT', `${base}/product-clusters/p${i}`, { name: `Product ${i}`, aliases: [`label-${i}`] }, key), 'product');
+  for (let i = 0; i < products; i++)
+    await must(api.call('PUT', `${base}/product-clusters/p${i}`, { name: `Product ${i}`, aliases: [`label-${i}`] }, key), 'product');
   for (let i = 0; i < customers; i += 20) {
     await Promise.all(
       Array.from({ length: Math.min(20, customers - i) }, (_, j) =>
-        must(api.call('PUT', `${base}/customers/C${i + j}`, { name: `Customer ${i + j}`, cluster: 'all', currency: 'EUR', taxRate: '21' }, key), 'customer'),
+        must(
+          api.call('PUT', `${base}/customers/C${i + j}`, { name: `Customer ${i + j}`, cluster: 'all', currency: 'EUR', taxRate: '21' }, key),
+          'customer',
+        ),
       ),
     );
   }
@@ -53,7 +57,16 @@ export function purchase(n: number, customers: number, products = 5, month = '20
 }
 
 /** Posts `total` purchases in requests of 1,000, `parallel` requests at a time. */
-export async function postPurchases(api: Client, accountId: string, key: string, total: number, customers: number, offset = 0, parallel = 4, products = 5): Promise<void> {
+export async function postPurchases(
+  api: Client,
+  accountId: string,
+  key: string,
+  total: number,
+  customers: number,
+  offset = 0,
+  parallel = 4,
+  products = 5,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     for (;;) {
@@ -61,7 +74,9 @@ export async function postPurchases(api: Client, accountId: string, key: string,
       next += 1000;
       if (start >= total) return;
       const batch = Array.from({ length: Math.min(1000, total - start) }, (_, i) => purchase(offset + start + i, customers, products));
-      const body = (await must(api.call('POST', `/v1/accounts/${accountId}/purchases`, { purchases: batch }, key), 'purchases')) as { accepted: string[] };
+      const body = (await must(api.call('POST', `/v1/accounts/${accountId}/purchases`, { purchases: batch }, key), 'purchases')) as {
+        accepted: string[];
+      };
       if (body.accepted.length !== batch.length) throw new Error(`only ${body.accepted.length} of ${batch.length} purchases accepted`);
     }
   };

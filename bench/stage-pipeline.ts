@@ -60,19 +60,22 @@ function rows(n: number): Row[] {
   let seed = 42;
   const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
   const start = Date.UTC(2026, 2, 1);
-  return Array.from({ length: n }, (_, i): Row => ({
-    reference: `cdr-${i}`,
-    productLabel: i % 2 === 0 ? 'voice' : 'data',
-    customerCode: 'DIST',
-    usedBy: `END-${i % 500}`,
-    quantity: new D(next() % 3_000_000).div(10 ** (next() % 5)).div(1000),
-    purchaseDate: new Date(start + (next() % (31 * 86_400)) * 1000).toISOString().replace('.000Z', 'Z'),
-    endDate: null,
-    unitPrice: null,
-    amount: null,
-    currency: null,
-    'meta.reseller': `R${i % 7}`,
-  }));
+  return Array.from(
+    { length: n },
+    (_, i): Row => ({
+      reference: `cdr-${i}`,
+      productLabel: i % 2 === 0 ? 'voice' : 'data',
+      customerCode: 'DIST',
+      usedBy: `END-${i % 500}`,
+      quantity: new D(next() % 3_000_000).div(10 ** (next() % 5)).div(1000),
+      purchaseDate: new Date(start + (next() % (31 * 86_400)) * 1000).toISOString().replace('.000Z', 'Z'),
+      endDate: null,
+      unitPrice: null,
+      amount: null,
+      currency: null,
+      'meta.reseller': `R${i % 7}`,
+    }),
+  );
 }
 
 function seconds(body: () => void): number {
@@ -93,7 +96,12 @@ export async function benchStagePipeline(n = 200_000, rounds = 5): Promise<Stage
   const input = rows(n);
 
   // Right before fast: one known row, checked by hand (12.5 min × 0.0437 × 1.2 × 1.0850).
-  const check = compilePipeline(stages, deps).push({ ...input[0]!, productLabel: 'voice', quantity: new D('12.5'), purchaseDate: '2026-03-10T10:00:00Z' });
+  const check = compilePipeline(stages, deps).push({
+    ...input[0]!,
+    productLabel: 'voice',
+    quantity: new D('12.5'),
+    purchaseDate: '2026-03-10T10:00:00Z',
+  });
   if (check.kind !== 'row' || (check.row.amount as InstanceType<typeof D>).toFixed() !== '0.7112175' || check.row.customerCode !== 'R0') {
     throw new Error(`stage pipeline computed the wrong row: ${JSON.stringify(check)}`);
   }

@@ -8,7 +8,12 @@ const record = {
   messageId: `bench-${batchId}`,
   receiptHandle: 'bench',
   body: JSON.stringify({ type: 'stream-run', accountId, batchId }),
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'bench', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: String(Date.now()),
+    SenderId: 'bench',
+    ApproximateFirstReceiveTimestamp: String(Date.now()),
+  },
   messageAttributes: {},
   md5OfBody: '',
   eventSource: 'aws:sqs',

@@ -47,7 +47,12 @@ export const CHAIN_PERIOD = { periodStart: '2026-10-01', periodEnd: '2026-11-01'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs the chain on a fresh set of three accounts (ids prefixed with `prefix`). */
-export async function runWorkedChain(call: Call, adminKey: string, prefix: string, log: (line: string) => void = () => undefined): Promise<ChainResult> {
+export async function runWorkedChain(
+  call: Call,
+  adminKey: string,
+  prefix: string,
+  log: (line: string) => void = () => undefined,
+): Promise<ChainResult> {
   const ok = async (method: string, path: string, body: unknown, key: string | null, expect: number[] = [200, 201, 202]) => {
     const res = await call(method, path, body, key);
     if (!expect.includes(res.status)) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
@@ -111,7 +116,12 @@ export async function runWorkedChain(call: Call, adminKey: string, prefix: strin
   await v.put('/customers/E2', { name: 'End customer E2', cluster: 'via-d', currency: 'EUR' });
   await v.put('/customers/X', { name: 'Direct customer X', cluster: 'all', currency: 'EUR', taxRate: '21' });
   await v.put('/product-clusters/voice', { name: 'Voice minutes', aliases: ['voice-min'] });
-  await v.put('/price-rules/voice-std', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.10' } });
+  await v.put('/price-rules/voice-std', {
+    productCluster: 'voice',
+    currency: 'EUR',
+    validFrom: '2026-01-01',
+    model: { type: 'standard', unitPrice: '0.10' },
+  });
   await v.put('/routing-rules/via-d', { customerCluster: 'via-d', productCluster: 'voice', targetCustomer: 'D' });
   await v.post('/purchases', {
     purchases: [

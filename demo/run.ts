@@ -25,7 +25,9 @@ function caller(baseUrl: string): Call {
 
 function printInvoices(tier: string, invoices: ChainInvoice[]): void {
   for (const invoice of invoices) {
-    out(`  ${tier.padEnd(11)} ${invoice.id}  to ${invoice.customer.padEnd(3)} ${invoice.currency}  subtotal ${invoice.subtotal.padStart(7)}  total ${invoice.total.padStart(7)}`);
+    out(
+      `  ${tier.padEnd(11)} ${invoice.id}  to ${invoice.customer.padEnd(3)} ${invoice.currency}  subtotal ${invoice.subtotal.padStart(7)}  total ${invoice.total.padStart(7)}`,
+    );
     for (const line of invoice.lines) out(`  ${''.padEnd(11)}   ${line.description}: ${line.quantity} × ${line.unitPrice} = ${line.amount}`);
   }
 }
@@ -49,7 +51,8 @@ async function main(): Promise<void> {
     out(`billstream at ${url}\n`);
     const chain = await runWorkedChain(caller(url), adminKey, `demo-${Date.now().toString(36)}`, (line) => out(`  ${line}`));
     out('\nbatch totals per tier (period 2026-10-01 … 2026-11-01)');
-    for (const [tier, batch] of Object.entries(chain.batches)) out(`  ${tier.padEnd(11)} ${batch.id}  ${batch.rows} rows  ${JSON.stringify(batch.totals)}`);
+    for (const [tier, batch] of Object.entries(chain.batches))
+      out(`  ${tier.padEnd(11)} ${batch.id}  ${batch.rows} rows  ${JSON.stringify(batch.totals)}`);
     out('\ninvoices per tier');
     printInvoices('vendor', chain.invoices.vendor);
     printInvoices('distributor', chain.invoices.distributor);

@@ -20,7 +20,7 @@ export function hostileScenario(ctx: ChaosContext): Promise<ScenarioResult> {
     'Hostile ids and cursors across two accounts',
     'Accounts A (attacker) and B (victim) each hold customers, clusters, rules, lookup tables, exchange rates, an uploaded stream with two batches, purchases and two billed periods, ' +
       "B's tagged with a secret marker. A stores and reads through hostile ids on every storing route, runs a stream whose id points at B's upload, uploads through it, reads B's invoice, batch and cycle by their ids, " +
-      'and sends edited, forged (its own cursor re-pointed at B), foreign (B\'s) and cross-collection cursors to every list route.',
+      "and sends edited, forged (its own cursor re-pointed at B), foreign (B's) and cross-collection cursors to every list route.",
     (rec) => run(ctx, rec),
   );
 }
@@ -43,7 +43,12 @@ async function buildWorld(client: Client, t: Tenant, marker: string): Promise<Wo
   await put('/customers/C1', { name: `One ${marker}`, cluster: 'all', currency: 'EUR' });
   await put('/product-clusters/voice', { name: `Voice ${marker}`, aliases: [LABEL] });
   await put('/product-clusters/other', { name: `Other ${marker}`, aliases: ['other-label'] });
-  await put('/price-rules/voice', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.5' } });
+  await put('/price-rules/voice', {
+    productCluster: 'voice',
+    currency: 'EUR',
+    validFrom: '2026-01-01',
+    model: { type: 'standard', unitPrice: '0.5' },
+  });
   await put('/price-rules/other', { productCluster: 'other', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '1' } });
   await put('/routing-rules/r1', { customerCluster: 'other', productCluster: 'voice', targetCustomer: 'C0' });
   await put('/routing-rules/r2', { customerCluster: 'other', productCluster: 'other', targetCustomer: 'C1' });
@@ -58,15 +63,33 @@ async function buildWorld(client: Client, t: Tenant, marker: string): Promise<Wo
   await must(client.request('PUT', `${t.base}/streams/secret/upload`, UPLOAD(marker), t.key, 'text/csv'), 'upload');
   const batches: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const { batch } = await must<RunStarted>(client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key), 'run');
+    const { batch } = await must<RunStarted>(
+      client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key),
+      'run',
+    );
     batches.push(batch);
     await finished(client, t, batch);
   }
-  const purchases = ['2026-09-10', '2026-09-11', '2026-10-10', '2026-10-11'].map((date, i) => ({ reference: `p-${i}`, productLabel: LABEL, customerCode: `C${i % 2}`, quantity: '2', purchaseDate: date, metadata: { note: marker } }));
+  const purchases = ['2026-09-10', '2026-09-11', '2026-10-10', '2026-10-11'].map((date, i) => ({
+    reference: `p-${i}`,
+    productLabel: LABEL,
+    customerCode: `C${i % 2}`,
+    quantity: '2',
+    purchaseDate: date,
+    metadata: { note: marker },
+  }));
   await must(client.request('POST', `${t.base}/purchases`, { purchases }, t.key), 'purchases');
-  await settle(client, t, purchases.map((p) => p.reference), 60_000);
+  await settle(
+    client,
+    t,
+    purchases.map((p) => p.reference),
+    60_000,
+  );
   let cycle = '';
-  for (const period of [{ periodStart: '2026-09-01', periodEnd: '2026-10-01' }, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }]) {
+  for (const period of [
+    { periodStart: '2026-09-01', periodEnd: '2026-10-01' },
+    { periodStart: '2026-10-01', periodEnd: '2026-11-01' },
+  ]) {
     cycle = (await must<{ id: string }>(client.request('POST', `${t.base}/billing-cycles`, period, t.key), 'cycle')).id;
     await waitCycle(client, t, cycle, 90_000);
   }
@@ -127,7 +150,10 @@ async function run(ctx: ChaosContext, rec: Recorder) {
   // Storing routes, each hostile id.
   const ids = hostileIds(b.id);
   await mapLimit(ids, 1, async (_, i) => {
-    await must(client.request('PUT', `${a.base}/product-clusters/hx-pc-${i}`, { name: `hx ${i}`, aliases: [`hx-label-${i}`] }, a.key), 'product cluster');
+    await must(
+      client.request('PUT', `${a.base}/product-clusters/hx-pc-${i}`, { name: `hx ${i}`, aliases: [`hx-label-${i}`] }, a.key),
+      'product cluster',
+    );
   });
   const stored: { route: string; id: string }[] = [];
   const roundTripBroken: string[] = [];
@@ -137,7 +163,11 @@ async function run(ctx: ChaosContext, rec: Recorder) {
       ['customer-clusters', `/customer-clusters/${e}`, { name: A.marker }],
       ['customers', `/customers/${e}`, { name: A.marker, cluster: 'all', currency: 'EUR' }],
       ['product-clusters', `/product-clusters/${e}`, { name: A.marker, aliases: [`hx-alias-${i}`] }],
-      ['price-rules', `/price-rules/${e}`, { productCluster: `hx-pc-${i}`, currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '9' } }],
+      [
+        'price-rules',
+        `/price-rules/${e}`,
+        { productCluster: `hx-pc-${i}`, currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '9' } },
+      ],
       ['routing-rules', `/routing-rules/${e}`, { customerCluster: 'all', productCluster: `hx-pc-${i}`, targetCustomer: 'C0' }],
       ['lookup-tables', `/lookup-tables/${e}`, { key: 'sku', rows: [{ sku: 'A', name: A.marker }] }],
       ['exchange-rates', `/exchange-rates/${e}`, { rate: '9.99', validFrom: '2026-01-01' }],
@@ -150,7 +180,10 @@ async function run(ctx: ChaosContext, rec: Recorder) {
       const back = await attack('GET', `${a.base}${path}`);
       const named = back.body as { id?: string; code?: string; pair?: string } | null;
       const ownId = named?.id ?? named?.code ?? named?.pair ?? null;
-      if (back.status !== 200 || (ownId !== null && ownId !== id && route !== 'exchange-rates')) roundTripBroken.push(`${route} ${JSON.stringify(id).slice(0, 40)} → ${back.status} ${ownId === null ? '' : JSON.stringify(ownId).slice(0, 40)}`);
+      if (back.status !== 200 || (ownId !== null && ownId !== id && route !== 'exchange-rates'))
+        roundTripBroken.push(
+          `${route} ${JSON.stringify(id).slice(0, 40)} → ${back.status} ${ownId === null ? '' : JSON.stringify(ownId).slice(0, 40)}`,
+        );
       if (route === 'streams') {
         // A run before any upload of A's: it must not find B's file.
         const runReply = await attack('POST', `${a.base}/streams/${e}/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' });
@@ -162,14 +195,25 @@ async function run(ctx: ChaosContext, rec: Recorder) {
         await attack('PUT', `${a.base}/streams/${e}/upload`, UPLOAD(A.marker), 'text/csv');
       }
     }
-    const purchase = await attack('POST', `${a.base}/purchases`, { purchases: [{ reference: id, productLabel: LABEL, customerCode: 'C0', quantity: '1', purchaseDate: '2026-10-12' }] });
+    const purchase = await attack('POST', `${a.base}/purchases`, {
+      purchases: [{ reference: id, productLabel: LABEL, customerCode: 'C0', quantity: '1', purchaseDate: '2026-10-12' }],
+    });
     if (purchase.status === 202 && (purchase.body as Partial<IngestAnswer>).accepted?.length) {
       await settle(client, a, [id], 30_000);
       const back = await readPurchases(client, a, [id]);
       if (!back.stored.has(id)) roundTripBroken.push(`purchases ${JSON.stringify(id).slice(0, 40)} → not found`);
       stored.push({ route: 'purchases', id });
     }
-    for (const path of [`/customers/${e}/usage?periodStart=2026-10-01&periodEnd=2026-11-01`, `/invoices/${e}`, `/invoices/${e}/document?format=csv`, `/billing-cycles/${e}`, `/batches/${e}`, `/batches/${e}/rows`, `/exports/${e}`, `/inbound-batches/${e}/rows`]) {
+    for (const path of [
+      `/customers/${e}/usage?periodStart=2026-10-01&periodEnd=2026-11-01`,
+      `/invoices/${e}`,
+      `/invoices/${e}/document?format=csv`,
+      `/billing-cycles/${e}`,
+      `/batches/${e}`,
+      `/batches/${e}/rows`,
+      `/exports/${e}`,
+      `/inbound-batches/${e}/rows`,
+    ]) {
       await attack('GET', `${a.base}${path}`);
     }
   }
@@ -198,14 +242,35 @@ async function run(ctx: ChaosContext, rec: Recorder) {
   const aMarkerInB = [...after.values()].filter((v) => v.includes(A.marker)).length;
 
   rec.tally.faults += attempts;
-  rec.figure('hostile requests', `${attempts} (${ids.length} hostile ids × 8 storing routes, purchases and 8 reads; ${direct.length + 1} reads/writes by the victim's real ids)`);
-  rec.figure('statuses', [...statuses].sort().map(([s, n]) => `${n} × ${s}`).join(', '));
+  rec.figure(
+    'hostile requests',
+    `${attempts} (${ids.length} hostile ids × 8 storing routes, purchases and 8 reads; ${direct.length + 1} reads/writes by the victim's real ids)`,
+  );
+  rec.figure(
+    'statuses',
+    [...statuses]
+      .sort()
+      .map(([s, n]) => `${n} × ${s}`)
+      .join(', '),
+  );
   rec.figure('hostile ids stored (2xx)', `${stored.length}; round trip broken: ${roundTripBroken.length}`);
   rec.figure("answers to A containing B's marker", leaks.length);
   rec.figure("B's objects changed / holding A's marker", `${overwritten.length} / ${aMarkerInB}`);
-  rec.expect('no tenant reads another tenant\'s data', leaks.length === 0, leaks.length ? `${leaks.length} leaks, e.g. ${leaks.slice(0, 3).join('; ')}` : '0 leaks');
-  rec.expect("no tenant changes another tenant's data", overwritten.length === 0 && aMarkerInB === 0 && wrongAccount.status >= 400, overwritten.length ? `changed: ${overwritten.join(', ')}` : `unchanged (PUT on B's path with A's key: ${wrongAccount.status})`);
-  rec.expect('an id that is stored reads back under that same id', roundTripBroken.length === 0, roundTripBroken.length ? roundTripBroken.slice(0, 4).join('; ') : 'all');
+  rec.expect(
+    "no tenant reads another tenant's data",
+    leaks.length === 0,
+    leaks.length ? `${leaks.length} leaks, e.g. ${leaks.slice(0, 3).join('; ')}` : '0 leaks',
+  );
+  rec.expect(
+    "no tenant changes another tenant's data",
+    overwritten.length === 0 && aMarkerInB === 0 && wrongAccount.status >= 400,
+    overwritten.length ? `changed: ${overwritten.join(', ')}` : `unchanged (PUT on B's path with A's key: ${wrongAccount.status})`,
+  );
+  rec.expect(
+    'an id that is stored reads back under that same id',
+    roundTripBroken.length === 0,
+    roundTripBroken.length ? roundTripBroken.slice(0, 4).join('; ') : 'all',
+  );
 
   await cursors(ctx, rec, A, B);
 }
@@ -214,11 +279,24 @@ async function run(ctx: ChaosContext, rec: Recorder) {
 async function victimSnapshot(client: Client, B: World): Promise<Map<string, string>> {
   const t = B.t;
   const out = new Map<string, string>();
-  for (const path of ['/customer-clusters/all', '/customers/C0', '/product-clusters/voice', '/price-rules/voice', '/routing-rules/r1', '/lookup-tables/secret', '/streams/secret', '/exchange-rates/EUR-USD', '/purchases/p-0']) {
+  for (const path of [
+    '/customer-clusters/all',
+    '/customers/C0',
+    '/product-clusters/voice',
+    '/price-rules/voice',
+    '/routing-rules/r1',
+    '/lookup-tables/secret',
+    '/streams/secret',
+    '/exchange-rates/EUR-USD',
+    '/purchases/p-0',
+  ]) {
     const r = await client.request('GET', `${t.base}${path}`, undefined, t.key);
     out.set(path, `${r.status} ${r.text}`);
   }
-  const { batch } = await must<RunStarted>(client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key), 'run');
+  const { batch } = await must<RunStarted>(
+    client.request('POST', `${t.base}/streams/secret/runs`, { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, t.key),
+    'run',
+  );
   await finished(client, t, batch);
   const rows = await client.request('GET', `${t.base}/batches/${enc(batch)}/rows?format=csv`, undefined, t.key);
   out.set('stream secret: rows of a run', `${rows.status} ${rows.text}`);
@@ -305,8 +383,23 @@ async function cursors(ctx: ChaosContext, rec: Recorder, A: World, B: World) {
   rec.tally.faults += results.length;
   const by = (pred: (r: (typeof results)[number]) => boolean) => results.filter(pred).length;
   const wrong = results.filter((r) => r.status !== 400);
-  rec.figure('bad cursors sent', `${results.length} over ${routes.length} list routes (${noCursor.length ? `no second page on ${noCursor.join(', ')}` : 'every route paged'})`);
-  rec.figure('bad cursors: 400 / 2xx / 5xx / other', `${by((r) => r.status === 400)} / ${by((r) => r.status >= 200 && r.status < 300)} / ${by((r) => r.status >= 500)} / ${by((r) => r.status !== 400 && (r.status < 200 || (r.status >= 300 && r.status < 500)))}`);
-  rec.expect('an edited, forged, foreign or cross-collection cursor is a 400', wrong.length === 0, wrong.length ? `${wrong.length} not 400, e.g. ${wrong.slice(0, 4).map((r) => `${r.kind} on ${r.route} → ${r.status}`).join('; ')}` : `${results.length} of ${results.length}`);
+  rec.figure(
+    'bad cursors sent',
+    `${results.length} over ${routes.length} list routes (${noCursor.length ? `no second page on ${noCursor.join(', ')}` : 'every route paged'})`,
+  );
+  rec.figure(
+    'bad cursors: 400 / 2xx / 5xx / other',
+    `${by((r) => r.status === 400)} / ${by((r) => r.status >= 200 && r.status < 300)} / ${by((r) => r.status >= 500)} / ${by((r) => r.status !== 400 && (r.status < 200 || (r.status >= 300 && r.status < 500)))}`,
+  );
+  rec.expect(
+    'an edited, forged, foreign or cross-collection cursor is a 400',
+    wrong.length === 0,
+    wrong.length
+      ? `${wrong.length} not 400, e.g. ${wrong
+          .slice(0, 4)
+          .map((r) => `${r.kind} on ${r.route} → ${r.status}`)
+          .join('; ')}`
+      : `${results.length} of ${results.length}`,
+  );
   rec.expect("a cursor never reveals another tenant's data", by((r) => r.leaked) === 0, `${by((r) => r.leaked)} leaks`);
 }

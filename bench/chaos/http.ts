@@ -76,7 +76,8 @@ export class Client {
           const status = res.statusCode ?? 0;
           if (status >= 500) {
             this.counters.serverErrors++;
-            if (this.counters.serverErrorSamples.length < 500) this.counters.serverErrorSamples.push(`${method} ${path.slice(0, 120)} → ${status} ${text.slice(0, 160)}`);
+            if (this.counters.serverErrorSamples.length < 500)
+              this.counters.serverErrorSamples.push(`${method} ${path.slice(0, 120)} → ${status} ${text.slice(0, 160)}`);
           }
           resolve({ status, body: parsed, text });
         });

@@ -6,7 +6,19 @@ import { must, sleep, type ConnectionError } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import type { CycleView, ErrorAnswer } from './wire';
-import { accountId, billableCatalogue, checkInvoices, enc, newTenant, OCTOBER, purchaseOf, quantityPerCustomer, readPurchases, settle, waitCycle } from './world';
+import {
+  accountId,
+  billableCatalogue,
+  checkInvoices,
+  enc,
+  newTenant,
+  OCTOBER,
+  purchaseOf,
+  quantityPerCustomer,
+  readPurchases,
+  settle,
+  waitCycle,
+} from './world';
 
 export interface KillCycleOptions {
   readonly customers: number;
@@ -17,7 +29,13 @@ export interface KillCycleOptions {
   readonly completeTimeoutMs: number;
 }
 
-export const KILL_CYCLE_FULL: KillCycleOptions = { customers: 300, perCustomer: 3, killAfterMs: 4000, targetSeconds: 120, completeTimeoutMs: 300_000 };
+export const KILL_CYCLE_FULL: KillCycleOptions = {
+  customers: 300,
+  perCustomer: 3,
+  killAfterMs: 4000,
+  targetSeconds: 120,
+  completeTimeoutMs: 300_000,
+};
 
 export function killCycleScenario(ctx: ChaosContext, o: KillCycleOptions): Promise<ScenarioResult> {
   return runScenario(
@@ -36,7 +54,8 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
   const t = await newTenant(client, ctx.adminKey, accountId('chaos-kill-cycle'));
   await billableCatalogue(client, t, o.customers);
   const purchases = Array.from({ length: o.customers * o.perCustomer }, (_, n) => purchaseOf('kc', n, o.customers));
-  for (let i = 0; i < purchases.length; i += 1000) await must(client.request('POST', `${t.base}/purchases`, { purchases: purchases.slice(i, i + 1000) }, t.key), 'purchases');
+  for (let i = 0; i < purchases.length; i += 1000)
+    await must(client.request('POST', `${t.base}/purchases`, { purchases: purchases.slice(i, i + 1000) }, t.key), 'purchases');
   const refs = purchases.map((p) => p.reference);
   const ready = await settle(client, t, refs, 300_000);
   if (ready.seconds === null) throw new Error(`${ready.stillReceived.length} purchases still received before the cycle`);
@@ -53,22 +72,41 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
 
   const { seconds, cycle } = await waitCycle(client, t, started.id, o.completeTimeoutMs);
   const completed = cycle?.status === 'completed' && !cycle.timedOut;
-  rec.figure('seconds after restart until the cycle reads completed', completed ? seconds.toFixed(1) : `never within ${o.completeTimeoutMs / 1000} (status ${cycle?.status}, ${cycle?.report?.invoices ?? 0} invoices)`);
-  rec.expect(`the killed cycle completes within ${o.targetSeconds} s of the restart`, completed && seconds <= o.targetSeconds, completed ? `${seconds.toFixed(1)} s` : `${cycle?.status ?? 'unreadable'} after ${o.completeTimeoutMs / 1000} s`);
+  rec.figure(
+    'seconds after restart until the cycle reads completed',
+    completed ? seconds.toFixed(1) : `never within ${o.completeTimeoutMs / 1000} (status ${cycle?.status}, ${cycle?.report?.invoices ?? 0} invoices)`,
+  );
+  rec.expect(
+    `the killed cycle completes within ${o.targetSeconds} s of the restart`,
+    completed && seconds <= o.targetSeconds,
+    completed ? `${seconds.toFixed(1)} s` : `${cycle?.status ?? 'unreadable'} after ${o.completeTimeoutMs / 1000} s`,
+  );
   if (!completed) {
     // What a user would try next: the same POST, and a regeneration.
-    const again = await client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key).catch((e: ConnectionError) => ({ status: 0, body: String(e) }));
+    const again = await client
+      .request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key)
+      .catch((e: ConnectionError) => ({ status: 0, body: String(e) }));
     const regenerate = await client.request('POST', `${t.base}/billing-cycles/${enc(started.id)}/regenerate`, undefined, t.key);
     const regenerated = regenerate.body as (Partial<CycleView> & ErrorAnswer) | null;
-    rec.figure('then: POST /billing-cycles again / regenerate', `${again.status} ${(again.body as Partial<CycleView> | null)?.status ?? ''} / ${regenerate.status} ${regenerated?.error?.code ?? regenerated?.status ?? ''}`);
+    rec.figure(
+      'then: POST /billing-cycles again / regenerate',
+      `${again.status} ${(again.body as Partial<CycleView> | null)?.status ?? ''} / ${regenerate.status} ${regenerated?.error?.code ?? regenerated?.status ?? ''}`,
+    );
   }
 
   const invoices = await checkInvoices(client, t, quantityPerCustomer(purchases));
   const drafts = [...invoices.byCustomer.values()].flat().filter((i) => i.status === 'draft').length;
   rec.tally.invoicesMissing += invoices.missing.length;
   rec.tally.invoicesDuplicated += invoices.duplicated;
-  rec.figure('customers without an invoice / duplicated invoices / amount mismatches', `${invoices.missing.length} / ${invoices.duplicated} / ${invoices.mismatched.length} (${drafts} drafts for ${o.customers} customers)`);
-  rec.expect('exactly one draft per customer and currency, with the right total', invoices.missing.length === 0 && invoices.duplicated === 0 && invoices.mismatched.length === 0 && drafts === o.customers, `${invoices.missing.length} missing, ${invoices.duplicated} duplicated, ${invoices.mismatched.length} mismatched`);
+  rec.figure(
+    'customers without an invoice / duplicated invoices / amount mismatches',
+    `${invoices.missing.length} / ${invoices.duplicated} / ${invoices.mismatched.length} (${drafts} drafts for ${o.customers} customers)`,
+  );
+  rec.expect(
+    'exactly one draft per customer and currency, with the right total',
+    invoices.missing.length === 0 && invoices.duplicated === 0 && invoices.mismatched.length === 0 && drafts === o.customers,
+    `${invoices.missing.length} missing, ${invoices.duplicated} duplicated, ${invoices.mismatched.length} mismatched`,
+  );
 
   const invoiceOf = new Map([...invoices.byCustomer].map(([customer, list]) => [customer, new Set(list.map((i) => i.id))]));
   const read = await readPurchases(client, t, refs);
@@ -78,5 +116,9 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
   });
   rec.figure('billable purchases not marked invoiced on their invoice', `${unmarked.length} of ${purchases.length}`);
   rec.tally.lost += read.missing.length;
-  rec.expect('every billable purchase is invoiced, with its invoice id', unmarked.length === 0, `${unmarked.length} of ${purchases.length} not${unmarked.length ? ` (e.g. ${unmarked[0]!.reference}: ${read.stored.get(unmarked[0]!.reference)?.status})` : ''}`);
+  rec.expect(
+    'every billable purchase is invoiced, with its invoice id',
+    unmarked.length === 0,
+    `${unmarked.length} of ${purchases.length} not${unmarked.length ? ` (e.g. ${unmarked[0]!.reference}: ${read.stored.get(unmarked[0]!.reference)?.status})` : ''}`,
+  );
 }

@@ -23,7 +23,15 @@ export interface KillIngestOptions {
   readonly settleTimeoutMs: number;
 }
 
-export const KILL_INGEST_FULL: KillIngestOptions = { batches: 60, perRequest: 500, parallel: 4, killAfterAnswers: 12, customers: 20, targetSeconds: 30, settleTimeoutMs: 420_000 };
+export const KILL_INGEST_FULL: KillIngestOptions = {
+  batches: 60,
+  perRequest: 500,
+  parallel: 4,
+  killAfterAnswers: 12,
+  customers: 20,
+  targetSeconds: 30,
+  settleTimeoutMs: 420_000,
+};
 
 export function killIngestScenario(ctx: ChaosContext, o: KillIngestOptions): Promise<ScenarioResult> {
   return runScenario(
@@ -41,7 +49,9 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
   if (!ctx.stack) throw new Error('this scenario needs a stack it may kill');
   const t = await newTenant(client, ctx.adminKey, accountId('chaos-kill-ingest'));
   await billableCatalogue(client, t, o.customers);
-  const batches: PurchaseInput[][] = Array.from({ length: o.batches }, (_, b) => Array.from({ length: o.perRequest }, (_, i) => purchaseOf('ki', b * o.perRequest + i, o.customers)));
+  const batches: PurchaseInput[][] = Array.from({ length: o.batches }, (_, b) =>
+    Array.from({ length: o.perRequest }, (_, i) => purchaseOf('ki', b * o.perRequest + i, o.customers)),
+  );
   const content = new Map(batches.flat().map((p) => [p.reference, p]));
 
   const accepted: string[] = [];
@@ -84,15 +94,30 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
   rec.figure('restart (npm start until listening)', `${restartSeconds.toFixed(1)} s`);
   const settled = await settle(client, t, accepted, o.settleTimeoutMs);
   const fromKill = (Date.now() - killedAt) / 1000;
-  rec.figure('seconds after restart until no accepted purchase reads received', settled.seconds === null ? `> ${o.settleTimeoutMs / 1000} (${settled.stillReceived.length} still received)` : `${settled.seconds.toFixed(1)} (${fromKill.toFixed(1)} after the kill)`);
-  rec.expect(`accepted purchases settle within ${o.targetSeconds} s of the restart`, settled.seconds !== null && settled.seconds <= o.targetSeconds, settled.seconds === null ? `still ${settled.stillReceived.length} received after ${o.settleTimeoutMs / 1000} s` : `${settled.seconds.toFixed(1)} s`);
+  rec.figure(
+    'seconds after restart until no accepted purchase reads received',
+    settled.seconds === null
+      ? `> ${o.settleTimeoutMs / 1000} (${settled.stillReceived.length} still received)`
+      : `${settled.seconds.toFixed(1)} (${fromKill.toFixed(1)} after the kill)`,
+  );
+  rec.expect(
+    `accepted purchases settle within ${o.targetSeconds} s of the restart`,
+    settled.seconds !== null && settled.seconds <= o.targetSeconds,
+    settled.seconds === null
+      ? `still ${settled.stillReceived.length} received after ${o.settleTimeoutMs / 1000} s`
+      : `${settled.seconds.toFixed(1)} s`,
+  );
 
   const read = await readPurchases(client, t, accepted);
   const overwritten = accepted.filter((ref) => read.stored.has(ref) && !sameContent(read.stored.get(ref)!, content.get(ref)!));
   rec.tally.lost += read.missing.length;
   rec.tally.overwritten += overwritten.length;
   rec.figure('accepted purchases lost / overwritten', `${read.missing.length} / ${overwritten.length}`);
-  rec.expect('every purchase answered accepted is stored with its content', read.missing.length === 0 && overwritten.length === 0, `${read.missing.length} lost, ${overwritten.length} overwritten of ${accepted.length}`);
+  rec.expect(
+    'every purchase answered accepted is stored with its content',
+    read.missing.length === 0 && overwritten.length === 0,
+    `${read.missing.length} lost, ${overwritten.length} overwritten of ${accepted.length}`,
+  );
 
   // The client retries what got no answer (and sends what it had not sent yet).
   const retry = [...unanswered, ...notSent];
@@ -101,7 +126,11 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
   const rejected = retried.reduce((n, r) => n + (r.status === 202 ? (r.body as IngestAnswer).rejected.length : 0), 0);
   const notAnswered202 = retried.filter((r) => r.status !== 202).length;
   rec.figure('retried requests: not 202 / purchases rejected', `${notAnswered202} / ${rejected}`);
-  rec.expect('a retried request is accepted or reported duplicate, never rejected', notAnswered202 === 0 && rejected === 0, `${notAnswered202} not 202, ${rejected} purchases rejected`);
+  rec.expect(
+    'a retried request is accepted or reported duplicate, never rejected',
+    notAnswered202 === 0 && rejected === 0,
+    `${notAnswered202} not 202, ${rejected} purchases rejected`,
+  );
   const everything = [...content.keys()];
   const settledAll = await settle(client, t, everything, 120_000);
   const all = await readPurchases(client, t, everything);
@@ -111,6 +140,13 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
   const duplicated = [...seen.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
   const lostAfterRetry = all.missing.length;
   rec.tally.duplicated += duplicated;
-  rec.figure('after the retries: purchases missing / listed twice / still received', `${lostAfterRetry} / ${duplicated} / ${settledAll.stillReceived.length}`);
-  rec.expect('after the retries every purchase is stored once', lostAfterRetry === 0 && duplicated === 0, `${lostAfterRetry} missing, ${duplicated} listed twice`);
+  rec.figure(
+    'after the retries: purchases missing / listed twice / still received',
+    `${lostAfterRetry} / ${duplicated} / ${settledAll.stillReceived.length}`,
+  );
+  rec.expect(
+    'after the retries every purchase is stored once',
+    lostAfterRetry === 0 && duplicated === 0,
+    `${lostAfterRetry} missing, ${duplicated} listed twice`,
+  );
 }

@@ -9,7 +9,22 @@ import { mapLimit, must, sleep } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import type { CycleView, IngestAnswer, StoredPurchase } from './wire';
-import { accountId, billableCatalogue, checkInvoices, listAll, newTenant, OCTOBER, purchaseOf, UNIT_PRICE, quantityPerCustomer, readPurchases, settle, waitCycle, type PurchaseInput, type Tenant } from './world';
+import {
+  accountId,
+  billableCatalogue,
+  checkInvoices,
+  listAll,
+  newTenant,
+  OCTOBER,
+  purchaseOf,
+  UNIT_PRICE,
+  quantityPerCustomer,
+  readPurchases,
+  settle,
+  waitCycle,
+  type PurchaseInput,
+  type Tenant,
+} from './world';
 
 export interface ReplayOptions {
   readonly requests: number;
@@ -21,7 +36,15 @@ export interface ReplayOptions {
   readonly cycleTimeoutMs: number;
 }
 
-export const REPLAY_FULL: ReplayOptions = { requests: 5, perRequest: 1000, copies: 3, changed: 200, customers: 50, settleTimeoutMs: 180_000, cycleTimeoutMs: 180_000 };
+export const REPLAY_FULL: ReplayOptions = {
+  requests: 5,
+  perRequest: 1000,
+  copies: 3,
+  changed: 200,
+  customers: 50,
+  settleTimeoutMs: 180_000,
+  cycleTimeoutMs: 180_000,
+};
 
 interface Answers {
   accepted: number;
@@ -63,7 +86,9 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
 
   // Every copy of every request at once.
   const started = Date.now();
-  const sends = await Promise.all(requests.flatMap((batch) => Array.from({ length: o.copies }, () => client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key))));
+  const sends = await Promise.all(
+    requests.flatMap((batch) => Array.from({ length: o.copies }, () => client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key))),
+  );
   const sendSeconds = (Date.now() - started) / 1000;
   for (const s of sends) if (s.status === 202) tally(s.body as Partial<IngestAnswer>);
   rec.tally.replays += total * (o.copies - 1);
@@ -71,10 +96,19 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
 
   // Changed resends: spread over the requests and the customers, quantity + 1000, 2–4 s later.
   const step = Math.max(1, Math.floor(total / o.changed));
-  const changed = Array.from({ length: o.changed }, (_, i) => originals[(i * step + (i % step)) % total]!).map((p) => ({ ...p, quantity: String(Number(p.quantity) + 1000) }));
+  const changed = Array.from({ length: o.changed }, (_, i) => originals[(i * step + (i % step)) % total]!).map((p) => ({
+    ...p,
+    quantity: String(Number(p.quantity) + 1000),
+  }));
   await sleep(2000 + Math.floor(Math.random() * 2000));
-  const inFlight = readPurchases(client, t, changed.map((p) => p.reference));
-  const resendBodies = await mapLimit(chunks(changed, Math.ceil(o.changed / o.requests)), 8, (batch) => must<IngestAnswer>(client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key), 'changed resend'));
+  const inFlight = readPurchases(
+    client,
+    t,
+    changed.map((p) => p.reference),
+  );
+  const resendBodies = await mapLimit(chunks(changed, Math.ceil(o.changed / o.requests)), 8, (batch) =>
+    must<IngestAnswer>(client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key), 'changed resend'),
+  );
   const stillReceived = [...(await inFlight).stored.values()].filter((p) => p.status === 'received').length;
   rec.tally.replays += o.changed;
   const changedRefs = new Set(changed.map((p) => p.reference));
@@ -93,22 +127,52 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   const acceptedNever = all.filter((a) => a.accepted === 0).length;
   const identicalRejected = all.reduce((n, a) => n + a.conflicts + a.otherRejections, 0);
   const duplicates = all.reduce((n, a) => n + a.duplicates, 0);
-  rec.figure('purchases sent', `${total.toLocaleString('en-US')} × ${o.copies} copies in ${o.requests * o.copies} concurrent requests (answered in ${sendSeconds.toFixed(1)} s; ${failedSends} not 202)`);
+  rec.figure(
+    'purchases sent',
+    `${total.toLocaleString('en-US')} × ${o.copies} copies in ${o.requests * o.copies} concurrent requests (answered in ${sendSeconds.toFixed(1)} s; ${failedSends} not 202)`,
+  );
   rec.figure('references reported accepted exactly once', `${acceptedOnce} of ${total}`);
   rec.figure('references reported accepted more than once', acceptedMore);
   rec.figure('references never reported accepted', acceptedNever);
   rec.figure('identical copies reported as duplicates', `${duplicates} of ${total * (o.copies - 1)}`);
   rec.figure('identical copies rejected', identicalRejected);
   rec.figure('changed resends whose original still read received when resent', `${stillReceived} of ${o.changed}`);
-  rec.figure('changed resends: accepted / duplicates / rejected duplicate_conflict', `${changedAccepted} / ${changedDuplicates} / ${changedConflicts}`);
-  rec.expect('each reference is reported accepted exactly once over all copies', acceptedOnce === total, `${acceptedOnce} of ${total} (more than once: ${acceptedMore}, never: ${acceptedNever})`);
-  rec.expect('the identical copies are reported as duplicates', duplicates === total * (o.copies - 1) && identicalRejected === 0, `${duplicates} duplicates, ${identicalRejected} rejected, of ${total * (o.copies - 1)}`);
-  rec.expect('every changed resend is rejected with duplicate_conflict', changedConflicts === o.changed, `${changedConflicts} of ${o.changed} (accepted: ${changedAccepted})`);
+  rec.figure(
+    'changed resends: accepted / duplicates / rejected duplicate_conflict',
+    `${changedAccepted} / ${changedDuplicates} / ${changedConflicts}`,
+  );
+  rec.expect(
+    'each reference is reported accepted exactly once over all copies',
+    acceptedOnce === total,
+    `${acceptedOnce} of ${total} (more than once: ${acceptedMore}, never: ${acceptedNever})`,
+  );
+  rec.expect(
+    'the identical copies are reported as duplicates',
+    duplicates === total * (o.copies - 1) && identicalRejected === 0,
+    `${duplicates} duplicates, ${identicalRejected} rejected, of ${total * (o.copies - 1)}`,
+  );
+  rec.expect(
+    'every changed resend is rejected with duplicate_conflict',
+    changedConflicts === o.changed,
+    `${changedConflicts} of ${o.changed} (accepted: ${changedAccepted})`,
+  );
 
   // Stored content.
-  const settled = await settle(client, t, originals.map((p) => p.reference), o.settleTimeoutMs);
-  rec.figure('seconds until no purchase reads received', settled.seconds === null ? `> ${o.settleTimeoutMs / 1000} (${settled.stillReceived.length} still received)` : settled.seconds.toFixed(1));
-  const { stored, missing } = await readPurchases(client, t, originals.map((p) => p.reference));
+  const settled = await settle(
+    client,
+    t,
+    originals.map((p) => p.reference),
+    o.settleTimeoutMs,
+  );
+  rec.figure(
+    'seconds until no purchase reads received',
+    settled.seconds === null ? `> ${o.settleTimeoutMs / 1000} (${settled.stillReceived.length} still received)` : settled.seconds.toFixed(1),
+  );
+  const { stored, missing } = await readPurchases(
+    client,
+    t,
+    originals.map((p) => p.reference),
+  );
   const overwritten = originals.filter((p) => stored.has(p.reference) && !sameContent(stored.get(p.reference)!, p));
   const listed = await listAll<StoredPurchase>(client, t, '/purchases');
   const seen = new Map<string, number>();
@@ -123,7 +187,11 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   rec.figure('purchases duplicated (listed more than once)', duplicated);
   rec.figure('purchases missing from the list', notListed);
   rec.expect('nothing accepted is lost', missing.length === 0, `${missing.length} lost`);
-  rec.expect('the stored content is the first accepted', overwritten.length === 0, `${overwritten.length} overwritten${overwritten.length ? ` (e.g. ${overwritten[0]!.reference}: quantity ${stored.get(overwritten[0]!.reference)!.quantity})` : ''}`);
+  rec.expect(
+    'the stored content is the first accepted',
+    overwritten.length === 0,
+    `${overwritten.length} overwritten${overwritten.length ? ` (e.g. ${overwritten[0]!.reference}: quantity ${stored.get(overwritten[0]!.reference)!.quantity})` : ''}`,
+  );
   rec.expect('each purchase is stored once', duplicated === 0 && notListed === 0, `${duplicated} listed twice, ${notListed} not listed`);
 
   // Billing.
@@ -144,13 +212,25 @@ async function bill(ctx: ChaosContext, rec: Recorder, t: Tenant, originals: read
   const billed = [...invoices.byCustomer.values()].flat().reduce((s, i) => s.plus(i.total), new Decimal(0));
   const owed = [...expected.values()].reduce((s, q) => s.plus(q), new Decimal(0)).times(UNIT_PRICE);
   rec.figure('invoices', `${invoices.invoices} for ${expected.size} customers`);
-  rec.figure('invoices missing / duplicated / amount mismatches', `${invoices.missing.length} / ${invoices.duplicated} / ${invoices.mismatched.length}`);
+  rec.figure(
+    'invoices missing / duplicated / amount mismatches',
+    `${invoices.missing.length} / ${invoices.duplicated} / ${invoices.mismatched.length}`,
+  );
   rec.figure('invoiced total vs first-accepted total (EUR)', `${billed.toFixed(2)} vs ${owed.toFixed(2)}`);
-  rec.expect('one invoice per customer, billing exactly the first-accepted content', invoices.missing.length === 0 && invoices.duplicated === 0 && invoices.mismatched.length === 0, `${invoices.missing.length} missing, ${invoices.duplicated} duplicated, ${invoices.mismatched.length} mismatched${invoices.mismatched.length ? ` (e.g. ${invoices.mismatched[0]})` : ''}`);
+  rec.expect(
+    'one invoice per customer, billing exactly the first-accepted content',
+    invoices.missing.length === 0 && invoices.duplicated === 0 && invoices.mismatched.length === 0,
+    `${invoices.missing.length} missing, ${invoices.duplicated} duplicated, ${invoices.mismatched.length} mismatched${invoices.mismatched.length ? ` (e.g. ${invoices.mismatched[0]})` : ''}`,
+  );
 }
 
 export function sameContent(stored: StoredPurchase, p: PurchaseInput): boolean {
-  return new Decimal(stored.quantity).eq(p.quantity) && stored.customerCode === p.customerCode && stored.productLabel === p.productLabel && Date.parse(stored.purchaseDate) === Date.parse(p.purchaseDate);
+  return (
+    new Decimal(stored.quantity).eq(p.quantity) &&
+    stored.customerCode === p.customerCode &&
+    stored.productLabel === p.productLabel &&
+    Date.parse(stored.purchaseDate) === Date.parse(p.purchaseDate)
+  );
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

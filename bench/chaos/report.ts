@@ -54,17 +54,24 @@ export function renderReport(r: ReportInput): string {
     `| requests without an answer (while the stack was down) | ${total.unanswered} |`,
     '',
   ];
-  const recovery = r.results.flatMap((s) => s.figures.filter(([name]) => /^seconds after restart/.test(name)).map(([name, value]) => `| ${cell(s.title)}: ${cell(name)} | ${cell(value)} |`));
+  const recovery = r.results.flatMap((s) =>
+    s.figures.filter(([name]) => /^seconds after restart/.test(name)).map(([name, value]) => `| ${cell(s.title)}: ${cell(name)} | ${cell(value)} |`),
+  );
   if (recovery.length) out.push('| recovery | |', '|---|---|', ...recovery, '');
   if (r.fatal) out.push('The run stopped early:', '', '```', r.fatal.slice(0, 2000), '```', '');
   for (const s of r.results) {
     out.push(`## ${s.title}`, '', s.does, '', '| figure | value |', '|---|---|');
     for (const [name, value] of s.figures) out.push(`| ${cell(name)} | ${cell(value)} |`);
-    out.push(`| requests / 5xx / unanswered | ${s.tally.requests} / ${s.tally.serverErrors} / ${s.tally.unanswered} |`, `| duration | ${s.seconds.toFixed(1)} s |`, '');
+    out.push(
+      `| requests / 5xx / unanswered | ${s.tally.requests} / ${s.tally.serverErrors} / ${s.tally.unanswered} |`,
+      `| duration | ${s.seconds.toFixed(1)} s |`,
+      '',
+    );
     out.push('| promise | measured | |', '|---|---|---|');
     for (const c of s.checks) out.push(`| ${cell(c.promise)} | ${cell(c.measured)} | ${c.ok ? '✓' : '✗'} |`);
     out.push('');
-    if (s.serverErrorSamples?.length) out.push('First 5xx responses:', '', ...s.serverErrorSamples.slice(0, 5).map((x) => `- \`${x.replace(/`/g, "'")}\``), '');
+    if (s.serverErrorSamples?.length)
+      out.push('First 5xx responses:', '', ...s.serverErrorSamples.slice(0, 5).map((x) => `- \`${x.replace(/`/g, "'")}\``), '');
     if (s.error) out.push('The scenario stopped early:', '', '```', s.error.slice(0, 1500), '```', '');
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -21,7 +21,18 @@ export interface Tally {
   unanswered: number;
 }
 
-export const emptyTally = (): Tally => ({ requests: 0, replays: 0, faults: 0, lost: 0, duplicated: 0, overwritten: 0, invoicesMissing: 0, invoicesDuplicated: 0, serverErrors: 0, unanswered: 0 });
+export const emptyTally = (): Tally => ({
+  requests: 0,
+  replays: 0,
+  faults: 0,
+  lost: 0,
+  duplicated: 0,
+  overwritten: 0,
+  invoicesMissing: 0,
+  invoicesDuplicated: 0,
+  serverErrors: 0,
+  unanswered: 0,
+});
 
 export interface ScenarioResult {
   readonly id: string;

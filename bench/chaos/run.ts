@@ -80,7 +80,18 @@ async function main(): Promise<number> {
   const failed = results.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => `${r.id}: ${c.promise} — ${c.measured}`));
   log(failed.length ? `broken promises (${failed.length}):\n  ${failed.join('\n  ')}` : 'every promise held');
 
-  writeFileSync(target, renderReport({ results, started, finished: new Date(), machine: machine(), commit: commit(), only: only.size < ALL.length ? [...only] : null, fatal }));
+  writeFileSync(
+    target,
+    renderReport({
+      results,
+      started,
+      finished: new Date(),
+      machine: machine(),
+      commit: commit(),
+      only: only.size < ALL.length ? [...only] : null,
+      fatal,
+    }),
+  );
   log(`written to docs/reliability.md`);
   return fatal || broken(results) ? 1 : 0;
 }
@@ -94,7 +105,9 @@ function commit(): string {
   if (process.env.CHAOS_COMMIT) return process.env.CHAOS_COMMIT;
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() ? ' plus uncommitted changes' : '';
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim()
+      ? ' plus uncommitted changes'
+      : '';
     return `${head}${dirty}`;
   } catch {
     return 'unknown';

@@ -37,7 +37,13 @@ export class Recorder {
  * Runs one scenario: requests, 5xx and unanswered requests are counted from the client; an exception ends
  * the scenario but keeps what it measured so far (and breaks the run).
  */
-export async function runScenario(ctx: ChaosContext, id: string, title: string, does: string, body: (rec: Recorder) => Promise<void>): Promise<ScenarioResult> {
+export async function runScenario(
+  ctx: ChaosContext,
+  id: string,
+  title: string,
+  does: string,
+  body: (rec: Recorder) => Promise<void>,
+): Promise<ScenarioResult> {
   const rec = new Recorder();
   const before = { ...ctx.client.counters, samples: ctx.client.counters.serverErrorSamples.length };
   const start = Date.now();

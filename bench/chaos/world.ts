@@ -46,8 +46,11 @@ export async function newTenant(client: Client, adminKey: string, id: string): P
  */
 export async function billableCatalogue(client: Client, t: Tenant, customers: number): Promise<void> {
   await must(client.request('PUT', `${t.base}/customer-clusters/all`, { name: 'All' }, t.key), 'cluster');
-  await mapLimit(Array.from({ length: customers }, (_, i) => i), 16, (i) =>
-    must(client.request('PUT', `${t.base}/customers/C${i}`, { name: `Customer ${i}`, cluster: 'all', currency: 'EUR' }, t.key), `customer C${i}`),
+  await mapLimit(
+    Array.from({ length: customers }, (_, i) => i),
+    16,
+    (i) =>
+      must(client.request('PUT', `${t.base}/customers/C${i}`, { name: `Customer ${i}`, cluster: 'all', currency: 'EUR' }, t.key), `customer C${i}`),
   );
   await must(client.request('PUT', `${t.base}/product-clusters/voice`, { name: 'Voice', aliases: [LABEL] }, t.key), 'product cluster');
   const rule = { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: UNIT_PRICE } };
@@ -74,7 +77,10 @@ export async function listAll<T>(client: Client, t: Tenant, path: string): Promi
   let cursor: string | null = null;
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page: Page<T> = await must<Page<T>>(client.request('GET', `${t.base}${path}${sep}limit=1000${cursor ? `&cursor=${enc(cursor)}` : ''}`, undefined, t.key), `list ${path}`);
+    const page: Page<T> = await must<Page<T>>(
+      client.request('GET', `${t.base}${path}${sep}limit=1000${cursor ? `&cursor=${enc(cursor)}` : ''}`, undefined, t.key),
+      `list ${path}`,
+    );
     items.push(...page.items);
     if (!page.next) return items;
     cursor = page.next;
@@ -106,7 +112,13 @@ export async function readPurchases(client: Client, t: Tenant, references: reado
  * at the first slice with one still in flight, so the poll itself does not load the stack it measures;
  * unanswered requests (a stack that is still starting) count as in flight.
  */
-export async function settle(client: Client, t: Tenant, references: readonly string[], timeoutMs: number, pollMs = 500): Promise<{ seconds: number | null; stillReceived: string[] }> {
+export async function settle(
+  client: Client,
+  t: Tenant,
+  references: readonly string[],
+  timeoutMs: number,
+  pollMs = 500,
+): Promise<{ seconds: number | null; stillReceived: string[] }> {
   const start = Date.now();
   let waiting = [...references];
   const inFlight = async (reference: string) => {
@@ -139,7 +151,12 @@ export async function settle(client: Client, t: Tenant, references: readonly str
 }
 
 /** Polls a cycle until it is `completed` or `failed`; null status after `timeoutMs`. */
-export async function waitCycle(client: Client, t: Tenant, cycleId: string, timeoutMs: number): Promise<{ seconds: number; cycle: (CycleView & { timedOut?: true }) | null }> {
+export async function waitCycle(
+  client: Client,
+  t: Tenant,
+  cycleId: string,
+  timeoutMs: number,
+): Promise<{ seconds: number; cycle: (CycleView & { timedOut?: true }) | null }> {
   const start = Date.now();
   let last: CycleView | null = null;
   for (;;) {
@@ -171,8 +188,14 @@ export interface InvoiceCheck {
  * The period's invoices against what should be billed: per customer, the sum of the first-accepted
  * quantities × UNIT_PRICE (every amount exact, no tax).
  */
-export async function checkInvoices(client: Client, t: Tenant, expected: ReadonlyMap<string, Decimal>): Promise<InvoiceCheck & { byCustomer: Map<string, WireInvoice[]> }> {
-  const all = (await listAll<WireInvoice>(client, t, `/invoices?periodStart=${OCTOBER.periodStart}`)).filter((i) => !i.creditOf && !String(i.id).startsWith('cn_'));
+export async function checkInvoices(
+  client: Client,
+  t: Tenant,
+  expected: ReadonlyMap<string, Decimal>,
+): Promise<InvoiceCheck & { byCustomer: Map<string, WireInvoice[]> }> {
+  const all = (await listAll<WireInvoice>(client, t, `/invoices?periodStart=${OCTOBER.periodStart}`)).filter(
+    (i) => !i.creditOf && !String(i.id).startsWith('cn_'),
+  );
   const byCustomer = new Map<string, WireInvoice[]>();
   for (const invoice of all) byCustomer.set(`${invoice.customer}`, [...(byCustomer.get(invoice.customer) ?? []), invoice]);
   let duplicated = 0;

@@ -14,13 +14,15 @@ export const handler = httpApi(
   bindRoutes(
     routes,
     {
-      putCustomerCluster: async (r) => saved(await catalog.putCustomerCluster(r.account, r.params.id, parseInput(routes.putCustomerCluster.body, r.body))),
+      putCustomerCluster: async (r) =>
+        saved(await catalog.putCustomerCluster(r.account, r.params.id, parseInput(routes.putCustomerCluster.body, r.body))),
       getCustomerCluster: async (r) => ({ status: 200, body: await catalog.getCustomerCluster(r.account, r.params.id) }),
       listCustomerClusters: async (r) => ({ status: 200, body: await catalog.listCustomerClusters(r.account, pageRequest(r)) }),
       putCustomer: async (r) => saved(await catalog.putCustomer(r.account, r.params.code, parseInput(routes.putCustomer.body, r.body))),
       getCustomer: async (r) => ({ status: 200, body: await catalog.getCustomer(r.account, r.params.code) }),
       listCustomers: async (r) => ({ status: 200, body: await catalog.listCustomers(r.account, pageRequest(r)) }),
-      putProductCluster: async (r) => saved(await catalog.putProductCluster(r.account, r.params.id, parseInput(routes.putProductCluster.body, r.body))),
+      putProductCluster: async (r) =>
+        saved(await catalog.putProductCluster(r.account, r.params.id, parseInput(routes.putProductCluster.body, r.body))),
       getProductCluster: async (r) => ({ status: 200, body: await catalog.getProductCluster(r.account, r.params.id) }),
       listProductClusters: async (r) => ({ status: 200, body: await catalog.listProductClusters(r.account, pageRequest(r)) }),
     },

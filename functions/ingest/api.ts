@@ -16,7 +16,11 @@ export const handler = httpApi(
     {
       submitPurchases: async (r) => {
         const { purchases } = parseInput(purchaseBatch, r.body);
-        const triage = await ingest.accept(r.account, purchases.map((raw, at) => ({ at, raw })), 'api');
+        const triage = await ingest.accept(
+          r.account,
+          purchases.map((raw, at) => ({ at, raw })),
+          'api',
+        );
         return {
           status: 202,
           body: {
@@ -29,7 +33,10 @@ export const handler = httpApi(
       getPurchase: async (r) => ({ status: 200, body: await ingest.get(r.account, r.params.reference) }),
       listPurchases: async (r) => {
         const { status, customer, from, to } = r.query;
-        return { status: 200, body: await ingest.list(r.account, parseInput(routes.listPurchases.query, { status, customer, from, to }, 'query'), pageRequest(r)) };
+        return {
+          status: 200,
+          body: await ingest.list(r.account, parseInput(routes.listPurchases.query, { status, customer, from, to }, 'query'), pageRequest(r)),
+        };
       },
     },
     accountResolver(platform),

@@ -10,6 +10,13 @@ export const handler = async (event: S3Event): Promise<void> => {
     // S3 event keys are URL-encoded with '+' for spaces.
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
     const result = await drops.process(key, record.s3.object.eTag ?? record.s3.object.sequencer ?? '');
-    if (result) logger.info('drop processed', { key, rows: result.rows, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejectedCount });
+    if (result)
+      logger.info('drop processed', {
+        key,
+        rows: result.rows,
+        accepted: result.accepted,
+        duplicates: result.duplicates,
+        rejected: result.rejectedCount,
+      });
   }
 };

@@ -10,15 +10,30 @@ import { streamRoutes, tableRoutes } from '../../shared/streams/routes';
 export const API_SECTIONS = [
   { tag: 'platform', description: 'Health, this description, accounts and API keys.', routes: platformRoutes, entry: 'functions/platform/api.ts' },
   { tag: 'catalog', description: 'Customer clusters, customers and product clusters.', routes: catalogRoutes, entry: 'functions/catalog/api.ts' },
-  { tag: 'pricing', description: 'Price rules, routing rules and the usage preview of a customer.', routes: pricingRoutes, entry: 'functions/pricing/api.ts' },
-  { tag: 'purchases', description: 'Purchases: submitted in batches, mapped, routed and rated asynchronously.', routes: ingestRoutes, entry: 'functions/ingest/api.ts' },
+  {
+    tag: 'pricing',
+    description: 'Price rules, routing rules and the usage preview of a customer.',
+    routes: pricingRoutes,
+    entry: 'functions/pricing/api.ts',
+  },
+  {
+    tag: 'purchases',
+    description: 'Purchases: submitted in batches, mapped, routed and rated asynchronously.',
+    routes: ingestRoutes,
+    entry: 'functions/ingest/api.ts',
+  },
   {
     tag: 'billing',
     description: 'Billing cycles, invoices and their documents, credit notes, the billing schedule and exports.',
     routes: billingRoutes,
     entry: 'functions/billing/api.ts',
   },
-  { tag: 'streams', description: 'Streams, their runs and batches, publishing and inbound batches.', routes: streamRoutes, entry: 'functions/streams/api.ts' },
+  {
+    tag: 'streams',
+    description: 'Streams, their runs and batches, publishing and inbound batches.',
+    routes: streamRoutes,
+    entry: 'functions/streams/api.ts',
+  },
   { tag: 'tables', description: 'Exchange rates and lookup tables that stream stages read.', routes: tableRoutes, entry: 'functions/streams/api.ts' },
 ] as const satisfies ReadonlyArray<ApiSection & { entry: string }>;
 

@@ -15,10 +15,17 @@ async function processRecord(record: SQSRecord): Promise<void> {
     if (message.type === 'stream-run') await runner.run(message.accountId, message.batchId, message.batch, message.attempt ?? 1);
     else await runner.share(message.accountId, message.batchId);
   } catch (error) {
-    logger.warn('stream message failed', { type: message.type, accountId: message.accountId, batchId: message.batchId, receives: receiveCount(record), error: error as Error });
+    logger.warn('stream message failed', {
+      type: message.type,
+      accountId: message.accountId,
+      batchId: message.batchId,
+      receives: receiveCount(record),
+      error: error as Error,
+    });
     try {
       // the error is kept for the reconciler; the last delivery of a run ends the batch failed with it
-      if (message.type === 'stream-run' && isLastDelivery(record)) await runner.failRun(message.accountId, message.batchId, errorText(error), message.attempt ?? 1);
+      if (message.type === 'stream-run' && isLastDelivery(record))
+        await runner.failRun(message.accountId, message.batchId, errorText(error), message.attempt ?? 1);
       else await runner.noteFailure(message.accountId, message.batchId, error);
     } catch (markError) {
       logger.error('could not record the failure of a stream message', { type: message.type, batchId: message.batchId, error: markError as Error });

@@ -27,7 +27,11 @@ export function streamHandlers(account: AccountResolver): Record<string, RouteSp
         const { format } = parseInput(routes.getBatchRows.query, { format: r.query.format }, 'query');
         if (format === 'csv') {
           const csv = await streams.rowsCsv(r.account, r.params.id);
-          return { status: 200, raw: { content: csv, contentType: 'text/csv; charset=utf-8' }, headers: { 'content-disposition': `attachment; filename="${r.params.id}.csv"` } };
+          return {
+            status: 200,
+            raw: { content: csv, contentType: 'text/csv; charset=utf-8' },
+            headers: { 'content-disposition': `attachment; filename="${r.params.id}.csv"` },
+          };
         }
         return { status: 200, body: await streams.rowsJson(r.account, r.params.id, pageRequest(r)) };
       },

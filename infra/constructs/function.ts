@@ -74,7 +74,8 @@ export class BillstreamFunction extends NodejsFunction {
     logGroup.grantWrite(role);
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is pinned on purpose: the toolchain, tests and the local stack run that major (package.json engines, README prerequisites); a runtime upgrade is a planned change.',
+      reason:
+        'Node.js 22 is pinned on purpose: the toolchain, tests and the local stack run that major (package.json engines, README prerequisites); a runtime upgrade is a planned change.',
     });
   }
 }

@@ -114,8 +114,6 @@ export class Ingest extends Construct {
   }
 
   private consume(fn: lambda.Function, queue: sqs.IQueue): void {
-    fn.addEventSource(
-      new SqsEventSource(queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
-    );
+    fn.addEventSource(new SqsEventSource(queue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }));
   }
 }

@@ -69,7 +69,9 @@ export class AsyncInvoker {
         return;
       } catch (error) {
         const last = attempt >= RETRY_DELAYS_MS.length;
-        this.log(`${functionId} failed on ${what} (attempt ${attempt + 1}${last ? ', giving up' : ', will retry'}): ${(error as Error).stack ?? String(error)}`);
+        this.log(
+          `${functionId} failed on ${what} (attempt ${attempt + 1}${last ? ', giving up' : ', will retry'}): ${(error as Error).stack ?? String(error)}`,
+        );
         if (last) return;
         await sleep(RETRY_DELAYS_MS[attempt]!);
         // Left unsettled: saved by stop() and retried at the next start.

@@ -85,7 +85,10 @@ export class FunctionHost {
   private running = 0;
   private runningChanged: Array<() => void> = [];
 
-  constructor(functions: readonly LocalFunction[], private readonly log: (line: string) => void) {
+  constructor(
+    functions: readonly LocalFunction[],
+    private readonly log: (line: string) => void,
+  ) {
     const owner = new Map<string, string>();
     for (const fn of functions) {
       this.byId.set(fn.logicalId, fn);
@@ -135,7 +138,9 @@ export class FunctionHost {
     if (exact) return exact;
     const matches = [...this.byId.keys()].filter((id) => id.startsWith(prefix));
     if (matches.length !== 1) {
-      throw new Error(`${matches.length ? 'several' : 'no'} functions match '${prefix}'${matches.length ? `: ${matches.join(', ')}` : ` (functions: ${[...this.byId.keys()].join(', ')})`}`);
+      throw new Error(
+        `${matches.length ? 'several' : 'no'} functions match '${prefix}'${matches.length ? `: ${matches.join(', ')}` : ` (functions: ${[...this.byId.keys()].join(', ')})`}`,
+      );
     }
     return this.byId.get(matches[0]!)!;
   }
@@ -166,7 +171,10 @@ export class FunctionHost {
       };
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`${fn.logicalId}: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`)), fn.timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`${fn.logicalId}: Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`)),
+          fn.timeoutMs,
+        );
       });
       const started = performance.now();
       try {

@@ -24,7 +24,7 @@ export function readRoutes(template: CfnTemplate, resolver: Resolver, functionBy
     if (p.IntegrationType !== 'AWS_PROXY') throw new Error(`${id}: only Lambda proxy integrations run locally (got ${String(p.IntegrationType)})`);
     if (String(p.PayloadFormatVersion ?? '1.0') !== '2.0') throw new Error(`${id}: only payload format 2.0 runs locally`);
     const uri = resolver.resolveString(p.IntegrationUri, `${id}.IntegrationUri`);
-    const arn = uri.includes(':apigateway:') ? /functions\/(arn:[^/]+)\/invocations/.exec(uri)?.[1] ?? uri : uri;
+    const arn = uri.includes(':apigateway:') ? (/functions\/(arn:[^/]+)\/invocations/.exec(uri)?.[1] ?? uri) : uri;
     const functionId = functionByArn.get(arn);
     if (!functionId) throw new Error(`${id}: integration target ${arn} is not a function of the template`);
     integrations.set(id, functionId);
@@ -322,9 +322,15 @@ function writeResult(res: http.ServerResponse, result: unknown, requestId: strin
       return;
     }
     const headers: Record<string, string | string[]> = { ...base };
-    for (const [name, value] of Object.entries(r.headers ?? {})) if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
+    for (const [name, value] of Object.entries(r.headers ?? {}))
+      if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);
     if (r.cookies?.length) headers['set-cookie'] = r.cookies;
-    const body = r.body === undefined || r.body === null ? Buffer.alloc(0) : r.isBase64Encoded ? Buffer.from(String(r.body), 'base64') : Buffer.from(String(r.body));
+    const body =
+      r.body === undefined || r.body === null
+        ? Buffer.alloc(0)
+        : r.isBase64Encoded
+          ? Buffer.from(String(r.body), 'base64')
+          : Buffer.from(String(r.body));
     headers['content-length'] = String(body.length);
     res.writeHead(status, headers);
     res.end(body);

@@ -61,7 +61,8 @@ export class Resolver {
         const attrs = this.attributes.get(String(id));
         if (!attrs) throw new Error(`${where}: Fn::GetAtt on '${id}', which the local stack does not provide`);
         const value = attrs[String(attribute)];
-        if (value === undefined) throw new Error(`${where}: Fn::GetAtt ${id}.${attribute} is not known locally (known: ${Object.keys(attrs).join(', ') || 'none'})`);
+        if (value === undefined)
+          throw new Error(`${where}: Fn::GetAtt ${id}.${attribute} is not known locally (known: ${Object.keys(attrs).join(', ') || 'none'})`);
         return value;
       }
       case 'Fn::Join': {
@@ -87,9 +88,7 @@ export class Resolver {
         return text.replace(/\$\{([^}!]+)\}/g, (_m, expr: string) => {
           if (expr in local) return local[expr]!;
           const [id, attribute] = expr.split(/\.(.*)/s);
-          return attribute
-            ? this.resolveString({ 'Fn::GetAtt': [id, attribute] }, where)
-            : this.resolveString({ Ref: id }, where);
+          return attribute ? this.resolveString({ 'Fn::GetAtt': [id, attribute] }, where) : this.resolveString({ Ref: id }, where);
         });
       }
       case 'Fn::Base64':

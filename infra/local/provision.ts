@@ -41,7 +41,10 @@ export interface Clients {
 
 /** S3 bucket names are lowercase, 3-63 characters: the local name is the logical id, lowercased. */
 export function localBucketName(logicalId: string): string {
-  const name = logicalId.toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[^a-z0-9]+/, '');
+  const name = logicalId
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .replace(/^[^a-z0-9]+/, '');
   return name.length > 63 ? `${name.slice(0, 54)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}` : name.padEnd(3, '0');
 }
 
@@ -50,7 +53,12 @@ export function localBucketName(logicalId: string): string {
  * names it), defines what `Ref`/`Fn::GetAtt` return for it, and creates the tables, buckets and queues
  * that do not exist yet.
  */
-export async function provision(template: CfnTemplate, clients: Clients, sqsEndpoint: string, parameters: Record<string, string>): Promise<LocalResources> {
+export async function provision(
+  template: CfnTemplate,
+  clients: Clients,
+  sqsEndpoint: string,
+  parameters: Record<string, string>,
+): Promise<LocalResources> {
   const resolver = new Resolver();
   for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
     const value = parameters[name] ?? (parameter.Default === undefined ? undefined : String(parameter.Default));
@@ -212,6 +220,8 @@ async function ensureTable(client: DynamoDBClient, name: string, properties: Rec
   const ttl = properties.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
   if (ttl?.Enabled && ttl.AttributeName && !existing) {
     // DynamoDB Local records the setting; it does not expire items.
-    await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } })).catch(() => undefined);
+    await client
+      .send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }))
+      .catch(() => undefined);
   }
 }

@@ -12,7 +12,15 @@ export interface SentMessage {
 
 /** One line of the log. `send` also records a move to a dead-letter queue (same id, `from` the source). */
 export type QueueLogEntry =
-  | { readonly op: 'send'; readonly queue: string; readonly id: string; readonly at: number; readonly delay: number; readonly message: SentMessage; readonly from?: string }
+  | {
+      readonly op: 'send';
+      readonly queue: string;
+      readonly id: string;
+      readonly at: number;
+      readonly delay: number;
+      readonly message: SentMessage;
+      readonly from?: string;
+    }
   | { readonly op: 'delete'; readonly queue: string; readonly id: string }
   | { readonly op: 'purge'; readonly queue: string };
 
@@ -59,7 +67,10 @@ export class QueueLog {
   private readonly compactAtBytes: number;
   private readonly log: (line: string) => void;
 
-  private constructor(private readonly dir: string, opts: QueueLogOptions) {
+  private constructor(
+    private readonly dir: string,
+    opts: QueueLogOptions,
+  ) {
     this.compactAtBytes = opts.compactAtBytes ?? 64 * 1024 * 1024;
     this.log = opts.log ?? (() => undefined);
     fs.mkdirSync(dir, { recursive: true });
@@ -254,7 +265,12 @@ function isEntry(value: unknown): value is QueueLogEntry {
   if (e.op === 'purge') return true;
   if (typeof e.id !== 'string') return false;
   if (e.op === 'delete') return true;
-  return e.op === 'send' && typeof e.at === 'number' && typeof e.delay === 'number' && typeof (e.message as SentMessage | undefined)?.MessageBody === 'string';
+  return (
+    e.op === 'send' &&
+    typeof e.at === 'number' &&
+    typeof e.delay === 'number' &&
+    typeof (e.message as SentMessage | undefined)?.MessageBody === 'string'
+  );
 }
 
 async function writeAll(fd: number, data: Buffer): Promise<void> {

@@ -14,7 +14,12 @@ export interface LocalSchedule {
 }
 
 /** EventBridge rules with a ScheduleExpression, and EventBridge Scheduler schedules, that target a function. */
-export function readSchedules(template: CfnTemplate, resolver: Resolver, functionByArn: ReadonlyMap<string, string>, log: (line: string) => void): LocalSchedule[] {
+export function readSchedules(
+  template: CfnTemplate,
+  resolver: Resolver,
+  functionByArn: ReadonlyMap<string, string>,
+  log: (line: string) => void,
+): LocalSchedule[] {
   const schedules: LocalSchedule[] = [];
   for (const [id, resource] of resourcesOfType(template, 'AWS::Events::Rule')) {
     const p = props(resource);
@@ -225,7 +230,9 @@ export function awsCronToCroner(fields: string): { pattern: string; years?: (yea
       : dow
           .toUpperCase()
           .replace(/(\d)L/g, (_m, d: string) => `${DAY_NAMES[Number(d) - 1]}#L`)
-          .replace(/\d+/g, (d, offset: number, whole: string) => (whole[offset - 1] === '#' || whole[offset - 1] === '/' ? d : DAY_NAMES[Number(d) - 1] ?? d));
+          .replace(/\d+/g, (d, offset: number, whole: string) =>
+            whole[offset - 1] === '#' || whole[offset - 1] === '/' ? d : (DAY_NAMES[Number(d) - 1] ?? d),
+          );
   let years: ((year: number) => boolean) | undefined;
   if (year !== '*' && year !== '?') {
     const allowed = new Set<number>();

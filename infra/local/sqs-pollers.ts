@@ -1,10 +1,4 @@
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type MessageAttributeValue,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Resolver } from './intrinsics';
 import { sleep } from './ports';
 import type { LocalQueue } from './provision';
@@ -35,7 +29,9 @@ export function readSqsMappings(
     const queue = byArn.get(sourceArn);
     if (!queue) throw new Error(`${id}: event source ${sourceArn} is not an SQS queue of the template (only SQS sources run locally)`);
     const functionName = resolver.resolveString(p.FunctionName, `${id}.FunctionName`);
-    const functionId = [...functionIds].find((f) => resolver.resolveString({ Ref: f }, f) === functionName || resolver.resolveString({ 'Fn::GetAtt': [f, 'Arn'] }, f) === functionName);
+    const functionId = [...functionIds].find(
+      (f) => resolver.resolveString({ Ref: f }, f) === functionName || resolver.resolveString({ 'Fn::GetAtt': [f, 'Arn'] }, f) === functionName,
+    );
     if (!functionId) throw new Error(`${id}: target ${functionName} is not a function of the template`);
     mappings.push({
       logicalId: id,
@@ -170,7 +166,9 @@ export class SqsPoller {
       const result = (await this.invoke(mapping.functionId, event)) as { batchItemFailures?: Array<{ itemIdentifier?: string }> } | undefined;
       failed = mapping.reportBatchItemFailures ? failures(result, messages) : new Set();
     } catch (error) {
-      this.log(`${mapping.functionId} failed on a batch of ${messages.length} from ${mapping.queue.name}: ${(error as Error).stack ?? String(error)}`);
+      this.log(
+        `${mapping.functionId} failed on a batch of ${messages.length} from ${mapping.queue.name}: ${(error as Error).stack ?? String(error)}`,
+      );
       return; // nothing deleted: the whole batch comes back after the visibility timeout
     }
     if (failed.size) this.log(`${mapping.functionId}: ${failed.size} of ${messages.length} message(s) reported as failed; they will be retried`);
@@ -178,7 +176,10 @@ export class SqsPoller {
     for (let i = 0; i < done.length; i += 10) {
       const slice = done.slice(i, i + 10);
       await this.sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: mapping.queue.url, Entries: slice.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle! })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: mapping.queue.url,
+          Entries: slice.map((m, n) => ({ Id: String(n), ReceiptHandle: m.ReceiptHandle! })),
+        }),
       );
     }
   }

@@ -95,7 +95,14 @@ function engineEnvironment(endpoints: { dynamodb: string; s3: string; sqs: strin
 }
 
 /** Variables that would send the SDK elsewhere than the local engines. */
-const CLEARED = ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE'];
+const CLEARED = [
+  'AWS_PROFILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_ENDPOINT_URL',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+];
 
 export function resolveAdminKey(dataDir: string, explicit?: string): { key: string; generated: boolean } {
   if (explicit) return { key: explicit, generated: false };
@@ -176,7 +183,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const credentials = S3RVER_CREDENTIALS;
     const clients: Clients = {
       dynamodb: new DynamoDBClient({ endpoint: endpoints.dynamodb, region: LOCAL_REGION, credentials }),
-      s3: new S3Client({ endpoint: endpoints.s3, region: LOCAL_REGION, credentials, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' }),
+      s3: new S3Client({
+        endpoint: endpoints.s3,
+        region: LOCAL_REGION,
+        credentials,
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      }),
       sqs: new SQSClient({ endpoint: endpoints.sqs, region: LOCAL_REGION, credentials }),
     };
     cleanups.push(() => {
@@ -300,13 +313,19 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         while (quietChecks < 2) {
           if (Date.now() > deadline) throw new Error(`the local stack did not become idle within ${timeoutMs} ms`);
           const busy =
-            host.busy > 0 || events.pending > 0 || (drops?.pending ?? 0) > 0 || pollers.some((p) => p.busy > 0) || (await queuedMessages(clients.sqs, consumed)) > 0;
+            host.busy > 0 ||
+            events.pending > 0 ||
+            (drops?.pending ?? 0) > 0 ||
+            pollers.some((p) => p.busy > 0) ||
+            (await queuedMessages(clients.sqs, consumed)) > 0;
           quietChecks = busy ? 0 : quietChecks + 1;
           await sleep(100);
         }
       },
     };
-    log(`${functions.length} functions, ${routes.length} routes, ${mappings.length} queue consumers, ${notifications.length} S3 notifications, ${schedules.length} schedules`);
+    log(
+      `${functions.length} functions, ${routes.length} routes, ${mappings.length} queue consumers, ${notifications.length} S3 notifications, ${schedules.length} schedules`,
+    );
     return stack;
   } catch (error) {
     await cleanup();
@@ -324,7 +343,10 @@ async function queuedMessages(sqs: SQSClient, urls: readonly string[]): Promise<
       }),
     );
     const a = out.Attributes ?? {};
-    total += Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+    total +=
+      Number(a.ApproximateNumberOfMessages ?? 0) +
+      Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
   }
   return total;
 }
@@ -351,7 +373,8 @@ function silenceSdkNodeVersionWarning(): void {
   warningFiltered = true;
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const name = typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type) : warning.name;
+    const name =
+      typeof warning === 'string' ? (typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type) : warning.name;
     if (name === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
     emit(warning, ...rest);
   }) as typeof process.emitWarning;

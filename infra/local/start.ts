@@ -8,7 +8,8 @@ import { startLocalStack, type LocalStack } from './stack';
 async function main(): Promise<void> {
   const started = Date.now();
   const port = process.env.PORT === undefined || process.env.PORT === '' ? 4000 : Number(process.env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalStackError(`PORT must be a port number (got '${process.env.PORT}')`, 'BAD_PORT');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new LocalStackError(`PORT must be a port number (got '${process.env.PORT}')`, 'BAD_PORT');
   const dataDir = process.env.BILLSTREAM_DATA_DIR || './.billstream';
   const log = (line: string) => console.log(line);
 

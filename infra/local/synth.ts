@@ -98,9 +98,9 @@ interface Stamp {
 
 function readAssembly(outdir: string): { template: CfnTemplate; assets: Map<string, string> } | null {
   const template = readJson<CfnTemplate>(path.join(outdir, `${STACK}.template.json`));
-  const manifest = readJson<{ files?: Record<string, { source: { path: string; packaging?: string }; destinations: Record<string, { objectKey: string }> }> }>(
-    path.join(outdir, `${STACK}.assets.json`),
-  );
+  const manifest = readJson<{
+    files?: Record<string, { source: { path: string; packaging?: string }; destinations: Record<string, { objectKey: string }> }>;
+  }>(path.join(outdir, `${STACK}.assets.json`));
   if (!template || !manifest) return null;
   const assets = new Map<string, string>();
   for (const file of Object.values(manifest.files ?? {})) {

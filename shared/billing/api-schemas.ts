@@ -79,7 +79,15 @@ export const troubleshooting = z
   .object({
     cycle: z.object({}).loose(),
     customer: z.object({}).loose().nullable(),
-    summary: z.object({ purchases: count, byStatus: z.record(z.string(), count), byReason: z.record(z.string(), count), listed: count, truncated: z.boolean() }).partial(),
+    summary: z
+      .object({
+        purchases: count,
+        byStatus: z.record(z.string(), count),
+        byReason: z.record(z.string(), count),
+        listed: count,
+        truncated: z.boolean(),
+      })
+      .partial(),
     purchases: z.array(z.object({}).loose().meta({ description: 'GET /purchases/{reference} plus inPeriod {quantity, amount}' })),
     invoices: z.array(invoice),
   })

@@ -87,7 +87,14 @@ export interface CycleStore {
   /** Adds a collector or partition to the run's done set; the cycle afterwards, null when the run is over. */
   markDone(accountId: string, cycleId: string, run: number, kind: 'collected' | 'invoiced', index: number): Promise<CycleRecord | null>;
   /** Ends a running run with its report; false when the run is not the running one any more. */
-  finish(accountId: string, cycleId: string, run: number, status: 'completed' | 'failed', report: CycleRecord['report'], at: string): Promise<boolean>;
+  finish(
+    accountId: string,
+    cycleId: string,
+    run: number,
+    status: 'completed' | 'failed',
+    report: CycleRecord['report'],
+    at: string,
+  ): Promise<boolean>;
   /**
    * Open work. `setPlan` and `markDone` count as progress (heartbeat now, resumes back to 0); `beat` is
    * the heartbeat of a long step; `noteError` keeps a failed delivery's error; `resumed` records that the

@@ -101,7 +101,13 @@ export function cycleWorker(): CycleWorker {
 }
 
 export function usageService(): UsageService {
-  return new UsageService({ catalog: catalogStore(), rules: ruleStore(), chunks: chunkStore(), purchases: purchaseStore(), planner: reevaluationPlanner() });
+  return new UsageService({
+    catalog: catalogStore(),
+    rules: ruleStore(),
+    chunks: chunkStore(),
+    purchases: purchaseStore(),
+    planner: reevaluationPlanner(),
+  });
 }
 
 export function cycleReconciler(): CycleReconciler {

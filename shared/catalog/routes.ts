@@ -19,7 +19,9 @@ const customer = z
     name: z.string(),
     cluster: identifier,
     currency: z.string(),
-    partnerAccount: identifier.nullable().meta({ description: 'the account of this customer on the platform, whom published batches are shared with' }),
+    partnerAccount: identifier
+      .nullable()
+      .meta({ description: 'the account of this customer on the platform, whom published batches are shared with' }),
     billingDay: z.int().min(1).max(28),
     onHold: z.boolean(),
     taxRate: z.string().nullable().meta({ description: 'percent, a decimal as a string' }),

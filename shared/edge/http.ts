@@ -46,7 +46,8 @@ type Event = APIGatewayProxyEventV2 & { parsedBody?: unknown; principal?: Princi
 export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authenticate) {
   const base = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[event.routeKey];
-    if (!route) return reply({ status: 404, body: errorBody('not_found', `no route ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`) });
+    if (!route)
+      return reply({ status: 404, body: errorBody('not_found', `no route ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`) });
     const request: ApiRequest = {
       routeKey: event.routeKey,
       params: checkParams(event.routeKey, decodeParams(event.pathParameters)),
@@ -151,7 +152,9 @@ export function saved<T>(result: { created: boolean; record: T }): ApiReply {
  */
 export type AccountResolver = (request: ApiRequest, need: 'read' | 'write') => Promise<string>;
 
-export function accountResolver(platform: { account(principal: Principal, id: string, need: 'read' | 'write'): Promise<{ id: string }> }): AccountResolver {
+export function accountResolver(platform: {
+  account(principal: Principal, id: string, need: 'read' | 'write'): Promise<{ id: string }>;
+}): AccountResolver {
   return async (request, need) => (await platform.account(request.principal, request.params.a, need)).id;
 }
 

@@ -64,7 +64,9 @@ export class CursorSeal {
 
   private mac(list: ListRequest, inner: string): Buffer {
     const params = Object.entries(list.params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return createHmac('sha256', this.key).update(JSON.stringify([list.routeKey, params, inner])).digest();
+    return createHmac('sha256', this.key)
+      .update(JSON.stringify([list.routeKey, params, inner]))
+      .digest();
   }
 }
 
@@ -77,7 +79,10 @@ export function cursorSeal(): CursorSeal {
 }
 
 /** `?limit=` and `?cursor=` of a list request, the cursor opened for this very list. */
-export function pageRequest(request: ListRequest & { readonly query: Readonly<Record<string, string>> }, seal: CursorSeal = cursorSeal()): PageRequest {
+export function pageRequest(
+  request: ListRequest & { readonly query: Readonly<Record<string, string>> },
+  seal: CursorSeal = cursorSeal(),
+): PageRequest {
   const { limit, cursor } = parseInput(pageSchema, { limit: request.query.limit, cursor: request.query.cursor }, 'query');
   return { limit: limit ?? 100, cursor: cursor ? seal.open(request, cursor) : undefined };
 }

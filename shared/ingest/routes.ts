@@ -55,7 +55,9 @@ const ingestResult = z
     accepted: z.array(z.string()).meta({ description: 'references accepted now' }),
     duplicates: z.array(z.string()).meta({ description: 'references already accepted with the same content' }),
     rejected: z.array(
-      z.object({ index: z.int(), reference: z.string().nullable(), code: z.enum(['invalid', 'duplicate_conflict']), errors: z.array(z.string()) }).partial(),
+      z
+        .object({ index: z.int(), reference: z.string().nullable(), code: z.enum(['invalid', 'duplicate_conflict']), errors: z.array(z.string()) })
+        .partial(),
     ),
   })
   .partial()
@@ -69,7 +71,10 @@ export const ingestRoutes = routeTable({
     description: 'Each purchase is checked on its own; mapping and rating are asynchronous.',
     auth: 'account-write',
     body: z.object({ purchases: z.array(purchaseInput).min(1).max(MAX_PURCHASES_PER_REQUEST) }),
-    responses: { 202: { description: 'accepted, duplicate and rejected purchases', schema: ingestResult }, 413: { description: 'the body is larger than 6 MB' } },
+    responses: {
+      202: { description: 'accepted, duplicate and rejected purchases', schema: ingestResult },
+      413: { description: 'the body is larger than 6 MB' },
+    },
   },
   getPurchase: {
     method: 'GET',

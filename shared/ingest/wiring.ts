@@ -53,7 +53,12 @@ export function ingestService(): IngestService {
 }
 
 export function dropService(): DropService {
-  return new DropService(ingestService(), new S3DropFiles(s3Client(), bucketName()), new DynamoDropLedger(dynamoClient(), tableName()), accountStore());
+  return new DropService(
+    ingestService(),
+    new S3DropFiles(s3Client(), bucketName()),
+    new DynamoDropLedger(dynamoClient(), tableName()),
+    accountStore(),
+  );
 }
 
 export function reevaluationPlanner(): ReevaluationPlanner {
@@ -62,7 +67,13 @@ export function reevaluationPlanner(): ReevaluationPlanner {
 
 /** The re-evaluation queue's consumer: plans, re-rates, re-maps and keeps each re-evaluation's record. */
 export function reevaluationWorker(): ReevaluationWorker {
-  return new ReevaluationWorker({ planner: reevaluationPlanner(), reevaluator: ingestService(), store: reevaluationStore(), bus: bus(), policy: recoveryPolicy() });
+  return new ReevaluationWorker({
+    planner: reevaluationPlanner(),
+    reevaluator: ingestService(),
+    store: reevaluationStore(),
+    bus: bus(),
+    policy: recoveryPolicy(),
+  });
 }
 
 export function reevaluationReconciler(): ReevaluationReconciler {

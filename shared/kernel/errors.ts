@@ -59,7 +59,11 @@ export class NotFoundError extends DomainError {
 /** A state or uniqueness conflict; `code` says which (alias_taken, account_exists, ...). */
 export class ConflictError extends DomainError {
   readonly kind = 'conflict';
-  constructor(readonly code: string, message: string, details: readonly string[] = []) {
+  constructor(
+    readonly code: string,
+    message: string,
+    details: readonly string[] = [],
+  ) {
     super(message, details);
   }
 }

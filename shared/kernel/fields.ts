@@ -4,7 +4,8 @@ import type Decimal from 'decimal.js';
 
 // Unknown fields are named in the message, so a client sees which key to remove.
 z.config({
-  customError: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` : undefined),
+  customError: (issue) =>
+    issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` : undefined,
 });
 
 /**
@@ -17,19 +18,25 @@ z.config({
  * A decimal given as a JSON string or number, parsed straight into decimal.js (never kept as a JS number)
  * by money.ts's `parseDecimal`, which also bounds its range.
  */
-export const decimal = z.unknown().transform((v, ctx): Decimal => {
-  if (v === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'required' });
-    return z.NEVER;
-  }
-  try {
-    return parseDecimal(v, 'value');
-  } catch (error) {
-    const reason = error instanceof InvalidDecimalError ? error.reason : 'not a decimal';
-    ctx.addIssue({ code: 'custom', message: reason.startsWith('not a decimal') || reason === 'required' ? 'not a decimal' : `not a decimal: ${reason}` });
-    return z.NEVER;
-  }
-}).meta({ type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' });
+export const decimal = z
+  .unknown()
+  .transform((v, ctx): Decimal => {
+    if (v === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'required' });
+      return z.NEVER;
+    }
+    try {
+      return parseDecimal(v, 'value');
+    } catch (error) {
+      const reason = error instanceof InvalidDecimalError ? error.reason : 'not a decimal';
+      ctx.addIssue({
+        code: 'custom',
+        message: reason.startsWith('not a decimal') || reason === 'required' ? 'not a decimal' : `not a decimal: ${reason}`,
+      });
+      return z.NEVER;
+    }
+  })
+  .meta({ type: 'string', pattern: '^-?\\d+(\\.\\d+)?$', description: 'decimal as a string (requests also accept numbers)' });
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -37,16 +44,18 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,9})?
  * An ISO 8601 date (`2026-11-01`) or date-time (`2026-11-01T10:00:00Z`). Kept as given apart from
  * trimming, after checking the calendar date is real; `dateKey` gives the UTC day it falls on.
  */
-export const isoDate = z.custom<string>(
-  (v) => typeof v === 'string' && isIsoDate(v),
-  { error: (issue) => (issue.input === undefined ? 'required' : 'not an ISO date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)') },
-).meta({ type: 'string', description: 'ISO 8601 date or date-time' });
+export const isoDate = z
+  .custom<string>((v) => typeof v === 'string' && isIsoDate(v), {
+    error: (issue) => (issue.input === undefined ? 'required' : 'not an ISO date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)'),
+  })
+  .meta({ type: 'string', description: 'ISO 8601 date or date-time' });
 
 /** A calendar date only (`2026-11-01`), checked like `isoDate`: `2026-02-30` is refused, not rolled over. */
-export const calendarDate = z.custom<string>(
-  (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && isIsoDate(v),
-  { error: (issue) => (issue.input === undefined ? 'required' : 'not a calendar date (YYYY-MM-DD)') },
-).meta({ type: 'string', format: 'date', description: 'ISO date (whole UTC days)' });
+export const calendarDate = z
+  .custom<string>((v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && isIsoDate(v), {
+    error: (issue) => (issue.input === undefined ? 'required' : 'not a calendar date (YYYY-MM-DD)'),
+  })
+  .meta({ type: 'string', format: 'date', description: 'ISO date (whole UTC days)' });
 
 export function isIsoDate(value: string): boolean {
   const m = ISO_DATE.exec(value);

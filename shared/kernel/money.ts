@@ -19,7 +19,10 @@ export type Money = Decimal;
 export class InvalidDecimalError extends DomainError {
   readonly kind = 'invalid';
   readonly code = 'invalid_decimal';
-  constructor(readonly field: string, readonly reason: string) {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
     super(`${field}: ${reason}`);
     this.name = 'InvalidDecimalError';
   }
@@ -83,6 +86,7 @@ export function parseDecimal(input: unknown, field: string): Decimal {
  * (HUF is 2 in ISO 4217 even though cash is rounded; we follow the standard). Three: the dinar family.
  * Four: the Chilean and Uruguayan units of account.
  */
+// biome-ignore format: a table, one line per number of minor units
 const MINOR_UNITS: Readonly<Record<string, number>> = Object.freeze({
   BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
   VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,

@@ -7,7 +7,10 @@ import { newAccountSchema, newKeySchema, ROLES } from './domain/access';
 const newAccount = newAccountSchema.meta({ id: 'NewAccount' });
 const account = z.object({ ...newAccountSchema.shape, createdAt: z.string().meta({ description: 'ISO 8601 date-time' }) }).meta({ id: 'Account' });
 const newKey = newKeySchema.meta({ id: 'NewKey' });
-const issuedKey = z.object({ key: z.string().meta({ description: 'shown once; only its SHA-256 is stored' }), role: z.enum(ROLES) }).partial().meta({ id: 'IssuedKey' });
+const issuedKey = z
+  .object({ key: z.string().meta({ description: 'shown once; only its SHA-256 is stored' }), role: z.enum(ROLES) })
+  .partial()
+  .meta({ id: 'IssuedKey' });
 
 export const platformRoutes = routeTable({
   getHealth: {

@@ -20,7 +20,10 @@ const priceRuleFields = {
     description: 'period: priced on the summed quantity of the billing period; such purchases show `pricing: "period"` and no amount of their own',
   }),
   groupBy: z.string().nullable().optional().meta({ description: 'metadata key (period scope)' }),
-  model: z.object({ type: z.enum(CHARGE_MODELS) }).loose().meta({ description: 'the charge model and its parameters; decimals as strings' }),
+  model: z
+    .object({ type: z.enum(CHARGE_MODELS) })
+    .loose()
+    .meta({ description: 'the charge model and its parameters; decimals as strings' }),
 };
 const priceRuleInput = z.object(priceRuleFields).meta({ id: 'PriceRuleInput' });
 const priceRule = z.object({ id: identifier, ...priceRuleFields }).meta({ id: 'PriceRule' });
@@ -31,7 +34,14 @@ const routingRule = z
   .meta({ id: 'RoutingRule' });
 
 const usageLine = z
-  .object({ description: z.string(), productCluster: z.string(), quantity: decimal, unitPrice: decimal, amount: decimal, group: z.string().nullable() })
+  .object({
+    description: z.string(),
+    productCluster: z.string(),
+    quantity: decimal,
+    unitPrice: decimal,
+    amount: decimal,
+    group: z.string().nullable(),
+  })
   .partial();
 const usage = z
   .object({

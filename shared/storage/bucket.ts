@@ -26,7 +26,10 @@ const PART_BYTES = 8 * 1024 * 1024;
  * streams' S3StreamFiles) are made of. Keys are built by keys.ts `objects`; this only moves bytes.
  */
 export class S3Files {
-  constructor(protected readonly client: S3Client, protected readonly bucket: string) {}
+  constructor(
+    protected readonly client: S3Client,
+    protected readonly bucket: string,
+  ) {}
 
   async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
@@ -101,7 +104,12 @@ class MultipartUpload implements Upload {
   private uploadId: string | undefined;
   private readonly parts: { ETag: string; PartNumber: number }[] = [];
 
-  constructor(private readonly client: S3Client, private readonly bucket: string, private readonly key: string, private readonly contentType: string) {}
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    private readonly contentType: string,
+  ) {}
 
   async write(text: string): Promise<void> {
     const bytes = Buffer.from(text, 'utf8');
@@ -113,7 +121,9 @@ class MultipartUpload implements Upload {
 
   async close(): Promise<number> {
     if (!this.uploadId) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key, Body: Buffer.concat(this.buffered), ContentType: this.contentType }));
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.key, Body: Buffer.concat(this.buffered), ContentType: this.contentType }),
+      );
       return this.total;
     }
     if (this.bufferedBytes > 0) await this.flushPart();
@@ -137,7 +147,9 @@ class MultipartUpload implements Upload {
     this.buffered = [];
     this.bufferedBytes = 0;
     const PartNumber = this.parts.length + 1;
-    const out = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: body }));
+    const out = await this.client.send(
+      new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: body }),
+    );
     this.parts.push({ ETag: out.ETag!, PartNumber });
   }
 }

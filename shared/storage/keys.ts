@@ -66,7 +66,9 @@ export const keys = {
   /** Sparse index of open unmapped purchases, one partition per account, sorted by what they wait for. */
   unmappedIndex: (accountId: string) => `ACCOUNT#${s(accountId)}#UNMAPPED`,
   unmappedSort: (waitingFor: { customer: string } | { label: string }, reference?: string) =>
-    'customer' in waitingFor ? `CUSTOMER#${s(waitingFor.customer)}#${reference === undefined ? '' : s(reference)}` : `LABEL#${s(waitingFor.label)}#${reference === undefined ? '' : s(reference)}`,
+    'customer' in waitingFor
+      ? `CUSTOMER#${s(waitingFor.customer)}#${reference === undefined ? '' : s(reference)}`
+      : `LABEL#${s(waitingFor.label)}#${reference === undefined ? '' : s(reference)}`,
   dropMarker: (accountId: string) => `ACCOUNT#${s(accountId)}#DROP`,
   /** gsi1 of drop markers while their file is being ingested: the recovery's list of drops to finish. */
   openDrops: 'DROPS#OPEN',
@@ -116,7 +118,8 @@ export const keys = {
    * own item; other work keeps a small index item (`openWorkItem`).
    */
   openWork: (kind: string) => `OPENWORK#${kind}`,
-  openWorkSort: (heartbeatAt: string, accountId?: string, id?: string) => (accountId === undefined ? heartbeatAt : `${heartbeatAt}#${s(accountId)}#${id === undefined ? '' : s(id)}`),
+  openWorkSort: (heartbeatAt: string, accountId?: string, id?: string) =>
+    accountId === undefined ? heartbeatAt : `${heartbeatAt}#${s(accountId)}#${id === undefined ? '' : s(id)}`,
   openWorkItem: (kind: string, accountId: string, id: string) => ({ pk: `ACCOUNT#${s(accountId)}#OPENWORK#${kind}`, sk: id }),
 } as const;
 
@@ -136,8 +139,10 @@ export const objects = {
   },
   /** Everything a run of a cycle writes while it fans out (deleted when the run finishes). */
   cycleRunPrefix: (accountId: string, cycleId: string, run: number) => `cycles/${s(accountId)}/${s(cycleId)}/${run}/`,
-  cyclePlan: (accountId: string, cycleId: string, run: number, planId: string) => `cycles/${s(accountId)}/${s(cycleId)}/${run}/plan-${s(planId)}.json`,
-  cyclePartsPrefix: (accountId: string, cycleId: string, run: number, partition: number) => `cycles/${s(accountId)}/${s(cycleId)}/${run}/parts/${partition}/`,
+  cyclePlan: (accountId: string, cycleId: string, run: number, planId: string) =>
+    `cycles/${s(accountId)}/${s(cycleId)}/${run}/plan-${s(planId)}.json`,
+  cyclePartsPrefix: (accountId: string, cycleId: string, run: number, partition: number) =>
+    `cycles/${s(accountId)}/${s(cycleId)}/${run}/parts/${partition}/`,
   /** One collector's rows of one partition; a collector of a large batch writes them in numbered pieces. */
   cyclePart: (accountId: string, cycleId: string, run: number, partition: number, collector: number, piece?: number) =>
     `cycles/${s(accountId)}/${s(cycleId)}/${run}/parts/${partition}/${collector}${piece === undefined ? '' : `-${piece}`}.jsonl`,

@@ -48,7 +48,14 @@ interface CapacityLike {
 }
 
 /** Commands whose units are writes. BatchExecuteStatement carries only INSERTs in this code base (the purchase claims). */
-const WRITE_COMMANDS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand', 'BatchExecuteStatementCommand']);
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+  'BatchExecuteStatementCommand',
+]);
 
 /** Adds the capacity DynamoDB reports (ReturnConsumedCapacity) for one call to the tally. */
 export function countDynamo(command: string, consumed: CapacityLike | CapacityLike[] | undefined): void {

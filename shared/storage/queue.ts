@@ -2,7 +2,11 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /** Sends JSON messages to one queue in batches of ten, retrying the entries SQS reports as failed. */
 export class SqsJsonBus<M extends { type: string }> {
-  constructor(private readonly client: SQSClient, private readonly queueUrl: string, private readonly name: string) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly name: string,
+  ) {}
 
   async send(messages: readonly M[], options: { delaySeconds?: number } = {}): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {

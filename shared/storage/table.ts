@@ -16,8 +16,15 @@ export async function batchGet(
 ): Promise<Item[]> {
   const items: Item[] = [];
   for (let i = 0; i < keys.length; i += 100) {
-    let request: Record<string, { Keys: Key[]; ConsistentRead?: boolean; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }> | undefined = {
-      [table]: { Keys: keys.slice(i, i + 100), ConsistentRead: opts.consistent, ProjectionExpression: opts.projection, ExpressionAttributeNames: opts.names },
+    let request:
+      | Record<string, { Keys: Key[]; ConsistentRead?: boolean; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }>
+      | undefined = {
+      [table]: {
+        Keys: keys.slice(i, i + 100),
+        ConsistentRead: opts.consistent,
+        ProjectionExpression: opts.projection,
+        ExpressionAttributeNames: opts.names,
+      },
     };
     for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
       if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
@@ -40,7 +47,13 @@ export async function queryPage(client: DynamoDBDocumentClient, input: QueryComm
  * The open work of one kind whose last progress is before `before`, page by page: a range of its sparse
  * gsi1 partition (`keys.openWork`), sorted by heartbeat, so stale work is found without a Scan.
  */
-export async function* staleOpenWork(client: DynamoDBDocumentClient, table: string, kind: string, before: string, projection?: string): AsyncIterable<Item[]> {
+export async function* staleOpenWork(
+  client: DynamoDBDocumentClient,
+  table: string,
+  kind: string,
+  before: string,
+  projection?: string,
+): AsyncIterable<Item[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const out = await client.send(

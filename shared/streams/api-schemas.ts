@@ -9,9 +9,16 @@ import { MAX_LOOKUP_ROWS } from './domain/tables';
  */
 
 const timestamp = z.iso.datetime();
-const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/).max(128).meta({ description: 'a column name (`meta.<key>` for metadata)' });
+const columnName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/)
+  .max(128)
+  .meta({ description: 'a column name (`meta.<key>` for metadata)' });
 const columnNames = (min: number, max: number) => z.array(columnName).min(min).max(max).meta({ uniqueItems: true });
-const currency = z.string().regex(/^[A-Z]{3}$/).meta({ description: 'ISO 4217 code' });
+const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/)
+  .meta({ description: 'ISO 4217 code' });
 const KINDS = ['billing', 'pricing'] as const;
 const COLUMN_TYPES = ['string', 'decimal', 'boolean', 'date'] as const;
 const dateColumn = columnName.default('purchaseDate');
@@ -28,11 +35,15 @@ const stageSchema = z
       date: dateColumn,
     }),
     stage('copy', 'target column ← source column', { columns: z.record(z.string(), columnName).meta({ minProperties: 1, maxProperties: 100 }) }),
-    stage('split', 'split a column with a regular expression: one capture group per column of `into`; RE2 syntax, matched in linear time (backreferences and lookaround are refused)', {
-      column: columnName,
-      pattern: z.string().min(1).max(200),
-      into: columnNames(1, 20),
-    }),
+    stage(
+      'split',
+      'split a column with a regular expression: one capture group per column of `into`; RE2 syntax, matched in linear time (backreferences and lookaround are refused)',
+      {
+        column: columnName,
+        pattern: z.string().min(1).max(200),
+        into: columnNames(1, 20),
+      },
+    ),
     stage('formula', 'write an expression into a column: arithmetic, comparisons, markup(x, pct), round(x, n), if(c, a, b), margin(price, cost)', {
       column: columnName,
       expression: z.string(),
@@ -53,8 +64,15 @@ const stageSchema = z
       columns: columnNames(1, 50),
       optional: z.boolean().default(false),
     }),
-    stage('vat', 'write the standard VAT rate (percent) of the country in column `country`, valid at the row date', { country: columnName, into: columnName, date: dateColumn }),
-    stage('aggregate', 'one row per groupBy combination with the sums of `sum`; sees every row before emitting any', { groupBy: columnNames(0, 20), sum: columnNames(1, 20) }),
+    stage('vat', 'write the standard VAT rate (percent) of the country in column `country`, valid at the row date', {
+      country: columnName,
+      into: columnName,
+      date: dateColumn,
+    }),
+    stage('aggregate', 'one row per groupBy combination with the sums of `sum`; sees every row before emitting any', {
+      groupBy: columnNames(0, 20),
+      sum: columnNames(1, 20),
+    }),
   ])
   .meta({ id: 'Stage' });
 
@@ -62,7 +80,9 @@ const streamSource = z
   .union([
     z.strictObject({ purchases: z.literal(true) }).meta({ description: "this account's purchases of the period (simple)" }),
     z.strictObject({ upload: z.literal(true) }).meta({ description: 'the CSV uploaded to the stream (simple)' }),
-    z.strictObject({ account: identifier, stream: identifier }).meta({ description: 'the batches that stream of that (upstream) account shares with this account (computed)' }),
+    z
+      .strictObject({ account: identifier, stream: identifier })
+      .meta({ description: 'the batches that stream of that (upstream) account shares with this account (computed)' }),
   ])
   .meta({ id: 'StreamSource' });
 
@@ -77,8 +97,13 @@ export const streamInput = z.strictObject(streamFields).meta({ id: 'StreamInput'
 export const stream = z.object({ id: identifier, ...streamFields, updatedAt: timestamp }).meta({ id: 'Stream' });
 
 const column = z.object({ name: z.string(), type: z.enum(COLUMN_TYPES) }).meta({ id: 'Column' });
-export const streamUpload = z.object({ stream: z.string(), bytes: z.int(), columns: z.array(column), uploadedAt: timestamp }).partial().meta({ id: 'StreamUpload' });
-export const runRequest = z.strictObject({ periodStart: calendarDate, periodEnd: calendarDate.meta({ description: 'exclusive' }) }).meta({ id: 'RunRequest' });
+export const streamUpload = z
+  .object({ stream: z.string(), bytes: z.int(), columns: z.array(column), uploadedAt: timestamp })
+  .partial()
+  .meta({ id: 'StreamUpload' });
+export const runRequest = z
+  .strictObject({ periodStart: calendarDate, periodEnd: calendarDate.meta({ description: 'exclusive' }) })
+  .meta({ id: 'RunRequest' });
 export const runStarted = z.object({ batch: identifier });
 
 const totals = z.record(z.string(), decimal).meta({ description: 'sum of amount per currency' });
@@ -133,18 +158,29 @@ export const batchRow = z
   .record(z.string(), z.union([z.string(), z.boolean(), z.null()]))
   .meta({ id: 'BatchRow', description: 'column name → value; decimals and dates as strings, empty cells null' });
 export const batchErrorRow = z
-  .object({ stage: z.int().meta({ description: 'index of the stage in `stages`' }), type: z.string().meta({ description: 'the stage type' }), reason: z.string(), row: batchRow })
+  .object({
+    stage: z.int().meta({ description: 'index of the stage in `stages`' }),
+    type: z.string().meta({ description: 'the stage type' }),
+    reason: z.string(),
+    row: batchRow,
+  })
   .partial()
   .meta({ id: 'BatchErrorRow' });
 export const priceRulesApplied = z
-  .object({ batch: z.string(), rules: z.array(z.object({ id: z.string(), created: z.boolean().meta({ description: 'false: an existing rule was replaced' }) }).partial()) })
+  .object({
+    batch: z.string(),
+    rules: z.array(z.object({ id: z.string(), created: z.boolean().meta({ description: 'false: an existing rule was replaced' }) }).partial()),
+  })
   .partial()
   .meta({ id: 'PriceRulesApplied' });
 
 export const exchangeRateInput = z
   .strictObject({ rate: decimal.meta({ description: '1 FROM = rate TO; greater than 0' }), validFrom: isoDate })
   .meta({ id: 'ExchangeRateInput' });
-export const exchangeRate = z.object({ pair: z.string(), from: z.string(), to: z.string(), rate: decimal, validFrom: isoDate }).partial().meta({ id: 'ExchangeRate' });
+export const exchangeRate = z
+  .object({ pair: z.string(), from: z.string(), to: z.string(), rate: decimal, validFrom: isoDate })
+  .partial()
+  .meta({ id: 'ExchangeRate' });
 export const exchangeRatePair = z
   .object({ pair: z.string(), from: z.string(), to: z.string(), rates: z.array(z.object({ rate: decimal, validFrom: isoDate }).partial()) })
   .partial()
@@ -154,7 +190,13 @@ const lookupRow = z.record(z.string(), z.union([z.string().max(1000), z.number()
 export const lookupTableInput = z
   .strictObject({ key: columnName.meta({ description: 'the column rows are looked up by' }), rows: z.array(lookupRow).max(MAX_LOOKUP_ROWS) })
   .meta({ id: 'LookupTableInput' });
-export const lookupTable = z.object({ id: identifier, key: z.string(), rows: z.array(lookupRow), updatedAt: z.string() }).partial().meta({ id: 'LookupTable' });
-export const lookupTableSummary = z.object({ id: identifier, key: z.string(), rowCount: z.int(), updatedAt: z.string() }).partial().meta({ id: 'LookupTableSummary' });
+export const lookupTable = z
+  .object({ id: identifier, key: z.string(), rows: z.array(lookupRow), updatedAt: z.string() })
+  .partial()
+  .meta({ id: 'LookupTable' });
+export const lookupTableSummary = z
+  .object({ id: identifier, key: z.string(), rowCount: z.int(), updatedAt: z.string() })
+  .partial()
+  .meta({ id: 'LookupTableSummary' });
 
 export const csv = z.string();

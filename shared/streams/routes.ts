@@ -143,7 +143,10 @@ export const streamRoutes = routeTable({
       'default `<stream>-<productCluster>[-<customerCluster>]`). The rows are checked first: a bad row refuses the batch (400 naming ' +
       '`rows.<i>.<field>`) before any rule is saved. At most 1000 rows.',
     auth: 'account-write',
-    responses: { 200: { description: 'the rules saved', schema: priceRulesApplied }, ...conflict('`not_a_pricing_batch`, or the batch is not finished') },
+    responses: {
+      200: { description: 'the rules saved', schema: priceRulesApplied },
+      ...conflict('`not_a_pricing_batch`, or the batch is not finished'),
+    },
   },
   listInboundBatches: {
     method: 'GET',
@@ -181,7 +184,12 @@ export const tableRoutes = routeTable({
       'A pair has one entry per validFrom (the same instant given as a date or a date-time is the same entry); a convert-currency stage uses ' +
       'the latest entry valid at the row date.',
     auth: 'account-write',
-    params: z.object({ pair: z.string().regex(/^[A-Z]{3}-[A-Z]{3}$/).meta({ description: '`<FROM>-<TO>`, e.g. EUR-USD' }) }),
+    params: z.object({
+      pair: z
+        .string()
+        .regex(/^[A-Z]{3}-[A-Z]{3}$/)
+        .meta({ description: '`<FROM>-<TO>`, e.g. EUR-USD' }),
+    }),
     body: exchangeRateInput,
     responses: saved(exchangeRate, 'exchange rate'),
   },

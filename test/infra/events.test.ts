@@ -16,10 +16,15 @@ describe('event sources, schedule and HTTP routes', () => {
     }
     for (const [entry] of expected) {
       const mapping = mappings.find(([, m]) => m.Properties.FunctionName.Ref === t.fn(entry));
-      expect(mapping?.[1].Properties).toMatchObject({ BatchSize: 10, MaximumBatchingWindowInSeconds: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      expect(mapping?.[1].Properties).toMatchObject({
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
     }
     // Each consumer reads its own queue, and the queue is the one its producers are told about.
-    const queueOf = (entry: string) => mappings.find(([, m]) => m.Properties.FunctionName.Ref === t.fn(entry))![1].Properties.EventSourceArn['Fn::GetAtt'][0];
+    const queueOf = (entry: string) =>
+      mappings.find(([, m]) => m.Properties.FunctionName.Ref === t.fn(entry))![1].Properties.EventSourceArn['Fn::GetAtt'][0];
     const envQueue = (entry: string, name: string) => t.resources[t.fn(entry)]!.Properties.Environment.Variables[name].Ref;
     expect(queueOf('functions/ingest/remap-consumer.ts')).toBe(envQueue('functions/catalog/api.ts', 'REMAP_QUEUE_URL'));
     expect(queueOf('functions/streams/run-consumer.ts')).toBe(envQueue('functions/streams/api.ts', 'STREAMS_QUEUE_URL'));
@@ -38,7 +43,12 @@ describe('event sources, schedule and HTTP routes', () => {
       expect(c.LambdaFunctionArn).toEqual({ 'Fn::GetAtt': [t.fn('functions/ingest/drop.ts'), 'Arn'] });
       return Object.fromEntries(c.Filter.Key.FilterRules.map((r) => [r.Name, r.Value]));
     });
-    expect(rules).toEqual(expect.arrayContaining([{ prefix: 'drops/', suffix: '.csv' }, { prefix: 'drops/', suffix: '.jsonl' }]));
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        { prefix: 'drops/', suffix: '.csv' },
+        { prefix: 'drops/', suffix: '.jsonl' },
+      ]),
+    );
     expect(rules).toHaveLength(2);
     t.template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',

@@ -22,7 +22,9 @@ describe('least privilege', () => {
 
   test('the ingest API claims purchases (writes the table), keeps its intents under ingest/inflight/ and appends the journal', () => {
     const fn = t.fn('functions/ingest/api.ts');
-    expect(t.actionsOn(fn, tableId)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
+    expect(t.actionsOn(fn, tableId)).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']),
+    );
     expect(t.keyPatterns(fn, bucketId, 's3:PutObject').sort()).toEqual(['/ingest/inflight/*', '/journal/*']);
     expect(t.keyPatterns(fn, bucketId, 's3:GetObject').sort()).toEqual(['/ingest/inflight/*', '/journal/*']);
     expect(t.keyPatterns(fn, bucketId, 's3:DeleteObject')).toEqual(['/ingest/inflight/*']);

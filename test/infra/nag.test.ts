@@ -7,7 +7,10 @@ import { buildApp } from '../../infra/app';
 import { NO_BUNDLING } from './template';
 
 interface Report {
-  pluginReports: Array<{ pluginName: string; violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+  pluginReports: Array<{
+    pluginName: string;
+    violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }>;
+  }>;
 }
 
 /**
@@ -33,7 +36,9 @@ function synthWithNag(mutate?: (stack: Stack) => void): { error: Error | null; r
 }
 
 const errorsOf = (report: Report) =>
-  report.pluginReports.flatMap((p) => p.violations.filter((v) => v.severity === 'error').map((v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`));
+  report.pluginReports.flatMap((p) =>
+    p.violations.filter((v) => v.severity === 'error').map((v) => `${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`),
+  );
 
 describe('cdk-nag AwsSolutions', () => {
   test('the stack synthesizes with no unacknowledged finding', () => {

@@ -16,7 +16,11 @@ describe('recovery (the reconciler)', () => {
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
     });
-    t.template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] } });
+    t.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+    });
     expect(t.resources[fn]!.Properties.Timeout).toBe(60);
   });
 
@@ -46,7 +50,10 @@ describe('recovery (the reconciler)', () => {
     expect(new Set(queues).size).toBe(3);
     expect(queues[0]).toBe(env('functions/billing/api.ts', 'BILLING_QUEUE_URL').Ref);
     expect(queues[1]).toBe(env('functions/streams/api.ts', 'STREAMS_QUEUE_URL').Ref);
-    const sqsActions = t.statements(fn).flatMap((s) => s.Action).filter((a) => a.startsWith('sqs:'));
+    const sqsActions = t
+      .statements(fn)
+      .flatMap((s) => s.Action)
+      .filter((a) => a.startsWith('sqs:'));
     expect(sqsActions.filter((a) => a !== 'sqs:SendMessage' && !a.startsWith('sqs:GetQueue'))).toEqual([]);
   });
 

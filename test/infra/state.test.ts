@@ -35,7 +35,12 @@ describe('State: table, bucket, queues', () => {
       },
     ]);
     // Sparse: only the key attributes are declared, so items without gsi1pk are not indexed.
-    expect(t.resources[tableId]!.Properties.AttributeDefinitions.map((a: { AttributeName: string }) => a.AttributeName).sort()).toEqual(['gsi1pk', 'gsi1sk', 'pk', 'sk']);
+    expect(t.resources[tableId]!.Properties.AttributeDefinitions.map((a: { AttributeName: string }) => a.AttributeName).sort()).toEqual([
+      'gsi1pk',
+      'gsi1sk',
+      'pk',
+      'sk',
+    ]);
   });
 
   test('the data bucket: no public access, encrypted, versioned, access-logged, retained', () => {
@@ -63,7 +68,9 @@ describe('State: table, bucket, queues', () => {
   });
 
   const queues = t.ofType('AWS::SQS::Queue');
-  const dlqIds = new Set(queues.flatMap(([, q]) => (q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string] : [])));
+  const dlqIds = new Set(
+    queues.flatMap(([, q]) => (q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string] : [])),
+  );
   const consumed = t.ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => ({
     queueId: m.Properties.EventSourceArn['Fn::GetAtt'][0] as string,
     functionId: m.Properties.FunctionName.Ref as string,
@@ -91,7 +98,9 @@ describe('State: table, bucket, queues', () => {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       t.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
       });
     }
   });

@@ -35,12 +35,14 @@ export function billstreamTemplate() {
     const managed = resources[roleId]!.Properties.ManagedPolicyArns;
     if (managed?.length) throw new Error(`${roleId} has managed policies: ${JSON.stringify(managed)}`);
     return attached.flatMap(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }>).map((s) => ({
-        Effect: s.Effect,
-        Action: ([] as string[]).concat(s.Action),
-        Resource: ([] as unknown[]).concat(s.Resource),
-        Condition: s.Condition,
-      })),
+      (p.Properties.PolicyDocument.Statement as Array<{ Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }>).map(
+        (s) => ({
+          Effect: s.Effect,
+          Action: ([] as string[]).concat(s.Action),
+          Resource: ([] as unknown[]).concat(s.Resource),
+          Condition: s.Condition,
+        }),
+      ),
     );
   };
 

@@ -19,7 +19,15 @@ type WireReport = {
   notInvoiced: Record<string, number>;
   errors: { count: number; items: { customer: string | null; code: string; message: string }[] };
 };
-type Cycle = { id: string; periodStart: string; periodEnd: string; status: string; run: number; progress: { collectors: number; partitions: number } | null; report: WireReport };
+type Cycle = {
+  id: string;
+  periodStart: string;
+  periodEnd: string;
+  status: string;
+  run: number;
+  progress: { collectors: number; partitions: number } | null;
+  report: WireReport;
+};
 type Line = { description: string; productCluster: string; quantity: string; unitPrice: string; amount: string; group: string | null };
 type Invoice = {
   id: string;
@@ -36,7 +44,15 @@ type Invoice = {
   approvedAt: string | null;
   creditOf: string | null;
 };
-type Purchase = { reference: string; status: string; reason: string | null; billedTo: string | null; routingRule: string | null; priceRule: string | null; invoice: string | null };
+type Purchase = {
+  reference: string;
+  status: string;
+  reason: string | null;
+  billedTo: string | null;
+  routingRule: string | null;
+  priceRule: string | null;
+  invoice: string | null;
+};
 type ErrorBody = { error: { code: string; message: string; details: string[] } };
 
 const OCTOBER = { periodStart: '2026-10-01', periodEnd: '2026-11-01' };
@@ -64,7 +80,14 @@ describe('billing cycles and invoices over HTTP', () => {
   const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
   const get = async <T>(p: string) => (await api('GET', path(p), undefined, acct.key)).body as T;
   const put = (p: string, body: unknown) => api('PUT', path(p), body, acct.key);
-  const purchase = (reference: string, customerCode: string, productLabel: string, quantity: string, purchaseDate = '2026-10-10', over: Record<string, unknown> = {}) => ({
+  const purchase = (
+    reference: string,
+    customerCode: string,
+    productLabel: string,
+    quantity: string,
+    purchaseDate = '2026-10-10',
+    over: Record<string, unknown> = {},
+  ) => ({
     reference,
     customerCode,
     productLabel,
@@ -121,16 +144,27 @@ describe('billing cycles and invoices over HTTP', () => {
     await put('/product-clusters/voice', { name: 'Voice', aliases: ['voice-min'] });
     await put('/product-clusters/data', { name: 'Data', aliases: ['data-gb'] });
     await put('/product-clusters/fax', { name: 'Fax', aliases: ['fax-page'] });
-    const rule = (productCluster: string, currency: string, model: unknown, over: Record<string, unknown> = {}) => ({ productCluster, currency, validFrom: '2026-01-01', model, ...over });
+    const rule = (productCluster: string, currency: string, model: unknown, over: Record<string, unknown> = {}) => ({
+      productCluster,
+      currency,
+      validFrom: '2026-01-01',
+      model,
+      ...over,
+    });
     expect((await put('/price-rules/voice-eur', rule('voice', 'EUR', { type: 'standard', unitPrice: '0.0437' }))).status).toBe(201);
     expect((await put('/price-rules/voice-usd', rule('voice', 'USD', { type: 'standard', unitPrice: '0.05' }))).status).toBe(201);
-    const tiers = [{ upTo: '10', unitPrice: '1', flatFee: '2' }, { upTo: null, unitPrice: '0.5' }];
+    const tiers = [
+      { upTo: '10', unitPrice: '1', flatFee: '2' },
+      { upTo: null, unitPrice: '0.5' },
+    ];
     expect((await put('/price-rules/data-eur', rule('data', 'EUR', { type: 'graduated', tiers }, { scope: 'period' }))).status).toBe(201);
     expect((await put('/routing-rules/x-voice', { customerCluster: 'reseller-x', productCluster: 'voice', targetCustomer: 'C2' })).status).toBe(201);
 
     // 150 small customers, so that the cycle invoices in more than one partition (100 customers each)
     for (let i = 0; i < EXTRA; i += 15) {
-      await Promise.all(Array.from({ length: 15 }, (_, j) => put(`/customers/X${i + j}`, { name: `Extra ${i + j}`, cluster: 'all', currency: 'EUR' })));
+      await Promise.all(
+        Array.from({ length: 15 }, (_, j) => put(`/customers/X${i + j}`, { name: `Extra ${i + j}`, cluster: 'all', currency: 'EUR' })),
+      );
     }
     const extra = Array.from({ length: EXTRA }, (_, i) => purchase(`x-${i}`, `X${i}`, 'voice-min', '1', '2026-10-05'));
     expect((await api('POST', path('/purchases'), { purchases: extra }, acct.key)).status).toBe(202);
@@ -151,7 +185,11 @@ describe('billing cycles and invoices over HTTP', () => {
     cycle = await completed((started.body as { id: string }).id);
 
     // 15 journal objects: 2 collectors; 157 customers: 2 partitions
-    expect(cycle).toMatchObject({ periodStart: '2026-10-01', periodEnd: '2026-11-01', progress: { collectors: 2, collected: 2, partitions: 2, invoiced: 2 } });
+    expect(cycle).toMatchObject({
+      periodStart: '2026-10-01',
+      periodEnd: '2026-11-01',
+      progress: { collectors: 2, collected: 2, partitions: 2, invoiced: 2 },
+    });
     expect(cycle.report).toEqual({
       customersInvoiced: 153,
       invoices: 153,
@@ -183,7 +221,13 @@ describe('billing cycles and invoices over HTTP', () => {
     }
 
     // E1's voice is routed to C2: one line of 15 units, 0.6555 rounded half-up
-    expect(await invoiceOf('C2')).toMatchObject({ currency: 'EUR', lines: [{ productCluster: 'voice', quantity: '15', amount: '0.66' }], subtotal: '0.66', tax: '0.00', total: '0.66' });
+    expect(await invoiceOf('C2')).toMatchObject({
+      currency: 'EUR',
+      lines: [{ productCluster: 'voice', quantity: '15', amount: '0.66' }],
+      subtotal: '0.66',
+      tax: '0.00',
+      total: '0.66',
+    });
     expect(await invoiceOf('C3')).toMatchObject({ currency: 'USD', subtotal: '0.15', tax: '0.01', total: '0.16' });
     expect(await invoicesOf('customer=H1')).toEqual([]);
 
@@ -271,7 +315,13 @@ describe('billing cycles and invoices over HTTP', () => {
     expect(bundle.customer).toMatchObject({ code: 'C2' });
     expect(bundle.summary).toMatchObject({ purchases: 2, byStatus: { invoiced: 2 } });
     const routed = bundle.purchases.find((p) => p.reference === 'e1-v1');
-    expect(routed).toMatchObject({ billedTo: 'C2', routingRule: 'x-voice', priceRule: 'voice-eur', status: 'invoiced', inPeriod: { quantity: '5', amount: '0.2185' } });
+    expect(routed).toMatchObject({
+      billedTo: 'C2',
+      routingRule: 'x-voice',
+      priceRule: 'voice-eur',
+      status: 'invoiced',
+      inPeriod: { quantity: '5', amount: '0.2185' },
+    });
     expect(bundle.invoices).toHaveLength(1);
     expect(bundle.invoices[0]).toMatchObject({ customer: 'C2', total: '0.66', lines: [{ productCluster: 'voice', amount: '0.66' }] });
 
@@ -299,14 +349,26 @@ describe('billing cycles and invoices over HTTP', () => {
     expect((await api('POST', path(`/billing-cycles/${cycle.id}/regenerate`), undefined, acct.key)).status).toBe(202);
     const third = await completed(cycle.id, 3);
     expect(third.report.invoices).toBe(153);
-    expect(await get<Invoice>(`/invoices/${c1.id}`)).toMatchObject({ status: 'approved', approvedAt: (approved.body as Invoice).approvedAt, total: '19.37' });
+    expect(await get<Invoice>(`/invoices/${c1.id}`)).toMatchObject({
+      status: 'approved',
+      approvedAt: (approved.body as Invoice).approvedAt,
+      total: '19.37',
+    });
   });
 
   test('credit notes: only for an approved invoice, once, with every amount negated', async () => {
     const c1 = await invoiceOf('C1');
     const credited = await api('POST', path(`/invoices/${c1.id}/credit-notes`), { reason: 'wrong voice tariff' }, acct.key);
     expect(credited.status).toBe(201);
-    expect(credited.body).toMatchObject({ id: expect.stringMatching(/^cn_20261001_/), creditOf: c1.id, status: 'draft', subtotal: '-16.01', tax: '-3.36', total: '-19.37', reason: 'wrong voice tariff' });
+    expect(credited.body).toMatchObject({
+      id: expect.stringMatching(/^cn_20261001_/),
+      creditOf: c1.id,
+      status: 'draft',
+      subtotal: '-16.01',
+      tax: '-3.36',
+      total: '-19.37',
+      reason: 'wrong voice tariff',
+    });
     const again = await api('POST', path(`/invoices/${c1.id}/credit-notes`), { reason: 'again' }, acct.key);
     expect(again.status).toBe(409);
     const draft = await invoiceOf('C2');
@@ -321,7 +383,12 @@ describe('billing cycles and invoices over HTTP', () => {
   test('an export of the period lines is written to S3 and downloadable', async () => {
     const created = await api('POST', path('/exports'), { kind: 'lines', format: 'csv', ...OCTOBER }, acct.key);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^exp_/), status: 'running', rows: null, key: expect.stringMatching(new RegExp(`^exports/${acct.id}/exp_.*\\.csv$`)) });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^exp_/),
+      status: 'running',
+      rows: null,
+      key: expect.stringMatching(new RegExp(`^exports/${acct.id}/exp_.*\\.csv$`)),
+    });
     const id = (created.body as { id: string }).id;
     const file = await eventually(async () => {
       const res = await fetchRaw(`/exports/${id}`);
@@ -364,7 +431,9 @@ describe('billing cycles and invoices over HTTP', () => {
     expect(await get<Purchase>('/purchases/c2-late')).toMatchObject({ status: 'invoiced', invoice: (await invoiceOf('C2')).id });
     expect(await get<Invoice>(`/invoices/${(await invoiceOf('C1')).id}`)).toMatchObject({ status: 'approved', total: '19.37' });
     expect(await get<Purchase>('/purchases/c1-late')).toMatchObject({ status: 'rated', invoice: null });
-    expect(after.report.errors.items).toEqual([{ customer: 'C1', code: 'invoice_approved', message: expect.stringMatching(/^1 purchase\(s\) are not on invoice inv_/) }]);
+    expect(after.report.errors.items).toEqual([
+      { customer: 'C1', code: 'invoice_approved', message: expect.stringMatching(/^1 purchase\(s\) are not on invoice inv_/) },
+    ]);
     expect(after.report.totals.EUR).toMatchObject({ invoices: 152, subtotal: '23.10' });
   });
 

@@ -45,7 +45,10 @@ describe('catalog: clusters, customers, product clusters', () => {
     expect((await api('PUT', path('/product-clusters/voice'), { name: 'Voice', aliases: ['voice-min', 'voice-sec'] }, acct.key)).status).toBe(201);
     const taken = await api('PUT', path('/product-clusters/data'), { name: 'Data', aliases: ['gb', 'voice-min'] }, acct.key);
     expect(taken.status).toBe(409);
-    expect((taken.body as { error: { code: string; message: string } }).error).toMatchObject({ code: 'alias_taken', message: expect.stringContaining("'voice'") });
+    expect((taken.body as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'alias_taken',
+      message: expect.stringContaining("'voice'"),
+    });
     // nothing of the refused call stuck: 'gb' is still free
     expect((await api('PUT', path('/product-clusters/internet'), { name: 'Internet', aliases: ['gb'] }, acct.key)).status).toBe(201);
 
@@ -60,7 +63,8 @@ describe('catalog: clusters, customers, product clusters', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await api('GET', path(`/customer-clusters?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), undefined, acct.key)).body as {
+      const page = (await api('GET', path(`/customer-clusters?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), undefined, acct.key))
+        .body as {
         items: { id: string }[];
         next: string | null;
       };

@@ -2,7 +2,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, dataDir, eventually, newAccount, type Account } from './harness';
 
-type DropResult = { rows: number; accepted: number; duplicates: number; rejected: { line: number; reference: string | null; errors: string[] }[]; error?: string };
+type DropResult = {
+  rows: number;
+  accepted: number;
+  duplicates: number;
+  rejected: { line: number; reference: string | null; errors: string[] }[];
+  error?: string;
+};
 
 describe('S3 drops through the local drops folder', () => {
   let acct: Account;
@@ -41,7 +47,11 @@ describe('S3 drops through the local drops folder', () => {
       [4, 'd-3', ['endDate: must not be before purchaseDate']],
     ]);
     await eventually(async () => {
-      const p = (await api('GET', `/v1/accounts/${acct.id}/purchases/d-4`, undefined, acct.key)).body as { status: string; quantity: string; metadata: Record<string, string> };
+      const p = (await api('GET', `/v1/accounts/${acct.id}/purchases/d-4`, undefined, acct.key)).body as {
+        status: string;
+        quantity: string;
+        metadata: Record<string, string>;
+      };
       expect(p).toMatchObject({ status: 'not-invoiced', quantity: '7.5', metadata: { msisdn: '31644444444' } });
     });
   });

@@ -39,7 +39,12 @@ async function pricedAccount(): Promise<Account> {
   await put('/customers/C2', { name: 'Two', cluster: 'all', currency: 'EUR' });
   await put('/product-clusters/voice', { name: 'Voice', aliases: ['voice-min'] });
   await put('/product-clusters/data', { name: 'Data', aliases: ['data-gb'] });
-  await put('/price-rules/voice', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.05' } });
+  await put('/price-rules/voice', {
+    productCluster: 'voice',
+    currency: 'EUR',
+    validFrom: '2026-01-01',
+    model: { type: 'standard', unitPrice: '0.05' },
+  });
   await put('/price-rules/data', { productCluster: 'data', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '1' } });
   await put('/exchange-rates/EUR-USD', { rate: '1.1', validFrom: '2026-01-01' });
   await put('/exchange-rates/EUR-GBP', { rate: '0.9', validFrom: '2026-01-01' });
@@ -93,7 +98,13 @@ describe('list cursors are sealed to their account and list', () => {
     [a, b] = await Promise.all([pricedAccount(), pricedAccount()]);
     for (const acct of [a, b]) {
       const p = (path: string) => `/v1/accounts/${acct.id}${path}`;
-      const purchases = ['p1', 'p2', 'p3'].map((reference) => ({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity: '1', purchaseDate: '2026-10-05' }));
+      const purchases = ['p1', 'p2', 'p3'].map((reference) => ({
+        reference,
+        productLabel: 'voice-min',
+        customerCode: 'C1',
+        quantity: '1',
+        purchaseDate: '2026-10-05',
+      }));
       expect((await api('POST', p('/purchases'), { purchases }, acct.key)).status).toBe(202);
       await api('PUT', p('/streams/s1'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, acct.key);
       expect((await uploadCsv(acct, 's1', 'sku,quantity\nA,1\nB,2\nC,3\n')).status).toBe(200);
@@ -102,7 +113,9 @@ describe('list cursors are sealed to their account and list', () => {
       await api('POST', p('/streams/s1/runs'), { periodStart: '2026-09-01', periodEnd: '2026-10-01' }, acct.key);
       if (acct === a) batchA = batch;
     }
-    await eventually(async () => expect(((await api('GET', `/v1/accounts/${a.id}/purchases?status=rated`, undefined, a.key)).body as Page).items).toHaveLength(3));
+    await eventually(async () =>
+      expect(((await api('GET', `/v1/accounts/${a.id}/purchases?status=rated`, undefined, a.key)).body as Page).items).toHaveLength(3),
+    );
   }, 180_000);
 
   test('sealed cursors page through a list to its end', async () => {
@@ -144,7 +157,14 @@ describe('list cursors are sealed to their account and list', () => {
     for (const source of ['/customers', '/purchases', `/batches/${batchA}/rows`, '/streams/s1/batches']) {
       const next = await firstNext(a, source);
       const flipped = (at: number) => `${next.slice(0, at)}${next[at] === 'A' ? 'B' : 'A'}${next.slice(at + 1)}`;
-      for (const cursor of [flipped(0), flipped(Math.floor(next.length / 2)), flipped(next.length - 1), `${next}A`, 'garbage', Buffer.from('{"pk":"ACCOUNT#x"}').toString('base64url')]) {
+      for (const cursor of [
+        flipped(0),
+        flipped(Math.floor(next.length / 2)),
+        flipped(next.length - 1),
+        `${next}A`,
+        'garbage',
+        Buffer.from('{"pk":"ACCOUNT#x"}').toString('base64url'),
+      ]) {
         expect400(await api('GET', `/v1/accounts/${a.id}${withCursor(source, cursor)}`, undefined, a.key), /^cursor: /);
       }
     }
@@ -155,7 +175,12 @@ describe('malformed CSV uploads', () => {
   let acct: Account;
   beforeAll(async () => {
     acct = await pricedAccount();
-    await api('PUT', `/v1/accounts/${acct.id}/streams/up`, { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] }, acct.key);
+    await api(
+      'PUT',
+      `/v1/accounts/${acct.id}/streams/up`,
+      { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] },
+      acct.key,
+    );
   });
 
   test.each<[string, string, RegExp]>([
@@ -171,7 +196,9 @@ describe('malformed CSV uploads', () => {
 
   test('a quote far past the first 64 KiB is found too; a well-formed file is still accepted', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `sku-${i},${i}`).join('\n');
-    expect((await uploadCsv(acct, 'up', `sku,quantity\n${rows}\nbad"row,1\n`)).body).toMatchObject({ error: { details: [expect.stringMatching(/^line 5002: /)] } });
+    expect((await uploadCsv(acct, 'up', `sku,quantity\n${rows}\nbad"row,1\n`)).body).toMatchObject({
+      error: { details: [expect.stringMatching(/^line 5002: /)] },
+    });
     expect((await uploadCsv(acct, 'up', `sku,quantity\n${rows}\n"quoted, fine",1\n`)).status).toBe(200);
   });
 });
@@ -189,7 +216,18 @@ describe('split patterns run in linear time', () => {
     ['(?<!x)(\\w+)', /^stages\.0\.pattern: lookahead and lookbehind are not supported/],
     ['(\\w+', /^stages\.0\.pattern: not a valid regular expression/],
   ])('%s is refused at save naming stages.0.pattern', async (pattern, message) => {
-    const res = await api('PUT', p('/streams/bad'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [{ type: 'split', column: 'sku', pattern, into: ['x'] }] }, acct.key);
+    const res = await api(
+      'PUT',
+      p('/streams/bad'),
+      {
+        kind: 'billing',
+        type: 'simple',
+        source: { upload: true },
+        currency: 'EUR',
+        stages: [{ type: 'split', column: 'sku', pattern, into: ['x'] }],
+      },
+      acct.key,
+    );
     expect400(res, message);
   });
 
@@ -199,8 +237,13 @@ describe('split patterns run in linear time', () => {
       { type: 'split', column: 'sku', pattern: '^(.*a){8}$', into: ['tail'] },
       { type: 'split', column: 'code', pattern: '^(.*)(.*)(.*)(.*)(.*)c$', into: ['c1', 'c2', 'c3', 'c4', 'c5'] },
     ];
-    expect((await api('PUT', p('/streams/redos'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages }, acct.key)).status).toBe(201);
-    const hostile = Array.from({ length: 2000 }, (_, i) => (i % 2 ? `${'a'.repeat(40)}b,${'x'.repeat(200)}` : `${'a'.repeat(9)},${'x'.repeat(199)}c`));
+    expect(
+      (await api('PUT', p('/streams/redos'), { kind: 'billing', type: 'simple', source: { upload: true }, currency: 'EUR', stages }, acct.key))
+        .status,
+    ).toBe(201);
+    const hostile = Array.from({ length: 2000 }, (_, i) =>
+      i % 2 ? `${'a'.repeat(40)}b,${'x'.repeat(200)}` : `${'a'.repeat(9)},${'x'.repeat(199)}c`,
+    );
     expect((await uploadCsv(acct, 'redos', `sku,code\n${hostile.join('\n')}\n`)).status).toBe(200);
 
     // Act: run it and keep asking /v1/health
@@ -238,17 +281,41 @@ describe('computed amounts stay within the bounds of input amounts', () => {
   });
 
   test('a price expression with a 401-digit literal is refused at save naming model.expression', async () => {
-    const res = await put('/price-rules/huge', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', priority: 5, model: { type: 'expression', expression: `quantity * 1${'0'.repeat(400)}` } });
+    const res = await put('/price-rules/huge', {
+      productCluster: 'voice',
+      currency: 'EUR',
+      validFrom: '2026-01-01',
+      priority: 5,
+      model: { type: 'expression', expression: `quantity * 1${'0'.repeat(400)}` },
+    });
     expect400(res, /^model\.expression: number 1\d+… \(401 characters\) at 11 is out of range/);
     expect((await api('GET', p('/price-rules/huge'), undefined, acct.key)).status).toBe(404);
   });
 
-  test('an amount past the bounds is the purchase\'s error; the cycle completes, later runs finish and invoices read fine', async () => {
+  test("an amount past the bounds is the purchase's error; the cycle completes, later runs finish and invoices read fine", async () => {
     // Prepare: a rule whose literal is fine but whose amounts are not, and one whose amounts fit but whose invoice line would not
     await put('/product-clusters/huge', { name: 'Huge', aliases: ['huge-unit'] });
     await put('/product-clusters/big', { name: 'Big', aliases: ['big-unit'] });
-    expect((await put('/price-rules/huge', { productCluster: 'huge', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'expression', expression: `quantity * ${LARGEST}` } })).status).toBe(201);
-    expect((await put('/price-rules/big', { productCluster: 'big', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: LARGEST } })).status).toBe(201);
+    expect(
+      (
+        await put('/price-rules/huge', {
+          productCluster: 'huge',
+          currency: 'EUR',
+          validFrom: '2026-01-01',
+          model: { type: 'expression', expression: `quantity * ${LARGEST}` },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await put('/price-rules/big', {
+          productCluster: 'big',
+          currency: 'EUR',
+          validFrom: '2026-01-01',
+          model: { type: 'standard', unitPrice: LARGEST },
+        })
+      ).status,
+    ).toBe(201);
     const purchases = [
       { reference: 'huge-1', productLabel: 'huge-unit', customerCode: 'C1', quantity: '100', purchaseDate: '2026-10-05' },
       { reference: 'voice-1', productLabel: 'voice-min', customerCode: 'C1', quantity: '10', purchaseDate: '2026-10-06' },
@@ -263,19 +330,34 @@ describe('computed amounts stay within the bounds of input amounts', () => {
       if (purchase.status === 'received') throw new Error('in flight');
       return purchase;
     });
-    expect(huge).toMatchObject({ status: 'not-invoiced', reason: 'no-price-rule', amount: null, priceRule: null, ratingError: expect.stringMatching(/^amount 9\.000e\+31 is out of range/) });
+    expect(huge).toMatchObject({
+      status: 'not-invoiced',
+      reason: 'no-price-rule',
+      amount: null,
+      priceRule: null,
+      ratingError: expect.stringMatching(/^amount 9\.000e\+31 is out of range/),
+    });
     await eventually(async () => expect(await get('/purchases/big-2')).toMatchObject({ status: 'rated', amount: LARGEST }));
 
     // the cycle (of the purchases: the account has no billing stream yet) completes: C1 is invoiced for its voice, C2's invoice cannot be built and is reported
     const started = await api('POST', p('/billing-cycles'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key);
     expect(started.status).toBe(202);
     const cycle = await eventually(async () => {
-      const c = await get<{ status: string; report: { errors: { items: { customer: string; code: string; message: string }[] }; notInvoiced: Record<string, number> } }>(`/billing-cycles/${(started.body as { id: string }).id}`);
+      const c = await get<{
+        status: string;
+        report: { errors: { items: { customer: string; code: string; message: string }[] }; notInvoiced: Record<string, number> };
+      }>(`/billing-cycles/${(started.body as { id: string }).id}`);
       if (c.status === 'running') throw new Error('cycle running');
       return c;
     }, 120_000);
     expect(cycle.status).toBe('completed');
-    expect(cycle.report.errors.items).toEqual([expect.objectContaining({ customer: 'C2', code: 'invalid_input', message: expect.stringMatching(/lines\.0\.amount: 1\.800e\+30 is out of range/) })]);
+    expect(cycle.report.errors.items).toEqual([
+      expect.objectContaining({
+        customer: 'C2',
+        code: 'invalid_input',
+        message: expect.stringMatching(/lines\.0\.amount: 1\.800e\+30 is out of range/),
+      }),
+    ]);
 
     const invoices = await api('GET', p('/invoices?periodStart=2026-10-01'), undefined, acct.key);
     expect(invoices.status).toBe(200);
@@ -284,7 +366,13 @@ describe('computed amounts stay within the bounds of input amounts', () => {
     expect((await api('GET', p(`/invoices/${items[0]!.id}`), undefined, acct.key)).status).toBe(200);
 
     // a later stream run over the period's purchases finishes too; C2's sum past the bounds is its error row
-    await put('/streams/period', { kind: 'pricing', type: 'simple', source: { purchases: true }, currency: 'EUR', stages: [{ type: 'aggregate', groupBy: ['customerCode'], sum: ['amount'] }] });
+    await put('/streams/period', {
+      kind: 'pricing',
+      type: 'simple',
+      source: { purchases: true },
+      currency: 'EUR',
+      stages: [{ type: 'aggregate', groupBy: ['customerCode'], sum: ['amount'] }],
+    });
     const { batch } = (await api('POST', p('/streams/period/runs'), OCTOBER, acct.key)).body as { batch: string };
     expect(await finished(acct, batch)).toMatchObject({ status: 'draft', errors: 1 });
     const errors = (await get<Page>(`/batches/${batch}/errors`)).items as { reason: string }[];
@@ -334,13 +422,18 @@ describe('dates, quantities and drops', () => {
   });
 
   test('quantities with spaces are rejected with quantity: not a decimal', async () => {
-    const res = await api('POST', p('/purchases'), {
-      purchases: [
-        { reference: 's-1', productLabel: 'voice-min', customerCode: 'C1', quantity: ' 1 ', purchaseDate: '2026-10-05' },
-        { reference: 's-2', productLabel: 'voice-min', customerCode: 'C1', quantity: '1 000', purchaseDate: '2026-10-05' },
-        { reference: 's-3', productLabel: 'voice-min', customerCode: 'C1', quantity: '1', purchaseDate: '2026-10-05' },
-      ],
-    }, acct.key);
+    const res = await api(
+      'POST',
+      p('/purchases'),
+      {
+        purchases: [
+          { reference: 's-1', productLabel: 'voice-min', customerCode: 'C1', quantity: ' 1 ', purchaseDate: '2026-10-05' },
+          { reference: 's-2', productLabel: 'voice-min', customerCode: 'C1', quantity: '1 000', purchaseDate: '2026-10-05' },
+          { reference: 's-3', productLabel: 'voice-min', customerCode: 'C1', quantity: '1', purchaseDate: '2026-10-05' },
+        ],
+      },
+      acct.key,
+    );
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({
       accepted: ['s-3'],
@@ -354,11 +447,18 @@ describe('dates, quantities and drops', () => {
   test('a JSON Lines drop starting with a UTF-8 BOM keeps its first line', async () => {
     const folder = join(dataDir(), 'drops', acct.id);
     mkdirSync(folder, { recursive: true });
-    const lines = ['bom-1', 'bom-2'].map((reference) => JSON.stringify({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity: '2', purchaseDate: '2026-10-09' }));
+    const lines = ['bom-1', 'bom-2'].map((reference) =>
+      JSON.stringify({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity: '2', purchaseDate: '2026-10-09' }),
+    );
     writeFileSync(join(folder, 'bom.jsonl'), `\uFEFF${lines.join('\n')}\n`);
-    const result = await eventually(async () => JSON.parse(readFileSync(join(folder, 'results', 'bom.json'), 'utf8')) as { rows: number; accepted: number; rejected: unknown[] }, 60_000);
+    const result = await eventually(
+      async () => JSON.parse(readFileSync(join(folder, 'results', 'bom.json'), 'utf8')) as { rows: number; accepted: number; rejected: unknown[] },
+      60_000,
+    );
     expect(result).toMatchObject({ rows: 2, accepted: 2, rejected: [] });
-    await eventually(async () => expect((await api('GET', p('/purchases/bom-1'), undefined, acct.key)).body).toMatchObject({ status: 'rated', amount: '0.1' }));
+    await eventually(async () =>
+      expect((await api('GET', p('/purchases/bom-1'), undefined, acct.key)).body).toMatchObject({ status: 'rated', amount: '0.1' }),
+    );
   });
 });
 
@@ -385,7 +485,10 @@ describe('ids too long or malformed for any key', () => {
   });
 
   test('a write to such an id is a 400 naming the path parameter', async () => {
-    expect400(await api('PUT', p(`/customers/${long}`), { name: 'Long', cluster: 'all', currency: 'EUR' }, acct.key), /^path\.code: must be at most 200 characters/);
+    expect400(
+      await api('PUT', p(`/customers/${long}`), { name: 'Long', cluster: 'all', currency: 'EUR' }, acct.key),
+      /^path\.code: must be at most 200 characters/,
+    );
     expect400(await api('PUT', p(`/customer-clusters/a%23b`), { name: 'Hash' }, acct.key), /^path\.id: must not contain #/);
   });
 });

@@ -1,9 +1,26 @@
 import { api, eventually, newAccount, type Account } from './harness';
 
-type Purchase = { reference: string; status: string; reason: string | null; billedTo: string | null; customer: string | null; routingRule: string | null; priceRule: string | null; amount: string | null; currency: string | null; pricing?: string };
+type Purchase = {
+  reference: string;
+  status: string;
+  reason: string | null;
+  billedTo: string | null;
+  customer: string | null;
+  routingRule: string | null;
+  priceRule: string | null;
+  amount: string | null;
+  currency: string | null;
+  pricing?: string;
+};
 type ErrorBody = { error: { code: string; message: string; details: string[] } };
 
-const rule = (productCluster: string, model: Record<string, unknown>, over: Record<string, unknown> = {}) => ({ productCluster, currency: 'EUR', validFrom: '2026-01-01', model, ...over });
+const rule = (productCluster: string, model: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+  productCluster,
+  currency: 'EUR',
+  validFrom: '2026-01-01',
+  model,
+  ...over,
+});
 
 describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
   let acct: Account;
@@ -17,7 +34,14 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
       expect(p).toMatchObject(expected);
       return p;
     }, 45_000);
-  const purchase = (reference: string, over: Record<string, unknown> = {}) => ({ reference, productLabel: 'voice-min', customerCode: 'END-1', quantity: '100', purchaseDate: '2026-10-10', ...over });
+  const purchase = (reference: string, over: Record<string, unknown> = {}) => ({
+    reference,
+    productLabel: 'voice-min',
+    customerCode: 'END-1',
+    quantity: '100',
+    purchaseDate: '2026-10-10',
+    ...over,
+  });
 
   beforeAll(async () => {
     acct = await newAccount();
@@ -34,7 +58,17 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
   });
 
   test('rule validation names the bad field; unknown clusters are 400; a twin rule is 409', async () => {
-    const bad = await put('/price-rules/bad', rule('voice', { type: 'graduated', tiers: [{ upTo: '10', unitPrice: '1' }, { upTo: '5', unitPrice: '1' }, { upTo: null, unitPrice: '1' }] }));
+    const bad = await put(
+      '/price-rules/bad',
+      rule('voice', {
+        type: 'graduated',
+        tiers: [
+          { upTo: '10', unitPrice: '1' },
+          { upTo: '5', unitPrice: '1' },
+          { upTo: null, unitPrice: '1' },
+        ],
+      }),
+    );
     expect(bad.status).toBe(400);
     expect((bad.body as ErrorBody).error.details.join(' ')).toMatch(/model\.tiers\.1\.upTo/);
     const price = await put('/price-rules/bad', rule('voice', { type: 'standard', unitPrice: 'x' }));
@@ -42,7 +76,10 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
     const noCluster = await put('/price-rules/nowhere', rule('satellite', { type: 'standard', unitPrice: '1' }));
     expect(noCluster.status).toBe(400);
     expect((noCluster.body as ErrorBody).error.details).toEqual(["productCluster: product cluster 'satellite' does not exist"]);
-    const sandboxEscape = await put('/price-rules/escape', rule('voice', { type: 'expression', expression: "constructor.constructor('return process')()" }));
+    const sandboxEscape = await put(
+      '/price-rules/escape',
+      rule('voice', { type: 'expression', expression: "constructor.constructor('return process')()" }),
+    );
     expect(sandboxEscape.status).toBe(400);
 
     expect((await put('/price-rules/data-a', rule('data', { type: 'standard', unitPrice: '2' }))).status).toBe(201);
@@ -52,7 +89,13 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
     expect((twin.body as ErrorBody).error.message).toContain('data-a');
     expect((await put('/price-rules/data-b', rule('data', { type: 'standard', unitPrice: '3' }, { priority: 1 }))).status).toBe(201);
     const stored = (await api('GET', path('/price-rules/data-a'), undefined, acct.key)).body;
-    expect(stored).toMatchObject({ id: 'data-a', productCluster: 'data', scope: 'purchase', priority: 0, model: { type: 'standard', unitPrice: '2' } });
+    expect(stored).toMatchObject({
+      id: 'data-a',
+      productCluster: 'data',
+      scope: 'purchase',
+      priority: 0,
+      model: { type: 'standard', unitPrice: '2' },
+    });
   });
 
   test('a purchase without a rule waits, and is priced by itself when the rule appears', async () => {
@@ -68,14 +111,29 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
     await until('s-1', { priceRule: 'voice', amount: '5' });
     await put('/price-rules/voice-nl', rule('voice', { type: 'standard', unitPrice: '0.04' }, { customerCluster: 'nl' }));
     await until('s-1', { priceRule: 'voice-nl', amount: '4' });
-    await put('/price-rules/voice-nl', rule('voice', { type: 'graduated', tiers: [{ upTo: '10', unitPrice: '1', flatFee: '2' }, { upTo: null, unitPrice: '0.5' }] }, { customerCluster: 'nl' }));
+    await put(
+      '/price-rules/voice-nl',
+      rule(
+        'voice',
+        {
+          type: 'graduated',
+          tiers: [
+            { upTo: '10', unitPrice: '1', flatFee: '2' },
+            { upTo: null, unitPrice: '0.5' },
+          ],
+        },
+        { customerCluster: 'nl' },
+      ),
+    );
     await until('s-1', { priceRule: 'voice-nl', amount: '57' });
   });
 
   test('routing: the target pays; overlapping rules are refused naming the rule; moving the customer re-routes', async () => {
     await post(purchase('r-1', { productLabel: 'gb', quantity: '3' }));
     await until('r-1', { billedTo: 'END-1', routingRule: null });
-    expect((await put('/routing-rules/x-pays', { customerCluster: 'reseller-x', productCluster: 'products', targetCustomer: 'RESELLER-X' })).status).toBe(201);
+    expect(
+      (await put('/routing-rules/x-pays', { customerCluster: 'reseller-x', productCluster: 'products', targetCustomer: 'RESELLER-X' })).status,
+    ).toBe(201);
     await until('r-1', { customer: 'END-1', billedTo: 'RESELLER-X', routingRule: 'x-pays', amount: '6' });
 
     const overlap = await put('/routing-rules/nl-data', { customerCluster: 'nl', productCluster: 'data', targetCustomer: 'END-2' });
@@ -106,11 +164,33 @@ describe('pricing: price rules, routing, re-evaluation over HTTP', () => {
     await api(
       'PUT',
       p('/price-rules/bundle'),
-      rule('voice', { type: 'graduated', tiers: [{ upTo: '100', unitPrice: '0' }, { upTo: null, unitPrice: '0.10' }] }, { scope: 'period', groupBy: 'msisdn' }),
+      rule(
+        'voice',
+        {
+          type: 'graduated',
+          tiers: [
+            { upTo: '100', unitPrice: '0' },
+            { upTo: null, unitPrice: '0.10' },
+          ],
+        },
+        { scope: 'period', groupBy: 'msisdn' },
+      ),
       other.key,
     );
-    const cdr = (reference: string, msisdn: string, quantity: string, purchaseDate = '2026-10-05') => ({ reference, productLabel: 'voice-min', customerCode: 'C', quantity, purchaseDate, metadata: { msisdn } });
-    await api('POST', p('/purchases'), { purchases: [cdr('u-1', 'A', '80'), cdr('u-2', 'A', '50'), cdr('u-3', 'B', '90'), cdr('u-4', 'A', '500', '2026-11-02')] }, other.key);
+    const cdr = (reference: string, msisdn: string, quantity: string, purchaseDate = '2026-10-05') => ({
+      reference,
+      productLabel: 'voice-min',
+      customerCode: 'C',
+      quantity,
+      purchaseDate,
+      metadata: { msisdn },
+    });
+    await api(
+      'POST',
+      p('/purchases'),
+      { purchases: [cdr('u-1', 'A', '80'), cdr('u-2', 'A', '50'), cdr('u-3', 'B', '90'), cdr('u-4', 'A', '500', '2026-11-02')] },
+      other.key,
+    );
     const preview = await eventually(async () => {
       const res = await api('GET', p('/customers/C/usage?periodStart=2026-10-01&periodEnd=2026-11-01'), undefined, other.key);
       const body = res.body as { purchases: number; lines: { group: string; quantity: string; amount: string }[]; subtotal: string };

@@ -20,23 +20,53 @@ describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', (
   let doc: DynamoDBDocumentClient;
 
   const record = (reference: string, version: number, amount: string): PurchaseRecord => ({
-    accountId: 'acct-1', reference, productLabel: 'voice-min', customerCode: 'C1', quantity: '10',
-    purchaseDate: '2026-03-01', endDate: null, metadata: {}, status: 'rated', reason: null, customer: 'C1',
-    billedTo: 'C1', productCluster: 'voice', routingRule: null, priceRule: 'base', amount, currency: 'EUR',
-    pricing: 'purchase', ratingError: null, contentHash: `h-${reference}`, invoice: null, chunkId: 'chunk-1',
-    receivedAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-03-01T00:00:00.000Z', version,
+    accountId: 'acct-1',
+    reference,
+    productLabel: 'voice-min',
+    customerCode: 'C1',
+    quantity: '10',
+    purchaseDate: '2026-03-01',
+    endDate: null,
+    metadata: {},
+    status: 'rated',
+    reason: null,
+    customer: 'C1',
+    billedTo: 'C1',
+    productCluster: 'voice',
+    routingRule: null,
+    priceRule: 'base',
+    amount,
+    currency: 'EUR',
+    pricing: 'purchase',
+    ratingError: null,
+    contentHash: `h-${reference}`,
+    invoice: null,
+    chunkId: 'chunk-1',
+    receivedAt: '2026-03-01T00:00:00.000Z',
+    updatedAt: '2026-03-01T00:00:00.000Z',
+    version,
   });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'billstream-store-'));
     engine = await startDynamoDb(dir, () => undefined);
-    const raw = new DynamoDBClient({ endpoint: engine.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const raw = new DynamoDBClient({
+      endpoint: engine.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     await raw.send(
       new CreateTableCommand({
         TableName: 'purchases-test',
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
       }),
     );
     doc = DynamoDBDocumentClient.from(raw);
@@ -49,7 +79,11 @@ describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', (
   });
 
   test('insertMany claims 60 purchases in batches: new ones created, taken ones answered with the holder, none overwritten', async () => {
-    const claim = (reference: string, chunkId: string, hash: string): PurchaseRecord => ({ ...record(reference, 1, '1.00'), chunkId, contentHash: hash });
+    const claim = (reference: string, chunkId: string, hash: string): PurchaseRecord => ({
+      ...record(reference, 1, '1.00'),
+      chunkId,
+      contentHash: hash,
+    });
     // Another chunk holds three of the references already; one of them with the same content.
     for (const ref of ['M005', 'M030', 'M059']) await store.insert(claim(ref, 'chunk-a', ref === 'M030' ? 'h-M030' : 'other'));
     const refs = Array.from({ length: 60 }, (_, i) => `M${String(i).padStart(3, '0')}`);
@@ -70,7 +104,8 @@ describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', (
     expect(stored.get('M059')?.contentHash).toBe('other');
     expect(stored.get('M011')).toEqual(records[11]);
     // The unmapped one went in with its sparse index keys (the remap consumer's index), the others without.
-    const item = async (reference: string) => (await doc.send(new GetCommand({ TableName: 'purchases-test', Key: keys.purchase('acct-1', reference) }))).Item;
+    const item = async (reference: string) =>
+      (await doc.send(new GetCommand({ TableName: 'purchases-test', Key: keys.purchase('acct-1', reference) }))).Item;
     expect((await item('M010'))?.gsi1pk).toBe(keys.unmappedIndex('acct-1'));
     expect((await item('M011'))?.gsi1pk).toBeUndefined();
 

@@ -1,7 +1,20 @@
 import { api, eventually, newAccount, type Account } from './harness';
 
-type Purchase = { reference: string; status: string; reason: string | null; customer: string | null; billedTo: string | null; productCluster: string | null; quantity: string; metadata: Record<string, unknown> };
-type IngestResult = { accepted: string[]; duplicates: string[]; rejected: { index: number; reference: string | null; code: string; errors: string[] }[] };
+type Purchase = {
+  reference: string;
+  status: string;
+  reason: string | null;
+  customer: string | null;
+  billedTo: string | null;
+  productCluster: string | null;
+  quantity: string;
+  metadata: Record<string, unknown>;
+};
+type IngestResult = {
+  accepted: string[];
+  duplicates: string[];
+  rejected: { index: number; reference: string | null; code: string; errors: string[] }[];
+};
 
 const purchase = (reference: string, over: Record<string, unknown> = {}) => ({
   reference,
@@ -60,12 +73,19 @@ describe('purchases over HTTP', () => {
     const again = await post(purchase('p-dup'));
     const changed = await post(purchase('p-dup', { quantity: '13' }));
     expect(again.body).toEqual({ accepted: [], duplicates: ['p-dup'], rejected: [] });
-    expect(changed.body.rejected).toEqual([{ index: 0, reference: 'p-dup', code: 'duplicate_conflict', errors: [expect.stringContaining('duplicate_conflict')] }]);
+    expect(changed.body.rejected).toEqual([
+      { index: 0, reference: 'p-dup', code: 'duplicate_conflict', errors: [expect.stringContaining('duplicate_conflict')] },
+    ]);
     expect((await settled('p-dup')).quantity).toBe('12');
   });
 
   test('bad rows are rejected one by one with the field named; good rows of the same request go on', async () => {
-    const res = await post(purchase('ok-1'), purchase('bad-1', { quantity: 'lots' }), { reference: 'bad-2' }, purchase('ok-2', { purchaseDate: '2026-10-05T10:00:00Z' }));
+    const res = await post(
+      purchase('ok-1'),
+      purchase('bad-1', { quantity: 'lots' }),
+      { reference: 'bad-2' },
+      purchase('ok-2', { purchaseDate: '2026-10-05T10:00:00Z' }),
+    );
     expect(res.status).toBe(202);
     expect(res.body.accepted).toEqual(['ok-1', 'ok-2']);
     expect(res.body.rejected.map((r) => [r.index, r.reference])).toEqual([

@@ -23,7 +23,11 @@ describe('local queues survive SIGKILL', () => {
   });
 
   const call = async (base: string, method: string, url: string, key: string, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const sqsOf = (s: StackProcess) => {
@@ -37,7 +41,12 @@ describe('local queues survive SIGKILL', () => {
     const out: Purchase[] = [];
     let cursor: string | null = null;
     do {
-      const page = await call(base, 'GET', `/v1/accounts/${accountId}/purchases?customer=END-1&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, key);
+      const page = await call(
+        base,
+        'GET',
+        `/v1/accounts/${accountId}/purchases?customer=END-1&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        key,
+      );
       out.push(...(page.body.items as Purchase[]));
       cursor = page.body.next as string | null;
     } while (cursor);
@@ -61,7 +70,12 @@ describe('local queues survive SIGKILL', () => {
 
     // 100 messages in a dead-letter queue nothing consumes.
     for (let i = 0; i < 100; i += 10) {
-      const out = await first.client.send(new SendMessageBatchCommand({ QueueUrl: dlq, Entries: Array.from({ length: 10 }, (_, n) => ({ Id: String(n), MessageBody: `{"dead":${i + n}}` })) }));
+      const out = await first.client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: dlq,
+          Entries: Array.from({ length: 10 }, (_, n) => ({ Id: String(n), MessageBody: `{"dead":${i + n}}` })),
+        }),
+      );
       expect(out.Successful).toHaveLength(10);
     }
 
@@ -73,11 +87,24 @@ describe('local queues survive SIGKILL', () => {
     expect((await call(base, 'PUT', a('/customer-clusters/all'), key, { name: 'All' })).status).toBe(201);
     expect((await call(base, 'PUT', a('/customers/END-1'), key, { name: 'End 1', cluster: 'all', currency: 'EUR' })).status).toBe(201);
     expect((await call(base, 'PUT', a('/product-clusters/voice'), key, { name: 'Voice', aliases: ['voice-min'] })).status).toBe(201);
-    const rule = (unitPrice: string) => ({ productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice } });
+    const rule = (unitPrice: string) => ({
+      productCluster: 'voice',
+      currency: 'EUR',
+      validFrom: '2026-01-01',
+      model: { type: 'standard', unitPrice },
+    });
     expect((await call(base, 'PUT', a('/price-rules/voice'), key, rule('0.05'))).status).toBe(201);
-    const purchases = Array.from({ length: 1000 }, (_, i) => ({ reference: `q-${i}`, productLabel: 'voice-min', customerCode: 'END-1', quantity: '100', purchaseDate: '2026-10-10' }));
+    const purchases = Array.from({ length: 1000 }, (_, i) => ({
+      reference: `q-${i}`,
+      productLabel: 'voice-min',
+      customerCode: 'END-1',
+      quantity: '100',
+      purchaseDate: '2026-10-10',
+    }));
     expect((await call(base, 'POST', a('/purchases'), key, { purchases })).body.accepted).toHaveLength(1000);
-    await until('all 1,000 rated at 5', 60_000, async () => ((await listAll(base, id, key)).filter((p) => p.amount === '5').length === 1000 ? true : null));
+    await until('all 1,000 rated at 5', 60_000, async () =>
+      (await listAll(base, id, key)).filter((p) => p.amount === '5').length === 1000 ? true : null,
+    );
 
     expect((await call(base, 'PUT', a('/price-rules/voice'), key, rule('0.07'))).status).toBe(200);
     stack.child.kill('SIGKILL');
@@ -90,13 +117,17 @@ describe('local queues survive SIGKILL', () => {
     expect(restored).toBeGreaterThan(100); // the DLQ's 100 and at least one message of the re-evaluation
 
     const second = sqsOf(stack);
-    const attrs = await second.client.send(new GetQueueAttributesCommand({ QueueUrl: await second.dlq(), AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const attrs = await second.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: await second.dlq(), AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     expect(attrs.Attributes?.ApproximateNumberOfMessages).toBe('100');
     second.client.destroy();
 
     // Well before the reconciler would re-run a stalled re-evaluation (45 s without progress): the queued
     // messages themselves finish it.
-    await until('all 1,000 re-priced at 7', 40_000, async () => ((await listAll(stack!.url, id, key)).filter((p) => p.amount === '7').length === 1000 ? true : null));
+    await until('all 1,000 re-priced at 7', 40_000, async () =>
+      (await listAll(stack!.url, id, key)).filter((p) => p.amount === '7').length === 1000 ? true : null,
+    );
     expect(Date.now() - restarted).toBeLessThan(40_000);
     expect(await stack.stop()).toBe(0);
     stack = null;

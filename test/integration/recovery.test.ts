@@ -60,7 +60,10 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     const invoices: Invoice[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await call('GET', `/invoices?periodStart=2026-10-01&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as { items: Invoice[]; next: string | null };
+      const page = (await call('GET', `/invoices?periodStart=2026-10-01&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body as {
+        items: Invoice[];
+        next: string | null;
+      };
       invoices.push(...page.items);
       cursor = page.next;
     } while (cursor);
@@ -88,15 +91,30 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     stack = await startStackProcess({ dataDir: dir, adminKey, logFile, env });
     account = `rc-${randomBytes(4).toString('hex')}`;
     const admin = (p: string, body: unknown) =>
-      fetch(`${stack!.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
+      fetch(`${stack!.url}${p}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }));
     expect((await admin('/v1/accounts', { id: account, name: 'Recovery', roles: ['vendor'], currency: 'EUR' })).status).toBe(201);
     key = ((await admin(`/v1/accounts/${account}/keys`, { role: 'admin' })).body as { key: string }).key;
 
     expect((await call('PUT', '/customer-clusters/all', { name: 'All' })).status).toBe(201);
     expect((await call('PUT', '/product-clusters/voice', { name: 'Voice', aliases: ['voice-min'] })).status).toBe(201);
-    expect((await call('PUT', '/price-rules/voice', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.25' } })).status).toBe(201);
+    expect(
+      (
+        await call('PUT', '/price-rules/voice', {
+          productCluster: 'voice',
+          currency: 'EUR',
+          validFrom: '2026-01-01',
+          model: { type: 'standard', unitPrice: '0.25' },
+        })
+      ).status,
+    ).toBe(201);
     for (let i = 0; i < CUSTOMERS; i += 20) {
-      const saved = await Promise.all(Array.from({ length: 20 }, (_, j) => call('PUT', `/customers/K${i + j}`, { name: `Customer ${i + j}`, cluster: 'all', currency: 'EUR' })));
+      const saved = await Promise.all(
+        Array.from({ length: 20 }, (_, j) => call('PUT', `/customers/K${i + j}`, { name: `Customer ${i + j}`, cluster: 'all', currency: 'EUR' })),
+      );
       expect(saved.map((r) => r.status)).toEqual(Array(20).fill(201));
     }
     const references: { reference: string; customer: string }[] = [];
@@ -110,9 +128,15 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
       const posted = await call('POST', '/purchases', { purchases });
       expect(posted).toMatchObject({ status: 202, body: { accepted: purchases.map((p) => p.reference) } });
     }
-    await until('all purchases rated', async () => (((await call('GET', `/purchases/${references.at(-1)!.reference}`)).body as { status: string }).status === 'rated' ? true : null), 30_000);
+    await until(
+      'all purchases rated',
+      async () => (((await call('GET', `/purchases/${references.at(-1)!.reference}`)).body as { status: string }).status === 'rated' ? true : null),
+      30_000,
+    );
 
-    expect((await call('PUT', '/streams/usage', { kind: 'pricing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] })).status).toBe(201);
+    expect(
+      (await call('PUT', '/streams/usage', { kind: 'pricing', type: 'simple', source: { upload: true }, currency: 'EUR', stages: [] })).status,
+    ).toBe(201);
     const csv = `sku,quantity\n${Array.from({ length: ROWS }, (_, i) => `s${i % 97},${(i % 13) + 1}`).join('\n')}\n`;
     expect((await call('PUT', '/streams/usage/upload', csv, 'text/csv')).status).toBe(200);
 
@@ -124,7 +148,9 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     expect(run.status).toBe(202);
     const batchId = (run.body as { batch: string }).batch;
     killTree(stack.child.pid!);
-    await new Promise((resolve) => stack!.child.exitCode !== null || stack!.child.signalCode !== null ? resolve(null) : stack!.child.once('exit', resolve));
+    await new Promise((resolve) =>
+      stack!.child.exitCode !== null || stack!.child.signalCode !== null ? resolve(null) : stack!.child.once('exit', resolve),
+    );
     stack = null;
     fs.rmSync(path.join(dir, 'sqs'), { recursive: true, force: true });
     fs.rmSync(path.join(dir, 'async-invocations.json'), { force: true });
@@ -137,11 +163,15 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     // A start of the stuck cycle's period answers that cycle, still running.
     expect(await call('POST', '/billing-cycles', OCTOBER)).toMatchObject({ status: 202, body: { id: cycleId, status: 'running' } });
 
-    const cycle = await until('the cycle completed', async () => {
-      const c = (await call('GET', `/billing-cycles/${cycleId}`)).body as Cycle;
-      if (c.status === 'failed') throw new Error(`the cycle failed: ${JSON.stringify(c.report.errors)}`);
-      return c.status === 'completed' ? c : null;
-    }, defaults ? 240_000 : 60_000);
+    const cycle = await until(
+      'the cycle completed',
+      async () => {
+        const c = (await call('GET', `/billing-cycles/${cycleId}`)).body as Cycle;
+        if (c.status === 'failed') throw new Error(`the cycle failed: ${JSON.stringify(c.report.errors)}`);
+        return c.status === 'completed' ? c : null;
+      },
+      defaults ? 240_000 : 60_000,
+    );
     const cycleSeconds = (Date.now() - restartedAt) / 1000;
     expect(cycle.report).toMatchObject({ customersInvoiced: CUSTOMERS, invoices: CUSTOMERS, errors: { count: 0 } });
     expect(cycle.report.totals.EUR).toMatchObject({ invoices: CUSTOMERS, total: (2 * CUSTOMERS * 4 * 0.25).toFixed(2) });
@@ -153,16 +183,29 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
     expect(invoices.every((i) => i.status === 'draft' && i.total === '2.00')).toBe(true);
     const invoiceOf = new Map(invoices.map((i) => [i.customer, i.id]));
     for (let i = 0; i < references.length; i += 40) {
-      const read = await Promise.all(references.slice(i, i + 40).map(async (r) => ({ r, p: (await call('GET', `/purchases/${r.reference}`)).body as { status: string; invoice: string | null } })));
-      for (const { r, p } of read) expect({ reference: r.reference, status: p.status, invoice: p.invoice }).toEqual({ reference: r.reference, status: 'invoiced', invoice: invoiceOf.get(r.customer) });
+      const read = await Promise.all(
+        references
+          .slice(i, i + 40)
+          .map(async (r) => ({ r, p: (await call('GET', `/purchases/${r.reference}`)).body as { status: string; invoice: string | null } })),
+      );
+      for (const { r, p } of read)
+        expect({ reference: r.reference, status: p.status, invoice: p.invoice }).toEqual({
+          reference: r.reference,
+          status: 'invoiced',
+          invoice: invoiceOf.get(r.customer),
+        });
     }
 
     // the run was re-driven as a new attempt and finished with every row, served from that attempt's file
-    const batch = await until('the batch finished', async () => {
-      const b = (await call('GET', `/batches/${batchId}`)).body as Batch;
-      if (b.status === 'failed') throw new Error(`the run failed: ${b.failure}`);
-      return b.status === 'draft' ? b : null;
-    }, defaults ? 240_000 : 60_000);
+    const batch = await until(
+      'the batch finished',
+      async () => {
+        const b = (await call('GET', `/batches/${batchId}`)).body as Batch;
+        if (b.status === 'failed') throw new Error(`the run failed: ${b.failure}`);
+        return b.status === 'draft' ? b : null;
+      },
+      defaults ? 240_000 : 60_000,
+    );
     expect(batch).toMatchObject({ rows: ROWS, errors: 0, failure: null });
     const rows = (await call('GET', `/batches/${batchId}/rows?format=csv`)).body as string;
     expect(rows.trimEnd().split('\n')).toHaveLength(ROWS + 1);
@@ -173,10 +216,14 @@ describe('recovery: the reconciler finishes work whose messages were lost', () =
 
     // a completed cycle regenerates as before: run 2, still one draft per customer
     expect((await call('POST', `/billing-cycles/${cycleId}/regenerate`)).status).toBe(202);
-    const second = await until('run 2 completed', async () => {
-      const c = (await call('GET', `/billing-cycles/${cycleId}`)).body as Cycle;
-      return c.status === 'completed' && c.run === 2 ? c : null;
-    }, 120_000);
+    const second = await until(
+      'run 2 completed',
+      async () => {
+        const c = (await call('GET', `/billing-cycles/${cycleId}`)).body as Cycle;
+        return c.status === 'completed' && c.run === 2 ? c : null;
+      },
+      120_000,
+    );
     expect(second.report).toMatchObject({ invoices: CUSTOMERS, errors: { count: 0 } });
     const regenerated = await octoberInvoices();
     expect(new Set(regenerated.map((i) => `${i.customer}/${i.currency}`)).size).toBe(regenerated.length);

@@ -1,5 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -39,7 +46,11 @@ describe('a re-evaluation that lost a message is finished by the reconciler', ()
   });
 
   const call = async (method: string, url: string, key: string, body?: unknown) => {
-    const res = await fetch(`${stack.url}${url}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${stack.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const receiveAll = async (QueueUrl: string, expected: number): Promise<Message[]> => {
@@ -52,7 +63,18 @@ describe('a re-evaluation that lost a message is finished by the reconciler', ()
     return out;
   };
   const sqsEvent = (m: Message, queueArn: string) => ({
-    Records: [{ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {}, eventSource: 'aws:sqs', eventSourceARN: queueArn, awsRegion: 'us-east-1' }],
+    Records: [
+      {
+        messageId: m.MessageId,
+        receiptHandle: m.ReceiptHandle,
+        body: m.Body,
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: 'us-east-1',
+      },
+    ],
   });
 
   test('a lost part: running until the reconciler runs, then done with every purchase re-priced', async () => {
@@ -63,10 +85,21 @@ describe('a re-evaluation that lost a message is finished by the reconciler', ()
     await call('PUT', a('/customer-clusters/all'), key, { name: 'All' });
     await call('PUT', a('/customers/END-1'), key, { name: 'End 1', cluster: 'all', currency: 'EUR' });
     await call('PUT', a('/product-clusters/voice'), key, { name: 'Voice', aliases: ['voice-min'] });
-    const rule = (unitPrice: string) => ({ productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice } });
+    const rule = (unitPrice: string) => ({
+      productCluster: 'voice',
+      currency: 'EUR',
+      validFrom: '2026-01-01',
+      model: { type: 'standard', unitPrice },
+    });
     expect((await call('PUT', a('/price-rules/voice'), key, rule('0.05'))).status).toBe(201);
     const references = Array.from({ length: 600 }, (_, i) => `rv-${String(i).padStart(3, '0')}`);
-    const purchases = references.map((reference) => ({ reference, productLabel: 'voice-min', customerCode: 'END-1', quantity: '100', purchaseDate: '2026-10-10' }));
+    const purchases = references.map((reference) => ({
+      reference,
+      productLabel: 'voice-min',
+      customerCode: 'END-1',
+      quantity: '100',
+      purchaseDate: '2026-10-10',
+    }));
     expect((await call('POST', a('/purchases'), key, { purchases })).body.accepted).toHaveLength(600);
     await stack.idle();
 
@@ -88,7 +121,12 @@ describe('a re-evaluation that lost a message is finished by the reconciler', ()
       // One part is lost; the other two go back to the queue.
       const [lost, ...kept] = parts;
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: remapQueue, Entries: [{ Id: '0', ReceiptHandle: lost!.ReceiptHandle! }] }));
-      await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: remapQueue, Entries: kept.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }));
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: remapQueue,
+          Entries: kept.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+        }),
+      );
     });
     await stack.idle();
 
@@ -99,7 +137,9 @@ describe('a re-evaluation that lost a message is finished by the reconciler', ()
     const amounts = async () => {
       const items = [];
       for (let i = 0; i < references.length; i += 100) {
-        const out = await doc.send(new BatchGetCommand({ RequestItems: { [stack.tableName]: { Keys: references.slice(i, i + 100).map((r) => keys.purchase(id, r)) } } }));
+        const out = await doc.send(
+          new BatchGetCommand({ RequestItems: { [stack.tableName]: { Keys: references.slice(i, i + 100).map((r) => keys.purchase(id, r)) } } }),
+        );
         items.push(...((out.Responses?.[stack.tableName] ?? []) as Array<Purchase & { version: number }>));
       }
       return new Map(items.map((p) => [p.reference, p]));

@@ -31,7 +31,11 @@ export function spawnStart(opts: Omit<StackProcessOptions, 'logFile' | 'timeoutM
   const env: Record<string, string | undefined> = { ...process.env, PORT: String(opts.port ?? 0), BILLSTREAM_DATA_DIR: opts.dataDir, ...opts.env };
   if (opts.adminKey) env.BILLSTREAM_ADMIN_KEY = opts.adminKey;
   else delete env.BILLSTREAM_ADMIN_KEY;
-  return spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/local/start.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/local/start.ts')], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /**

@@ -80,7 +80,13 @@ describe('stream tables: exchange rates and lookup tables over HTTP', () => {
     const created = await put('/lookup-tables/skus', { key: 'sku', rows });
     const read = await get('/lookup-tables/skus');
     await put('/lookup-tables/regions', { key: 'code', rows: [{ code: 'NL', region: 'EU' }] });
-    const replaced = await put('/lookup-tables/regions', { key: 'code', rows: [{ code: 'NL', region: 'EU' }, { code: 'US', region: 'NA' }] });
+    const replaced = await put('/lookup-tables/regions', {
+      key: 'code',
+      rows: [
+        { code: 'NL', region: 'EU' },
+        { code: 'US', region: 'NA' },
+      ],
+    });
     const list = await get('/lookup-tables');
 
     expect(created.status).toBe(201);
@@ -98,7 +104,11 @@ describe('stream tables: exchange rates and lookup tables over HTTP', () => {
   });
 
   test('lookup tables: a table far beyond one DynamoDB item (40,000 rows) is stored and read back whole', async () => {
-    const rows = Array.from({ length: 40_000 }, (_, i) => ({ sku: `SKU-${String(i).padStart(6, '0')}`, name: `Product number ${i}`, price: `${i}.50` }));
+    const rows = Array.from({ length: 40_000 }, (_, i) => ({
+      sku: `SKU-${String(i).padStart(6, '0')}`,
+      name: `Product number ${i}`,
+      price: `${i}.50`,
+    }));
 
     const created = await put('/lookup-tables/catalogue', { key: 'sku', rows });
     const read = await get('/lookup-tables/catalogue');

@@ -28,7 +28,10 @@ function call(acct: Account, method: string, path: string, body?: unknown, conte
         port: url.port,
         method,
         path: `/v1/accounts/${acct.id}${path}`,
-        headers: { authorization: `Bearer ${acct.key}`, ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) },
+        headers: {
+          authorization: `Bearer ${acct.key}`,
+          ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -57,7 +60,17 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
   let hostile: Account;
   /** The hostile ids; some name the victim's objects as they would have been keyed without encoding. */
   let ids: string[];
-  const hostileIds = (victimId: string) => ['..', '.', `../${victimId}/secret`, `..%2F${victimId}%2Fsecret`, '%2F', 'a/b', 'ünï/çødé', '🧾 ✓+€%', `x${'ü'.repeat(150)}`];
+  const hostileIds = (victimId: string) => [
+    '..',
+    '.',
+    `../${victimId}/secret`,
+    `..%2F${victimId}%2Fsecret`,
+    '%2F',
+    'a/b',
+    'ünï/çødé',
+    '🧾 ✓+€%',
+    `x${'ü'.repeat(150)}`,
+  ];
 
   beforeAll(async () => {
     [victim, hostile] = await Promise.all([newAccount(), newAccount()]);
@@ -70,7 +83,8 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
       if (b.status === 'running') throw new Error(`batch ${id} still running`);
       return b;
     }, 90_000);
-  const rowsOf = async (acct: Account, batch: string) => ((await call(acct, 'GET', `/batches/${seg(batch)}/rows?format=json`)).body as List<Record<string, string | null>>).items;
+  const rowsOf = async (acct: Account, batch: string) =>
+    ((await call(acct, 'GET', `/batches/${seg(batch)}/rows?format=json`)).body as List<Record<string, string | null>>).items;
   const run = async (acct: Account, stream: string) => {
     const started = await call(acct, 'POST', `/streams/${seg(stream)}/runs`, OCTOBER);
     expect(started.status).toBe(202);
@@ -124,12 +138,18 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
     expect((await call(victim, 'GET', '/lookup-tables/secret')).body).toMatchObject({ rows: [{ sku: 'V', name: 'victim table' }] });
     const again = await run(victim, 'secret');
     expect(await rowsOf(victim, again.id)).toEqual([expect.objectContaining({ sku: 'V', quantity: '7', name: 'victim table' })]);
-    expect(((await call(victim, 'GET', '/streams/secret/batches')).body as List<Batch>).items.map((b) => b.id).sort()).toEqual([victimBatch.id, again.id].sort());
+    expect(((await call(victim, 'GET', '/streams/secret/batches')).body as List<Batch>).items.map((b) => b.id).sort()).toEqual(
+      [victimBatch.id, again.id].sort(),
+    );
     expect(((await call(victim, 'GET', '/streams')).body as List<{ id: string }>).items.map((s) => s.id)).toEqual(['secret']);
 
     // batch ids are the server's, and another account's (or a path to it) is not found
     for (const id of [victimBatch.id, `../${victim.id}/${victimBatch.id}`, `..%2F${victim.id}%2F${victimBatch.id}`]) {
-      expect([id, (await call(hostile, 'GET', `/batches/${seg(id)}`)).status, (await call(hostile, 'GET', `/batches/${seg(id)}/rows`)).status]).toEqual([id, 404, 404]);
+      expect([
+        id,
+        (await call(hostile, 'GET', `/batches/${seg(id)}`)).status,
+        (await call(hostile, 'GET', `/batches/${seg(id)}/rows`)).status,
+      ]).toEqual([id, 404, 404]);
     }
     expect((await call(victim, 'GET', `/batches/${seg(hostileBatches[2]!.id)}`)).status).toBe(404);
   });
@@ -146,7 +166,12 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
         const puts = [
           await call(acct, 'PUT', `/customer-clusters/${seg(id)}`, { name: `cc ${acct.id}` }),
           await call(acct, 'PUT', `/product-clusters/${seg(id)}`, { name: `pc ${acct.id}`, aliases: [id] }),
-          await call(acct, 'PUT', `/price-rules/${seg(id)}`, { productCluster: id, currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice } }),
+          await call(acct, 'PUT', `/price-rules/${seg(id)}`, {
+            productCluster: id,
+            currency: 'EUR',
+            validFrom: '2026-01-01',
+            model: { type: 'standard', unitPrice },
+          }),
         ];
         expect([id, puts.map((r) => r.status)]).toEqual([id, [201, 201, 201]]);
       }
@@ -157,16 +182,27 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
       expect(accepted.status).toBe(202);
       expect((accepted.body as { accepted: string[] }).accepted.sort()).toEqual([...ids].sort());
       for (const id of ids) {
-        await eventually(async () => expect((await call(acct, 'GET', `/purchases/${seg(id)}`)).body).toMatchObject({ reference: id, status: 'unmapped', reason: 'unknown-customer' }));
+        await eventually(async () =>
+          expect((await call(acct, 'GET', `/purchases/${seg(id)}`)).body).toMatchObject({
+            reference: id,
+            status: 'unmapped',
+            reason: 'unknown-customer',
+          }),
+        );
       }
       for (const id of ids) {
         expect((await call(acct, 'PUT', `/customers/${seg(id)}`, { name: `customer ${acct.id}`, cluster: id, currency: 'EUR' })).status).toBe(201);
-        expect((await call(acct, 'PUT', `/routing-rules/${seg(id)}`, { customerCluster: 'nobody', productCluster: id, targetCustomer: id })).status).toBe(201);
+        expect(
+          (await call(acct, 'PUT', `/routing-rules/${seg(id)}`, { customerCluster: 'nobody', productCluster: id, targetCustomer: id })).status,
+        ).toBe(201);
       }
     };
     await Promise.all([setUp(victim, '1'), setUp(hostile, '10')]);
 
-    for (const [acct, unitPrice] of [[victim, '1'], [hostile, '10']] as const) {
+    for (const [acct, unitPrice] of [
+      [victim, '1'],
+      [hostile, '10'],
+    ] as const) {
       for (const [i, id] of ids.entries()) {
         const amount = String((i + 1) * Number(unitPrice));
         const purchase = await eventually(async () => {
@@ -174,7 +210,16 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
           expect(p).toMatchObject({ reference: id, status: 'rated' });
           return p;
         }, 60_000);
-        expect(purchase).toMatchObject({ customerCode: id, productLabel: id, customer: id, billedTo: id, productCluster: id, priceRule: id, quantity: String(i + 1), amount });
+        expect(purchase).toMatchObject({
+          customerCode: id,
+          productLabel: id,
+          customer: id,
+          billedTo: id,
+          productCluster: id,
+          priceRule: id,
+          quantity: String(i + 1),
+          amount,
+        });
         expect((await call(acct, 'GET', `/customers/${seg(id)}`)).body).toMatchObject({ code: id, name: `customer ${acct.id}` });
         expect((await call(acct, 'GET', `/customer-clusters/${seg(id)}`)).body).toMatchObject({ id, name: `cc ${acct.id}` });
         expect((await call(acct, 'GET', `/product-clusters/${seg(id)}`)).body).toMatchObject({ id, aliases: [id], name: `pc ${acct.id}` });
@@ -197,13 +242,26 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
         const started = await call(acct, 'POST', '/billing-cycles', OCTOBER);
         expect(started.status).toBe(202);
         const id = (started.body as { id: string }).id;
-        await eventually(async () => expect((await call(acct, 'GET', `/billing-cycles/${id}`)).body).toMatchObject({ status: 'completed', report: { invoices: ids.length } }), 90_000);
+        await eventually(
+          async () =>
+            expect((await call(acct, 'GET', `/billing-cycles/${id}`)).body).toMatchObject({ status: 'completed', report: { invoices: ids.length } }),
+          90_000,
+        );
       }),
     );
     const invoiceIds: Record<string, string[]> = { [victim.id]: [], [hostile.id]: [] };
-    for (const [acct, unitPrice] of [[victim, '1'], [hostile, '10']] as const) {
+    for (const [acct, unitPrice] of [
+      [victim, '1'],
+      [hostile, '10'],
+    ] as const) {
       for (const [i, id] of ids.entries()) {
-        const found = ((await call(acct, 'GET', `/invoices?customer=${seg(id)}&periodStart=2026-10-01`)).body as List<{ id: string; customer: string; subtotal: string }>).items;
+        const found = (
+          (await call(acct, 'GET', `/invoices?customer=${seg(id)}&periodStart=2026-10-01`)).body as List<{
+            id: string;
+            customer: string;
+            subtotal: string;
+          }>
+        ).items;
         expect([id, found.map((f) => [f.customer, f.subtotal])]).toEqual([id, [[id, ((i + 1) * Number(unitPrice)).toFixed(2)]]]);
         const csv = await call(acct, 'GET', `/invoices/${seg(found[0]!.id)}/document?format=csv`);
         expect([id, csv.status]).toEqual([id, 200]);
@@ -228,12 +286,15 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
       if (res.status !== 200) throw new Error(`export ${exportId}: ${res.status}`);
       return res.text;
     }, 60_000);
-    const exportedIds = file.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+    const exportedIds = file
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
     expect(exportedIds.sort()).toEqual([...invoiceIds[hostile.id]!].sort());
     expect((await call(victim, 'GET', `/exports/${seg(exportId)}`)).status).toBe(404);
   }, 180_000);
 
-  test('exchange rates: a pair path that is not FROM-TO is a 400, and neither account sees the other\'s rates', async () => {
+  test("exchange rates: a pair path that is not FROM-TO is a 400, and neither account sees the other's rates", async () => {
     expect((await call(victim, 'PUT', '/exchange-rates/EUR-USD', { rate: '1.10', validFrom: '2026-01-01' })).status).toBe(201);
     expect((await call(hostile, 'PUT', '/exchange-rates/EUR-USD', { rate: '9.99', validFrom: '2026-01-01' })).status).toBe(201);
     for (const pair of ['..', '.', `../${victim.id}/EUR-USD`, 'EUR-USD/..', 'EUR-USD%2F', 'ÉUR-USD', 'EUR-USD#2026']) {
@@ -252,12 +313,21 @@ describe('tenant-safe storage keys: hostile ids on every route that stores by id
     mkdirSync(folder(hostile), { recursive: true });
     const names = ['ünï çødé+1', `100%2F..%2F${victim.id}`, '🧾 drop..x'];
     for (const [i, name] of names.entries()) {
-      writeFileSync(join(folder(hostile), `${name}.csv`), `reference,productLabel,customerCode,quantity,purchaseDate\ndrop/${i}/..,${ids[0]},${ids[0]},1,2026-10-06\n`);
+      writeFileSync(
+        join(folder(hostile), `${name}.csv`),
+        `reference,productLabel,customerCode,quantity,purchaseDate\ndrop/${i}/..,${ids[0]},${ids[0]},1,2026-10-06\n`,
+      );
     }
     for (const [i, name] of names.entries()) {
-      const result = await eventually(async () => JSON.parse(readFileSync(join(folder(hostile), 'results', `${name}.json`), 'utf8')) as { rows: number; accepted: number }, 60_000);
+      const result = await eventually(
+        async () => JSON.parse(readFileSync(join(folder(hostile), 'results', `${name}.json`), 'utf8')) as { rows: number; accepted: number },
+        60_000,
+      );
       expect([name, result]).toEqual([name, expect.objectContaining({ rows: 1, accepted: 1 })]);
-      expect((await call(hostile, 'GET', `/purchases/${seg(`drop/${i}/..`)}`)).body).toMatchObject({ reference: `drop/${i}/..`, customerCode: ids[0] });
+      expect((await call(hostile, 'GET', `/purchases/${seg(`drop/${i}/..`)}`)).body).toMatchObject({
+        reference: `drop/${i}/..`,
+        customerCode: ids[0],
+      });
       expect((await call(victim, 'GET', `/purchases/${seg(`drop/${i}/..`)}`)).status).toBe(404);
     }
     let victimResults: string[] = [];

@@ -77,7 +77,14 @@ export function memoryHouse(clock = new Clock()) {
   const reevaluations = new CountedReevaluations();
   const rating = new RatingContextLoader(catalog, rules, now);
   const late = new LatePurchases(cycles, billingBus);
-  const ingest = new IngestService({ purchases, chunks, rating, reevaluations, now, onStored: (accountId, records, at) => late.notice(accountId, records, at) });
+  const ingest = new IngestService({
+    purchases,
+    chunks,
+    rating,
+    reevaluations,
+    now,
+    onStored: (accountId, records, at) => late.notice(accountId, records, at),
+  });
   const starter = new CycleStarter(cycles, billingBus, now);
   const worker = new CycleWorker({
     cycles,
@@ -97,8 +104,27 @@ export function memoryHouse(clock = new Clock()) {
   const invoicing = new InvoiceService({ invoices, files, marks, rules }, now);
   const tables = new StreamTablesService(new MemoryStreamTables(), now);
   const rulesService = new RulesService(rules, catalog, reevaluations);
-  const streamService = new StreamService({ streams, files, bus: streamBus, tables, putPriceRule: (a, id, body) => rulesService.putPriceRule(a, id, body), now });
-  const runner = new StreamRunner({ streams, files, bus: streamBus, chunks, purchases, catalog, accounts, rating, tables, policy: QUIET_POLICY, now });
+  const streamService = new StreamService({
+    streams,
+    files,
+    bus: streamBus,
+    tables,
+    putPriceRule: (a, id, body) => rulesService.putPriceRule(a, id, body),
+    now,
+  });
+  const runner = new StreamRunner({
+    streams,
+    files,
+    bus: streamBus,
+    chunks,
+    purchases,
+    catalog,
+    accounts,
+    rating,
+    tables,
+    policy: QUIET_POLICY,
+    now,
+  });
   const streamReconciler = (policy: RecoveryPolicy) => new StreamReconciler({ streams, bus: streamBus, policy });
 
   /** Delivers one billing message as the cycle consumer does (a failing delivery is noted, then thrown). */
@@ -114,7 +140,9 @@ export function memoryHouse(clock = new Clock()) {
 
   /** Delivers one streams message as the streams consumer does. */
   const handleStream = (message: StreamMessage) =>
-    message.type === 'stream-run' ? runner.run(message.accountId, message.batchId, message.batch, message.attempt ?? 1) : runner.share(message.accountId, message.batchId);
+    message.type === 'stream-run'
+      ? runner.run(message.accountId, message.batchId, message.batch, message.attempt ?? 1)
+      : runner.share(message.accountId, message.batchId);
 
   return {
     clock,
@@ -178,7 +206,19 @@ export type MemoryHouse = ReturnType<typeof memoryHouse>;
 
 /** A customer of cluster `all` with what a test names. */
 export function customer(code: string, over: Partial<CustomerRecord> = {}): CustomerRecord {
-  return { code, name: `Customer ${code}`, cluster: 'all', currency: 'EUR', partnerAccount: null, billingDay: 1, onHold: false, taxRate: null, country: null, updatedAt: '2026-01-01T00:00:00.000Z', ...over };
+  return {
+    code,
+    name: `Customer ${code}`,
+    cluster: 'all',
+    currency: 'EUR',
+    partnerAccount: null,
+    billingDay: 1,
+    onHold: false,
+    taxRate: null,
+    country: null,
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...over,
+  };
 }
 
 /**
@@ -192,7 +232,10 @@ export async function seedCatalog(house: MemoryHouse, accountId = 'acme'): Promi
   await catalog.putCustomer(accountId, customer('C1', { name: 'One B.V.', taxRate: '21', country: 'NL' }));
   await catalog.putCustomer(accountId, customer('C2', { name: 'Two Ltd' }));
   await catalog.putCustomer(accountId, customer('C3', { name: 'Three Inc.', currency: 'USD' }));
-  for (const [id, name, label] of [['voice', 'Voice', 'voice-min'], ['data', 'Data', 'data-gb']] as const) {
+  for (const [id, name, label] of [
+    ['voice', 'Voice', 'voice-min'],
+    ['data', 'Data', 'data-gb'],
+  ] as const) {
     await catalog.putProductCluster(accountId, { id, name, parent: null, aliases: [label], updatedAt: '2026-01-01T00:00:00.000Z' });
     await catalog.claimAlias(accountId, label, id);
   }

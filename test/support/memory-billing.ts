@@ -17,7 +17,6 @@ import { byKey, conditionFailed, copy, copyOrNull, MemoryQueue, pageOf } from '.
 
 export class MemoryBillingBus extends MemoryQueue<BillingMessage> implements BillingBus {}
 
-
 /**
  * Billing cycles and their partial reports (DynamoCycleStore). Every step's write is conditional on the
  * run being the running one; the done sets only grow, so a redelivered step never counts twice.
@@ -45,7 +44,9 @@ export class MemoryCycles implements CycleStore {
   async startingBetween(accountId: string, from: string, to: string) {
     const low = `cyc_${from.replaceAll('-', '')}_`;
     const high = `cyc_${to.replaceAll('-', '')}`;
-    return this.ofAccount(accountId).filter((c) => c.id >= low && c.id <= high).map(copy);
+    return this.ofAccount(accountId)
+      .filter((c) => c.id >= low && c.id <= high)
+      .map(copy);
   }
 
   async restart(accountId: string, cycleId: string, at: string) {
@@ -83,7 +84,10 @@ export class MemoryCycles implements CycleStore {
 
   async partials(accountId: string, cycleId: string, run: number) {
     const prefix = `${cycleKey(accountId, cycleId)}#${keys.cyclePartSort(run)}`;
-    return [...this.parts].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, p]) => copy(p));
+    return [...this.parts]
+      .filter(([k]) => k.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, p]) => copy(p));
   }
 
   async markDone(accountId: string, cycleId: string, run: number, kind: 'collected' | 'invoiced', index: number) {
@@ -163,10 +167,12 @@ export class MemoryInvoices implements InvoiceStore {
   }
 
   async getMany(accountId: string, ids: readonly string[]) {
-    return new Map(ids.flatMap((id) => {
-      const stored = INVOICE_ID.test(id) ? this.read(accountId, id) : null;
-      return stored ? [[id, stored] as const] : [];
-    }));
+    return new Map(
+      ids.flatMap((id) => {
+        const stored = INVOICE_ID.test(id) ? this.read(accountId, id) : null;
+        return stored ? [[id, stored] as const] : [];
+      }),
+    );
   }
 
   async save(accountId: string, invoice: StoredInvoice, expectedRevision: number) {
@@ -209,11 +215,16 @@ export class MemoryInvoices implements InvoiceStore {
     let all = this.all(accountId);
     if (filter.customer) {
       const sortOf = (s: StoredInvoice) => keys.customerInvoiceSort(s.record.periodStart, s.record.id);
-      all = all.filter((s) => s.record.customer.code === filter.customer && (!filter.periodStart || s.record.periodStart === filter.periodStart)).sort(byKey(sortOf)).reverse();
+      all = all
+        .filter((s) => s.record.customer.code === filter.customer && (!filter.periodStart || s.record.periodStart === filter.periodStart))
+        .sort(byKey(sortOf))
+        .reverse();
     } else if (filter.periodStart) {
       all = all.filter((s) => s.record.periodStart === filter.periodStart);
     } else {
-      all = all.sort((a, b) => (a.record.periodStart === b.record.periodStart ? (a.record.id < b.record.id ? -1 : 1) : a.record.periodStart > b.record.periodStart ? -1 : 1));
+      all = all.sort((a, b) =>
+        a.record.periodStart === b.record.periodStart ? (a.record.id < b.record.id ? -1 : 1) : a.record.periodStart > b.record.periodStart ? -1 : 1,
+      );
     }
     return pageOf(all, page);
   }
@@ -224,7 +235,10 @@ export class MemoryInvoices implements InvoiceStore {
   }
 
   private all(accountId: string): StoredInvoice[] {
-    return [...this.invoices.keys()].filter((k) => k.startsWith(`${accountId}/`)).sort().map((k) => JSON.parse(this.invoices.get(k)!) as StoredInvoice);
+    return [...this.invoices.keys()]
+      .filter((k) => k.startsWith(`${accountId}/`))
+      .sort()
+      .map((k) => JSON.parse(this.invoices.get(k)!) as StoredInvoice);
   }
 
   private read(accountId: string, id: string): StoredInvoice | null {

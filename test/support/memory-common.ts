@@ -19,18 +19,23 @@ export function pageOf<T>(items: readonly T[], page: PageRequest): Page<T> {
   return { items: slice.map(copy), next: start + page.limit < items.length ? String(start + page.limit) : null };
 }
 
-export const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+export const byKey =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 /** The entries of one account in a map keyed `<account>/<id>`, in id order (a partition's sort order). */
 export function ofAccount<T>(map: ReadonlyMap<string, T>, accountId: string): T[] {
   const prefix = `${accountId}/`;
-  return [...map].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+  return [...map]
+    .filter(([k]) => k.startsWith(prefix))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, v]) => v);
 }
 
 export function copyOrNull<T>(value: T | undefined): T | null {
   return value === undefined ? null : copy(value);
 }
-
 
 /**
  * Objects of the data bucket (S3BillingFiles, S3StreamFiles): whole objects, listed in key order. A

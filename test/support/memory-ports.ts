@@ -14,7 +14,15 @@ import type { RoutingRule, WirePriceRule } from '../../shared/pricing/domain/rul
 import type { RuleStore } from '../../shared/pricing/ports';
 import type { PurchaseInput, PurchaseRecord } from '../../shared/ingest/domain/purchase';
 import type { RatingDecision } from '../../shared/ingest/domain/rating';
-import type { ChunkStore, IngestChunk, InsertOutcome, JournalLine, PurchaseReplacement, PurchaseStore, ReevaluationCount } from '../../shared/ingest/ports';
+import type {
+  ChunkStore,
+  IngestChunk,
+  InsertOutcome,
+  JournalLine,
+  PurchaseReplacement,
+  PurchaseStore,
+  ReevaluationCount,
+} from '../../shared/ingest/ports';
 import type { MarkOutcome, PurchaseInvoicing } from '../../shared/billing/ports';
 import type { Page, PageRequest } from '../../shared/kernel/page';
 import { keys, objects } from '../../shared/storage/keys';
@@ -85,7 +93,8 @@ export class MemoryPurchases implements PurchaseStore {
 
   /** The sparse unmapped index: waiting for the customer code (unknown customer) or else the label, by reference. */
   async unmapped(accountId: string, waitingFor: { customer: string } | { label: string } | null, page: PageRequest): Promise<Page<PurchaseRecord>> {
-    const sortOf = (r: PurchaseRecord) => keys.unmappedSort(r.reason === 'unknown-customer' ? { customer: r.customerCode } : { label: r.productLabel }, r.reference);
+    const sortOf = (r: PurchaseRecord) =>
+      keys.unmappedSort(r.reason === 'unknown-customer' ? { customer: r.customerCode } : { label: r.productLabel }, r.reference);
     const prefix = waitingFor ? keys.unmappedSort(waitingFor) : '';
     const open = [...this.of(accountId).values()].filter((r) => r.status === 'unmapped' && sortOf(r).startsWith(prefix)).sort(byKey(sortOf));
     return pageOf(open, page);
@@ -237,7 +246,11 @@ export class MemoryCatalog implements CatalogStore {
     return copyOrNull(this.customers.get(`${accountId}/${code}`));
   }
   async getCustomers(accountId: string, codes: readonly string[]) {
-    return new Map(codes.flatMap((code) => (this.customers.has(`${accountId}/${code}`) ? [[code, copy(this.customers.get(`${accountId}/${code}`)!)] as const] : [])));
+    return new Map(
+      codes.flatMap((code) =>
+        this.customers.has(`${accountId}/${code}`) ? [[code, copy(this.customers.get(`${accountId}/${code}`)!)] as const] : [],
+      ),
+    );
   }
   async listCustomers(accountId: string, page: PageRequest) {
     return pageOf(ofAccount(this.customers, accountId), page);
@@ -266,7 +279,9 @@ export class MemoryCatalog implements CatalogStore {
     if (this.aliases.get(`${accountId}/${label}`) === clusterId) this.aliases.delete(`${accountId}/${label}`);
   }
   async resolveAliases(accountId: string, labels: readonly string[]) {
-    return new Map(labels.flatMap((label) => (this.aliases.has(`${accountId}/${label}`) ? [[label, this.aliases.get(`${accountId}/${label}`)!] as const] : [])));
+    return new Map(
+      labels.flatMap((label) => (this.aliases.has(`${accountId}/${label}`) ? [[label, this.aliases.get(`${accountId}/${label}`)!] as const] : [])),
+    );
   }
 }
 

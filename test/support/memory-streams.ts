@@ -2,7 +2,16 @@
 import type { BatchRecord, BatchStatus, InboundRecord } from '../../shared/streams/domain/batch';
 import type { WireStream } from '../../shared/streams/domain/stream';
 import type { LookupTable } from '../../shared/streams/domain/tables';
-import type { ExchangeRateRecord, LookupTableSummary, OpenBatchWork, StoredStream, StreamBus, StreamMessage, StreamStore, StreamTablesStore } from '../../shared/streams/ports';
+import type {
+  ExchangeRateRecord,
+  LookupTableSummary,
+  OpenBatchWork,
+  StoredStream,
+  StreamBus,
+  StreamMessage,
+  StreamStore,
+  StreamTablesStore,
+} from '../../shared/streams/ports';
 import type { Page, PageRequest } from '../../shared/kernel/page';
 import { keys } from '../../shared/storage/keys';
 import { byKey, copy, copyOrNull, MemoryQueue, ofAccount, pageOf } from './memory-common';
@@ -45,7 +54,15 @@ export class MemoryStreams implements StreamStore {
     }
     const running = { ...copy(record), attempt: record.attempt ?? 1 };
     this.batches.set(key, running);
-    this.work.set(key, { accountId: record.accountId, batchId: record.id, phase: 'run', attempt: running.attempt, heartbeatAt: record.updatedAt, resumes: 0, lastError: null });
+    this.work.set(key, {
+      accountId: record.accountId,
+      batchId: record.id,
+      phase: 'run',
+      attempt: running.attempt,
+      heartbeatAt: record.updatedAt,
+      resumes: 0,
+      lastError: null,
+    });
     return true;
   }
 
@@ -61,14 +78,28 @@ export class MemoryStreams implements StreamStore {
     this.batches.set(key, copy(record));
     if (from === 'running' && record.status !== 'running') this.work.delete(key);
     if (from === 'draft' && record.status === 'published') {
-      this.work.set(key, { accountId: record.accountId, batchId: record.id, phase: 'share', attempt: record.attempt ?? 1, heartbeatAt: record.updatedAt, resumes: 0, lastError: null });
+      this.work.set(key, {
+        accountId: record.accountId,
+        batchId: record.id,
+        phase: 'share',
+        attempt: record.attempt ?? 1,
+        heartbeatAt: record.updatedAt,
+        resumes: 0,
+        lastError: null,
+      });
     }
     return true;
   }
 
   async streamBatches(accountId: string, stream: string, page: PageRequest) {
     const sortOf = (b: BatchRecord) => `${b.createdAt}#${b.id}`;
-    return pageOf(ofAccount(this.batches, accountId).filter((b) => b.stream === stream).sort(byKey(sortOf)).reverse(), page);
+    return pageOf(
+      ofAccount(this.batches, accountId)
+        .filter((b) => b.stream === stream)
+        .sort(byKey(sortOf))
+        .reverse(),
+      page,
+    );
   }
 
   async *openWork(before: string) {
@@ -135,7 +166,10 @@ export class MemoryStreamTables implements StreamTablesStore {
     return ofAccount(this.rates, accountId).map(copy);
   }
   async exchangeRatesOf(accountId: string, pair: string) {
-    return [...this.rates].filter(([k]) => k.startsWith(`${accountId}/${keys.exchangeRateSort(pair)}`)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => copy(r));
+    return [...this.rates]
+      .filter(([k]) => k.startsWith(`${accountId}/${keys.exchangeRateSort(pair)}`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, r]) => copy(r));
   }
   async listExchangeRates(accountId: string, page: PageRequest) {
     return pageOf(ofAccount(this.rates, accountId), page);
@@ -149,7 +183,9 @@ export class MemoryStreamTables implements StreamTablesStore {
     return copyOrNull(this.tables.get(`${accountId}/${id}`));
   }
   async listLookupTables(accountId: string, page: PageRequest): Promise<Page<LookupTableSummary>> {
-    const summaries = [...this.tables].filter(([k]) => k.startsWith(`${accountId}/`)).sort(([a], [b]) => (a < b ? -1 : 1))
+    const summaries = [...this.tables]
+      .filter(([k]) => k.startsWith(`${accountId}/`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, { table, updatedAt }]) => ({ id: k.slice(accountId.length + 1), key: table.key, rowCount: table.rows.length, updatedAt }));
     return pageOf(summaries, page);
   }

@@ -48,12 +48,14 @@ function sourceFiles(dir: string): string[] {
 
 function importsOf(file: string): Import[] {
   const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'([^']+)'|(?:^|\n)\s*import\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g)].map(
-    (m) => m[1] ?? m[2] ?? m[3],
-  );
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'([^']+)'|(?:^|\n)\s*import\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/g),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
   return specs.map((spec) => {
     if (!spec.startsWith('.')) return { from: file, target: spec, relative: false };
-    const target = relative(root, resolve(dirname(file), spec)).replace(/\.(ts|js)$/, '').replace(/\/index$/, '');
+    const target = relative(root, resolve(dirname(file), spec))
+      .replace(/\.(ts|js)$/, '')
+      .replace(/\/index$/, '');
     return { from: file, target, relative: true };
   });
 }
@@ -132,7 +134,7 @@ describe('import rules of the context-first layout', () => {
   it('no domain, use case or kernel file imports the AWS SDK', () => {
     const found = violations((i) => {
       const from = place(i.from);
-      if (!from || !['domain', 'use-cases'].includes(from.layer) && from.context !== 'kernel') return null;
+      if (!from || (!['domain', 'use-cases'].includes(from.layer) && from.context !== 'kernel')) return null;
       return i.target.startsWith('@aws-sdk/') ? `${i.from} imports ${i.target}` : null;
     });
     expect(found).toEqual([]);

@@ -34,12 +34,20 @@ describe('literals in expressions', () => {
   });
 
   test('a price rule with such a literal is refused at save, naming model.expression', () => {
-    const save = () => parsePriceRule('huge', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'expression', expression: `quantity * ${ZEROS_400}` } });
+    const save = () =>
+      parsePriceRule('huge', {
+        productCluster: 'voice',
+        currency: 'EUR',
+        validFrom: '2026-01-01',
+        model: { type: 'expression', expression: `quantity * ${ZEROS_400}` },
+      });
     expect(save).toThrow(InvalidPriceRuleError);
     try {
       save();
     } catch (error) {
-      expect((error as InvalidPriceRuleError).issues).toEqual([expect.stringMatching(/^model\.expression: number 1\d+… \(401 characters\) at 11 is out of range/)]);
+      expect((error as InvalidPriceRuleError).issues).toEqual([
+        expect.stringMatching(/^model\.expression: number 1\d+… \(401 characters\) at 11 is out of range/),
+      ]);
     }
   });
 });
@@ -47,7 +55,17 @@ describe('literals in expressions', () => {
 describe('charge models', () => {
   test.each<[string, unknown, string]>([
     ['standard', { type: 'standard', unitPrice: NEAR_MAX }, NEAR_MAX],
-    ['graduated', { type: 'graduated', tiers: [{ upTo: '1', unitPrice: '1' }, { upTo: null, unitPrice: NEAR_MAX }] }, NEAR_MAX],
+    [
+      'graduated',
+      {
+        type: 'graduated',
+        tiers: [
+          { upTo: '1', unitPrice: '1' },
+          { upTo: null, unitPrice: NEAR_MAX },
+        ],
+      },
+      NEAR_MAX,
+    ],
     ['volume', { type: 'volume', tiers: [{ upTo: null, unitPrice: NEAR_MAX }] }, NEAR_MAX],
     ['package', { type: 'package', packageSize: '0.0001', packagePrice: NEAR_MAX }, '2'],
     ['percentage', { type: 'percentage', rate: NEAR_MAX, base: 'quantity' }, NEAR_MAX],
@@ -77,10 +95,25 @@ describe('a purchase whose rule computes an amount past the bounds', () => {
       customerTree: new ClusterTree([{ id: 'all' }]),
       productTree: new ClusterTree([{ id: 'voice' }]),
       routingRules: [],
-      priceRules: [parsePriceRule('huge', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'expression', expression: `quantity * ${NEAR_MAX} * 1000` } })],
+      priceRules: [
+        parsePriceRule('huge', {
+          productCluster: 'voice',
+          currency: 'EUR',
+          validFrom: '2026-01-01',
+          model: { type: 'expression', expression: `quantity * ${NEAR_MAX} * 1000` },
+        }),
+      ],
       now: new Date('2026-11-15T00:00:00Z'),
     };
-    const purchase = { reference: 'r1', productLabel: 'voice-min', customerCode: 'C1', quantity: '100', purchaseDate: '2026-10-10', endDate: null, metadata: {} };
+    const purchase = {
+      reference: 'r1',
+      productLabel: 'voice-min',
+      customerCode: 'C1',
+      quantity: '100',
+      purchaseDate: '2026-10-10',
+      endDate: null,
+      metadata: {},
+    };
 
     // Act
     const decision = ratePurchase(purchase, ctx);
@@ -95,25 +128,37 @@ describe('stream stages', () => {
   const huge = modelRater({ voice: { type: 'standard', unitPrice: NEAR_MAX } });
 
   test('rate: an amount past the bounds is an error row with the reason', () => {
-    const result = runPipeline(stream([{ type: 'rate' }]).stages, [row({ quantity: dec('1000') }), row({ reference: 'ok', quantity: dec('1') })], { rater: huge });
+    const result = runPipeline(stream([{ type: 'rate' }]).stages, [row({ quantity: dec('1000') }), row({ reference: 'ok', quantity: dec('1') })], {
+      rater: huge,
+    });
     expect(reasons(result.errors)).toEqual([[0, 'rate', expect.stringMatching(/^amount 9\.000e\+31 is out of range/)]]);
     expect(result.rows.map((r) => wire(r).reference)).toEqual(['ok']);
   });
 
   test('formula: a result past the bounds is an error row', () => {
-    const result = runPipeline(stream([{ type: 'formula', column: 'amount', expression: `quantity * ${NEAR_MAX}` }]).stages, [row({ quantity: dec('100') })]);
+    const result = runPipeline(stream([{ type: 'formula', column: 'amount', expression: `quantity * ${NEAR_MAX}` }]).stages, [
+      row({ quantity: dec('100') }),
+    ]);
     expect(reasons(result.errors)).toEqual([[0, 'formula', expect.stringMatching(/^amount: result 9\.000e\+30 is out of range/)]]);
   });
 
   test('convert-currency: a converted amount past the bounds is an error row', () => {
     const rates = new ExchangeRateTable([{ from: 'EUR', to: 'USD', rate: '1000', validFrom: '2026-01-01' }]);
-    const result = runPipeline(stream([{ type: 'convert-currency', columns: ['amount'], to: 'USD' }]).stages, [row({ amount: dec(NEAR_MAX), currency: 'EUR' })], { exchangeRates: rates });
+    const result = runPipeline(
+      stream([{ type: 'convert-currency', columns: ['amount'], to: 'USD' }]).stages,
+      [row({ amount: dec(NEAR_MAX), currency: 'EUR' })],
+      { exchangeRates: rates },
+    );
     expect(reasons(result.errors)).toEqual([[0, 'convert-currency', expect.stringMatching(/^amount: result 9\.000e\+31 is out of range/)]]);
   });
 
   test('aggregate: a row that would take a sum past the bounds is an error row and the group keeps its sum', () => {
     // Prepare: a fits, b would take the sum to 1.8 × 10^30, c fits again
-    const rows = [row({ reference: 'a', amount: dec(LARGEST) }), row({ reference: 'b', amount: dec(LARGEST) }), row({ reference: 'c', amount: dec('1') })].map((r) => ({ ...r, currency: 'EUR' }));
+    const rows = [
+      row({ reference: 'a', amount: dec(LARGEST) }),
+      row({ reference: 'b', amount: dec(LARGEST) }),
+      row({ reference: 'c', amount: dec('1') }),
+    ].map((r) => ({ ...r, currency: 'EUR' }));
 
     // Act
     const result = runPipeline(stream([{ type: 'aggregate', groupBy: ['customerCode'], sum: ['amount'] }]).stages, rows);
@@ -144,7 +189,12 @@ describe('invoices', () => {
     const rules = invoiceRules({ bundle: invoiceRule({ scope: 'period', model: { type: 'standard', unitPrice: NEAR_MAX } }) });
     let failure: unknown;
     try {
-      buildLines({ customerCode: 'c-1', currency: 'EUR', rows: [ratedRow({ priceRule: 'bundle', quantity: dec('100'), amount: null, unitPrice: null })], rules });
+      buildLines({
+        customerCode: 'c-1',
+        currency: 'EUR',
+        rows: [ratedRow({ priceRule: 'bundle', quantity: dec('100'), amount: null, unitPrice: null })],
+        rules,
+      });
     } catch (error) {
       failure = error;
     }

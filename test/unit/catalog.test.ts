@@ -27,7 +27,11 @@ describe('cluster trees', () => {
 
 describe('customer input', () => {
   test('defaults billing day and hold, normalises the tax rate', () => {
-    expect(parseInput(customerSchema, { name: 'Acme', cluster: 'nl', currency: 'EUR', taxRate: 21 })).toMatchObject({ billingDay: 1, onHold: false, taxRate: '21' });
+    expect(parseInput(customerSchema, { name: 'Acme', cluster: 'nl', currency: 'EUR', taxRate: 21 })).toMatchObject({
+      billingDay: 1,
+      onHold: false,
+      taxRate: '21',
+    });
   });
 
   test('names each bad field', () => {
@@ -36,7 +40,12 @@ describe('customer input', () => {
       throw new Error('expected a validation error');
     } catch (error) {
       expect((error as ValidationError).details).toEqual(
-        expect.arrayContaining(['name: must not be empty', 'currency: must be an ISO 4217 code such as EUR', 'billingDay: must be from 1 to 28', 'taxRate: must be a percentage from 0 to 100']),
+        expect.arrayContaining([
+          'name: must not be empty',
+          'currency: must be an ISO 4217 code such as EUR',
+          'billingDay: must be from 1 to 28',
+          'taxRate: must be a percentage from 0 to 100',
+        ]),
       );
     }
   });

@@ -26,7 +26,14 @@ describe('ClusterTree', () => {
     expect(tree.parent('all')).toBeNull();
   });
 
-  test.each([['all', 0], ['other', 0], ['nl', 1], ['de', 1], ['reseller-x', 2], ['shop', 3]])('depth(%s) is %i', (id, depth) => {
+  test.each([
+    ['all', 0],
+    ['other', 0],
+    ['nl', 1],
+    ['de', 1],
+    ['reseller-x', 2],
+    ['shop', 3],
+  ])('depth(%s) is %i', (id, depth) => {
     expect(sampleTree().depth(id)).toBe(depth);
   });
 
@@ -87,7 +94,13 @@ describe('ClusterTree', () => {
   test.each([
     [[{ id: 'a' }, { id: 'a' }], "cluster 'a' appears twice"],
     [[{ id: 'a', parent: 'ghost' }], "cluster 'a' names unknown parent 'ghost'"],
-    [[{ id: 'a', parent: 'b' }, { id: 'b', parent: 'a' }], 'clusters form a cycle through'],
+    [
+      [
+        { id: 'a', parent: 'b' },
+        { id: 'b', parent: 'a' },
+      ],
+      'clusters form a cycle through',
+    ],
     [[{ id: 'a', parent: 'a' }], "clusters form a cycle through 'a'"],
   ])('refuses stored nodes that are not a tree: %j', (nodes, message) => {
     expect(() => new ClusterTree(nodes)).toThrow(ClusterTreeError);

@@ -29,7 +29,10 @@ class MemoryLedger implements DropLedger {
 }
 
 const csv = (rows: number) =>
-  ['reference,productLabel,customerCode,quantity,purchaseDate', ...Array.from({ length: rows }, (_, i) => `d${i},voice-min,C1,${i + 1},2026-10-03`)].join('\n');
+  [
+    'reference,productLabel,customerCode,quantity,purchaseDate',
+    ...Array.from({ length: rows }, (_, i) => `d${i},voice-min,C1,${i + 1},2026-10-03`),
+  ].join('\n');
 
 function setup(file: string) {
   const chunks = new MemoryChunks();
@@ -41,7 +44,12 @@ function setup(file: string) {
   };
   const ledger = new MemoryLedger();
   const accounts = { get: async (id: string) => ({ id }) } as unknown as AccountStore;
-  const drops = new DropService(new IngestService({ purchases, chunks, rating: rater, reevaluations: new MemoryReevaluationCount() }), files, ledger, accounts);
+  const drops = new DropService(
+    new IngestService({ purchases, chunks, rating: rater, reevaluations: new MemoryReevaluationCount() }),
+    files,
+    ledger,
+    accounts,
+  );
   return { chunks, purchases, results, ledger, drops };
 }
 

@@ -18,7 +18,11 @@ describe('drop objects', () => {
   });
 
   test('meta columns become metadata and empty cells are absent', () => {
-    expect(csvRecordToPurchase({ reference: 'r', quantity: '2', endDate: '', 'meta.msisdn': '316', 'meta.vm': '' })).toEqual({ reference: 'r', quantity: '2', metadata: { msisdn: '316' } });
+    expect(csvRecordToPurchase({ reference: 'r', quantity: '2', endDate: '', 'meta.msisdn': '316', 'meta.vm': '' })).toEqual({
+      reference: 'r',
+      quantity: '2',
+      metadata: { msisdn: '316' },
+    });
   });
 
   test('a JSON Lines drop starting with a UTF-8 byte-order mark keeps its first line', () => {

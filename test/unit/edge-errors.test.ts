@@ -22,7 +22,15 @@ const shown = (error: unknown) => {
 
 describe('the one kind → status table of the HTTP edge', () => {
   test('each kind has its status; only failed is a 500', () => {
-    expect(HTTP_STATUS).toEqual({ invalid: 400, unauthenticated: 401, forbidden: 403, 'not-found': 404, conflict: 409, 'too-large': 413, failed: 500 });
+    expect(HTTP_STATUS).toEqual({
+      invalid: 400,
+      unauthenticated: 401,
+      forbidden: 403,
+      'not-found': 404,
+      conflict: 409,
+      'too-large': 413,
+      failed: 500,
+    });
   });
 
   test.each<[string, unknown, number, string, string[]]>([

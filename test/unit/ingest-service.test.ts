@@ -1,7 +1,13 @@
 import { IngestService } from '../../shared/ingest/use-cases/ingest';
 import { MemoryChunks, MemoryPurchases, MemoryReevaluationCount, rater, ratedAt } from '../support/memory-ports';
 
-const purchase = (reference: string, quantity = '10') => ({ reference, productLabel: 'voice-min', customerCode: 'C1', quantity, purchaseDate: '2026-10-03' });
+const purchase = (reference: string, quantity = '10') => ({
+  reference,
+  productLabel: 'voice-min',
+  customerCode: 'C1',
+  quantity,
+  purchaseDate: '2026-10-03',
+});
 const rowsOf = (...raws: unknown[]) => raws.map((raw, at) => ({ at, raw }));
 
 function setup() {
@@ -59,7 +65,9 @@ describe('acceptance claims each reference before it answers', () => {
     // Assess
     expect(same).toMatchObject({ accepted: [], duplicates: ['cdr-1'], rejected: [] });
     expect(changed.accepted).toEqual([]);
-    expect(changed.rejected).toEqual([{ at: 0, reference: 'cdr-1', code: 'duplicate_conflict', errors: ['reference: duplicate_conflict: already stored with different content'] }]);
+    expect(changed.rejected).toEqual([
+      { at: 0, reference: 'cdr-1', code: 'duplicate_conflict', errors: ['reference: duplicate_conflict: already stored with different content'] },
+    ]);
     expect(purchases.items.get('cdr-1')).toMatchObject({ quantity: '12', amount: '0.6', status: 'rated' });
   });
 

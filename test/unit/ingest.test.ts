@@ -17,7 +17,9 @@ describe('triage of a batch', () => {
     // Assess
     expect(triage.accepted.map((p) => p.reference)).toEqual(['a', 'b']);
     expect(triage.duplicates).toEqual(['a']);
-    expect(triage.rejected).toEqual([{ at: 2, reference: 'a', code: 'duplicate_conflict', errors: ['reference: duplicate_conflict: repeated in this batch with different content'] }]);
+    expect(triage.rejected).toEqual([
+      { at: 2, reference: 'a', code: 'duplicate_conflict', errors: ['reference: duplicate_conflict: repeated in this batch with different content'] },
+    ]);
   });
 
   test('invalid rows are rejected with their position and reference, the rest go on', () => {
@@ -41,6 +43,8 @@ describe('triage of a batch', () => {
     // Assess
     expect(settled.accepted.map((p) => p.reference)).toEqual(['new']);
     expect(settled.duplicates).toEqual(['same']);
-    expect(settled.rejected).toEqual([{ at: 2, reference: 'changed', code: 'duplicate_conflict', errors: ['reference: duplicate_conflict: already stored with different content'] }]);
+    expect(settled.rejected).toEqual([
+      { at: 2, reference: 'changed', code: 'duplicate_conflict', errors: ['reference: duplicate_conflict: already stored with different content'] },
+    ]);
   });
 });

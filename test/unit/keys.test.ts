@@ -11,13 +11,18 @@ import { GSI1, idOfKeySegment, keys, keySegment, MAX_SEGMENT, objects } from '..
 const hostileId = fc.oneof(
   fc.string({ minLength: 1, maxLength: 40 }),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
-  fc.string({ unit: fc.constantFrom('.', '/', '%', '2', 'F', 'E', '#', '~', 'a', 'ü', '🧾', '\ud800', '\udc00', '-', '_'), minLength: 1, maxLength: 40 }),
+  fc.string({
+    unit: fc.constantFrom('.', '/', '%', '2', 'F', 'E', '#', '~', 'a', 'ü', '🧾', '\ud800', '\udc00', '-', '_'),
+    minLength: 1,
+    maxLength: 40,
+  }),
   fc.string({ unit: 'grapheme', minLength: 150, maxLength: 220 }),
 );
 
 describe('keySegment', () => {
   test('plain ids stay as they are; everything else is percent-encoded byte by byte', () => {
-    for (const id of ['acme', 'C1', 'cdr-1', 'it-m3x-1a-0', 'bat_20260401080000000_a1b2c3d4e5', 'A'.repeat(MAX_SEGMENT)]) expect(keySegment(id)).toBe(id);
+    for (const id of ['acme', 'C1', 'cdr-1', 'it-m3x-1a-0', 'bat_20260401080000000_a1b2c3d4e5', 'A'.repeat(MAX_SEGMENT)])
+      expect(keySegment(id)).toBe(id);
     expect(keySegment('..')).toBe('%2E%2E');
     expect(keySegment('.')).toBe('%2E');
     expect(keySegment('../bib/secret')).toBe('%2E%2E%2Fbib%2Fsecret');
@@ -49,7 +54,9 @@ describe('keySegment', () => {
       { numRuns: 2000 },
     );
     // the cases a lossy encoder gets wrong: UTF-8 would turn both lone surrogates into U+FFFD
-    expect(new Set(['\ud800', '\udc00', '\ufffd', '%uD800', '%2E', '.', '%', '%25']).size).toBe(new Set(['\ud800', '\udc00', '\ufffd', '%uD800', '%2E', '.', '%', '%25'].map(keySegment)).size);
+    expect(new Set(['\ud800', '\udc00', '\ufffd', '%uD800', '%2E', '.', '%', '%25']).size).toBe(
+      new Set(['\ud800', '\udc00', '\ufffd', '%uD800', '%2E', '.', '%', '%25'].map(keySegment)).size,
+    );
   });
 
   test('round-trips: the segment decodes to the id it came from', () => {

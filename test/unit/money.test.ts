@@ -1,15 +1,6 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
-import {
-  D,
-  InvalidDecimalError,
-  isCurrency,
-  minorUnits,
-  parseDecimal,
-  roundMoney,
-  toWire,
-  toWireMoney,
-} from '../../shared/kernel/money';
+import { D, InvalidDecimalError, isCurrency, minorUnits, parseDecimal, roundMoney, toWire, toWireMoney } from '../../shared/kernel/money';
 
 describe('D', () => {
   test('computes with 40 significant digits and rounds half-up', () => {
@@ -134,8 +125,25 @@ describe('parseDecimal', () => {
 
 describe('currencies', () => {
   test.each([
-    ['EUR', 2], ['USD', 2], ['HUF', 2], ['JPY', 0], ['KRW', 0], ['ISK', 0], ['CLP', 0], ['VND', 0], ['XOF', 0],
-    ['XAF', 0], ['BHD', 3], ['KWD', 3], ['OMR', 3], ['JOD', 3], ['TND', 3], ['IQD', 3], ['LYD', 3], ['CLF', 4], ['ZZZ', 2],
+    ['EUR', 2],
+    ['USD', 2],
+    ['HUF', 2],
+    ['JPY', 0],
+    ['KRW', 0],
+    ['ISK', 0],
+    ['CLP', 0],
+    ['VND', 0],
+    ['XOF', 0],
+    ['XAF', 0],
+    ['BHD', 3],
+    ['KWD', 3],
+    ['OMR', 3],
+    ['JOD', 3],
+    ['TND', 3],
+    ['IQD', 3],
+    ['LYD', 3],
+    ['CLF', 4],
+    ['ZZZ', 2],
   ])('%s has %i minor digits', (code, digits) => {
     expect(minorUnits(code)).toBe(digits);
   });
@@ -144,12 +152,17 @@ describe('currencies', () => {
     expect(minorUnits('constructor')).toBe(2);
   });
 
-  test.each([['EUR', true], ['usd', false], ['EU', false], ['EURO', false], ['E1R', false], [42, false], [null, false]])(
-    'isCurrency(%p) is %p',
-    (code, expected) => {
-      expect(isCurrency(code)).toBe(expected);
-    },
-  );
+  test.each([
+    ['EUR', true],
+    ['usd', false],
+    ['EU', false],
+    ['EURO', false],
+    ['E1R', false],
+    [42, false],
+    [null, false],
+  ])('isCurrency(%p) is %p', (code, expected) => {
+    expect(isCurrency(code)).toBe(expected);
+  });
 });
 
 describe('roundMoney', () => {

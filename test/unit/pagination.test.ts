@@ -53,9 +53,12 @@ describe('cursor seal', () => {
     }
   });
 
-  test.each(['garbage', '', '.', 'eyJwayI6IkFDQ09VTlQjZ2xvYmV4In0', `${inner}.${'A'.repeat(43)}`, `${inner}.${'A'.repeat(44)}`, '%00'])('a cursor not made by the service (%j) is a 400', (cursor) => {
-    expect(openError(customers, cursor).details[0]).toMatch(/^cursor: /);
-  });
+  test.each(['garbage', '', '.', 'eyJwayI6IkFDQ09VTlQjZ2xvYmV4In0', `${inner}.${'A'.repeat(43)}`, `${inner}.${'A'.repeat(44)}`, '%00'])(
+    'a cursor not made by the service (%j) is a 400',
+    (cursor) => {
+      expect(openError(customers, cursor).details[0]).toMatch(/^cursor: /);
+    },
+  );
 
   test('a cursor sealed with another deployment key is refused', () => {
     const elsewhere = CursorSeal.fromSecret('another-admin-key-hash');
@@ -105,7 +108,10 @@ describe('the HTTP edge', () => {
     async () => ({ kind: 'platform-admin' }) as never,
   );
 
-  async function list(account: string, cursor?: string): Promise<{ status: number; body: { items?: number[]; next?: string | null; error?: { code: string; details: string[] } } }> {
+  async function list(
+    account: string,
+    cursor?: string,
+  ): Promise<{ status: number; body: { items?: number[]; next?: string | null; error?: { code: string; details: string[] } } }> {
     const event = {
       routeKey: 'GET /v1/accounts/{a}/things',
       rawPath: `/v1/accounts/${account}/things`,
@@ -125,7 +131,11 @@ describe('the HTTP edge', () => {
     const third = await list('acme', second.body.next!);
 
     // Assess
-    expect([first.body.items, second.body.items, third.body.items]).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect([first.body.items, second.body.items, third.body.items]).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     expect(third.body.next).toBeNull();
     expect(first.body.next).not.toBe('4');
     expect(seen.slice(-3)).toEqual([undefined, '4', '8']);

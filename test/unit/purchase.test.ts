@@ -26,7 +26,15 @@ describe('purchase validation', () => {
     // Act
     const p = accepted(valid({ quantity: 10.5 }));
     // Assess
-    expect(p).toEqual({ reference: 'r-1', productLabel: 'voice-min', customerCode: 'C1', quantity: '10.5', purchaseDate: '2026-10-03', endDate: null, metadata: {} });
+    expect(p).toEqual({
+      reference: 'r-1',
+      productLabel: 'voice-min',
+      customerCode: 'C1',
+      quantity: '10.5',
+      purchaseDate: '2026-10-03',
+      endDate: null,
+      metadata: {},
+    });
   });
 
   test('keeps full precision of decimal strings', () => {
@@ -80,7 +88,13 @@ describe('content hash', () => {
 
   test('differs when any field differs', () => {
     const base = contentHash(accepted(valid()));
-    for (const over of [{ quantity: '13' }, { productLabel: 'data' }, { customerCode: 'C2' }, { purchaseDate: '2026-10-04' }, { metadata: { a: '1' } }]) {
+    for (const over of [
+      { quantity: '13' },
+      { productLabel: 'data' },
+      { customerCode: 'C2' },
+      { purchaseDate: '2026-10-04' },
+      { metadata: { a: '1' } },
+    ]) {
       expect(contentHash(accepted(valid(over)))).not.toBe(base);
     }
   });

@@ -26,7 +26,12 @@ function context(over: Partial<RatingContext> = {}): RatingContext {
       { id: 'reseller-x', parent: 'nl' },
       { id: 'partners', parent: 'all' },
     ]),
-    productTree: new ClusterTree([{ id: 'products' }, { id: 'voice', parent: 'products' }, { id: 'voice-roaming', parent: 'voice' }, { id: 'data', parent: 'products' }]),
+    productTree: new ClusterTree([
+      { id: 'products' },
+      { id: 'voice', parent: 'products' },
+      { id: 'voice-roaming', parent: 'voice' },
+      { id: 'data', parent: 'products' },
+    ]),
     routingRules: [],
     priceRules: [
       rule('voice-default', { productCluster: 'voice', model: { type: 'standard', unitPrice: '0.05' } }),
@@ -55,16 +60,38 @@ const purchase = (over: Partial<PurchaseInput> = {}): PurchaseInput => ({
 describe('rating a purchase', () => {
   test('mapped and priced by the matching rule, at full precision', () => {
     const decision = ratePurchase(purchase({ quantity: '0.008' }), context());
-    expect(decision).toMatchObject({ status: 'rated', reason: null, customer: 'END-1', billedTo: 'END-1', productCluster: 'voice', priceRule: 'voice-default', amount: '0.0004', currency: 'EUR', pricing: 'purchase' });
+    expect(decision).toMatchObject({
+      status: 'rated',
+      reason: null,
+      customer: 'END-1',
+      billedTo: 'END-1',
+      productCluster: 'voice',
+      priceRule: 'voice-default',
+      amount: '0.0004',
+      currency: 'EUR',
+      pricing: 'purchase',
+    });
   });
 
   test('unknown customer, then unknown product', () => {
-    expect(ratePurchase(purchase({ customerCode: 'NOBODY', productLabel: 'nothing' }), context())).toMatchObject({ status: 'unmapped', reason: 'unknown-customer' });
-    expect(ratePurchase(purchase({ productLabel: 'nothing' }), context())).toMatchObject({ status: 'unmapped', reason: 'unknown-product', customer: 'END-1' });
+    expect(ratePurchase(purchase({ customerCode: 'NOBODY', productLabel: 'nothing' }), context())).toMatchObject({
+      status: 'unmapped',
+      reason: 'unknown-customer',
+    });
+    expect(ratePurchase(purchase({ productLabel: 'nothing' }), context())).toMatchObject({
+      status: 'unmapped',
+      reason: 'unknown-product',
+      customer: 'END-1',
+    });
   });
 
   test('no rule in the payer currency is no-price-rule', () => {
-    expect(ratePurchase(purchase({ customerCode: 'US-1' }), context())).toMatchObject({ status: 'not-invoiced', reason: 'no-price-rule', priceRule: null, amount: null });
+    expect(ratePurchase(purchase({ customerCode: 'US-1' }), context())).toMatchObject({
+      status: 'not-invoiced',
+      reason: 'no-price-rule',
+      priceRule: null,
+      amount: null,
+    });
   });
 
   test('the most specific rule wins: deeper product cluster, then deeper customer cluster, then priority', () => {
@@ -87,12 +114,21 @@ describe('rating a purchase', () => {
       priceRules: [
         rule('old', { productCluster: 'voice', validFrom: '2025-01-01', validTo: '2026-10-01', model: { type: 'standard', unitPrice: '1' } }),
         rule('new', { productCluster: 'voice', validFrom: '2026-10-01', model: { type: 'standard', unitPrice: '2' } }),
-        rule('roaming-surcharge', { productCluster: 'voice', priority: -1, validFrom: '2026-10-01', condition: 'metadata.roaming == true', model: { type: 'expression', expression: 'quantity * 0.05 + if(metadata.roaming, 1.5, 0)' } }),
+        rule('roaming-surcharge', {
+          productCluster: 'voice',
+          priority: -1,
+          validFrom: '2026-10-01',
+          condition: 'metadata.roaming == true',
+          model: { type: 'expression', expression: 'quantity * 0.05 + if(metadata.roaming, 1.5, 0)' },
+        }),
       ],
     });
     expect(ratePurchase(purchase({ purchaseDate: '2026-09-30T23:59:59Z', quantity: '1' }), ctx)).toMatchObject({ priceRule: 'old', amount: '1' });
     expect(ratePurchase(purchase({ quantity: '1' }), ctx)).toMatchObject({ priceRule: 'new', amount: '2' });
-    expect(ratePurchase(purchase({ quantity: '10', metadata: { roaming: true } }), ctx)).toMatchObject({ priceRule: 'roaming-surcharge', amount: '2' });
+    expect(ratePurchase(purchase({ quantity: '10', metadata: { roaming: true } }), ctx)).toMatchObject({
+      priceRule: 'roaming-surcharge',
+      amount: '2',
+    });
   });
 
   test('routing: the target pays and its cluster prices; the purchase still records who used it', () => {
@@ -104,7 +140,13 @@ describe('rating a purchase', () => {
         rule('voice-partners', { productCluster: 'voice', customerCluster: 'partners', model: { type: 'standard', unitPrice: '0.02' } }),
       ],
     });
-    expect(ratePurchase(purchase(), ctx)).toMatchObject({ customer: 'END-1', billedTo: 'RESELLER-X', routingRule: 'x-pays', priceRule: 'voice-partners', amount: '2' });
+    expect(ratePurchase(purchase(), ctx)).toMatchObject({
+      customer: 'END-1',
+      billedTo: 'RESELLER-X',
+      routingRule: 'x-pays',
+      priceRule: 'voice-partners',
+      amount: '2',
+    });
     expect(ratePurchase(purchase({ customerCode: 'END-2' }), ctx)).toMatchObject({ billedTo: 'END-2', routingRule: null, priceRule: 'voice' });
   });
 
@@ -119,20 +161,54 @@ describe('rating a purchase', () => {
   });
 
   test('a held payer is priced but not invoiced; a future purchase waits', () => {
-    expect(ratePurchase(purchase({ customerCode: 'HELD' }), context())).toMatchObject({ status: 'not-invoiced', reason: 'on-hold', priceRule: 'voice-default', amount: '5' });
-    expect(ratePurchase(purchase({ customerCode: 'HELD' }), context({ priceRules: [] }))).toMatchObject({ status: 'not-invoiced', reason: 'on-hold', priceRule: null });
-    expect(ratePurchase(purchase({ purchaseDate: '2026-12-01' }), context())).toMatchObject({ status: 'not-invoiced', reason: 'future-date', amount: null });
+    expect(ratePurchase(purchase({ customerCode: 'HELD' }), context())).toMatchObject({
+      status: 'not-invoiced',
+      reason: 'on-hold',
+      priceRule: 'voice-default',
+      amount: '5',
+    });
+    expect(ratePurchase(purchase({ customerCode: 'HELD' }), context({ priceRules: [] }))).toMatchObject({
+      status: 'not-invoiced',
+      reason: 'on-hold',
+      priceRule: null,
+    });
+    expect(ratePurchase(purchase({ purchaseDate: '2026-12-01' }), context())).toMatchObject({
+      status: 'not-invoiced',
+      reason: 'future-date',
+      amount: null,
+    });
   });
 
   test('a period-scoped rule marks the purchase rated without an amount of its own', () => {
     const ctx = context({
-      priceRules: [rule('bundle', { productCluster: 'voice', scope: 'period', groupBy: 'msisdn', model: { type: 'graduated', tiers: [{ upTo: '100', unitPrice: '0' }, { upTo: null, unitPrice: '0.1' }] } })],
+      priceRules: [
+        rule('bundle', {
+          productCluster: 'voice',
+          scope: 'period',
+          groupBy: 'msisdn',
+          model: {
+            type: 'graduated',
+            tiers: [
+              { upTo: '100', unitPrice: '0' },
+              { upTo: null, unitPrice: '0.1' },
+            ],
+          },
+        }),
+      ],
     });
-    expect(ratePurchase(purchase({ metadata: { msisdn: '316' } }), ctx)).toMatchObject({ status: 'rated', priceRule: 'bundle', amount: null, pricing: 'period', currency: 'EUR' });
+    expect(ratePurchase(purchase({ metadata: { msisdn: '316' } }), ctx)).toMatchObject({
+      status: 'rated',
+      priceRule: 'bundle',
+      amount: null,
+      pricing: 'period',
+      currency: 'EUR',
+    });
   });
 
   test('a rule that cannot price the purchase says why instead of picking a cheaper one', () => {
-    const ctx = context({ priceRules: [rule('pct', { productCluster: 'voice', model: { type: 'percentage', rate: '2', base: 'metadata.amount' } })] });
+    const ctx = context({
+      priceRules: [rule('pct', { productCluster: 'voice', model: { type: 'percentage', rate: '2', base: 'metadata.amount' } })],
+    });
     const decision = ratePurchase(purchase(), ctx);
     expect(decision).toMatchObject({ status: 'not-invoiced', reason: 'no-price-rule', amount: null });
     expect(decision.ratingError).toContain('amount');

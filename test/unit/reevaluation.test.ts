@@ -7,7 +7,8 @@ import type { RecoveryPolicy } from '../../shared/platform/use-cases/reconcile';
 class MemoryReevaluations implements ReevaluationStore {
   readonly items = new Map<string, ReevaluationRecord>();
   private key = (accountId: string, id: string) => `${accountId}/${id}`;
-  private open = (r: ReevaluationRecord | undefined, attempt: number): r is ReevaluationRecord => !!r && r.attempt === attempt && (r.status === 'planned' || r.status === 'running');
+  private open = (r: ReevaluationRecord | undefined, attempt: number): r is ReevaluationRecord =>
+    !!r && r.attempt === attempt && (r.status === 'planned' || r.status === 'running');
   private copy = (r: ReevaluationRecord) => structuredClone(r);
 
   readonly counts = new Map<string, number>();
@@ -115,7 +116,8 @@ class MemoryReevaluator implements Reevaluator {
   }
 }
 
-const journal = (references: string[]): JournalLine[] => references.map((reference) => ({ reference, customerCode: 'C1', productLabel: 'voice', purchaseDate: '2026-10-10', endDate: null }));
+const journal = (references: string[]): JournalLine[] =>
+  references.map((reference) => ({ reference, customerCode: 'C1', productLabel: 'voice', purchaseDate: '2026-10-10', endDate: null }));
 
 function setup(references: string[], policy: RecoveryPolicy = { staleAfterMs: 45_000, maxResumes: 2 }) {
   let clock = new Date('2026-11-01T10:00:00.000Z');
@@ -161,7 +163,14 @@ describe('re-evaluations are tracked to completion', () => {
     const t = setup(refs(300));
     // a queue that delivers each part as soon as it is sent, while the plan is still being written
     const eager: MessageBus = { send: async (_q, messages) => void (await Promise.all(messages.map((m) => t.worker.handle(m)))) };
-    const worker = new ReevaluationWorker({ planner: t.planner, reevaluator: t.reevaluator, store: t.store, bus: eager, policy: t.policy, now: t.now });
+    const worker = new ReevaluationWorker({
+      planner: t.planner,
+      reevaluator: t.reevaluator,
+      store: t.store,
+      bus: eager,
+      policy: t.policy,
+      now: t.now,
+    });
     const [record] = await new Reevaluations(t.store, { send: async () => undefined }, t.now).start('a', [{ kind: 'reevaluate', scope: {} }]);
     await worker.handle({ type: 'reevaluate', accountId: 'a', scope: {}, reevaluationId: record!.id, attempt: 1 });
     expect(await t.store.get('a', record!.id)).toMatchObject({ status: 'done', parts: 2, finished: [0, 1] });
@@ -206,7 +215,12 @@ describe('re-evaluations are tracked to completion', () => {
     const [record] = await t.reevaluations.start('a', [{ kind: 'reevaluate', scope: {} }]);
     await t.queue.deliver(t.worker);
     expect(t.queue.dead).toHaveLength(1);
-    expect(await t.store.get('a', record!.id)).toMatchObject({ status: 'running', parts: 2, finished: [0], lastError: 'purchase poison-1 cannot be rated' });
+    expect(await t.store.get('a', record!.id)).toMatchObject({
+      status: 'running',
+      parts: 2,
+      finished: [0],
+      lastError: 'purchase poison-1 cannot be rated',
+    });
 
     // Each resume waits longer (threshold × resumes + 1); after maxResumes (2) it is given up.
     const outcomes = [];
@@ -260,13 +274,27 @@ describe('re-evaluations are tracked to completion', () => {
   test('decideReevaluation: alive within the patience, resumed after it, given up after the last resume', () => {
     const policy = { staleAfterMs: 10_000, maxResumes: 1 };
     const base: ReevaluationRecord = {
-      accountId: 'a', id: 'r', work: { kind: 'reevaluate', scope: {} }, status: 'running', attempt: 1, parts: 2, finished: [0],
-      createdAt: '2026-11-01T10:00:00.000Z', heartbeatAt: '2026-11-01T10:00:00.000Z', completedAt: null, resumes: 0, reason: null, lastError: null,
+      accountId: 'a',
+      id: 'r',
+      work: { kind: 'reevaluate', scope: {} },
+      status: 'running',
+      attempt: 1,
+      parts: 2,
+      finished: [0],
+      createdAt: '2026-11-01T10:00:00.000Z',
+      heartbeatAt: '2026-11-01T10:00:00.000Z',
+      completedAt: null,
+      resumes: 0,
+      reason: null,
+      lastError: null,
     };
     expect(decideReevaluation(base, new Date('2026-11-01T10:00:09.999Z'), policy)).toEqual({ action: 'none' });
     expect(decideReevaluation(base, new Date('2026-11-01T10:00:10.000Z'), policy)).toEqual({ action: 'resume' });
     expect(decideReevaluation({ ...base, resumes: 1 }, new Date('2026-11-01T10:00:19.999Z'), policy)).toEqual({ action: 'none' });
-    expect(decideReevaluation({ ...base, resumes: 1 }, new Date('2026-11-01T10:00:20.000Z'), policy)).toEqual({ action: 'give-up', reason: 'stopped making progress after 1 resume' });
+    expect(decideReevaluation({ ...base, resumes: 1 }, new Date('2026-11-01T10:00:20.000Z'), policy)).toEqual({
+      action: 'give-up',
+      reason: 'stopped making progress after 1 resume',
+    });
     expect(decideReevaluation({ ...base, status: 'done' }, new Date('2026-11-02T00:00:00.000Z'), policy)).toEqual({ action: 'none' });
   });
 });

@@ -24,7 +24,8 @@ export function checkJava(): void {
   if (result.error || result.status !== 0) throw new LocalStackError(JAVA_REQUIRED, 'JAVA_MISSING');
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
   const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : NaN;
-  if (!(major >= 17)) throw new LocalStackError(`${JAVA_REQUIRED} (found Java ${Number.isNaN(major) ? 'of unknown version' : major})`, 'JAVA_MISSING');
+  if (!(major >= 17))
+    throw new LocalStackError(`${JAVA_REQUIRED} (found Java ${Number.isNaN(major) ? 'of unknown version' : major})`, 'JAVA_MISSING');
 }
 
 /**
@@ -67,7 +68,12 @@ export async function startDynamoDb(dataDir: string, log: (line: string) => void
   process.once('exit', killOnExit);
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited) throw new Error(`DynamoDB Local exited during start (${JSON.stringify(exited)}): ${output.trim()}`);

@@ -64,7 +64,9 @@ function loadS3rver(): new (options: Record<string, unknown>) => S3rverInstance 
   }
   patchDeleteObject();
   patchContinuationTokenCipher();
-  return require('s3rver') as new (options: Record<string, unknown>) => S3rverInstance;
+  return require('s3rver') as new (
+    options: Record<string, unknown>,
+  ) => S3rverInstance;
 }
 
 /**

@@ -133,7 +133,11 @@ function header(doc: Doc, invoice: Invoice, parties: PdfParties): void {
   const isCredit = invoice.creditOf !== null;
   const left = MARGIN;
   const top = MARGIN;
-  doc.font(BOLD).fontSize(20).fillColor('black').text(isCredit ? 'CREDIT NOTE' : 'INVOICE', left, top, { lineBreak: false });
+  doc
+    .font(BOLD)
+    .fontSize(20)
+    .fillColor('black')
+    .text(isCredit ? 'CREDIT NOTE' : 'INVOICE', left, top, { lineBreak: false });
 
   const facts: [string, string][] = [
     [isCredit ? 'Credit note' : 'Invoice', invoice.id],
@@ -147,7 +151,10 @@ function header(doc: Doc, invoice: Invoice, parties: PdfParties): void {
   let y = top;
   for (const [label, value] of facts) {
     doc.font(REGULAR).fontSize(9).fillColor(GREY).text(label, 320, y, { width: 80, lineBreak: false });
-    doc.font(BOLD).fillColor('black').text(fit(doc, value, 145), 400, y, { width: 145, lineBreak: false });
+    doc
+      .font(BOLD)
+      .fillColor('black')
+      .text(fit(doc, value, 145), 400, y, { width: 145, lineBreak: false });
     y += 13;
   }
 
@@ -156,7 +163,11 @@ function header(doc: Doc, invoice: Invoice, parties: PdfParties): void {
     let py = Math.max(y, top + 40) + 15;
     doc.font(REGULAR).fontSize(8).fillColor(GREY).text(title, x, py, { lineBreak: false });
     py += 12;
-    doc.font(BOLD).fontSize(10).fillColor('black').text(fit(doc, p.name, 230), x, py, { lineBreak: false });
+    doc
+      .font(BOLD)
+      .fontSize(10)
+      .fillColor('black')
+      .text(fit(doc, p.name, 230), x, py, { lineBreak: false });
     py += 13;
     doc.font(REGULAR).fontSize(9);
     for (const line of [...(p.lines ?? []), ...extra].slice(0, 8)) {
@@ -180,7 +191,12 @@ function tableHeader(doc: Doc): void {
     x += column.width;
   }
   const bottom = y + ROW - 2;
-  doc.moveTo(MARGIN, bottom).lineTo(MARGIN + textWidth(), bottom).lineWidth(0.7).strokeColor('black').stroke();
+  doc
+    .moveTo(MARGIN, bottom)
+    .lineTo(MARGIN + textWidth(), bottom)
+    .lineWidth(0.7)
+    .strokeColor('black')
+    .stroke();
   doc.y = y + ROW + 2;
 }
 
@@ -219,11 +235,19 @@ function totals(doc: Doc, invoice: Invoice): void {
     doc.y = MARGIN;
   }
   const right = MARGIN + textWidth();
-  doc.moveTo(right - 230, doc.y + 2).lineTo(right, doc.y + 2).lineWidth(0.7).strokeColor('black').stroke();
+  doc
+    .moveTo(right - 230, doc.y + 2)
+    .lineTo(right, doc.y + 2)
+    .lineWidth(0.7)
+    .strokeColor('black')
+    .stroke();
   doc.y += 8;
   for (const [label, value, strong] of rows) {
     const y = doc.y;
-    doc.font(strong ? BOLD : REGULAR).fontSize(strong ? 11 : 9).fillColor('black');
+    doc
+      .font(strong ? BOLD : REGULAR)
+      .fontSize(strong ? 11 : 9)
+      .fillColor('black');
     doc.text(label, right - 230, y, { width: 110, lineBreak: false });
     doc.text(value, right - 120, y, { width: 120 - CELL_GAP, align: 'right', lineBreak: false });
     doc.y = y + ROW + 2;

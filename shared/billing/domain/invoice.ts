@@ -1,7 +1,18 @@
 import type Decimal from 'decimal.js';
 import { ConflictError, ValidationError } from '../../kernel/errors';
 import { isIsoDate } from '../../kernel/fields';
-import { D, inDecimalRange, InvalidDecimalError, isCurrency, minorUnits, outOfRangeReason, parseDecimal, roundMoney, toWire, toWireMoney } from '../../kernel/money';
+import {
+  D,
+  inDecimalRange,
+  InvalidDecimalError,
+  isCurrency,
+  minorUnits,
+  outOfRangeReason,
+  parseDecimal,
+  roundMoney,
+  toWire,
+  toWireMoney,
+} from '../../kernel/money';
 import type { InvoiceLine } from './lines';
 import { parseBillingPeriod } from '../../kernel/periods';
 

@@ -156,7 +156,11 @@ export function buildLines(input: LineInput): InvoiceLine[] {
     throw new ConflictError('invoice_row_mismatch', `rows of another customer or currency than ${customerCode} ${currency}`, mismatched.slice(0, 20));
   }
   if (unpriced.length > 0) {
-    throw new ConflictError('unpriced_purchase', 'purchases priced per purchase have no amount', unpriced.slice(0, 20).map((r) => `${r}: amount missing`));
+    throw new ConflictError(
+      'unpriced_purchase',
+      'purchases priced per purchase have no amount',
+      unpriced.slice(0, 20).map((r) => `${r}: amount missing`),
+    );
   }
 
   const lines = [...buckets.values()].map((bucket) => toLine(bucket, input));

@@ -68,7 +68,8 @@ function checkSubscription(sub: Subscription, currency: string): void {
     details.push(`${field('end')}: must be an ISO date not before start`);
   }
   if (sub.billedThrough != null && !isIsoDate(sub.billedThrough)) details.push(`${field('billedThrough')}: not an ISO date`);
-  if (!Number.isInteger(sub.billingDay) || sub.billingDay < 1 || sub.billingDay > 28) details.push(`${field('billingDay')}: must be a whole number from 1 to 28`);
+  if (!Number.isInteger(sub.billingDay) || sub.billingDay < 1 || sub.billingDay > 28)
+    details.push(`${field('billingDay')}: must be a whole number from 1 to 28`);
   (sub.changes ?? []).forEach((change, i) => {
     if (!isIsoDate(change.from)) details.push(`${field(`changes.${i}.from`)}: not an ISO date`);
     if (change.quantity?.isNeg()) details.push(`${field(`changes.${i}.quantity`)}: must not be negative`);

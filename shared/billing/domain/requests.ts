@@ -4,7 +4,11 @@ import { z } from 'zod';
 
 /** `PUT /billing-schedule`. */
 export const scheduleSchema = z.strictObject({
-  dayOfMonth: z.number({ error: 'must be a whole number from 1 to 28' }).int('must be a whole number from 1 to 28').min(1, 'must be from 1 to 28').max(28, 'must be from 1 to 28'),
+  dayOfMonth: z
+    .number({ error: 'must be a whole number from 1 to 28' })
+    .int('must be a whole number from 1 to 28')
+    .min(1, 'must be from 1 to 28')
+    .max(28, 'must be from 1 to 28'),
 });
 
 /** `POST /exports`. */

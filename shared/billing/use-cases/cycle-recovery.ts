@@ -1,7 +1,14 @@
 import { errorReport, fromWireReport, mergeAll, toWireReport } from '../domain/report';
 import { logger } from '../../kernel/logger';
 import type { BillingBus, BillingFiles, BillingMessage, CollectSource, CycleRecord, CycleStore } from '../ports';
-import { giveUpReason, reconcileStale, stallVerdict, type Reconciler, type ReconcileAction, type RecoveryPolicy } from '../../platform/use-cases/reconcile';
+import {
+  giveUpReason,
+  reconcileStale,
+  stallVerdict,
+  type Reconciler,
+  type ReconcileAction,
+  type RecoveryPolicy,
+} from '../../platform/use-cases/reconcile';
 import { readPlanFile } from './cycle/plan-file';
 
 /** What a running run of a cycle needs next, read from its state alone. */
@@ -73,7 +80,12 @@ export function resumeMessages(cycle: CycleRecord, step: CycleStep, slices: read
  * partial too large, a read error), the run still ends failed, with the reason alone: the marker of a
  * failure must not be able to fail. False when the run is not the running one any more.
  */
-export async function failCycleRun(cycles: CycleStore, ref: { accountId: string; cycleId: string; run: number }, reason: string, at: string): Promise<boolean> {
+export async function failCycleRun(
+  cycles: CycleStore,
+  ref: { accountId: string; cycleId: string; run: number },
+  reason: string,
+  at: string,
+): Promise<boolean> {
   const { accountId, cycleId, run } = ref;
   const failure = errorReport({ customer: null, code: 'cycle_failed', message: reason });
   try {
@@ -81,7 +93,12 @@ export async function failCycleRun(cycles: CycleStore, ref: { accountId: string;
     const report = mergeAll([...partials.map((p) => fromWireReport(p.report)), failure]);
     return await cycles.finish(accountId, cycleId, run, 'failed', toWireReport(report), at);
   } catch (error) {
-    logger.error('could not merge the failed run’s partial reports; failing it with the reason alone', { accountId, cycleId, run, error: error as Error });
+    logger.error('could not merge the failed run’s partial reports; failing it with the reason alone', {
+      accountId,
+      cycleId,
+      run,
+      error: error as Error,
+    });
     return cycles.finish(accountId, cycleId, run, 'failed', toWireReport(mergeAll([failure])), at);
   }
 }
@@ -105,10 +122,16 @@ export class CycleReconciler implements Reconciler {
   constructor(private readonly deps: CycleReconcilerDeps) {}
 
   reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
-    return reconcileStale(now, this.deps.policy, (before) => this.deps.cycles.stale(before), (open) => this.reconcileOne(open.accountId, open.cycleId, now), {
-      message: 'could not resume a billing cycle',
-      describe: (open) => ({ accountId: open.accountId, cycleId: open.cycleId }),
-    });
+    return reconcileStale(
+      now,
+      this.deps.policy,
+      (before) => this.deps.cycles.stale(before),
+      (open) => this.reconcileOne(open.accountId, open.cycleId, now),
+      {
+        message: 'could not resume a billing cycle',
+        describe: (open) => ({ accountId: open.accountId, cycleId: open.cycleId }),
+      },
+    );
   }
 
   private async reconcileOne(accountId: string, cycleId: string, now: Date): Promise<ReconcileAction> {

@@ -10,7 +10,15 @@ import { plan } from './cycle/plan';
 import { collectSource } from './cycle/plan-file';
 import { currentRun, type CycleWorkerDeps, type StepDeps } from './cycle/steps';
 
-export { CUSTOMERS_PER_PARTITION, KEYS_PER_COLLECTOR, MAX_PARTITIONS, PURCHASES_PER_PARTITION, ROWS_PER_PIECE, periodOf, type CycleWorkerDeps } from './cycle/steps';
+export {
+  CUSTOMERS_PER_PARTITION,
+  KEYS_PER_COLLECTOR,
+  MAX_PARTITIONS,
+  PURCHASES_PER_PARTITION,
+  ROWS_PER_PIECE,
+  periodOf,
+  type CycleWorkerDeps,
+} from './cycle/steps';
 
 type CycleMessage = Exclude<BillingMessage, { type: 'export' }>;
 /** The messages of one run of a cycle. */
@@ -88,5 +96,9 @@ export class CycleWorker {
 }
 
 function describeStep(message: RunMessage): string {
-  return message.type === 'cycle-collect' ? `cycle-collect ${message.collector}` : message.type === 'cycle-invoice' ? `cycle-invoice ${message.partition}` : message.type;
+  return message.type === 'cycle-collect'
+    ? `cycle-collect ${message.collector}`
+    : message.type === 'cycle-invoice'
+      ? `cycle-invoice ${message.partition}`
+      : message.type;
 }

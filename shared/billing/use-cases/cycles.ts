@@ -25,7 +25,11 @@ export const TROUBLESHOOT_PURCHASES = 5000;
 export class CycleStarter {
   private readonly now: () => Date;
 
-  constructor(private readonly cycles: CycleStore, private readonly bus: BillingBus, now?: () => Date) {
+  constructor(
+    private readonly cycles: CycleStore,
+    private readonly bus: BillingBus,
+    now?: () => Date,
+  ) {
     this.now = now ?? (() => new Date());
   }
 
@@ -75,7 +79,10 @@ export interface BillingCycleDeps {
 
 /** Cycles as the API shows them, and the troubleshooting bundle of one customer in one cycle. */
 export class BillingCycleService {
-  constructor(private readonly deps: BillingCycleDeps, readonly starter: CycleStarter) {}
+  constructor(
+    private readonly deps: BillingCycleDeps,
+    readonly starter: CycleStarter,
+  ) {}
 
   async start(accountId: string, period: BillingPeriod) {
     const { cycle } = await this.starter.start(accountId, period);
@@ -133,7 +140,15 @@ export class BillingCycleService {
     return {
       cycle: { id: cycle.id, periodStart: cycle.periodStart, periodEnd: cycle.periodEnd, status: cycle.status, run: cycle.run },
       customer: customer
-        ? { code: customer.code, name: customer.name, cluster: customer.cluster, currency: customer.currency, onHold: customer.onHold, taxRate: customer.taxRate, country: customer.country }
+        ? {
+            code: customer.code,
+            name: customer.name,
+            cluster: customer.cluster,
+            currency: customer.currency,
+            onHold: customer.onHold,
+            taxRate: customer.taxRate,
+            country: customer.country,
+          }
         : null,
       summary: { purchases: count, byStatus, byReason, listed: purchases.length, truncated: count > purchases.length },
       purchases: purchases.map((record) => {

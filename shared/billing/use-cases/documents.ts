@@ -20,7 +20,10 @@ export function documentVersion(revision: number): string {
 export function parties(invoice: Invoice): PdfParties {
   return {
     seller: { name: invoice.seller.name, lines: [`Account ${invoice.seller.id}`] },
-    customer: { name: invoice.customer.name, lines: [`Customer ${invoice.customer.code}`, ...(invoice.customer.country ? [invoice.customer.country] : [])] },
+    customer: {
+      name: invoice.customer.name,
+      lines: [`Customer ${invoice.customer.code}`, ...(invoice.customer.country ? [invoice.customer.country] : [])],
+    },
   };
 }
 

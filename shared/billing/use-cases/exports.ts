@@ -114,7 +114,12 @@ export class ExportService {
 
   /** The last delivery of an export message failed. */
   async fail(accountId: string, id: string, error: unknown): Promise<void> {
-    await this.deps.exports.finish(accountId, id, { status: 'failed', rows: null, error: (error as Error)?.message ?? String(error), completedAt: this.now().toISOString() });
+    await this.deps.exports.finish(accountId, id, {
+      status: 'failed',
+      rows: null,
+      error: (error as Error)?.message ?? String(error),
+      completedAt: this.now().toISOString(),
+    });
   }
 }
 

@@ -19,7 +19,10 @@ export type DocumentFormat = 'pdf' | 'csv';
 
 /** The credit note of an invoice: one full credit per invoice, so a retried request finds the same one. */
 export function creditNoteId(accountId: string, invoiceId: string, periodStart: string): string {
-  const digest = createHash('sha256').update(JSON.stringify(['credit-note', accountId, invoiceId])).digest('base64url').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(JSON.stringify(['credit-note', accountId, invoiceId]))
+    .digest('base64url')
+    .slice(0, 16);
   return `cn_${periodStart.replaceAll('-', '')}_${digest}`;
 }
 
@@ -90,7 +93,9 @@ export class InvoiceService {
     const content = await this.deps.files.get(key);
     if (!content) throw new NotFoundError(`the ${format} document of invoice ${id} is missing`);
     if (content.length > MAX_DOCUMENT_BYTES) {
-      throw new PayloadTooLargeError(`the ${format} document of invoice ${id} is ${content.length} bytes, more than one response carries`, [`object: ${key}`]);
+      throw new PayloadTooLargeError(`the ${format} document of invoice ${id} is ${content.length} bytes, more than one response carries`, [
+        `object: ${key}`,
+      ]);
     }
     return { content, contentType: format === 'pdf' ? 'application/pdf' : 'text/csv; charset=utf-8', filename: `${id}.${format}` };
   }
@@ -104,7 +109,8 @@ export class InvoiceService {
     const invoice = await loadInvoice(this.deps.files, stored);
     const noteId = creditNoteId(accountId, id, invoice.periodStart);
     const note = creditNote(invoice, noteId, typeof reason === 'string' ? reason : '');
-    if (stored.creditedBy) throw new ConflictError('invoice_credited', `invoice ${id} is already credited by ${stored.creditedBy}`, [`creditNote: ${stored.creditedBy}`]);
+    if (stored.creditedBy)
+      throw new ConflictError('invoice_credited', `invoice ${id} is already credited by ${stored.creditedBy}`, [`creditNote: ${stored.creditedBy}`]);
 
     const existing = await this.deps.invoices.get(accountId, noteId);
     if (!existing) {

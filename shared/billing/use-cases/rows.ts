@@ -70,7 +70,12 @@ export function toCycleRow(record: PurchaseRecord, period: BillingPeriod): Cycle
  * counts as 1. null: the row has no customer or amount to invoice, or a quantity or amount that is not a
  * decimal (a text column): the collector reports such rows rather than failing the cycle on them.
  */
-export function batchCycleRow(row: Readonly<Row>, batch: Pick<BatchRecord, 'id' | 'definition'>, index: number, clusterOfLabel: ReadonlyMap<string, string>): CycleRow | null {
+export function batchCycleRow(
+  row: Readonly<Row>,
+  batch: Pick<BatchRecord, 'id' | 'definition'>,
+  index: number,
+  clusterOfLabel: ReadonlyMap<string, string>,
+): CycleRow | null {
   const text = (name: string) => (typeof row[name] === 'string' && row[name] !== '' ? (row[name] as string) : null);
   let unreadable = false;
   const decimal = (name: string) => {
@@ -153,7 +158,20 @@ export function rowsDigest(rows: readonly CycleRow[]): string {
   const hash = createHash('sha256');
   for (const r of [...rows].sort((a, b) => (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0))) {
     hash.update(
-      JSON.stringify([r.reference, r.productLabel, r.customerCode, r.usedBy, r.quantity, r.purchaseDate, r.endDate, r.amount, r.currency, r.productCluster, r.priceRule, r.metadata]),
+      JSON.stringify([
+        r.reference,
+        r.productLabel,
+        r.customerCode,
+        r.usedBy,
+        r.quantity,
+        r.purchaseDate,
+        r.endDate,
+        r.amount,
+        r.currency,
+        r.productCluster,
+        r.priceRule,
+        r.metadata,
+      ]),
     );
     hash.update('\n');
   }

@@ -17,7 +17,11 @@ const SAVE_ATTEMPTS = 3;
 export class ScheduleService {
   private readonly now: () => Date;
 
-  constructor(private readonly schedules: ScheduleStore, private readonly starter: CycleStarter, now?: () => Date) {
+  constructor(
+    private readonly schedules: ScheduleStore,
+    private readonly starter: CycleStarter,
+    now?: () => Date,
+  ) {
     this.now = now ?? (() => new Date());
   }
 
@@ -39,7 +43,8 @@ export class ScheduleService {
 
   async delete(accountId: string): Promise<void> {
     const schedule = await this.get(accountId);
-    if (!(await this.schedules.delete(accountId, schedule))) throw new ConflictError('concurrent_change', 'the billing schedule changed meanwhile; try again');
+    if (!(await this.schedules.delete(accountId, schedule)))
+      throw new ConflictError('concurrent_change', 'the billing schedule changed meanwhile; try again');
   }
 
   /** Starts the cycles due on the (UTC) day of `at`. */

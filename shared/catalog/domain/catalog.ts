@@ -22,7 +22,12 @@ export const customerSchema = z.strictObject({
   cluster: identifier,
   currency,
   partnerAccount: identifier.nullish(),
-  billingDay: z.number({ error: 'must be a whole number from 1 to 28' }).int('must be a whole number from 1 to 28').min(1, 'must be from 1 to 28').max(28, 'must be from 1 to 28').default(1),
+  billingDay: z
+    .number({ error: 'must be a whole number from 1 to 28' })
+    .int('must be a whole number from 1 to 28')
+    .min(1, 'must be from 1 to 28')
+    .max(28, 'must be from 1 to 28')
+    .default(1),
   onHold: z.boolean({ error: 'must be true or false' }).default(false),
   taxRate: z
     .union([z.string(), z.number()], { error: 'must be a decimal percentage' })
@@ -36,7 +41,10 @@ export const customerSchema = z.strictObject({
       }
       return new D(text).toFixed();
     }),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as NL').nullish(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as NL')
+    .nullish(),
 });
 export type CustomerInput = z.output<typeof customerSchema>;
 

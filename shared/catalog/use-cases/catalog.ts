@@ -43,7 +43,10 @@ export class CatalogService {
   }
 
   async putCustomer(accountId: string, code: string, input: CustomerInput): Promise<Saved<CustomerRecord>> {
-    const [cluster, previous] = await Promise.all([this.catalog.getCustomerCluster(accountId, input.cluster), this.catalog.getCustomer(accountId, code)]);
+    const [cluster, previous] = await Promise.all([
+      this.catalog.getCustomerCluster(accountId, input.cluster),
+      this.catalog.getCustomer(accountId, code),
+    ]);
     const problems: string[] = [];
     if (!cluster) problems.push(`cluster: customer cluster '${input.cluster}' does not exist`);
     if (input.partnerAccount) {
@@ -93,7 +96,9 @@ export class CatalogService {
       const holder = await this.catalog.claimAlias(accountId, label, id);
       if (holder !== null) {
         await Promise.all(claimed.map((l) => this.catalog.releaseAlias(accountId, l, id)));
-        throw new ConflictError('alias_taken', `alias '${label}' belongs to product cluster '${holder}'`, [`aliases: '${label}' is an alias of '${holder}'`]);
+        throw new ConflictError('alias_taken', `alias '${label}' belongs to product cluster '${holder}'`, [
+          `aliases: '${label}' is an alias of '${holder}'`,
+        ]);
       }
       claimed.push(label);
     }

@@ -63,7 +63,9 @@ export function openApiDocument(sections: readonly ApiSection[], info: { title: 
       };
     }
   }
-  for (const item of Object.values(paths)) for (const op of Object.values(item)) if ((op as { parameters: unknown[] }).parameters.length === 0) delete (op as { parameters?: unknown }).parameters;
+  for (const item of Object.values(paths))
+    for (const op of Object.values(item))
+      if ((op as { parameters: unknown[] }).parameters.length === 0) delete (op as { parameters?: unknown }).parameters;
   const errorBody = json(errorSchema);
   return {
     openapi: '3.1.0',
@@ -113,7 +115,10 @@ function responses(op: Operation, json: (schema: z.ZodType, type?: string) => Re
   if (op.path.includes('{')) out['404'] = errorRef('NotFound');
   for (const [status, r] of Object.entries(op.responses)) {
     const schema = r.schema ?? (Number(status) >= 400 ? errorSchema : undefined);
-    const content = { ...(schema ? json(schema, r.contentType) : {}), ...Object.fromEntries(Object.entries(r.content ?? {}).flatMap(([type, s]) => Object.entries(json(s, type)))) };
+    const content = {
+      ...(schema ? json(schema, r.contentType) : {}),
+      ...Object.fromEntries(Object.entries(r.content ?? {}).flatMap(([type, s]) => Object.entries(json(s, type)))),
+    };
     out[status] = { description: r.description, ...(Object.keys(content).length ? { content } : {}) };
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));

@@ -28,14 +28,21 @@ const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 export const MAX_METADATA_KEYS = 50;
 
 const metadataSchema = z
-  .record(z.string(), z.union([z.string().max(1000, 'must be at most 1000 characters'), z.number(), z.boolean()], { error: 'must be a string, number, boolean or ISO date' }), {
-    error: 'must be an object of string, number or ISO-date values',
-  })
+  .record(
+    z.string(),
+    z.union([z.string().max(1000, 'must be at most 1000 characters'), z.number(), z.boolean()], {
+      error: 'must be a string, number, boolean or ISO date',
+    }),
+    {
+      error: 'must be an object of string, number or ISO-date values',
+    },
+  )
   .superRefine((m, ctx) => {
     const keys = Object.keys(m);
     if (keys.length > MAX_METADATA_KEYS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_METADATA_KEYS} keys` });
     for (const key of keys) {
-      if (!METADATA_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'key must be a letter or _ followed by letters, digits, _ . - (at most 64)' });
+      if (!METADATA_KEY.test(key))
+        ctx.addIssue({ code: 'custom', path: [key], message: 'key must be a letter or _ followed by letters, digits, _ . - (at most 64)' });
       const value = m[key];
       if (typeof value === 'number' && !Number.isFinite(value)) ctx.addIssue({ code: 'custom', path: [key], message: 'not a finite number' });
     }

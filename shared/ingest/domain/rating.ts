@@ -59,7 +59,12 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
   if (route) {
     const target = ctx.customers.get(route.targetCustomer);
     if (!target) {
-      return { ...none, ...decided('not-invoiced', 'no-price-rule', customer.code, route.targetCustomer, productCluster), routingRule: route.id, ratingError: `routing target '${route.targetCustomer}' is not a customer` };
+      return {
+        ...none,
+        ...decided('not-invoiced', 'no-price-rule', customer.code, route.targetCustomer, productCluster),
+        routingRule: route.id,
+        ratingError: `routing target '${route.targetCustomer}' is not a customer`,
+      };
     }
     payer = target;
   }
@@ -86,7 +91,8 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
     return { ...base, status: 'not-invoiced', reason: 'no-price-rule', ratingError: message(error) };
   }
   // A held payer's purchases wait for the hold whatever their price; without a rule they are still shown as held.
-  if (!rule) return payer.onHold ? { ...base, status: 'not-invoiced', reason: 'on-hold' } : { ...base, status: 'not-invoiced', reason: 'no-price-rule' };
+  if (!rule)
+    return payer.onHold ? { ...base, status: 'not-invoiced', reason: 'on-hold' } : { ...base, status: 'not-invoiced', reason: 'no-price-rule' };
 
   const priced = {
     ...base,

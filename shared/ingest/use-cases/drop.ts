@@ -72,12 +72,19 @@ export class DropService {
       const chunkId = dropChunkId(drop, chunks++);
       chunk = [];
       pending.push(
-        this.ingest.accept(drop.accountId, rows.map((r) => ({ at: r.at, raw: r.raw })), `drop:${drop.name}`, chunkId).then(async (triage) => {
-          result.accepted += triage.accepted.length;
-          result.duplicates += triage.duplicates.length;
-          for (const x of triage.rejected) addRejection(result, { line: x.at, reference: x.reference, code: x.code, errors: x.errors });
-          await this.ledger.progress(drop.accountId, drop.key, drop.etag, new Date().toISOString());
-        }),
+        this.ingest
+          .accept(
+            drop.accountId,
+            rows.map((r) => ({ at: r.at, raw: r.raw })),
+            `drop:${drop.name}`,
+            chunkId,
+          )
+          .then(async (triage) => {
+            result.accepted += triage.accepted.length;
+            result.duplicates += triage.duplicates.length;
+            for (const x of triage.rejected) addRejection(result, { line: x.at, reference: x.reference, code: x.code, errors: x.errors });
+            await this.ledger.progress(drop.accountId, drop.key, drop.etag, new Date().toISOString());
+          }),
       );
       if (pending.length >= CHUNKS_IN_FLIGHT) await pending.shift();
     };

@@ -64,7 +64,13 @@ export class IngestService {
     const checked = checkRows(rows);
     if (!checked.accepted.length) return settleAgainstStored(checked, new Map());
     const receivedAt = this.now();
-    const chunk: IngestChunk = { accountId, chunkId: chunkId ?? newChunkId(receivedAt), source, receivedAt: receivedAt.toISOString(), purchases: checked.accepted };
+    const chunk: IngestChunk = {
+      accountId,
+      chunkId: chunkId ?? newChunkId(receivedAt),
+      source,
+      receivedAt: receivedAt.toISOString(),
+      purchases: checked.accepted,
+    };
     // The intent goes first: a crash after any claim leaves an object the recovery finishes from. The
     // count is read before the catalogue is: a change counted after it cannot be in the rating below.
     const rate = async () => {
@@ -104,11 +110,15 @@ export class IngestService {
     await mapLimit([...slices(shuffled(chunk.purchases), CLAIM_BATCH)], BATCHES_IN_FLIGHT, async (batch) => {
       let free = batch;
       if (contested) {
-        const held = await this.deps.purchases.getMany(chunk.accountId, batch.map((p) => p.reference));
+        const held = await this.deps.purchases.getMany(
+          chunk.accountId,
+          batch.map((p) => p.reference),
+        );
         free = [];
         for (const p of batch) {
           const holder = held.get(p.reference);
-          if (holder) settleTaken(p, holder, holder); // ours already: the stored record itself
+          if (holder)
+            settleTaken(p, holder, holder); // ours already: the stored record itself
           else free.push(p);
         }
       }
@@ -123,7 +133,16 @@ export class IngestService {
   }
 
   private recordOf(chunk: IngestChunk, p: AcceptedPurchase, decide: Rater, at: string): PurchaseRecord {
-    return { ...p, ...decide(p), accountId: chunk.accountId, invoice: null, chunkId: chunk.chunkId, receivedAt: chunk.receivedAt, updatedAt: at, version: 1 };
+    return {
+      ...p,
+      ...decide(p),
+      accountId: chunk.accountId,
+      invoice: null,
+      chunkId: chunk.chunkId,
+      receivedAt: chunk.receivedAt,
+      updatedAt: at,
+      version: 1,
+    };
   }
 
   /**
@@ -152,7 +171,10 @@ export class IngestService {
   async recoverChunk(key: string): Promise<number> {
     const chunk = await this.deps.chunks.getInflight(key);
     if (!chunk) return 0; // finished meanwhile
-    const stored = await this.deps.purchases.getMany(chunk.accountId, chunk.purchases.map((p) => p.reference));
+    const stored = await this.deps.purchases.getMany(
+      chunk.accountId,
+      chunk.purchases.map((p) => p.reference),
+    );
     const claimed = [...stored.values()].filter((r) => r.chunkId === chunk.chunkId);
     await this.complete(key, chunk, claimed, null);
     return claimed.length;
@@ -264,7 +286,13 @@ export class IngestService {
     for (const p of purchases) {
       for (const month of journalMonths(p)) {
         const lines = byMonth.get(month) ?? [];
-        lines.push({ reference: p.reference, customerCode: p.customerCode, productLabel: p.productLabel, purchaseDate: p.purchaseDate, endDate: p.endDate });
+        lines.push({
+          reference: p.reference,
+          customerCode: p.customerCode,
+          productLabel: p.productLabel,
+          purchaseDate: p.purchaseDate,
+          endDate: p.endDate,
+        });
         byMonth.set(month, lines);
       }
     }

@@ -1,7 +1,14 @@
 import { logger } from '../../kernel/logger';
 import type { MessageBus, ReevaluationRecord, ReevaluationStore } from '../ports';
 import { startMessage } from './reevaluation';
-import { giveUpReason, reconcileStale, stallVerdict, type Reconciler, type ReconcileAction, type RecoveryPolicy } from '../../platform/use-cases/reconcile';
+import {
+  giveUpReason,
+  reconcileStale,
+  stallVerdict,
+  type Reconciler,
+  type ReconcileAction,
+  type RecoveryPolicy,
+} from '../../platform/use-cases/reconcile';
 
 export type ReevaluationDecision = { action: 'none' } | { action: 'resume' } | { action: 'give-up'; reason: string };
 
@@ -32,10 +39,16 @@ export class ReevaluationReconciler implements Reconciler {
   constructor(private readonly deps: ReevaluationReconcilerDeps) {}
 
   reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
-    return reconcileStale(now, this.deps.policy, (before) => this.deps.store.openWork(before), (seen) => this.reconcileOne(seen, now), {
-      message: 'could not resume a re-evaluation',
-      describe: (seen) => ({ accountId: seen.accountId, reevaluationId: seen.id }),
-    });
+    return reconcileStale(
+      now,
+      this.deps.policy,
+      (before) => this.deps.store.openWork(before),
+      (seen) => this.reconcileOne(seen, now),
+      {
+        message: 'could not resume a re-evaluation',
+        describe: (seen) => ({ accountId: seen.accountId, reevaluationId: seen.id }),
+      },
+    );
   }
 
   private async reconcileOne(seen: ReevaluationRecord, now: Date): Promise<ReconcileAction> {
@@ -49,7 +62,12 @@ export class ReevaluationReconciler implements Reconciler {
         return 'none';
       case 'give-up': {
         if (!(await store.fail(record!, decision.reason, at))) return 'none';
-        logger.error('re-evaluation given up', { accountId: record!.accountId, reevaluationId: record!.id, work: record!.work, reason: decision.reason });
+        logger.error('re-evaluation given up', {
+          accountId: record!.accountId,
+          reevaluationId: record!.id,
+          work: record!.work,
+          reason: decision.reason,
+        });
         return 'failed';
       }
       case 'resume': {

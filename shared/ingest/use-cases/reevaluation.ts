@@ -19,7 +19,21 @@ export function newReevaluationId(at: Date): string {
 /** Pure: the record of a re-evaluation about to be started (its first attempt). */
 export function newReevaluation(accountId: string, work: ReevaluationWork, at: Date, id = newReevaluationId(at)): ReevaluationRecord {
   const now = at.toISOString();
-  return { accountId, id, work, status: 'planned', attempt: 1, parts: null, finished: [], createdAt: now, heartbeatAt: now, completedAt: null, resumes: 0, reason: null, lastError: null };
+  return {
+    accountId,
+    id,
+    work,
+    status: 'planned',
+    attempt: 1,
+    parts: null,
+    finished: [],
+    createdAt: now,
+    heartbeatAt: now,
+    completedAt: null,
+    resumes: 0,
+    reason: null,
+    lastError: null,
+  };
 }
 
 /** Pure: the message that starts (or, for a later attempt, re-runs) a re-evaluation. */
@@ -110,7 +124,9 @@ export class ReevaluationWorker {
   private async plan(message: Extract<PipelineMessage, { type: 'reevaluate' }>): Promise<void> {
     const { accountId, reevaluationId: id, attempt } = message;
     if (!id || !attempt) {
-      await this.deps.planner.plan(accountId, message.scope, (_part, references) => this.deps.bus.send('remap', [{ type: 'reevaluate-purchases', accountId, references }]));
+      await this.deps.planner.plan(accountId, message.scope, (_part, references) =>
+        this.deps.bus.send('remap', [{ type: 'reevaluate-purchases', accountId, references }]),
+      );
       return;
     }
     const { store } = this.deps;

@@ -12,7 +12,11 @@ export class PlatformService {
   /** Keys never change once issued, so a container may remember what it has already looked up. */
   private readonly principals = new Map<string, { principal: Principal | null; until: number }>();
 
-  constructor(private readonly accounts: AccountStore, private readonly adminKeyHash: string, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly adminKeyHash: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async authenticate(apiKey: string): Promise<Principal | null> {
     const hash = hashKey(apiKey);

@@ -132,7 +132,11 @@ export function errorText(error: unknown, max = 1000): string {
  * heartbeat that fails is logged and does not fail the step; `beat` answering false (the work was taken
  * over, e.g. a stream run re-driven as a new attempt) is reported through `superseded()`.
  */
-export async function withHeartbeat<T>(everyMs: number, beat: () => Promise<boolean> | Promise<void>, work: (superseded: () => boolean) => Promise<T>): Promise<T> {
+export async function withHeartbeat<T>(
+  everyMs: number,
+  beat: () => Promise<boolean> | Promise<void>,
+  work: (superseded: () => boolean) => Promise<T>,
+): Promise<T> {
   let taken = false;
   let beating: Promise<void> | null = null;
   const timer = setInterval(() => {

@@ -12,7 +12,10 @@ export abstract class PricingError extends DomainError {}
 export class ExpressionError extends PricingError {
   readonly kind: ErrorKind = 'invalid';
   readonly code: string = 'invalid_expression';
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(message);
   }
 }
@@ -62,7 +65,10 @@ export class AmbiguousPriceRulesError extends PricingError {
 export class RoutingOverlapError extends PricingError {
   readonly kind = 'conflict';
   readonly code = 'routing_overlap';
-  constructor(readonly ruleId: string, readonly overlapsWith: string) {
+  constructor(
+    readonly ruleId: string,
+    readonly overlapsWith: string,
+  ) {
     super(`routing rule '${ruleId}' overlaps routing rule '${overlapsWith}'`, [`overlaps: routing rule '${overlapsWith}'`]);
   }
 }

@@ -61,7 +61,6 @@ const condition = z.unknown().transform((input, ctx): CompiledExpression | null 
   }
 });
 
-
 /** The body of `PUT /price-rules/{id}`; the id comes from the path. */
 export const priceRuleDefinitionSchema = z
   .strictObject(

@@ -17,7 +17,11 @@ export class RatingContextLoader {
   /** Compiled rules keyed by their stored form, so an unchanged rule is not compiled again. */
   private readonly compiled = new Map<string, PriceRule>();
 
-  constructor(private readonly catalog: CatalogStore, private readonly rules: RuleStore, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly catalog: CatalogStore,
+    private readonly rules: RuleStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async load(accountId: string, purchases: readonly Pick<PurchaseInput, 'customerCode' | 'productLabel'>[]): Promise<RatingContext> {
     const [priceRules, routingRules, customerClusters, productClusters] = await Promise.all([

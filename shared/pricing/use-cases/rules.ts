@@ -44,14 +44,18 @@ export class RulesService {
     if (problems.length) throw new ValidationError('invalid price rule', problems);
 
     const wire = toWirePriceRule(rule);
-    const previous = await this.saveChecked(accountId, async () => {
-      const existing = await this.rules.priceRules(accountId);
-      checkPriceRuleCollision(
-        rule,
-        existing.filter((r) => r.id !== id).map(({ id: other, ...definition }) => parsePriceRule(other, definition)),
-      );
-      return existing.find((r) => r.id === id) ?? null;
-    }, (version) => this.rules.savePriceRule(accountId, wire, version));
+    const previous = await this.saveChecked(
+      accountId,
+      async () => {
+        const existing = await this.rules.priceRules(accountId);
+        checkPriceRuleCollision(
+          rule,
+          existing.filter((r) => r.id !== id).map(({ id: other, ...definition }) => parsePriceRule(other, definition)),
+        );
+        return existing.find((r) => r.id === id) ?? null;
+      },
+      (version) => this.rules.savePriceRule(accountId, wire, version),
+    );
     await this.reevaluate(accountId, [{ productClusters: unique([rule.productCluster, previous?.productCluster]) }]);
     return { created: !previous, record: wire };
   }
@@ -81,12 +85,18 @@ export class RulesService {
     if (!target) problems.push(`targetCustomer: customer '${rule.targetCustomer}' does not exist`);
     if (problems.length) throw new ValidationError('invalid routing rule', problems);
 
-    const previous = await this.saveChecked(accountId, async () => {
-      const existing = await this.rules.routingRules(accountId);
-      checkRoutingOverlap(rule, existing, customerTree, productTree);
-      return existing.find((r) => r.id === id) ?? null;
-    }, (version) => this.rules.saveRoutingRule(accountId, rule, version));
-    const scopes = [rule, previous].filter((r): r is RoutingRule => r !== null).map((r) => ({ productClusters: [r.productCluster], customerClusters: [r.customerCluster] }));
+    const previous = await this.saveChecked(
+      accountId,
+      async () => {
+        const existing = await this.rules.routingRules(accountId);
+        checkRoutingOverlap(rule, existing, customerTree, productTree);
+        return existing.find((r) => r.id === id) ?? null;
+      },
+      (version) => this.rules.saveRoutingRule(accountId, rule, version),
+    );
+    const scopes = [rule, previous]
+      .filter((r): r is RoutingRule => r !== null)
+      .map((r) => ({ productClusters: [r.productCluster], customerClusters: [r.customerCluster] }));
     await this.reevaluate(accountId, scopes);
     return { created: !previous, record: rule };
   }
@@ -112,7 +122,10 @@ export class RulesService {
   }
 
   private async reevaluate(accountId: string, scopes: readonly ReevaluationScope[]) {
-    await this.reevaluations.start(accountId, scopes.map((scope) => ({ kind: 'reevaluate' as const, scope })));
+    await this.reevaluations.start(
+      accountId,
+      scopes.map((scope) => ({ kind: 'reevaluate' as const, scope })),
+    );
   }
 }
 

@@ -73,7 +73,9 @@ function cell(value: Value | undefined, column: Column): string {
       if (typeof value === 'string' && isIsoDate(value)) return field(value);
       break;
   }
-  throw new BatchFormatError(`column ${column.name} (${column.type}) cannot hold ${value instanceof D ? 'a decimal' : typeof value === 'string' ? `'${value.slice(0, 40)}'` : String(value)}`);
+  throw new BatchFormatError(
+    `column ${column.name} (${column.type}) cannot hold ${value instanceof D ? 'a decimal' : typeof value === 'string' ? `'${value.slice(0, 40)}'` : String(value)}`,
+  );
 }
 
 export interface BatchWriterOptions {
@@ -223,7 +225,8 @@ export function parseHeader(record: readonly (string | null)[], options: HeaderO
       return { name: text, type: KNOWN_COLUMN_TYPES.get(text) ?? 'string' };
     }
     const type = text.slice(colon + 1);
-    if (!(COLUMN_TYPES as readonly string[]).includes(type)) problems.push(`header.${i}: unknown type '${type.slice(0, 20)}' (${COLUMN_TYPES.join(', ')})`);
+    if (!(COLUMN_TYPES as readonly string[]).includes(type))
+      problems.push(`header.${i}: unknown type '${type.slice(0, 20)}' (${COLUMN_TYPES.join(', ')})`);
     return { name: text.slice(0, colon), type: type as ColumnType };
   });
   problems.push(...headerProblems(columns.map((c) => c.name)));

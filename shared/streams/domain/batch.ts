@@ -142,7 +142,11 @@ export function inboundView(r: InboundRecord) {
   };
 }
 
-const stamp = (at: Date) => at.toISOString().replace(/[-:TZ.]/g, '').slice(0, 17);
+const stamp = (at: Date) =>
+  at
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 17);
 
 /** `bat_<utc timestamp ms>_<random>`: ids sort by creation. */
 export function newBatchId(at: Date): string {

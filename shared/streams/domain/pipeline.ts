@@ -144,7 +144,7 @@ export function compilePipeline(stages: readonly Stage[], deps: PipelineDeps = {
       const issues: string[] = [];
       let columns = new ColumnSet(input);
       for (const stage of compiled) columns = stage.declare(columns, issues);
-      if (issues.length > 0) throw new ValidationError('the stages do not fit the stream\'s columns', issues);
+      if (issues.length > 0) throw new ValidationError("the stages do not fit the stream's columns", issues);
       return columns.toArray();
     },
     push(input) {

@@ -22,7 +22,10 @@ export interface PriceListRule {
 
 const text = (value: Value | undefined): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
 
-export function priceRulesFromRows(rows: readonly Readonly<Row>[], options: { stream: string; currency: string; validFrom: string }): PriceListRule[] {
+export function priceRulesFromRows(
+  rows: readonly Readonly<Row>[],
+  options: { stream: string; currency: string; validFrom: string },
+): PriceListRule[] {
   const problems: string[] = [];
   const rules: PriceListRule[] = [];
   const ids = new Map<string, number>();

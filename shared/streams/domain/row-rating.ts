@@ -42,11 +42,24 @@ export function rowRater(ctx: RowRatingContext): Rater {
         currency: customer.currency,
         purchaseDate: request.date,
         trees,
-        scope: purchaseScope({ quantity: request.quantity, purchaseDate: request.date, productLabel: request.product, customerCode: customer.code, metadata }),
+        scope: purchaseScope({
+          quantity: request.quantity,
+          purchaseDate: request.date,
+          productLabel: request.product,
+          customerCode: customer.code,
+          metadata,
+        }),
       });
-      if (rule === null) return { error: `no price rule for product cluster '${productCluster}' and customer '${customer.code}' (${customer.currency}) on ${request.date}` };
+      if (rule === null)
+        return {
+          error: `no price rule for product cluster '${productCluster}' and customer '${customer.code}' (${customer.currency}) on ${request.date}`,
+        };
       if (rule.scope !== 'purchase') return { error: `price rule '${rule.id}' prices period sums (scope: period) and cannot price one row` };
-      const amount = rate(rule.model, { quantity: request.quantity, metadata, scope: { purchaseDate: request.date, productLabel: request.product, customerCode: customer.code } });
+      const amount = rate(rule.model, {
+        quantity: request.quantity,
+        metadata,
+        scope: { purchaseDate: request.date, productLabel: request.product, customerCode: customer.code },
+      });
       return { unitPrice: unitPriceOf(amount, request.quantity), amount, currency: customer.currency, priceRule: rule.id };
     } catch (error) {
       if (cannotPrice(error)) return { error: error.message };

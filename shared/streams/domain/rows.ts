@@ -69,7 +69,9 @@ export class PurchaseColumnCollector {
 
   /** The standard columns, then the metadata columns sorted by key. */
   columns(): Column[] {
-    const meta = [...this.kinds.keys()].sort().map((key): Column => ({ name: `${META_PREFIX}${key}`, type: this.kinds.get(key) ? 'boolean' : 'string' }));
+    const meta = [...this.kinds.keys()]
+      .sort()
+      .map((key): Column => ({ name: `${META_PREFIX}${key}`, type: this.kinds.get(key) ? 'boolean' : 'string' }));
     return [...PURCHASE_COLUMNS, ...meta];
   }
 }

@@ -22,10 +22,7 @@ export const MAX_STAGES = 50;
  * `{"purchases":true}`: the account's own purchases of the period. `{"upload":true}`: a CSV uploaded to
  * the stream. `{"account","stream"}`: the batches that stream of that (upstream) account shares with us.
  */
-export type StreamSource =
-  | { readonly purchases: true }
-  | { readonly upload: true }
-  | { readonly account: string; readonly stream: string };
+export type StreamSource = { readonly purchases: true } | { readonly upload: true } | { readonly account: string; readonly stream: string };
 
 export interface StreamDefinition {
   readonly kind: StreamKind;
@@ -88,10 +85,18 @@ export const streamDefinitionSchema = z
   .superRefine((stream, ctx) => {
     const computed = isComputedSource(stream.source);
     if (stream.type === 'computed' && !computed) {
-      ctx.addIssue({ code: 'custom', path: ['source'], message: 'a computed stream takes its rows from {"account","stream"} (the upstream stream that shares batches with this account)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source'],
+        message: 'a computed stream takes its rows from {"account","stream"} (the upstream stream that shares batches with this account)',
+      });
     }
     if (stream.type === 'simple' && computed) {
-      ctx.addIssue({ code: 'custom', path: ['source'], message: 'a simple stream takes its rows from {"purchases":true} or {"upload":true}; {"account","stream"} is the source of a computed stream' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source'],
+        message: 'a simple stream takes its rows from {"purchases":true} or {"upload":true}; {"account","stream"} is the source of a computed stream',
+      });
     }
   });
 

@@ -25,9 +25,7 @@ export class EffectiveSeries<T> {
   private lastIndex = -1;
 
   constructor(entries: readonly { readonly validFrom: string; readonly value: T }[]) {
-    const sorted = entries
-      .map((entry) => ({ from: instant(entry.validFrom), value: entry.value }))
-      .sort((a, b) => a.from - b.from);
+    const sorted = entries.map((entry) => ({ from: instant(entry.validFrom), value: entry.value })).sort((a, b) => a.from - b.from);
     for (const entry of sorted) {
       // Two entries from the same instant: the later one saved replaces the earlier (PUT replaces).
       if (this.froms.length > 0 && this.froms[this.froms.length - 1] === entry.from) this.values[this.values.length - 1] = entry.value;
@@ -216,7 +214,10 @@ export interface IndexedLookupTable {
 export function indexLookupTable(id: string, table: LookupTable): IndexedLookupTable {
   const result = lookupTableBody.safeParse(table);
   if (!result.success) {
-    throw new ValidationError(`invalid lookup table '${id}'`, describeIssues(result.error.issues).map((d) => `lookupTables.${id}.${d}`));
+    throw new ValidationError(
+      `invalid lookup table '${id}'`,
+      describeIssues(result.error.issues).map((d) => `lookupTables.${id}.${d}`),
+    );
   }
   const kinds = new Map<string, Set<'decimal' | 'boolean' | 'string'>>();
   for (const row of result.data.rows) {

@@ -40,8 +40,10 @@ export class StreamCycleBatches implements CycleBatches {
       const batch = await this.latest(accountId, stream.id, period);
       if (batch && (batch.status === 'draft' || batch.status === 'published')) ready.push(batch);
       else if (batch?.status === 'running') waiting.push(stream.id);
-      else if (batch?.status === 'failed') missing.push(`stream '${stream.id}': its run ${batch.id} for the period failed: ${batch.failure ?? 'unknown reason'}`);
-      else if (isComputedSource(stream.definition.source)) missing.push(`stream '${stream.id}': no batch of the period yet (its upstream has not shared one)`);
+      else if (batch?.status === 'failed')
+        missing.push(`stream '${stream.id}': its run ${batch.id} for the period failed: ${batch.failure ?? 'unknown reason'}`);
+      else if (isComputedSource(stream.definition.source))
+        missing.push(`stream '${stream.id}': no batch of the period yet (its upstream has not shared one)`);
       else if ('upload' in stream.definition.source) missing.push(`stream '${stream.id}': no batch of the period (run it after uploading its file)`);
       else {
         // a simple stream of the account's purchases without a batch of the period: run it now

@@ -1,7 +1,15 @@
 import type { BatchRecord } from '../domain/batch';
 import { logger } from '../../kernel/logger';
 import type { OpenBatchWork, StreamBus, StreamMessage, StreamStore } from '../ports';
-import { errorText, giveUpReason, reconcileStale, stallVerdict, type Reconciler, type ReconcileAction, type RecoveryPolicy } from '../../platform/use-cases/reconcile';
+import {
+  errorText,
+  giveUpReason,
+  reconcileStale,
+  stallVerdict,
+  type Reconciler,
+  type ReconcileAction,
+  type RecoveryPolicy,
+} from '../../platform/use-cases/reconcile';
 
 export type BatchDecision =
   | { action: 'none'; why: 'alive' }
@@ -47,10 +55,16 @@ export class StreamReconciler implements Reconciler {
   constructor(private readonly deps: StreamReconcilerDeps) {}
 
   reconcile(now: Date): Promise<{ resumed: number; failed: number }> {
-    return reconcileStale(now, this.deps.policy, (before) => this.deps.streams.openWork(before), (work) => this.reconcileOne(work, now), {
-      message: 'could not resume a stream batch',
-      describe: (work) => ({ accountId: work.accountId, batchId: work.batchId, phase: work.phase }),
-    });
+    return reconcileStale(
+      now,
+      this.deps.policy,
+      (before) => this.deps.streams.openWork(before),
+      (work) => this.reconcileOne(work, now),
+      {
+        message: 'could not resume a stream batch',
+        describe: (work) => ({ accountId: work.accountId, batchId: work.batchId, phase: work.phase }),
+      },
+    );
   }
 
   private async reconcileOne(seen: OpenBatchWork, now: Date): Promise<ReconcileAction> {

@@ -130,7 +130,9 @@ export class StreamRunner {
     const writer = new BatchWriter(columns, { currency: definition.currency });
     // each attempt writes its own files: a slow earlier attempt can never replace what a later one finished with
     const rowsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'rows.csv', batch.attempt), 'text/csv'));
-    const errorsOut = new BufferedUpload(this.deps.files.upload(objects.batchFile(accountId, batchId, 'errors.jsonl', batch.attempt), 'application/x-ndjson'));
+    const errorsOut = new BufferedUpload(
+      this.deps.files.upload(objects.batchFile(accountId, batchId, 'errors.jsonl', batch.attempt), 'application/x-ndjson'),
+    );
     const lastStage = Math.max(0, definition.stages.length - 1);
     let unreadable = 0;
     const emit = async (row: Parameters<BatchWriter['row']>[0]) => {
@@ -139,7 +141,14 @@ export class StreamRunner {
         line = writer.row(row);
       } catch (error) {
         // a value that does not fit its column's type is that row's error, not the run's
-        await errorsOut.write(writer.error({ row: row as ErrorRow['row'], stage: lastStage, type: definition.stages[lastStage]?.type ?? 'copy', reason: (error as Error).message }));
+        await errorsOut.write(
+          writer.error({
+            row: row as ErrorRow['row'],
+            stage: lastStage,
+            type: definition.stages[lastStage]?.type ?? 'copy',
+            reason: (error as Error).message,
+          }),
+        );
         return;
       }
       await rowsOut.write(line);
@@ -149,7 +158,9 @@ export class StreamRunner {
       for await (const item of input.rows) {
         if (superseded()) throw new Superseded();
         if ('unreadable' in item) {
-          await errorsOut.write(`${JSON.stringify({ stage: null, type: 'input', reason: `record ${item.record}: ${item.unreadable}`, fields: item.fields })}\n`);
+          await errorsOut.write(
+            `${JSON.stringify({ stage: null, type: 'input', reason: `record ${item.record}: ${item.unreadable}`, fields: item.fields })}\n`,
+          );
           unreadable += 1;
           continue;
         }
@@ -231,7 +242,10 @@ export class StreamRunner {
     if ('purchases' in source) return this.purchaseInput(batch);
     const key = 'upload' in source ? objects.streamUpload(batch.accountId, batch.stream) : objects.inboundRows(batch.accountId, source.inbound);
     const bytes = await this.deps.files.open(key);
-    if (!bytes) throw new ValidationError('upload' in source ? `stream '${batch.stream}' has no uploaded file` : `inbound batch '${source.inbound}' has no rows file`);
+    if (!bytes)
+      throw new ValidationError(
+        'upload' in source ? `stream '${batch.stream}' has no uploaded file` : `inbound batch '${source.inbound}' has no rows file`,
+      );
     return csvInput(bytes, { untyped: 'upload' in source });
   }
 

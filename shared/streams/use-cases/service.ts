@@ -61,7 +61,9 @@ export class StreamService {
   async putStream(accountId: string, id: string, body: unknown): Promise<Saved<StreamView>> {
     const definition = parseStreamDefinition(body);
     if (isComputedSource(definition.source) && definition.source.account === accountId) {
-      throw new ValidationError('invalid stream', ['source.account: a computed stream reads what another account shares; use {"purchases":true} for your own purchases']);
+      throw new ValidationError('invalid stream', [
+        'source.account: a computed stream reads what another account shares; use {"purchases":true} for your own purchases',
+      ]);
     }
     await this.checkStages(accountId, definition);
     const wire = toWireStream(definition);
@@ -72,8 +74,13 @@ export class StreamService {
 
   private async checkStages(accountId: string, definition: StreamDefinition): Promise<void> {
     const lookups = definition.stages.flatMap((s, i) => (s.type === 'lookup' ? [[i, s.table] as const] : []));
-    const tables = await this.deps.tables.forRun(accountId, lookups.map(([, table]) => table));
-    const missing = lookups.filter(([, table]) => !tables.lookupTables.has(table)).map(([i, table]) => `stages.${i}.table: lookup table '${table}' does not exist`);
+    const tables = await this.deps.tables.forRun(
+      accountId,
+      lookups.map(([, table]) => table),
+    );
+    const missing = lookups
+      .filter(([, table]) => !tables.lookupTables.has(table))
+      .map(([i, table]) => `stages.${i}.table: lookup table '${table}' does not exist`);
     if (missing.length) throw new ValidationError('invalid stream', missing);
     const pipeline = compilePipeline(definition.stages, { rater: () => ({ error: 'not rating at save' }), ...tables });
     if ('purchases' in definition.source) pipeline.columns(PURCHASE_COLUMNS); // throws naming each stage field that reads no column
@@ -89,10 +96,17 @@ export class StreamService {
   }
 
   /** Stores the CSV a `{"upload":true}` stream runs on (header: column names, `name:type` optional). */
-  async upload(accountId: string, id: string, body: string): Promise<{ stream: string; bytes: number; columns: { name: string; type: string }[]; uploadedAt: string }> {
+  async upload(
+    accountId: string,
+    id: string,
+    body: string,
+  ): Promise<{ stream: string; bytes: number; columns: { name: string; type: string }[]; uploadedAt: string }> {
     const stream = await this.stream(accountId, id);
     if (!('upload' in stream.definition.source)) {
-      throw new ConflictError('not_an_upload_stream', `stream '${id}' takes its rows from ${JSON.stringify(stream.definition.source)}, not from an upload`);
+      throw new ConflictError(
+        'not_an_upload_stream',
+        `stream '${id}' takes its rows from ${JSON.stringify(stream.definition.source)}, not from an upload`,
+      );
     }
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes === 0) throw new ValidationError('invalid upload', ['body: a CSV file with a header line is required']);
@@ -117,7 +131,10 @@ export class StreamService {
       const { account, stream: upstream } = definition.source;
       const inbound = await this.latestInbound(accountId, account, upstream, period.start, period.end);
       if (!inbound) {
-        throw new ConflictError('no_inbound_batch', `account '${account}' has not shared a batch of stream '${upstream}' for ${period.start}..${period.end} with this account`);
+        throw new ConflictError(
+          'no_inbound_batch',
+          `account '${account}' has not shared a batch of stream '${upstream}' for ${period.start}..${period.end} with this account`,
+        );
       }
       source = { inbound: inbound.id, account, stream: upstream, batch: inbound.batch };
     } else if ('upload' in definition.source) {
@@ -150,7 +167,10 @@ export class StreamService {
     const size = await this.deps.files.size(key);
     if (size === null) throw new NotFoundError(`batch '${id}' has no rows file`);
     if (size > MAX_RESPONSE_BYTES) {
-      throw new ConflictError('too_large', `batch '${id}' is ${size} bytes as CSV, more than one response carries; page through it with ?format=json&limit=&cursor=`);
+      throw new ConflictError(
+        'too_large',
+        `batch '${id}' is ${size} bytes as CSV, more than one response carries; page through it with ?format=json&limit=&cursor=`,
+      );
     }
     return (await this.deps.files.getText(key)) ?? '';
   }
@@ -197,7 +217,8 @@ export class StreamService {
   /** Saves each row of a finished pricing batch as a standard price rule of this account. */
   async apply(accountId: string, id: string): Promise<AppliedPriceList> {
     const batch = await this.finished(accountId, id);
-    if (batch.kind !== 'pricing') throw new ConflictError('not_a_pricing_batch', `batch '${id}' is a ${batch.kind} batch; only pricing batches become price rules`);
+    if (batch.kind !== 'pricing')
+      throw new ConflictError('not_a_pricing_batch', `batch '${id}' is a ${batch.kind} batch; only pricing batches become price rules`);
     const rules = await this.applyRows(accountId, objects.batchFile(accountId, id, 'rows.csv', batch.attempt), `batch ${id}`, {
       stream: batch.stream,
       currency: batch.definition.currency,
@@ -210,7 +231,8 @@ export class StreamService {
   async applyInbound(accountId: string, id: string): Promise<AppliedPriceList> {
     const inbound = await this.deps.streams.getInbound(accountId, id);
     if (!inbound) throw new NotFoundError(`inbound batch '${id}' not found`);
-    if (inbound.kind !== 'pricing') throw new ConflictError('not_a_pricing_batch', `inbound batch '${id}' is a ${inbound.kind} batch; only pricing batches become price rules`);
+    if (inbound.kind !== 'pricing')
+      throw new ConflictError('not_a_pricing_batch', `inbound batch '${id}' is a ${inbound.kind} batch; only pricing batches become price rules`);
     const rules = await this.applyRows(accountId, objects.inboundRows(accountId, id), `inbound batch ${id}`, {
       stream: inbound.stream,
       currency: inbound.currency,
@@ -225,7 +247,10 @@ export class StreamService {
     if (!bytes) throw new NotFoundError(`${name} has no rows file`);
     for await (const row of batchFileRows(bytes, name)) {
       rows.push(row);
-      if (rows.length > MAX_PRICE_LIST_ROWS) throw new ValidationError('the pricing batch cannot be applied as price rules', [`rows: at most ${MAX_PRICE_LIST_ROWS} price rules per batch`]);
+      if (rows.length > MAX_PRICE_LIST_ROWS)
+        throw new ValidationError('the pricing batch cannot be applied as price rules', [
+          `rows: at most ${MAX_PRICE_LIST_ROWS} price rules per batch`,
+        ]);
     }
     const rules = priceRulesFromRows(rows, defaults);
     const saved: { id: string; created: boolean }[] = [];
@@ -234,7 +259,10 @@ export class StreamService {
         saved.push({ id: rule.id, created: (await this.deps.putPriceRule(accountId, rule.id, rule.body)).created });
       } catch (error) {
         if (error instanceof ValidationError || error instanceof ConflictError) {
-          throw new ValidationError(`row ${row} (price rule '${rule.id}') cannot be saved: ${error.message}; ${saved.length} rule(s) before it were saved`, error.details.map((d) => `rows.${row}.${d}`));
+          throw new ValidationError(
+            `row ${row} (price rule '${rule.id}') cannot be saved: ${error.message}; ${saved.length} rule(s) before it were saved`,
+            error.details.map((d) => `rows.${row}.${d}`),
+          );
         }
         throw error;
       }
@@ -257,7 +285,8 @@ export class StreamService {
     do {
       const page = await this.deps.streams.listInbound(accountId, { limit: 1000, cursor });
       for (const r of page.items) {
-        if (r.fromAccount === from && r.stream === stream && r.periodStart === start && r.periodEnd === end && (!best || r.sharedAt > best.sharedAt)) best = r;
+        if (r.fromAccount === from && r.stream === stream && r.periodStart === start && r.periodEnd === end && (!best || r.sharedAt > best.sharedAt))
+          best = r;
       }
       cursor = page.next ?? undefined;
     } while (cursor);

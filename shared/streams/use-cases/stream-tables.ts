@@ -34,7 +34,10 @@ export interface RunTables {
  * until a run reads them, so a save sends no message.
  */
 export class StreamTablesService {
-  constructor(private readonly store: StreamTablesStore, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly store: StreamTablesStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async putExchangeRate(accountId: string, pair: string, body: unknown): Promise<Saved<ExchangeRateRecord>> {
     const rate = parseExchangeRate(pair, body);

@@ -96,7 +96,13 @@ describe('the local HTTP API', () => {
   });
 
   test('writes status, headers, cookies and a base64 body back', async () => {
-    reply = () => ({ statusCode: 201, headers: { 'Content-Type': 'application/pdf' }, cookies: ['s=1; HttpOnly'], body: Buffer.from('%PDF').toString('base64'), isBase64Encoded: true });
+    reply = () => ({
+      statusCode: 201,
+      headers: { 'Content-Type': 'application/pdf' },
+      cookies: ['s=1; HttpOnly'],
+      body: Buffer.from('%PDF').toString('base64'),
+      isBase64Encoded: true,
+    });
     const res = await fetch(`${base}/v1/echo`, { method: 'POST' });
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/pdf');
@@ -125,7 +131,11 @@ describe('the local HTTP API', () => {
   });
 
   test('bodies over 10 MB are refused with 413 before any invocation', async () => {
-    const res = await fetch(`${base}/v1/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(MAX_BODY_BYTES + 1) });
+    const res = await fetch(`${base}/v1/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(MAX_BODY_BYTES + 1),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: { code: 'payload_too_large', message: expect.any(String) } });
     expect(events).toHaveLength(0);

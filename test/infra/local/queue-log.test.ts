@@ -16,7 +16,12 @@ import { QueueLog, type QueueLogEntry } from '../../../infra/local/queue-log';
 import { importSavedQueues } from '../../../infra/local/queue-store';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-queue-log-'));
-const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as QueueLogEntry);
+const lines = (file: string) =>
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as QueueLogEntry);
 const send = (queue: string, id: string, body: string, extra: Partial<QueueLogEntry> = {}): QueueLogEntry =>
   ({ op: 'send', queue, id, at: Date.now(), delay: 0, message: { MessageBody: body }, ...extra }) as QueueLogEntry;
 
@@ -91,12 +96,20 @@ describe('the queue log', () => {
 });
 
 describe('local SQS with its queue log', () => {
-  const client = (engine: SqsEngine) => new SQSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const client = (engine: SqsEngine) =>
+    new SQSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   const attrs = async (sqs: SQSClient, QueueUrl: string) => {
     const out = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
     );
-    return { visible: Number(out.Attributes!.ApproximateNumberOfMessages), inFlight: Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible), delayed: Number(out.Attributes!.ApproximateNumberOfMessagesDelayed) };
+    return {
+      visible: Number(out.Attributes!.ApproximateNumberOfMessages),
+      inFlight: Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible),
+      delayed: Number(out.Attributes!.ApproximateNumberOfMessagesDelayed),
+    };
   };
   const createQueues = async (sqs: SQSClient) => {
     const dlq = (await sqs.send(new CreateQueueCommand({ QueueName: 'WorkDlq' }))).QueueUrl!;
@@ -104,7 +117,10 @@ describe('local SQS with its queue log', () => {
       await sqs.send(
         new CreateQueueCommand({
           QueueName: 'Work',
-          Attributes: { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:WorkDlq', maxReceiveCount: 1 }) },
+          Attributes: {
+            VisibilityTimeout: '1',
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:WorkDlq', maxReceiveCount: 1 }),
+          },
         }),
       )
     ).QueueUrl!;
@@ -122,7 +138,11 @@ describe('local SQS with its queue log', () => {
     const sent = await sqs1.send(
       new SendMessageBatchCommand({
         QueueUrl: q1.other,
-        Entries: Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: `m${i}`, MessageAttributes: { kind: { DataType: 'String', StringValue: 'chunk' } } })),
+        Entries: Array.from({ length: 10 }, (_, i) => ({
+          Id: String(i),
+          MessageBody: `m${i}`,
+          MessageAttributes: { kind: { DataType: 'String', StringValue: 'chunk' } },
+        })),
       }),
     );
     expect(sent.Successful).toHaveLength(10);
@@ -130,11 +150,15 @@ describe('local SQS with its queue log', () => {
     await sqs1.send(new SendMessageCommand({ QueueUrl: q1.other, MessageBody: 'm10' }));
     const received: Message[] = [];
     while (received.length < 8) {
-      const out = await sqs1.send(new ReceiveMessageCommand({ QueueUrl: q1.other, MaxNumberOfMessages: Math.min(10, 8 - received.length), WaitTimeSeconds: 0 }));
+      const out = await sqs1.send(
+        new ReceiveMessageCommand({ QueueUrl: q1.other, MaxNumberOfMessages: Math.min(10, 8 - received.length), WaitTimeSeconds: 0 }),
+      );
       received.push(...(out.Messages ?? []));
     }
     const deleted = received.slice(0, 5);
-    const deletedOut = await sqs1.send(new DeleteMessageBatchCommand({ QueueUrl: q1.other, Entries: deleted.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    const deletedOut = await sqs1.send(
+      new DeleteMessageBatchCommand({ QueueUrl: q1.other, Entries: deleted.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+    );
     expect(deletedOut.Successful).toHaveLength(5);
     expect(await attrs(sqs1, q1.other)).toEqual({ visible: 6, inFlight: 3, delayed: 1 });
 
@@ -193,7 +217,10 @@ describe('local SQS with its queue log', () => {
 
   test('queue files saved by an older version are sent once more, through the log', async () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'Other.json'), JSON.stringify([{ body: '{"n":1}', messageAttributes: { kind: { DataType: 'String', StringValue: 'chunk' } } }, { body: '{"n":2}' }]));
+    fs.writeFileSync(
+      path.join(dir, 'Other.json'),
+      JSON.stringify([{ body: '{"n":1}', messageAttributes: { kind: { DataType: 'String', StringValue: 'chunk' } } }, { body: '{"n":2}' }]),
+    );
     const engine = await startSqs({ dir, log: () => undefined });
     const sqs = client(engine);
     const q = await createQueues(sqs);

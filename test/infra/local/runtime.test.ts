@@ -47,7 +47,8 @@ describe('S3 notifications', () => {
 });
 
 describe('schedules: AWS cron to croner', () => {
-  const next = (expr: string, from: string) => new Cron(awsCronToCroner(expr).pattern, { timezone: 'UTC', paused: true }).nextRun(new Date(from))?.toISOString();
+  const next = (expr: string, from: string) =>
+    new Cron(awsCronToCroner(expr).pattern, { timezone: 'UTC', paused: true }).nextRun(new Date(from))?.toISOString();
 
   test('six AWS fields, ? as any, day-of-week 1-7 = SUN-SAT', () => {
     expect(awsCronToCroner('0/15 * * * ? *').pattern).toBe('0 0/15 * * * *');
@@ -77,7 +78,9 @@ describe('function environments', () => {
   });
 
   test('one name with two values across functions is refused', () => {
-    expect(() => new FunctionHost([fn('A', { LOG_LEVEL: 'INFO' }), fn('B', { LOG_LEVEL: 'DEBUG' })], () => undefined)).toThrow(/LOG_LEVEL is 'INFO' for A but 'DEBUG' for B/);
+    expect(() => new FunctionHost([fn('A', { LOG_LEVEL: 'INFO' }), fn('B', { LOG_LEVEL: 'DEBUG' })], () => undefined)).toThrow(
+      /LOG_LEVEL is 'INFO' for A but 'DEBUG' for B/,
+    );
   });
 
   test('a bundle sees only its own variables while it loads, and handlers time out like Lambda', async () => {
@@ -111,10 +114,13 @@ describe('asynchronous invocations', () => {
     const { AsyncInvoker } = await import('../../../infra/local/async-invoke');
     let calls = 0;
     const lines: string[] = [];
-    const invoker = new AsyncInvoker(async () => {
-      calls += 1;
-      throw new Error('boom');
-    }, (l) => lines.push(l));
+    const invoker = new AsyncInvoker(
+      async () => {
+        calls += 1;
+        throw new Error('boom');
+      },
+      (l) => lines.push(l),
+    );
     invoker.submit('Fn', {}, 'an S3 event');
     expect(invoker.pending).toBe(1);
     const deadline = Date.now() + 10_000;
@@ -126,13 +132,19 @@ describe('asynchronous invocations', () => {
   test('what is unfinished at a stop is saved and submitted again at the next start', async () => {
     const { AsyncInvoker } = await import('../../../infra/local/async-invoke');
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-async-')), 'async.json');
-    const first = new AsyncInvoker(() => new Promise(() => undefined), () => undefined);
+    const first = new AsyncInvoker(
+      () => new Promise(() => undefined),
+      () => undefined,
+    );
     first.submit('Drop', { Records: [{ s3: { object: { key: 'drops/a/x.csv' } } }] }, 's3://data/drops/a/x.csv');
     await first.stop(50, file);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toHaveLength(1);
 
     const seen: unknown[] = [];
-    const second = new AsyncInvoker(async (_fn, event) => seen.push(event), () => undefined);
+    const second = new AsyncInvoker(
+      async (_fn, event) => seen.push(event),
+      () => undefined,
+    );
     expect(second.resume(file)).toBe(1);
     await second.stop(1000, file);
     expect(seen).toEqual([{ Records: [{ s3: { object: { key: 'drops/a/x.csv' } } }] }]);

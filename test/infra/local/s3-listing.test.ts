@@ -25,7 +25,8 @@ describe('local S3 listings', () => {
   test('1,100 keys under one prefix come back in two pages, each key once', async () => {
     // Prepare
     const keys = Array.from({ length: 1100 }, (_, i) => `journal/acme/2026-10/${String(i).padStart(5, '0')}.jsonl`);
-    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body: 'x' }))));
+    for (let i = 0; i < keys.length; i += 50)
+      await Promise.all(keys.slice(i, i + 50).map((Key) => s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body: 'x' }))));
     // Act
     const listed: string[] = [];
     let pages = 0;

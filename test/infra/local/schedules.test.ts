@@ -33,14 +33,28 @@ describe('local schedules: rates and firings missed while the stack was down', (
     const stateFile = path.join(dir, 'schedules.json');
     const recent = new Date(Date.now() - 10_000).toISOString();
     fs.writeFileSync(stateFile, JSON.stringify({ Fresh: recent, Stale: new Date(Date.now() - 120_000).toISOString() }));
-    const schedule = (logicalId: string, expression: string): LocalSchedule => ({ logicalId, expression, timezone: 'UTC', functionId: `${logicalId}Fn`, payload: () => ({}) });
-    const fired: string[] = [];
-    const timer = startSchedules([schedule('Fresh', 'rate(1 minute)'), schedule('Stale', 'rate(1 minute)'), schedule('Never', 'rate(5 minutes)'), schedule('Daily', 'cron(0 1 * * ? *)')], {
-      stateFile,
-      fire: (s) => fired.push(s.logicalId),
-      log: () => undefined,
-      bootDelayMs: 10,
+    const schedule = (logicalId: string, expression: string): LocalSchedule => ({
+      logicalId,
+      expression,
+      timezone: 'UTC',
+      functionId: `${logicalId}Fn`,
+      payload: () => ({}),
     });
+    const fired: string[] = [];
+    const timer = startSchedules(
+      [
+        schedule('Fresh', 'rate(1 minute)'),
+        schedule('Stale', 'rate(1 minute)'),
+        schedule('Never', 'rate(5 minutes)'),
+        schedule('Daily', 'cron(0 1 * * ? *)'),
+      ],
+      {
+        stateFile,
+        fire: (s) => fired.push(s.logicalId),
+        log: () => undefined,
+        bootDelayMs: 10,
+      },
+    );
     try {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(fired.sort()).toEqual(['Never', 'Stale']);

@@ -145,7 +145,10 @@ describe('a batch row as a cycle row', () => {
 
 describe('the product cluster of a batch row', () => {
   test("the row's productCluster column wins over its label's cluster", () => {
-    expect(batchCycleRow(row({ productLabel: 'voice-min', productCluster: 'wholesale-voice' }), BATCH, 0, CLUSTERS)).toMatchObject({ productLabel: 'voice-min', productCluster: 'wholesale-voice' });
+    expect(batchCycleRow(row({ productLabel: 'voice-min', productCluster: 'wholesale-voice' }), BATCH, 0, CLUSTERS)).toMatchObject({
+      productLabel: 'voice-min',
+      productCluster: 'wholesale-voice',
+    });
   });
 
   test("else the cluster of its product label in the invoicing account's aliases", () => {
@@ -157,14 +160,22 @@ describe('the product cluster of a batch row', () => {
   });
 
   test('a row with a productCluster but no label uses the cluster as its label', () => {
-    expect(batchCycleRow(row({ productLabel: null, productCluster: 'data' }), BATCH, 0, CLUSTERS)).toMatchObject({ productLabel: 'data', productCluster: 'data' });
+    expect(batchCycleRow(row({ productLabel: null, productCluster: 'data' }), BATCH, 0, CLUSTERS)).toMatchObject({
+      productLabel: 'data',
+      productCluster: 'data',
+    });
   });
 });
 
 describe('the metadata of a batch row', () => {
   test('meta.<key> columns become metadata <key>; other columns do not', () => {
     // Act
-    const cycleRow = batchCycleRow(row({ 'meta.reseller': 'RESELLER-X', 'meta.roaming': true, 'meta.vm-name': 'web-1', family: 'voice', metadata: 'x' }), BATCH, 0, CLUSTERS)!;
+    const cycleRow = batchCycleRow(
+      row({ 'meta.reseller': 'RESELLER-X', 'meta.roaming': true, 'meta.vm-name': 'web-1', family: 'voice', metadata: 'x' }),
+      BATCH,
+      0,
+      CLUSTERS,
+    )!;
 
     // Assess
     expect(cycleRow.metadata).toEqual({ reseller: 'RESELLER-X', roaming: true, 'vm-name': 'web-1' });
@@ -185,7 +196,14 @@ describe('batch rows on the invoice', () => {
     const rated = toRatedRow(batchCycleRow(row({ amount: dec('6.125') }), BATCH, 0, CLUSTERS)!);
 
     // Assess
-    expect(rated).toMatchObject({ reference: 'r-1', customerCode: 'RESELLER-X', productCluster: 'voice', priceRule: null, unitPrice: null, currency: 'EUR' });
+    expect(rated).toMatchObject({
+      reference: 'r-1',
+      customerCode: 'RESELLER-X',
+      productCluster: 'voice',
+      priceRule: null,
+      unitPrice: null,
+      currency: 'EUR',
+    });
     expect(rated.amount!.equals(dec('6.125'))).toBe(true);
     expect(rated.quantity.equals(dec('120'))).toBe(true);
   });

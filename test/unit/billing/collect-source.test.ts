@@ -27,7 +27,11 @@ describe('the source of a collector', () => {
   test('the queue accepts collect messages with and without a source, and no other source', () => {
     const old = { type: 'cycle-collect', ...ref, collector: 0, keys: [journalKey] };
     expect(parseBillingMessage(JSON.stringify(old))).toEqual(old);
-    expect(parseBillingMessage(JSON.stringify({ ...old, source: 'batches', keys: [batchKey] }))).toEqual({ ...old, source: 'batches', keys: [batchKey] });
+    expect(parseBillingMessage(JSON.stringify({ ...old, source: 'batches', keys: [batchKey] }))).toEqual({
+      ...old,
+      source: 'batches',
+      keys: [batchKey],
+    });
     expect(() => parseBillingMessage(JSON.stringify({ ...old, source: 'lookup' }))).toThrow();
   });
 });
@@ -38,7 +42,10 @@ describe('the plan file', () => {
     put: async (key: string, body: string | Buffer) => void files.set(key, body.toString()),
     getText: async (key: string) => files.get(key) ?? null,
   };
-  const cycle = { accountId: 'acme', id: ref.cycleId, run: 2, plan: { planId: 'p1', collectors: 1, partitions: 1 } } as Pick<CycleRecord, 'accountId' | 'id' | 'run' | 'plan'>;
+  const cycle = { accountId: 'acme', id: ref.cycleId, run: 2, plan: { planId: 'p1', collectors: 1, partitions: 1 } } as Pick<
+    CycleRecord,
+    'accountId' | 'id' | 'run' | 'plan'
+  >;
 
   test('keeps the source with the slices and notes, and reads an older file without one', async () => {
     await writePlanFile(store, cycle, 'p1', { slices: [[batchKey]], notes: ['stream s: missing'], source: 'batches' });
@@ -49,8 +56,19 @@ describe('the plan file', () => {
   });
 
   test('the reconciler resends a collector with the source its plan file names, and without one when it names none', () => {
-    const c = { ...cycle, periodStart: '2026-10-01', periodEnd: '2026-11-01', status: 'running', collected: [], invoiced: [] } as unknown as CycleRecord;
-    expect(resumeMessages(c, { step: 'collect', collectors: [0] }, [[batchKey]], 'batches')).toStrictEqual([{ type: 'cycle-collect', ...ref, collector: 0, keys: [batchKey], source: 'batches' }]);
-    expect(resumeMessages(c, { step: 'collect', collectors: [0] }, [[journalKey]])).toStrictEqual([{ type: 'cycle-collect', ...ref, collector: 0, keys: [journalKey] }]);
+    const c = {
+      ...cycle,
+      periodStart: '2026-10-01',
+      periodEnd: '2026-11-01',
+      status: 'running',
+      collected: [],
+      invoiced: [],
+    } as unknown as CycleRecord;
+    expect(resumeMessages(c, { step: 'collect', collectors: [0] }, [[batchKey]], 'batches')).toStrictEqual([
+      { type: 'cycle-collect', ...ref, collector: 0, keys: [batchKey], source: 'batches' },
+    ]);
+    expect(resumeMessages(c, { step: 'collect', collectors: [0] }, [[journalKey]])).toStrictEqual([
+      { type: 'cycle-collect', ...ref, collector: 0, keys: [journalKey] },
+    ]);
   });
 });

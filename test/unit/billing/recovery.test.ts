@@ -242,7 +242,9 @@ describe('CycleReconciler (the use case on in-memory ports)', () => {
     cycles.put(cycle());
     await cycles.putPartial('acme', cycle().id, 2, { kind: 'collector', index: 0, report: toWireReport(customerReport({})), invoiceIds: [] });
     cycles.failPartials = true;
-    expect(await failCycleRun(cycles, { accountId: 'acme', cycleId: cycle().id, run: 2 }, 'cycle-invoice 0: boom', later(1).toISOString())).toBe(true);
+    expect(await failCycleRun(cycles, { accountId: 'acme', cycleId: cycle().id, run: 2 }, 'cycle-invoice 0: boom', later(1).toISOString())).toBe(
+      true,
+    );
     const failed = (await cycles.get('acme', cycle().id))!;
     expect(failed).toMatchObject({ status: 'failed', completedAt: later(1).toISOString() });
     expect(failed.report!.errors.items).toEqual([{ customer: null, code: 'cycle_failed', message: 'cycle-invoice 0: boom' }]);

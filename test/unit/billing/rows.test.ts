@@ -43,12 +43,21 @@ describe('cycle rows', () => {
     // Act
     const row = toCycleRow(spanning, OCTOBER);
     // Assess
-    expect(row).toMatchObject({ reference: 'r-1', customerCode: 'C1', usedBy: 'E1', quantity: '15', amount: '0.6555', version: 3, status: 'rated', currency: 'EUR' });
+    expect(row).toMatchObject({
+      reference: 'r-1',
+      customerCode: 'C1',
+      usedBy: 'E1',
+      quantity: '15',
+      amount: '0.6555',
+      version: 3,
+      status: 'rated',
+      currency: 'EUR',
+    });
     expect(row.held).toBeUndefined();
     expect(toRatedRow(row).amount!.toString()).toBe('0.6555');
   });
 
-  test('a held payer\'s priced purchase is flagged held', () => {
+  test("a held payer's priced purchase is flagged held", () => {
     expect(toCycleRow(record({ status: 'not-invoiced', reason: 'on-hold' }), OCTOBER).held).toBe(true);
   });
 

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { ConflictError, ValidationError } from '../../../shared/kernel/errors';
 import { D, minorUnits, roundMoney, toWire } from '../../../shared/kernel/money';
-import {
-  approve,
-  creditNote,
-  fromInvoiceRecord,
-  toInvoiceRecord,
-  toWireInvoice,
-  type Invoice,
-} from '../../../shared/billing/domain/invoice';
+import { approve, creditNote, fromInvoiceRecord, toInvoiceRecord, toWireInvoice, type Invoice } from '../../../shared/billing/domain/invoice';
 import { customer, dec, invoice, line } from './builders';
 
 const sum = (invoiceValue: Invoice) => invoiceValue.lines.reduce((s, l) => s.plus(l.amount), new D(0));
@@ -27,7 +20,10 @@ describe('buildInvoice', () => {
 
   test('tax is computed on the subtotal, not per line', () => {
     // Two lines of 0.50 at 1 %: per line 0.005 → 0.01 each (0.02); on the subtotal 1.00 → 0.01
-    const draft = invoice({ customer: customer({ taxRate: '1' }), lines: [line({ amount: dec('0.50') }), line({ amount: dec('0.50'), unitPrice: dec(2) })] });
+    const draft = invoice({
+      customer: customer({ taxRate: '1' }),
+      lines: [line({ amount: dec('0.50') }), line({ amount: dec('0.50'), unitPrice: dec(2) })],
+    });
 
     expect(toWire(draft.tax)).toBe('0.01');
   });
@@ -41,11 +37,21 @@ describe('buildInvoice', () => {
   test('JPY has no decimals', () => {
     const draft = invoice({ currency: 'JPY', customer: customer({ taxRate: '10', currency: 'JPY' }), lines: [line({ amount: dec('1001') })] });
 
-    expect(toWireInvoice(draft)).toMatchObject({ currency: 'JPY', subtotal: '1001', tax: '100', total: '1101', lines: [expect.objectContaining({ amount: '1001' })] });
+    expect(toWireInvoice(draft)).toMatchObject({
+      currency: 'JPY',
+      subtotal: '1001',
+      tax: '100',
+      total: '1101',
+      lines: [expect.objectContaining({ amount: '1001' })],
+    });
   });
 
   test('KWD has three decimals', () => {
-    const draft = invoice({ currency: 'KWD', customer: customer({ taxRate: '5', currency: 'KWD' }), lines: [line({ amount: dec('12.5') }), line({ amount: dec('0.125'), unitPrice: dec(1) })] });
+    const draft = invoice({
+      currency: 'KWD',
+      customer: customer({ taxRate: '5', currency: 'KWD' }),
+      lines: [line({ amount: dec('12.5') }), line({ amount: dec('0.125'), unitPrice: dec(1) })],
+    });
 
     expect(toWireInvoice(draft)).toMatchObject({ subtotal: '12.625', tax: '0.631', total: '13.256' });
   });
@@ -64,7 +70,10 @@ describe('buildInvoice', () => {
 
   test('total = Σ lines + tax, and tax = subtotal × rate rounded once, always (property)', () => {
     const currency = fc.constantFrom('EUR', 'JPY', 'KWD', 'USD');
-    const rate = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 100_000 }).map((n) => toWire(new D(n).div(1000))));
+    const rate = fc.oneof(
+      fc.constant(null),
+      fc.integer({ min: 0, max: 100_000 }).map((n) => toWire(new D(n).div(1000))),
+    );
     fc.assert(
       fc.property(currency, rate, fc.array(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), { maxLength: 30 }), (cur, taxRate, units) => {
         const lines = units.map((u) => line({ amount: new D(u.toString()).div(new D(10).pow(minorUnits(cur))) }));
@@ -137,7 +146,10 @@ describe('approve', () => {
 describe('creditNote', () => {
   test('negates every line and refers to the invoice', () => {
     // Prepare
-    const approved = approve(invoice({ lines: [line({ amount: dec('10.00'), quantity: dec(4) }), line({ amount: dec('0.40'), unitPrice: dec('0.1') })] }), '2026-11-02T09:00:00Z');
+    const approved = approve(
+      invoice({ lines: [line({ amount: dec('10.00'), quantity: dec(4) }), line({ amount: dec('0.40'), unitPrice: dec('0.1') })] }),
+      '2026-11-02T09:00:00Z',
+    );
 
     // Act
     const credit = creditNote(approved, 'cn-1', 'wrong price');
@@ -169,7 +181,10 @@ describe('creditNote', () => {
     const rate = fc.integer({ min: 0, max: 10_000 }).map((n) => toWire(new D(n).div(100)));
     fc.assert(
       fc.property(rate, fc.array(fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }), { minLength: 1, maxLength: 20 }), (taxRate, cents) => {
-        const approved = approve(invoice({ customer: customer({ taxRate }), lines: cents.map((c) => line({ amount: new D(c.toString()).div(100) })) }), '2026-11-02T00:00:00Z');
+        const approved = approve(
+          invoice({ customer: customer({ taxRate }), lines: cents.map((c) => line({ amount: new D(c.toString()).div(100) })) }),
+          '2026-11-02T00:00:00Z',
+        );
 
         const credit = creditNote(approved, 'cn', 'correction');
 
@@ -192,7 +207,9 @@ describe('creditNote', () => {
   test('needs an id of its own and a reason', () => {
     const approved = approve(invoice(), '2026-11-02T00:00:00Z');
 
-    expect(() => creditNote(approved, 'inv-1', ' ')).toThrow(expect.objectContaining({ details: ['id: must differ from the credited invoice', 'reason: required'] }));
+    expect(() => creditNote(approved, 'inv-1', ' ')).toThrow(
+      expect.objectContaining({ details: ['id: must differ from the credited invoice', 'reason: required'] }),
+    );
   });
 });
 

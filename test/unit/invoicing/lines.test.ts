@@ -30,7 +30,9 @@ describe('buildLines: rounding once per line', () => {
   test('1,000 CDRs of 0.0004 make a line of 0.40 (rounding each would have made 0.00)', () => {
     const lines = buildLines({ customerCode: 'c-1', currency: 'EUR', rows: rows(1000), rules: rules() });
 
-    expect(wire(lines)).toEqual([{ description: 'voice', productCluster: 'voice', quantity: '1000', unitPrice: '0.0004', amount: '0.40', group: null }]);
+    expect(wire(lines)).toEqual([
+      { description: 'voice', productCluster: 'voice', quantity: '1000', unitPrice: '0.0004', amount: '0.40', group: null },
+    ]);
   });
 
   test.each([
@@ -55,7 +57,12 @@ describe('buildLines: rounding once per line', () => {
   });
 
   test('JPY sums before rounding: two purchases of 0.4 yen are one line of 1 yen', () => {
-    const lines = buildLines({ customerCode: 'c-1', currency: 'JPY', rows: rows(2, { currency: 'JPY', amount: dec('0.4'), unitPrice: dec('0.4') }), rules: rules() });
+    const lines = buildLines({
+      customerCode: 'c-1',
+      currency: 'JPY',
+      rows: rows(2, { currency: 'JPY', amount: dec('0.4'), unitPrice: dec('0.4') }),
+      rules: rules(),
+    });
 
     expect(toWireMoney(lines[0]!.amount, 'JPY')).toBe('1');
   });
@@ -85,7 +92,13 @@ describe('buildLines: grouping and unit prices', () => {
     ];
 
     // Act
-    const lines = buildLines({ customerCode: 'c-1', currency: 'EUR', rows: input, rules: rules(), productClusterNames: new Map([['voice', 'Voice calls']]) });
+    const lines = buildLines({
+      customerCode: 'c-1',
+      currency: 'EUR',
+      rows: input,
+      rules: rules(),
+      productClusterNames: new Map([['voice', 'Voice calls']]),
+    });
 
     // Assess
     expect(wire(lines)).toEqual([
@@ -109,7 +122,12 @@ describe('buildLines: grouping and unit prices', () => {
   });
 
   test('a stream-priced row (no rule of this account) counts with its own amount', () => {
-    const lines = buildLines({ customerCode: 'c-1', currency: 'EUR', rows: [row({ priceRule: null, amount: dec('12.345'), unitPrice: dec('12.345') })], rules: rules() });
+    const lines = buildLines({
+      customerCode: 'c-1',
+      currency: 'EUR',
+      rows: [row({ priceRule: null, amount: dec('12.345'), unitPrice: dec('12.345') })],
+      rules: rules(),
+    });
 
     expect(wire(lines)[0]).toMatchObject({ amount: '12.35', unitPrice: '12.345' });
     expect(lines[0]!.priceRule).toBeNull();
@@ -123,7 +141,9 @@ describe('buildLines: grouping and unit prices', () => {
       row({ productCluster: 'sms', priceRule: 'bundle', metadata: { msisdn: '31600000002' } }),
       row({ productCluster: 'sms', priceRule: 'bundle', metadata: { msisdn: '31600000001' } }),
     ];
-    const lookup = rules({ bundle: rule({ productCluster: 'sms', scope: 'period', groupBy: 'msisdn', model: { type: 'standard', unitPrice: '0.07' } }) });
+    const lookup = rules({
+      bundle: rule({ productCluster: 'sms', scope: 'period', groupBy: 'msisdn', model: { type: 'standard', unitPrice: '0.07' } }),
+    });
     const expected = wire(buildLines({ customerCode: 'c-1', currency: 'EUR', rows: input, rules: lookup }));
     expect(expected.map((l) => [l.productCluster, l.group, l.unitPrice])).toEqual([
       ['data', null, '0.3'],
@@ -160,7 +180,9 @@ describe('buildLines: period-scoped rules', () => {
     const lines = buildLines({ customerCode: 'c-1', currency: 'EUR', rows: input, rules: lookup });
 
     // Assess: 100 × 0.10 + 80 × 0.05 + 1 = 15.00
-    expect(wire(lines)).toEqual([{ description: 'voice', productCluster: 'voice', quantity: '180', unitPrice: '0.083333', amount: '15.00', group: null }]);
+    expect(wire(lines)).toEqual([
+      { description: 'voice', productCluster: 'voice', quantity: '180', unitPrice: '0.083333', amount: '15.00', group: null },
+    ]);
   });
 
   test('priced on the summed quantity equals pricing one purchase of the total (property)', () => {
@@ -182,10 +204,23 @@ describe('buildLines: period-scoped rules', () => {
 
   test('groupBy gives one line per MSISDN, each priced on its own sum; rows without one share a line', () => {
     // Prepare: bundle of 100 SMS free per MSISDN, then 0.05
-    const bundle = { type: 'graduated', tiers: [{ upTo: '100', unitPrice: '0', flatFee: '5' }, { upTo: null, unitPrice: '0.05', flatFee: '0' }] };
+    const bundle = {
+      type: 'graduated',
+      tiers: [
+        { upTo: '100', unitPrice: '0', flatFee: '5' },
+        { upTo: null, unitPrice: '0.05', flatFee: '0' },
+      ],
+    };
     const lookup = rules({ 'sms-bundle': rule({ productCluster: 'sms', scope: 'period', groupBy: 'msisdn', model: bundle }) });
     const sms = (msisdn: string | null, quantity: number) =>
-      row({ productCluster: 'sms', priceRule: 'sms-bundle', quantity: dec(quantity), amount: null, unitPrice: null, metadata: msisdn === null ? {} : { msisdn } });
+      row({
+        productCluster: 'sms',
+        priceRule: 'sms-bundle',
+        quantity: dec(quantity),
+        amount: null,
+        unitPrice: null,
+        metadata: msisdn === null ? {} : { msisdn },
+      });
     const input = [sms('31611111111', 80), sms('31622222222', 90), sms('31611111111', 40), sms(null, 10)];
 
     // Act
@@ -201,7 +236,10 @@ describe('buildLines: period-scoped rules', () => {
 
   test('a period rule on a parent cluster sums its descendants into one line under the rule cluster', () => {
     const lookup = rules({ usage: rule({ productCluster: 'usage', scope: 'period', model: graduated }) });
-    const input = [row({ productCluster: 'voice', priceRule: 'usage', quantity: dec(50), amount: null }), row({ productCluster: 'data', priceRule: 'usage', quantity: dec(50), amount: null })];
+    const input = [
+      row({ productCluster: 'voice', priceRule: 'usage', quantity: dec(50), amount: null }),
+      row({ productCluster: 'data', priceRule: 'usage', quantity: dec(50), amount: null }),
+    ];
 
     const lines = buildLines({ customerCode: 'c-1', currency: 'EUR', rows: input, rules: lookup });
 
@@ -211,7 +249,8 @@ describe('buildLines: period-scoped rules', () => {
   test('a period rule that cannot price the sum is a rating_failed conflict naming the rule', () => {
     const lookup = rules({ pct: rule({ scope: 'period', model: { type: 'percentage', rate: '2', base: 'metadata.amount' } }) });
 
-    const act = () => buildLines({ customerCode: 'c-1', currency: 'EUR', rows: [row({ priceRule: 'pct', metadata: { amount: '10' } })], rules: lookup });
+    const act = () =>
+      buildLines({ customerCode: 'c-1', currency: 'EUR', rows: [row({ priceRule: 'pct', metadata: { amount: '10' } })], rules: lookup });
 
     expect(act).toThrow(ConflictError);
     expect(act).toThrow('price rule pct cannot price the period sum');
@@ -220,7 +259,8 @@ describe('buildLines: period-scoped rules', () => {
 
 describe('buildLines: refuses what it cannot invoice', () => {
   test('a row of another customer or currency is a conflict, never silently dropped', () => {
-    const act = () => buildLines({ customerCode: 'c-1', currency: 'EUR', rows: [row(), row({ reference: 'usd-1', currency: 'USD' })], rules: rules() });
+    const act = () =>
+      buildLines({ customerCode: 'c-1', currency: 'EUR', rows: [row(), row({ reference: 'usd-1', currency: 'USD' })], rules: rules() });
 
     expect(act).toThrow(expect.objectContaining({ code: 'invoice_row_mismatch', kind: 'conflict', details: ['usd-1: c-1 USD'] }));
   });

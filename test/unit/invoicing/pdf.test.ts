@@ -17,7 +17,12 @@ const between = (text: readonly string[], from: string, to: string) => text.slic
 describe('renderInvoicePdf', () => {
   test('renders a draft invoice as a one-page PDF', async () => {
     // Act
-    const pdf = await renderInvoicePdf(invoice({ lines: [line(), line({ description: 'Data', group: '31600000001', amount: dec('0.40'), unitPrice: dec('0.0004'), quantity: dec(1000) })] }), parties);
+    const pdf = await renderInvoicePdf(
+      invoice({
+        lines: [line(), line({ description: 'Data', group: '31600000001', amount: dec('0.40'), unitPrice: dec('0.0004'), quantity: dec(1000) })],
+      }),
+      parties,
+    );
 
     // Assess
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -28,15 +33,39 @@ describe('renderInvoicePdf', () => {
     // what it says: the facts, both parties, each line's cells (Voice has no group), the totals, footer and watermark
     const text = pdfText(pdf);
     expect(text.slice(0, 9)).toEqual(['INVOICE', 'Invoice', 'inv-1', 'Status', 'DRAFT', 'Period', '2026-10-01 to 2026-10-31', 'Currency', 'EUR']);
-    expect(between(text, 'FROM', 'Description')).toEqual(['Vendor V B.V.', 'Keizersgracht 1', '1015 CJ Amsterdam', 'VAT NL000000000B01', 'BILL TO', 'Shop One', 'Main Street 5', 'Utrecht', 'Customer c-1', 'NL']);
+    expect(between(text, 'FROM', 'Description')).toEqual([
+      'Vendor V B.V.',
+      'Keizersgracht 1',
+      '1015 CJ Amsterdam',
+      'VAT NL000000000B01',
+      'BILL TO',
+      'Shop One',
+      'Main Street 5',
+      'Utrecht',
+      'Customer c-1',
+      'NL',
+    ]);
     expect(between(text, 'Amount', 'Subtotal')).toEqual(['Voice', '1', '10', '10.00', 'Data', '31600000001', '1000', '0.0004', '0.40']);
-    expect(text.slice(text.indexOf('Subtotal'))).toEqual(['Subtotal', '10.40 EUR', 'Tax (21 %)', '2.18 EUR', 'Total', '12.58 EUR', 'inv-1  ·  page 1 of 1', 'DRAFT']);
+    expect(text.slice(text.indexOf('Subtotal'))).toEqual([
+      'Subtotal',
+      '10.40 EUR',
+      'Tax (21 %)',
+      '2.18 EUR',
+      'Total',
+      '12.58 EUR',
+      'inv-1  ·  page 1 of 1',
+      'DRAFT',
+    ]);
   });
 
   test('500 lines flow over several pages', async () => {
     // Prepare
     const lines = Array.from({ length: 500 }, (_, i) =>
-      line({ description: `Calls to destination ${i} with a rather long description that must be cut to fit`, group: `3161${String(i).padStart(7, '0')}`, amount: dec('1.25') }),
+      line({
+        description: `Calls to destination ${i} with a rather long description that must be cut to fit`,
+        group: `3161${String(i).padStart(7, '0')}`,
+        amount: dec('1.25'),
+      }),
     );
 
     // Act
@@ -54,9 +83,20 @@ describe('renderInvoicePdf', () => {
     expect(descriptions).toHaveLength(500);
     for (const [i, d] of descriptions.entries()) expect(d).toMatch(new RegExp(`^Calls to destination ${i} with a rather long.*…$`));
     expect(text.filter((t) => /^3161\d{7}$/.test(t))).toEqual(lines.map((l) => l.group));
-    expect(text.slice(text.lastIndexOf('Subtotal'))).toEqual(['Subtotal', '625.00 EUR', 'Tax (21 %)', '131.25 EUR', 'Total', '756.25 EUR', `inv-1  ·  page ${pages(pdf)} of ${pages(pdf)}`, 'DRAFT']);
+    expect(text.slice(text.lastIndexOf('Subtotal'))).toEqual([
+      'Subtotal',
+      '625.00 EUR',
+      'Tax (21 %)',
+      '131.25 EUR',
+      'Total',
+      '756.25 EUR',
+      `inv-1  ·  page ${pages(pdf)} of ${pages(pdf)}`,
+      'DRAFT',
+    ]);
     expect(text.filter((t) => t === 'Subtotal')).toHaveLength(1);
-    expect(text.filter((t) => t.startsWith('inv-1  ·  page '))).toEqual(Array.from({ length: pages(pdf) }, (_, i) => `inv-1  ·  page ${i + 1} of ${pages(pdf)}`));
+    expect(text.filter((t) => t.startsWith('inv-1  ·  page '))).toEqual(
+      Array.from({ length: pages(pdf) }, (_, i) => `inv-1  ·  page ${i + 1} of ${pages(pdf)}`),
+    );
   });
 
   test('the same invoice renders to the same bytes (idempotent document writes)', async () => {
@@ -66,12 +106,23 @@ describe('renderInvoicePdf', () => {
 
     expect(a.equals(b)).toBe(true);
     const text = pdfText(a);
-    expect(between(text, 'Status', 'FROM')).toEqual(['Approved', 'Period', '2026-10-01 to 2026-10-31', 'Currency', 'EUR', 'Approved', '2026-11-02T09:00:00Z']);
+    expect(between(text, 'Status', 'FROM')).toEqual([
+      'Approved',
+      'Period',
+      '2026-10-01 to 2026-10-31',
+      'Currency',
+      'EUR',
+      'Approved',
+      '2026-11-02T09:00:00Z',
+    ]);
     expect(text).not.toContain('DRAFT');
   });
 
   test('renders credit notes, empty invoices, huge numbers and text outside WinAnsi', async () => {
-    const approved = approve(invoice({ lines: [line({ quantity: dec('123456789012345.123456789'), amount: dec('99999999999.99') })] }), '2026-11-02T09:00:00Z');
+    const approved = approve(
+      invoice({ lines: [line({ quantity: dec('123456789012345.123456789'), amount: dec('99999999999.99') })] }),
+      '2026-11-02T09:00:00Z',
+    );
     const credit = creditNote(approved, 'cn-1', 'Überweisung – “wrong” price €');
     const empty = invoice({ lines: [] });
     const foreign: PdfParties = { seller: { name: '株式会社 ベンダー 🚀' }, customer: { name: 'Клиент\u0000\n' } };

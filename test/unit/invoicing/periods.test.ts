@@ -19,8 +19,14 @@ describe('parseBillingPeriod', () => {
 
   test.each<[unknown, string[]]>([
     [{}, ['periodStart: required', 'periodEnd: required']],
-    [{ periodStart: '01/10/2026', periodEnd: '2026-02-30' }, ['periodStart: not an ISO date (YYYY-MM-DD)', 'periodEnd: not an ISO date (YYYY-MM-DD)']],
-    [{ periodStart: '2026-10-01T00:00:00Z', periodEnd: 20261101 }, ['periodStart: not an ISO date (YYYY-MM-DD)', 'periodEnd: not an ISO date (YYYY-MM-DD)']],
+    [
+      { periodStart: '01/10/2026', periodEnd: '2026-02-30' },
+      ['periodStart: not an ISO date (YYYY-MM-DD)', 'periodEnd: not an ISO date (YYYY-MM-DD)'],
+    ],
+    [
+      { periodStart: '2026-10-01T00:00:00Z', periodEnd: 20261101 },
+      ['periodStart: not an ISO date (YYYY-MM-DD)', 'periodEnd: not an ISO date (YYYY-MM-DD)'],
+    ],
     [{ periodStart: '2026-10-01', periodEnd: '2026-10-01' }, ['periodEnd: must be after periodStart (2026-10-01); the end is exclusive']],
     [{ periodStart: '2026-10-01', periodEnd: '2027-10-02' }, ['periodEnd: a billing period is at most one year (at most 2027-10-01)']],
     [{ periodStart: '2026-10-01', periodEnd: '2026-11-01', status: 'x' }, ["unknown field 'status'"]],
@@ -52,7 +58,9 @@ describe('cycleId and invoiceId', () => {
       }),
     );
     expect(cycleId('acc', '2026-10-01', '2026-11-01')).not.toBe(cycleId('acc', '2026-10-01', '2026-10-31'));
-    expect(invoiceId('acc', { start: '2026-10-01', end: '2026-11-01' }, 'c', 'EUR')).not.toBe(invoiceId('acc', { start: '2026-10-01', end: '2026-11-01' }, 'c', 'USD'));
+    expect(invoiceId('acc', { start: '2026-10-01', end: '2026-11-01' }, 'c', 'EUR')).not.toBe(
+      invoiceId('acc', { start: '2026-10-01', end: '2026-11-01' }, 'c', 'USD'),
+    );
   });
 
   test('an invoice id is safe in a URL path and a storage key', () => {
@@ -72,7 +80,9 @@ describe('scheduledPeriod', () => {
   });
 
   test('refuses a billing day outside 1-28 with a ValidationError', () => {
-    expect(() => scheduledPeriod('2026-11-01', 31)).toThrow(expect.objectContaining({ details: ['billingDay: must be a whole number from 1 to 28'] }));
+    expect(() => scheduledPeriod('2026-11-01', 31)).toThrow(
+      expect.objectContaining({ details: ['billingDay: must be a whole number from 1 to 28'] }),
+    );
   });
 
   test('scheduled periods are valid cycle periods (property)', () => {

@@ -15,7 +15,12 @@ import {
 import { customer, invoice, line } from './builders';
 
 const eur = invoice({ lines: [line({ amount: new D('10.00') })] });
-const usd = invoice({ id: 'inv-2', currency: 'USD', customer: customer({ taxRate: null, currency: 'USD' }), lines: [line({ amount: new D('5.25') })] });
+const usd = invoice({
+  id: 'inv-2',
+  currency: 'USD',
+  customer: customer({ taxRate: null, currency: 'USD' }),
+  lines: [line({ amount: new D('5.25') })],
+});
 
 describe('cycle report', () => {
   test('a customer with invoices in two currencies counts once, with totals per currency', () => {
@@ -39,7 +44,12 @@ describe('cycle report', () => {
 
   test('merging chunk reports adds counts and totals and lists held customers', () => {
     // Prepare
-    const chunks = [customerReport({ invoices: [eur] }), heldReport('shop-b', 7), customerReport({ invoices: [eur] }), errorReport({ customer: 'shop-c', code: 'rating_failed', message: 'boom' })];
+    const chunks = [
+      customerReport({ invoices: [eur] }),
+      heldReport('shop-b', 7),
+      customerReport({ invoices: [eur] }),
+      errorReport({ customer: 'shop-c', code: 'rating_failed', message: 'boom' }),
+    ];
 
     // Act
     const report = toWireReport(mergeAll(chunks));
@@ -56,7 +66,9 @@ describe('cycle report', () => {
   });
 
   test('lists are capped but counted', () => {
-    const errors = Array.from({ length: REPORT_LIST_CAP + 50 }, (_, i) => errorReport({ customer: `c-${String(i).padStart(3, '0')}`, code: 'x', message: 'y'.repeat(2000) }));
+    const errors = Array.from({ length: REPORT_LIST_CAP + 50 }, (_, i) =>
+      errorReport({ customer: `c-${String(i).padStart(3, '0')}`, code: 'x', message: 'y'.repeat(2000) }),
+    );
 
     const report = mergeAll(errors.reverse());
 
@@ -77,11 +89,9 @@ describe('cycle report', () => {
 
 describe('mergeReports properties', () => {
   const cents = fc.bigInt({ min: -(10n ** 10n), max: 10n ** 10n }).map((n) => new D(n.toString()).div(100));
-  const totals = fc.dictionary(
-    fc.constantFrom('EUR', 'USD', 'JPY'),
-    fc.record({ invoices: fc.nat(50), subtotal: cents, tax: cents, total: cents }),
-    { maxKeys: 3 },
-  );
+  const totals = fc.dictionary(fc.constantFrom('EUR', 'USD', 'JPY'), fc.record({ invoices: fc.nat(50), subtotal: cents, tax: cents, total: cents }), {
+    maxKeys: 3,
+  });
   const codes = fc.array(fc.string({ maxLength: 4 }), { maxLength: REPORT_LIST_CAP + 20 });
   const report: fc.Arbitrary<CycleReport> = fc
     .record({
@@ -91,7 +101,10 @@ describe('mergeReports properties', () => {
       held: codes,
       unknownCustomer: fc.nat(100),
       noPriceRule: fc.nat(100),
-      errors: fc.array(fc.record({ customer: fc.option(fc.string({ maxLength: 3 })), code: fc.constantFrom('a', 'b'), message: fc.string({ maxLength: 3 }) }), { maxLength: REPORT_LIST_CAP + 20 }),
+      errors: fc.array(
+        fc.record({ customer: fc.option(fc.string({ maxLength: 3 })), code: fc.constantFrom('a', 'b'), message: fc.string({ maxLength: 3 }) }),
+        { maxLength: REPORT_LIST_CAP + 20 },
+      ),
     })
     .map((r) => {
       // a partial report as chunks build it: from single outcomes, merged
@@ -99,7 +112,11 @@ describe('mergeReports properties', () => {
         { ...emptyReport(), customersInvoiced: r.customersInvoiced, invoices: r.invoices, totals: r.totals },
         ...r.held.map((code) => heldReport(code)),
         ...r.errors.map((e) => errorReport(e)),
-        { ...emptyReport(), unmapped: { 'unknown-customer': r.unknownCustomer, 'unknown-product': 0 }, notInvoiced: { 'future-date': 0, 'no-price-rule': r.noPriceRule, 'on-hold': 0 } },
+        {
+          ...emptyReport(),
+          unmapped: { 'unknown-customer': r.unknownCustomer, 'unknown-product': 0 },
+          notInvoiced: { 'future-date': 0, 'no-price-rule': r.noPriceRule, 'on-hold': 0 },
+        },
       ];
       return mergeAll(parts);
     });

@@ -33,7 +33,12 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
 }
 
 const wire = (sub: Subscription, period: BillingPeriod) =>
-  subscriptionLines([sub], period, 'EUR').map((l) => ({ description: l.description, quantity: toWire(l.quantity), unitPrice: toWire(l.unitPrice), amount: toWireMoney(l.amount, 'EUR') }));
+  subscriptionLines([sub], period, 'EUR').map((l) => ({
+    description: l.description,
+    quantity: toWire(l.quantity),
+    unitPrice: toWire(l.unitPrice),
+    amount: toWireMoney(l.amount, 'EUR'),
+  }));
 
 describe('in advance', () => {
   test.each(fixtures.proration.cases)('fixture: billing day $billingDay, start $start → first line $line', ({ billingDay, start, line }) => {
@@ -133,20 +138,26 @@ describe('coverage', () => {
   test('consecutive invoices cover every day once, whatever the timing and the account and subscription billing days (property)', () => {
     const day = fc.integer({ min: 0, max: 700 }).map((n) => dayToDate(20_454 + n)); // from 2026-01-01
     fc.assert(
-      fc.property(day, fc.integer({ min: 1, max: 28 }), fc.integer({ min: 1, max: 28 }), fc.constantFrom('in-advance', 'in-arrears' as const), (start, subDay, accountDay, timing) => {
-        const sub = subscription({ start, billingDay: subDay, timing });
-        let period = billingPeriodContaining('2025-12-01', accountDay);
-        let covered: string | null = null;
-        for (let i = 0; i < 30; i++) {
-          const coverage = subscriptionCoverage(sub, period);
-          if (coverage !== null) {
-            expect(coverage.start).toBe(covered ?? start);
-            covered = coverage.end;
+      fc.property(
+        day,
+        fc.integer({ min: 1, max: 28 }),
+        fc.integer({ min: 1, max: 28 }),
+        fc.constantFrom('in-advance', 'in-arrears' as const),
+        (start, subDay, accountDay, timing) => {
+          const sub = subscription({ start, billingDay: subDay, timing });
+          let period = billingPeriodContaining('2025-12-01', accountDay);
+          let covered: string | null = null;
+          for (let i = 0; i < 30; i++) {
+            const coverage = subscriptionCoverage(sub, period);
+            if (coverage !== null) {
+              expect(coverage.start).toBe(covered ?? start);
+              covered = coverage.end;
+            }
+            period = billingPeriodContaining(period.end, accountDay);
           }
-          period = billingPeriodContaining(period.end, accountDay);
-        }
-        expect(covered).not.toBeNull();
-      }),
+          expect(covered).not.toBeNull();
+        },
+      ),
     );
   });
 });
@@ -161,18 +172,27 @@ describe('billedThrough', () => {
 
     // Assess
 
-    expect(caughtUp.map((l) => l.description)).toEqual(['Office 365, 2026-08-01 to 2026-08-31', 'Office 365, 2026-09-01 to 2026-09-30', 'Office 365, 2026-10-01 to 2026-10-31']);
+    expect(caughtUp.map((l) => l.description)).toEqual([
+      'Office 365, 2026-08-01 to 2026-08-31',
+      'Office 365, 2026-09-01 to 2026-09-30',
+      'Office 365, 2026-10-01 to 2026-10-31',
+    ]);
   });
 });
 
 describe('validation', () => {
   test('a subscription in another currency or with bad terms is refused, not skipped', () => {
-    const act = () => subscriptionLines([subscription({ currency: 'USD', fee: new D(-1), billingDay: 30 })], { start: '2026-10-01', end: '2026-11-01' }, 'EUR');
+    const act = () =>
+      subscriptionLines([subscription({ currency: 'USD', fee: new D(-1), billingDay: 30 })], { start: '2026-10-01', end: '2026-11-01' }, 'EUR');
 
     expect(act).toThrow(ValidationError);
     expect(act).toThrow(
       expect.objectContaining({
-        details: ['subscriptions.sub-1.currency: USD on an invoice in EUR', 'subscriptions.sub-1.fee: must not be negative', 'subscriptions.sub-1.billingDay: must be a whole number from 1 to 28'],
+        details: [
+          'subscriptions.sub-1.currency: USD on an invoice in EUR',
+          'subscriptions.sub-1.fee: must not be negative',
+          'subscriptions.sub-1.billingDay: must be a whole number from 1 to 28',
+        ],
       }),
     );
   });

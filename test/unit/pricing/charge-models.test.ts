@@ -179,9 +179,7 @@ describe('rate', () => {
   test('expression: a non-numeric result is a rating failure of that purchase', () => {
     const expression = model({ type: 'expression', expression: 'metadata.label' });
     expect(() => rate(expression, { quantity: dec(1), metadata: { label: 'gold' } })).toThrow(ExpressionEvaluationError);
-    expect(() => rate(expression, { quantity: dec(1), metadata: { label: 'gold' } })).toThrow(
-      "expression must produce a number, got text 'gold'",
-    );
+    expect(() => rate(expression, { quantity: dec(1), metadata: { label: 'gold' } })).toThrow("expression must produce a number, got text 'gold'");
   });
 
   test('computes with our precision even when handed a Decimal of another clone', () => {
@@ -194,7 +192,13 @@ describe('rate', () => {
 describe('chargeModelSchema: what it accepts', () => {
   test('decimals as strings or numbers become Decimals; defaults are filled in', () => {
     // Act
-    const parsed = parseChargeModel({ type: 'graduated', tiers: [{ upTo: 10, unitPrice: '1.5' }, { upTo: null, unitPrice: 1 }] });
+    const parsed = parseChargeModel({
+      type: 'graduated',
+      tiers: [
+        { upTo: 10, unitPrice: '1.5' },
+        { upTo: null, unitPrice: 1 },
+      ],
+    });
 
     // Assess
     expect(parsed.type).toBe('graduated');
@@ -215,7 +219,17 @@ describe('chargeModelSchema: what it accepts', () => {
     ['package', { type: 'package', packageSize: '10', packagePrice: '100', freeUnits: '0' }],
     ['percentage', { type: 'percentage', rate: '2.99', base: 'quantity', fixedFee: '0', minPerPurchase: null, maxPerPurchase: null }],
     ['percentage with bounds', fixtures.percentage[0]!.model],
-    ['graduated_percentage', { type: 'graduated_percentage', base: 'metadata.amount', tiers: [{ upTo: '10', rate: '1', flatFee: '200' }, { upTo: null, rate: '2' }] }],
+    [
+      'graduated_percentage',
+      {
+        type: 'graduated_percentage',
+        base: 'metadata.amount',
+        tiers: [
+          { upTo: '10', rate: '1', flatFee: '200' },
+          { upTo: null, rate: '2' },
+        ],
+      },
+    ],
     ['expression', { type: 'expression', expression: 'quantity * 0.05' }],
   ])('toWireModel gives back the API shape of %s, which parses to the same model', (_name, wire) => {
     // Act
@@ -229,7 +243,11 @@ describe('chargeModelSchema: what it accepts', () => {
   });
 
   test('the API example shapes parse', () => {
-    expect(toWireModel(parseChargeModel({ type: 'percentage', rate: '2.99', base: 'quantity', fixedFee: '0', minPerPurchase: null, maxPerPurchase: null }))).toEqual({
+    expect(
+      toWireModel(
+        parseChargeModel({ type: 'percentage', rate: '2.99', base: 'quantity', fixedFee: '0', minPerPurchase: null, maxPerPurchase: null }),
+      ),
+    ).toEqual({
       type: 'percentage',
       rate: '2.99',
       base: 'quantity',
@@ -297,7 +315,15 @@ describe('chargeModelSchema: what it refuses, and how it says so', () => {
     ['negative rate', { type: 'percentage', rate: '-1', base: 'quantity' }, ['rate: must not be negative']],
     [
       'graduated_percentage tier order',
-      { type: 'graduated_percentage', base: 'quantity', tiers: [{ upTo: '20', rate: '1' }, { upTo: '10', rate: '1' }, { upTo: null, rate: '1' }] },
+      {
+        type: 'graduated_percentage',
+        base: 'quantity',
+        tiers: [
+          { upTo: '20', rate: '1' },
+          { upTo: '10', rate: '1' },
+          { upTo: null, rate: '1' },
+        ],
+      },
       ["tiers.1.upTo: must be greater than the previous tier's upTo (20)"],
     ],
     ['expression missing', { type: 'expression' }, ['expression: required']],

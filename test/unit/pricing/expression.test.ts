@@ -2,13 +2,7 @@ import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { D, toWire } from '../../../shared/kernel/money';
 import { ExpressionError, ExpressionEvaluationError } from '../../../shared/pricing/domain/errors';
-import {
-  compileExpression,
-  EXPRESSION_FUNCTIONS,
-  parseExpression,
-  type Scope,
-  type Value,
-} from '../../../shared/pricing/domain/expression';
+import { compileExpression, EXPRESSION_FUNCTIONS, parseExpression, type Scope, type Value } from '../../../shared/pricing/domain/expression';
 import { dec } from './builders';
 import { compileError, purchase, run } from './expression-builders';
 
@@ -110,7 +104,7 @@ describe('comparisons and logic', () => {
     ['1 != 1', false],
     ["'10' > '9'", true],
     ["'10' == 10", true],
-    ["metadata.minutes > 60", true],
+    ['metadata.minutes > 60', true],
     ["'abc' < 'abd'", true],
     ["'NL' == 'NL'", true],
     ["'NL' == 'nl'", false],
@@ -235,7 +229,24 @@ describe('functions', () => {
 
   test('the function table is closed', () => {
     expect([...EXPRESSION_FUNCTIONS].sort()).toEqual(
-      ['abs', 'ceil', 'coalesce', 'concat', 'contains', 'date', 'days', 'floor', 'if', 'margin', 'markup', 'max', 'min', 'number', 'round', 'startsWith'].sort(),
+      [
+        'abs',
+        'ceil',
+        'coalesce',
+        'concat',
+        'contains',
+        'date',
+        'days',
+        'floor',
+        'if',
+        'margin',
+        'markup',
+        'max',
+        'min',
+        'number',
+        'round',
+        'startsWith',
+      ].sort(),
     );
   });
 });
@@ -345,10 +356,14 @@ describe('properties', () => {
   test('markup then margin gives back the percentage', () => {
     const compiled = compileExpression('round(margin(markup(cost, pct), cost), 10)');
     fc.assert(
-      fc.property(decimal.filter((d) => d.gt(0)), fc.integer({ min: 1, max: 500 }), (cost, pct) => {
-        const expected = new D(pct).div(new D(pct).plus(100)).times(100).toDecimalPlaces(10);
-        expect(toWire(compiled.evaluateDecimal({ cost, pct: new D(pct) }))).toBe(toWire(expected));
-      }),
+      fc.property(
+        decimal.filter((d) => d.gt(0)),
+        fc.integer({ min: 1, max: 500 }),
+        (cost, pct) => {
+          const expected = new D(pct).div(new D(pct).plus(100)).times(100).toDecimalPlaces(10);
+          expect(toWire(compiled.evaluateDecimal({ cost, pct: new D(pct) }))).toBe(toWire(expected));
+        },
+      ),
     );
   });
 

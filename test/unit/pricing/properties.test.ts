@@ -14,7 +14,11 @@ const amount = fc
   .tuple(fc.bigInt({ min: 0n, max: 10n ** 15n }), fc.integer({ min: 0, max: 6 }))
   .map(([units, scale]) => new D(units.toString()).div(new D(10).pow(scale)));
 const positive = amount.filter((d) => d.gt(0));
-const quantity = fc.oneof(amount, fc.integer({ min: 0, max: 200 }).map((n) => new D(n)), fc.constant(new D(0)));
+const quantity = fc.oneof(
+  amount,
+  fc.integer({ min: 0, max: 200 }).map((n) => new D(n)),
+  fc.constant(new D(0)),
+);
 const decimalText = (d: Decimal) => toWire(d);
 
 /** 1–5 tiers with strictly increasing bounds, the last one open. */
@@ -30,22 +34,23 @@ const wireTiers = (priceKey: 'unitPrice' | 'rate') =>
 const standardModel = amount.map((unitPrice) => ({ type: 'standard', unitPrice: decimalText(unitPrice) }));
 const graduatedModel = wireTiers('unitPrice').map((tiers) => ({ type: 'graduated', tiers }));
 const volumeModel = wireTiers('unitPrice').map((tiers) => ({ type: 'volume', tiers }));
-const packageModel = fc
-  .record({ packageSize: positive, packagePrice: amount, freeUnits: amount })
-  .map((m) => ({ type: 'package', packageSize: decimalText(m.packageSize), packagePrice: decimalText(m.packagePrice), freeUnits: decimalText(m.freeUnits) }));
-const percentageModel = fc
-  .record({ rate: amount, fixedFee: amount, min: fc.option(amount), max: fc.option(amount) })
-  .map((m) => {
-    const [min, max] = m.min !== null && m.max !== null && m.min.gt(m.max) ? [m.max, m.min] : [m.min, m.max];
-    return {
-      type: 'percentage',
-      rate: decimalText(m.rate),
-      base: 'quantity',
-      fixedFee: decimalText(m.fixedFee),
-      minPerPurchase: min && decimalText(min),
-      maxPerPurchase: max && decimalText(max),
-    };
-  });
+const packageModel = fc.record({ packageSize: positive, packagePrice: amount, freeUnits: amount }).map((m) => ({
+  type: 'package',
+  packageSize: decimalText(m.packageSize),
+  packagePrice: decimalText(m.packagePrice),
+  freeUnits: decimalText(m.freeUnits),
+}));
+const percentageModel = fc.record({ rate: amount, fixedFee: amount, min: fc.option(amount), max: fc.option(amount) }).map((m) => {
+  const [min, max] = m.min !== null && m.max !== null && m.min.gt(m.max) ? [m.max, m.min] : [m.min, m.max];
+  return {
+    type: 'percentage',
+    rate: decimalText(m.rate),
+    base: 'quantity',
+    fixedFee: decimalText(m.fixedFee),
+    minPerPurchase: min && decimalText(min),
+    maxPerPurchase: max && decimalText(max),
+  };
+});
 const graduatedPercentageModel = wireTiers('rate').map((tiers) => ({ type: 'graduated_percentage', base: 'quantity', tiers }));
 
 const monotoneModel = fc.oneof(standardModel, graduatedModel, packageModel, percentageModel, graduatedPercentageModel).map(parseChargeModel);
@@ -184,7 +189,10 @@ describe('charge model properties', () => {
     fc.assert(
       fc.property(fallingPrices, fc.array(amount, { minLength: 1, maxLength: 20 }), (model, parts) => {
         const separately = parts.reduce((sum, q) => sum.plus(price(model, q)), new D(0));
-        const together = price(model, parts.reduce((sum, q) => sum.plus(q), new D(0)));
+        const together = price(
+          model,
+          parts.reduce((sum, q) => sum.plus(q), new D(0)),
+        );
         expect(together.lte(separately)).toBe(true);
       }),
     );
@@ -215,7 +223,10 @@ describe('charge model properties', () => {
     // 10,000 calls at 0.0004 each: 4.00 EUR, where rounding each CDR first would give 0.00
     const cdr = parseChargeModel({ type: 'standard', unitPrice: '0.0004' });
     const amounts = Array.from({ length: 10_000 }, () => price(cdr, new D(1)));
-    const line = roundMoney(amounts.reduce((sum, a) => sum.plus(a), new D(0)), 'EUR');
+    const line = roundMoney(
+      amounts.reduce((sum, a) => sum.plus(a), new D(0)),
+      'EUR',
+    );
     expect(line.toFixed(2)).toBe('4.00');
     expect(roundMoney(amounts[0]!, 'EUR').isZero()).toBe(true);
   });

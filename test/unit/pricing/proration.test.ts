@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { D, roundMoney, toWire } from '../../../shared/kernel/money';
 import { InvalidDateError } from '../../../shared/kernel/dates';
-import {
-  billingPeriodContaining,
-  daysBetween,
-  prorate,
-  prorateFirstPeriod,
-  splitByPeriods,
-  type DatePeriod,
-} from '../../../shared/kernel/proration';
+import { billingPeriodContaining, daysBetween, prorate, prorateFirstPeriod, splitByPeriods, type DatePeriod } from '../../../shared/kernel/proration';
 
 describe('billingPeriodContaining', () => {
   test.each<[string, number, DatePeriod]>([
@@ -138,8 +131,10 @@ describe('splitByPeriods', () => {
   });
 
   test('over contiguous periods covering the purchase, days add up to the whole and fractions to 1', () => {
-    const periods: DatePeriod[] = Array.from({ length: 24 }, (_, i) =>
-      ({ start: new Date(Date.UTC(2026, i, 10)).toISOString().slice(0, 10), end: new Date(Date.UTC(2026, i + 1, 10)).toISOString().slice(0, 10) }));
+    const periods: DatePeriod[] = Array.from({ length: 24 }, (_, i) => ({
+      start: new Date(Date.UTC(2026, i, 10)).toISOString().slice(0, 10),
+      end: new Date(Date.UTC(2026, i + 1, 10)).toISOString().slice(0, 10),
+    }));
     const day = (n: number) => new Date(Date.UTC(2026, 0, 10) + n * 86_400_000).toISOString().slice(0, 10);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 400 }), (startAt, length) => {

@@ -43,7 +43,12 @@ const ids = (rule: PriceRule | null) => rule?.id ?? null;
 describe('price rule definition', () => {
   test('fills in the defaults of docs/api.md', () => {
     // Act
-    const rule = parsePriceRule('r1', { productCluster: 'voice', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '0.10' } });
+    const rule = parsePriceRule('r1', {
+      productCluster: 'voice',
+      currency: 'EUR',
+      validFrom: '2026-01-01',
+      model: { type: 'standard', unitPrice: '0.10' },
+    });
 
     // Assess
     expect(rule).toMatchObject({ id: 'r1', customerCluster: null, validTo: null, priority: 0, condition: null, scope: 'purchase', groupBy: null });
@@ -67,7 +72,13 @@ describe('price rule definition', () => {
       condition: 'quantity > 0',
       scope: 'period',
       groupBy: 'msisdn',
-      model: { type: 'graduated', tiers: [{ upTo: '10', unitPrice: '1', flatFee: '0' }, { upTo: null, unitPrice: '0.5', flatFee: '0' }] },
+      model: {
+        type: 'graduated',
+        tiers: [
+          { upTo: '10', unitPrice: '1', flatFee: '0' },
+          { upTo: null, unitPrice: '0.5', flatFee: '0' },
+        ],
+      },
     };
 
     // Act
@@ -153,10 +164,7 @@ describe('selectPriceRule: applicability', () => {
 
   test('validTo is exclusive: a purchase at validTo is priced by the next rule', () => {
     // Prepare
-    const rules = [
-      priceRule('q1', { validFrom: '2026-01-01', validTo: '2026-04-01' }),
-      priceRule('q2', { validFrom: '2026-04-01' }),
-    ];
+    const rules = [priceRule('q1', { validFrom: '2026-01-01', validTo: '2026-04-01' }), priceRule('q2', { validFrom: '2026-04-01' })];
 
     // Act / Assess
     expect(ids(selectPriceRule(rules, context({ purchaseDate: '2026-03-31T23:59:59Z' })))).toBe('q1');
@@ -175,7 +183,10 @@ describe('selectPriceRule: applicability', () => {
 
 describe('selectPriceRule: the most specific wins', () => {
   test('the deepest product cluster beats a deeper customer cluster', () => {
-    const rules = [priceRule('customer-specific', { productCluster: 'usage', customerCluster: 'shop' }), priceRule('product-specific', { productCluster: 'voice' })];
+    const rules = [
+      priceRule('customer-specific', { productCluster: 'usage', customerCluster: 'shop' }),
+      priceRule('product-specific', { productCluster: 'voice' }),
+    ];
     expect(ids(selectPriceRule(rules, context()))).toBe('product-specific');
   });
 
@@ -392,7 +403,11 @@ describe('routing', () => {
 
   test('if a cluster move makes two rules match, the most specific wins', () => {
     // Prepare: saved apart, then `shop` moved under `nl` where a broader rule lives
-    const rules = [routingRule('broad', 'nl', 'usage', 'D'), routingRule('narrow', 'shop', 'usage', 'R'), routingRule('narrower-product', 'nl', 'voice', 'X')];
+    const rules = [
+      routingRule('broad', 'nl', 'usage', 'D'),
+      routingRule('narrow', 'shop', 'usage', 'R'),
+      routingRule('narrower-product', 'nl', 'voice', 'X'),
+    ];
 
     // Act / Assess: deepest customer cluster first, then deepest product cluster
     expect(routePurchase(rules, 'shop', 'voice', trees)?.id).toBe('narrow');
@@ -421,7 +436,18 @@ describe('purchaseScope', () => {
 
     // Assess
     expect([...scope.keys()].sort()).toEqual(
-      ['customerCode', 'endDate', 'meta.amount', 'meta.msisdn', 'metadata.amount', 'metadata.msisdn', 'productLabel', 'purchaseDate', 'quantity', 'usedBy'].sort(),
+      [
+        'customerCode',
+        'endDate',
+        'meta.amount',
+        'meta.msisdn',
+        'metadata.amount',
+        'metadata.msisdn',
+        'productLabel',
+        'purchaseDate',
+        'quantity',
+        'usedBy',
+      ].sort(),
     );
     expect(scope.get('meta.msisdn')).toBe('0612');
   });

@@ -50,7 +50,11 @@ const allInvoices = async (house: MemoryHouse) => (await house.invoices.list('ac
 const idOf = (code: string, currency = 'EUR') => invoiceId('acme', OCTOBER, code, currency);
 /** Everything a run can change: invoices, purchases, objects. */
 const snapshot = async (house: MemoryHouse) =>
-  JSON.stringify({ invoices: await allInvoices(house), purchases: [...house.purchases.items].sort(), objects: [...house.files.objects.keys()].sort() });
+  JSON.stringify({
+    invoices: await allInvoices(house),
+    purchases: [...house.purchases.items].sort(),
+    objects: [...house.files.objects.keys()].sort(),
+  });
 
 /** What the period's invoicing must come to, however often its messages are delivered. */
 async function expectOneDraftPerCustomerAndCurrency(house: MemoryHouse, cycleId: string) {
@@ -83,7 +87,13 @@ async function expectOneDraftPerCustomerAndCurrency(house: MemoryHouse, cycleId:
   });
   // every billable purchase of the period is on its draft, written once (insert, then one mark)
   const stored = house.purchases.of('acme');
-  for (const [reference, payer, currency] of [['c1-v1', 'C1', 'EUR'], ['c1-d1', 'C1', 'EUR'], ['c2-v3', 'C2', 'EUR'], ['c3-v2', 'C3', 'USD'], ['x-7', 'X007', 'EUR']]) {
+  for (const [reference, payer, currency] of [
+    ['c1-v1', 'C1', 'EUR'],
+    ['c1-d1', 'C1', 'EUR'],
+    ['c2-v3', 'C2', 'EUR'],
+    ['c3-v2', 'C3', 'USD'],
+    ['x-7', 'X007', 'EUR'],
+  ]) {
     expect(stored.get(reference!)).toMatchObject({ status: 'invoiced', invoice: idOf(payer!, currency), version: 2 });
   }
   expect(stored.get('c1-sep')).toMatchObject({ status: 'rated', invoice: null, version: 1 });
@@ -160,10 +170,18 @@ describe('a superseded cycle run', () => {
     await house.drainBilling();
     const invoices = await allInvoices(house);
     const c1 = invoices.find((s) => s.record.id === idOf('C1'))!;
-    expect(c1).toMatchObject({ revision: 2, run: 2, record: { lines: [{ description: 'Data' }, { description: 'Voice', quantity: '131', amount: '5.72' }] } });
+    expect(c1).toMatchObject({
+      revision: 2,
+      run: 2,
+      record: { lines: [{ description: 'Data' }, { description: 'Voice', quantity: '131', amount: '5.72' }] },
+    });
     expect(invoices.filter((s) => s.revision === 1)).toHaveLength(EXTRA + 2);
     expect(house.purchases.of('acme').get('c1-late')).toMatchObject({ status: 'invoiced', invoice: idOf('C1') });
-    expect(await house.cycles.get('acme', cycle.id)).toMatchObject({ status: 'completed', run: 2, report: { invoices: EXTRA + 3, errors: { count: 0 } } });
+    expect(await house.cycles.get('acme', cycle.id)).toMatchObject({
+      status: 'completed',
+      run: 2,
+      report: { invoices: EXTRA + 3, errors: { count: 0 } },
+    });
   });
 });
 
@@ -188,8 +206,13 @@ describe('an invoice approved while the cycle goes on', () => {
     expect(await house.invoices.get('acme', idOf('C1'))).toEqual(stored);
     expect(await house.files.get(stored.documents.pdf)).not.toBeNull();
     expect((await allInvoices(house)).filter((s) => s.record.id !== idOf('C1'))).toEqual(others); // unchanged drafts are not rewritten
-    for (const reference of ['c1-v1', 'c1-v2', 'c1-v3', 'c1-d1']) expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1') });
-    expect(await house.cycles.get('acme', cycleId)).toMatchObject({ status: 'completed', run: 2, report: { invoices: EXTRA + 3, errors: { count: 0 } } });
+    for (const reference of ['c1-v1', 'c1-v2', 'c1-v3', 'c1-d1'])
+      expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1') });
+    expect(await house.cycles.get('acme', cycleId)).toMatchObject({
+      status: 'completed',
+      run: 2,
+      report: { invoices: EXTRA + 3, errors: { count: 0 } },
+    });
   });
 
   test('a late purchase after approval regenerates the cycle, stays off the approved invoice and is named in the report', async () => {
@@ -204,7 +227,11 @@ describe('an invoice approved while the cycle goes on', () => {
     const cycle = (await house.cycles.get('acme', cycleId))!;
     expect(cycle).toMatchObject({ status: 'completed', run: 2 });
     expect(cycle.report!.errors.items).toEqual([
-      { customer: 'C1', code: 'invoice_approved', message: `1 purchase(s) are not on invoice ${idOf('C1')}, approved before they arrived or changed` },
+      {
+        customer: 'C1',
+        code: 'invoice_approved',
+        message: `1 purchase(s) are not on invoice ${idOf('C1')}, approved before they arrived or changed`,
+      },
     ]);
   });
 
@@ -233,14 +260,17 @@ describe('an invoice approved while the cycle goes on', () => {
     expect(c1).toMatchObject({ revision: 2, run: 1, completion: 'done', record: { status: 'approved', lines: frozenLines, total: '6.47' } });
     expect(await house.files.get(c1.documents.pdf)).not.toBeNull();
     expect(house.purchases.of('acme').get('c1-late')).toMatchObject({ status: 'rated', invoice: null });
-    for (const reference of ['c1-v1', 'c1-v2', 'c1-v3', 'c1-d1']) expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1') });
+    for (const reference of ['c1-v1', 'c1-v2', 'c1-v3', 'c1-d1'])
+      expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1') });
     expect(await house.cycles.get('acme', cycle.id)).toMatchObject({ status: 'completed', run: 2 });
 
     // the next regeneration names the purchase that missed the approved invoice
     await house.starter.regenerate('acme', cycle.id);
     await house.drainBilling();
     expect((await house.invoices.get('acme', idOf('C1')))!).toEqual(c1);
-    expect((await house.cycles.get('acme', cycle.id))!.report!.errors.items).toEqual([expect.objectContaining({ customer: 'C1', code: 'invoice_approved' })]);
+    expect((await house.cycles.get('acme', cycle.id))!.report!.errors.items).toEqual([
+      expect.objectContaining({ customer: 'C1', code: 'invoice_approved' }),
+    ]);
   });
 });
 

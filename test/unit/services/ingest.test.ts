@@ -32,7 +32,13 @@ describe('a redelivered ingest chunk', () => {
     expect(house.chunks.inflight.size).toBe(0);
     const stored = house.purchases.of('acme');
     expect(stored.size).toBe(4);
-    expect(stored.get('r1')).toMatchObject({ status: 'rated', amount: '0.3059', currency: 'EUR', version: 1, receivedAt: '2026-11-05T08:00:00.000Z' });
+    expect(stored.get('r1')).toMatchObject({
+      status: 'rated',
+      amount: '0.3059',
+      currency: 'EUR',
+      version: 1,
+      receivedAt: '2026-11-05T08:00:00.000Z',
+    });
     expect(stored.get('r4')).toMatchObject({ status: 'unmapped', reason: 'unknown-customer', version: 1 });
   });
 

@@ -12,7 +12,12 @@ async function drafted(): Promise<{ house: MemoryHouse; cycleId: string }> {
   await seedCatalog(house);
   await house.ingest.accept(
     'acme',
-    rowsOf(purchase('c1-v1', 'C1', '7'), purchase('c1-v2', 'C1', '11'), purchase('c1-d1', 'C1', '2', { productLabel: 'data-gb' }), purchase('c2-v1', 'C2', '10')),
+    rowsOf(
+      purchase('c1-v1', 'C1', '7'),
+      purchase('c1-v2', 'C1', '11'),
+      purchase('c1-d1', 'C1', '2', { productLabel: 'data-gb' }),
+      purchase('c2-v1', 'C2', '10'),
+    ),
     'api',
   );
   const { cycle } = await house.starter.start('acme', OCTOBER);
@@ -32,12 +37,20 @@ describe('InvoiceService.approve', () => {
     // Act
     const view = await house.invoicing.approve('acme', idOf('C1'));
     // Assess
-    expect(view).toMatchObject({ id: idOf('C1'), status: 'approved', approvedAt: '2026-11-05T09:00:00.000Z', subtotal: '4.79', tax: '1.01', total: '5.80' });
+    expect(view).toMatchObject({
+      id: idOf('C1'),
+      status: 'approved',
+      approvedAt: '2026-11-05T09:00:00.000Z',
+      subtotal: '4.79',
+      tax: '1.01',
+      total: '5.80',
+    });
     const approved = await stored(house, idOf('C1'));
     expect(approved).toMatchObject({ revision: 2, completion: 'done', record: { status: 'approved', lines: draft.record.lines } });
     expect(pdfsOf(house, idOf('C1'))).toEqual([approved.documents.pdf]);
     expect(approved.documents.pdf).not.toBe(draft.documents.pdf);
-    for (const reference of C1_PURCHASES) expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1'), version: 3 });
+    for (const reference of C1_PURCHASES)
+      expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1'), version: 3 });
     expect(house.purchases.of('acme').get('c2-v1')).toMatchObject({ status: 'invoiced', version: 2 });
   });
 
@@ -69,7 +82,9 @@ describe('InvoiceService.approve', () => {
     const outcomes = await Promise.allSettled([house.invoicing.approve('acme', idOf('C1')), house.invoicing.approve('acme', idOf('C1'))]);
     // Assess
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual([expect.objectContaining({ code: 'invoice_approved' })]);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual([
+      expect.objectContaining({ code: 'invoice_approved' }),
+    ]);
     const approved = await stored(house, idOf('C1'));
     expect(approved).toMatchObject({ revision: 2, completion: 'done' });
     expect(pdfsOf(house, idOf('C1'))).toEqual([approved.documents.pdf]); // the losing approval's PDF is removed
@@ -120,11 +135,16 @@ describe('approving a superseded draft', () => {
     const view = await house.invoicing.approve('acme', idOf('C1'));
     // Assess
     expect(raced).toBe(true);
-    expect(view).toMatchObject({ status: 'approved', lines: [{ description: 'Data' }, { description: 'Voice', quantity: '118', amount: '5.16' }], total: '11.08' });
+    expect(view).toMatchObject({
+      status: 'approved',
+      lines: [{ description: 'Data' }, { description: 'Voice', quantity: '118', amount: '5.16' }],
+      total: '11.08',
+    });
     const approved = await stored(house, idOf('C1'));
     expect(approved).toMatchObject({ revision: 3, run: 2, completion: 'done', record: { status: 'approved', total: '11.08' } });
     expect(pdfsOf(house, idOf('C1'))).toEqual([approved.documents.pdf]);
-    for (const reference of [...C1_PURCHASES, 'c1-late']) expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1') });
+    for (const reference of [...C1_PURCHASES, 'c1-late'])
+      expect(house.purchases.of('acme').get(reference)).toMatchObject({ status: 'completed', invoice: idOf('C1') });
     expect(await house.cycles.get('acme', cycleId)).toMatchObject({ status: 'completed', run: 2 });
   });
 

@@ -15,12 +15,19 @@ const PRICES = [
 const PRICES_CSV = 'sku,quantity,customerCode\nA,3,C1\nB,0,C1\nZ,1,C2\nA,x,C3\nB,2\n';
 
 async function pricesStream(house: MemoryHouse) {
-  await house.tables.putLookupTable('acme', 'skus', { key: 'sku', rows: [{ sku: 'A', name: 'Alpha', cost: '2' }, { sku: 'B', name: 'Beta', cost: '3' }] });
+  await house.tables.putLookupTable('acme', 'skus', {
+    key: 'sku',
+    rows: [
+      { sku: 'A', name: 'Alpha', cost: '2' },
+      { sku: 'B', name: 'Beta', cost: '3' },
+    ],
+  });
   await house.streamService.putStream('acme', 'prices', upload(PRICES));
   await house.streamService.upload('acme', 'prices', PRICES_CSV);
 }
 
-const runMessages = (house: MemoryHouse) => house.streamBus.pending.map((p) => p.message).filter((m): m is Extract<StreamMessage, { type: 'stream-run' }> => m.type === 'stream-run');
+const runMessages = (house: MemoryHouse) =>
+  house.streamBus.pending.map((p) => p.message).filter((m): m is Extract<StreamMessage, { type: 'stream-run' }> => m.type === 'stream-run');
 
 describe('StreamService: saving a stream', () => {
   test('a PUT creates the stream, the next one replaces it; both read back as saved', async () => {
@@ -29,7 +36,10 @@ describe('StreamService: saving a stream', () => {
     house.clock.advance(1000);
     const second = await house.streamService.putStream('acme', 's1', upload([{ type: 'filter', keep: 'quantity > 0' }]));
     expect(first).toMatchObject({ created: true, record: { id: 's1', stages: [] } });
-    expect(second).toMatchObject({ created: false, record: { id: 's1', stages: [{ type: 'filter', keep: 'quantity > 0' }], updatedAt: '2026-11-05T08:00:01.000Z' } });
+    expect(second).toMatchObject({
+      created: false,
+      record: { id: 's1', stages: [{ type: 'filter', keep: 'quantity > 0' }], updatedAt: '2026-11-05T08:00:01.000Z' },
+    });
     expect(await house.streamService.getStream('acme', 's1')).toEqual(second.record);
     expect((await house.streamService.listStreams('acme', { limit: 10 })).items).toEqual([second.record]);
   });
@@ -38,10 +48,29 @@ describe('StreamService: saving a stream', () => {
     const house = memoryHouse();
     const refusals = [
       house.streamService.putStream('acme', 's1', upload([{ type: 'lookup', table: 'missing', key: 'sku', columns: ['name'] }])),
-      house.streamService.putStream('acme', 's1', { kind: 'billing', type: 'computed', source: { account: 'acme', stream: 'other' }, currency: 'EUR', stages: [] }),
-      house.streamService.putStream('acme', 's1', { ...upload([{ type: 'filter', keep: 'quantity > 0' }, { type: 'split', column: 'nope', pattern: '(.*)-(.*)', into: ['a', 'b'] }]), source: { purchases: true } }),
+      house.streamService.putStream('acme', 's1', {
+        kind: 'billing',
+        type: 'computed',
+        source: { account: 'acme', stream: 'other' },
+        currency: 'EUR',
+        stages: [],
+      }),
+      house.streamService.putStream('acme', 's1', {
+        ...upload([
+          { type: 'filter', keep: 'quantity > 0' },
+          { type: 'split', column: 'nope', pattern: '(.*)-(.*)', into: ['a', 'b'] },
+        ]),
+        source: { purchases: true },
+      }),
     ];
-    const errors = await Promise.all(refusals.map((r) => r.then(() => null, (error: unknown) => error as { name: string; details: string[] })));
+    const errors = await Promise.all(
+      refusals.map((r) =>
+        r.then(
+          () => null,
+          (error: unknown) => error as { name: string; details: string[] },
+        ),
+      ),
+    );
     expect(errors.map((e) => e?.name)).toEqual(['ValidationError', 'ValidationError', 'ValidationError']);
     expect(errors[0]!.details).toEqual(["stages.0.table: lookup table 'missing' does not exist"]);
     expect(errors[1]!.details.join(' ')).toMatch(/^source\.account: /);
@@ -60,8 +89,20 @@ describe('StreamService and StreamRunner: a run', () => {
     // Act
     const { batch } = await house.streamService.startRun('acme', 'prices', PERIOD);
     // Assess
-    expect(await house.streamService.getBatch('acme', batch)).toMatchObject({ status: 'running', stream: 'prices', periodStart: '2026-10-01', source: { upload: true } });
-    expect(runMessages(house)).toEqual([expect.objectContaining({ type: 'stream-run', accountId: 'acme', batchId: batch, batch: expect.objectContaining({ id: batch, status: 'running' }) })]);
+    expect(await house.streamService.getBatch('acme', batch)).toMatchObject({
+      status: 'running',
+      stream: 'prices',
+      periodStart: '2026-10-01',
+      source: { upload: true },
+    });
+    expect(runMessages(house)).toEqual([
+      expect.objectContaining({
+        type: 'stream-run',
+        accountId: 'acme',
+        batchId: batch,
+        batch: expect.objectContaining({ id: batch, status: 'running' }),
+      }),
+    ]);
     await expect(house.streamService.rowsCsv('acme', batch)).rejects.toMatchObject({ code: 'batch_running' });
   });
 
@@ -72,10 +113,21 @@ describe('StreamService and StreamRunner: a run', () => {
     // Act
     await house.drainStreams();
     // Assess
-    expect(await house.streamService.getBatch('acme', batch)).toMatchObject({ status: 'draft', rows: 1, errors: 3, filtered: 1, totals: { EUR: '6' } });
+    expect(await house.streamService.getBatch('acme', batch)).toMatchObject({
+      status: 'draft',
+      rows: 1,
+      errors: 3,
+      filtered: 1,
+      totals: { EUR: '6' },
+    });
     const csv = await house.streamService.rowsCsv('acme', batch);
-    expect(csv.split('\n').slice(0, 2)).toEqual(['sku:string,quantity:decimal,customerCode:string,name:string,cost:string,amount:decimal', 'A,3,C1,Alpha,2,6']);
-    expect((await house.streamService.rowsJson('acme', batch, { limit: 10 })).items).toEqual([{ sku: 'A', quantity: '3', customerCode: 'C1', name: 'Alpha', cost: '2', amount: '6' }]);
+    expect(csv.split('\n').slice(0, 2)).toEqual([
+      'sku:string,quantity:decimal,customerCode:string,name:string,cost:string,amount:decimal',
+      'A,3,C1,Alpha,2,6',
+    ]);
+    expect((await house.streamService.rowsJson('acme', batch, { limit: 10 })).items).toEqual([
+      { sku: 'A', quantity: '3', customerCode: 'C1', name: 'Alpha', cost: '2', amount: '6' },
+    ]);
     const errors = (await house.streamService.errors('acme', batch, { limit: 2 })) as { items: { reason: string }[]; next: string | null };
     expect(errors.items).toHaveLength(2);
     expect(errors.next).toBe('2');
@@ -101,7 +153,13 @@ describe('StreamService and StreamRunner: a run', () => {
       ),
       'api',
     );
-    await house.streamService.putStream('acme', 'usage', { kind: 'billing', type: 'simple', source: { purchases: true }, currency: 'EUR', stages: [] });
+    await house.streamService.putStream('acme', 'usage', {
+      kind: 'billing',
+      type: 'simple',
+      source: { purchases: true },
+      currency: 'EUR',
+      stages: [],
+    });
     const { batch } = await house.streamService.startRun('acme', 'usage', PERIOD);
     // Act
     await house.drainStreams();
@@ -132,7 +190,9 @@ describe('StreamService and StreamRunner: a run', () => {
 describe('a superseded stream run', () => {
   /** The reconciler, an hour later, re-drives the run as its next attempt. */
   async function redrive(house: MemoryHouse) {
-    const outcome = await house.streamReconciler({ staleAfterMs: 60_000, maxResumes: 5 }).reconcile(new Date(house.clock.now().getTime() + 3_600_000));
+    const outcome = await house
+      .streamReconciler({ staleAfterMs: 60_000, maxResumes: 5 })
+      .reconcile(new Date(house.clock.now().getTime() + 3_600_000));
     expect(outcome).toEqual({ resumed: 1, failed: 0 });
   }
 
@@ -184,7 +244,10 @@ describe('a superseded stream run', () => {
     expect(house.files.text(objects.batchFile('acme', batch, 'rows.csv', 1))).toMatch(/^sku:string.*\nA,3,C1,Alpha,2,6\n$/s);
     await house.drainStreams();
     expect(await house.streams.getBatch('acme', batch)).toMatchObject({ status: 'draft', attempt: 2, rows: 2, errors: 0, totals: { EUR: '8' } });
-    expect((await house.streamService.rowsJson('acme', batch, { limit: 10 })).items.map((r) => [r.sku, r.amount])).toEqual([['B', '6'], ['A', '2']]);
+    expect((await house.streamService.rowsJson('acme', batch, { limit: 10 })).items.map((r) => [r.sku, r.amount])).toEqual([
+      ['B', '6'],
+      ['A', '2'],
+    ]);
   });
 });
 
@@ -194,7 +257,13 @@ describe('sharing a published batch', () => {
     const house = memoryHouse();
     await house.accounts.create({ id: 'p1', name: 'Partner', roles: ['reseller'], currency: 'EUR', createdAt: '2026-01-01T00:00:00.000Z' });
     await house.catalog.putCustomer('acme', customer('C2', { partnerAccount: 'p1' }));
-    await house.streamService.putStream('p1', 'resale', { kind: 'billing', type: 'computed', source: { account: 'acme', stream: 'prices' }, currency: 'EUR', stages: [] });
+    await house.streamService.putStream('p1', 'resale', {
+      kind: 'billing',
+      type: 'computed',
+      source: { account: 'acme', stream: 'prices' },
+      currency: 'EUR',
+      stages: [],
+    });
     await pricesStream(house);
     await house.streamService.upload('acme', 'prices', 'sku,quantity,customerCode\nA,3,C1\nB,2,C2\nA,1,C2\n');
     const { batch } = await house.streamService.startRun('acme', 'prices', PERIOD);

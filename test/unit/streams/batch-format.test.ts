@@ -24,11 +24,35 @@ const columns: Column[] = [
 ];
 
 const rows: Row[] = [
-  { reference: 'r1', quantity: dec('12.5'), amount: dec('0.54625'), currency: 'EUR', purchaseDate: '2026-03-10', 'meta.roaming': true, 'meta.note': 'plain' },
-  { reference: 'r2', quantity: dec('-3'), amount: dec('0.0000000004'), currency: 'EUR', purchaseDate: '2026-03-10T10:00:00Z', 'meta.roaming': false, 'meta.note': 'comma, "quotes"\nand a newline' },
+  {
+    reference: 'r1',
+    quantity: dec('12.5'),
+    amount: dec('0.54625'),
+    currency: 'EUR',
+    purchaseDate: '2026-03-10',
+    'meta.roaming': true,
+    'meta.note': 'plain',
+  },
+  {
+    reference: 'r2',
+    quantity: dec('-3'),
+    amount: dec('0.0000000004'),
+    currency: 'EUR',
+    purchaseDate: '2026-03-10T10:00:00Z',
+    'meta.roaming': false,
+    'meta.note': 'comma, "quotes"\nand a newline',
+  },
   { reference: 'r3', quantity: dec('1e20'), amount: dec('7'), currency: 'USD', purchaseDate: '2026-03-11', 'meta.roaming': null, 'meta.note': '' },
   { reference: 'r4', quantity: dec('0'), amount: null, currency: 'JPY', purchaseDate: '2026-03-12', 'meta.roaming': null, 'meta.note': null },
-  { reference: ' spaced ', quantity: null, amount: dec('1.5'), currency: null, purchaseDate: '2026-03-12', 'meta.roaming': true, 'meta.note': 'ünïcødé €' },
+  {
+    reference: ' spaced ',
+    quantity: null,
+    amount: dec('1.5'),
+    currency: null,
+    purchaseDate: '2026-03-12',
+    'meta.roaming': true,
+    'meta.note': 'ünïcødé €',
+  },
 ];
 
 function write(input: readonly Row[], cols: readonly Column[] = columns) {
@@ -51,7 +75,9 @@ describe('batch CSV', () => {
   test('writes a typed header and one line per row, nulls unquoted-empty and empty text quoted', () => {
     const { csv } = write(rows);
 
-    expect(csv.split('\n')[0]).toBe('reference:string,quantity:decimal,amount:decimal,currency:string,purchaseDate:date,meta.roaming:boolean,meta.note:string');
+    expect(csv.split('\n')[0]).toBe(
+      'reference:string,quantity:decimal,amount:decimal,currency:string,purchaseDate:date,meta.roaming:boolean,meta.note:string',
+    );
     expect(csv.split('\n')[1]).toBe('r1,12.5,0.54625,EUR,2026-03-10,true,plain');
     expect(csv).toContain('r3,100000000000000000000,7,USD,2026-03-11,,""\n');
     expect(csv).toContain('r4,0,,JPY,2026-03-12,,\n');
@@ -91,7 +117,15 @@ describe('batch CSV', () => {
       stage: 2,
       type: 'convert-currency',
       reason: 'no exchange rate EUR-GBP valid on 2026-03-10',
-      row: { reference: 'r1', quantity: '12.5', amount: '0.54625', currency: 'EUR', purchaseDate: '2026-03-10', 'meta.roaming': true, 'meta.note': 'plain' },
+      row: {
+        reference: 'r1',
+        quantity: '12.5',
+        amount: '0.54625',
+        currency: 'EUR',
+        purchaseDate: '2026-03-10',
+        'meta.roaming': true,
+        'meta.note': 'plain',
+      },
     });
   });
 
@@ -113,7 +147,11 @@ describe('batch CSV', () => {
     const description = writer.describe();
 
     expect(description).toMatchObject({ rows: 0, errors: 0, totals: {} });
-    expect(description.checksum).toBe(createHash('sha256').update(`${columns.map((c) => `${c.name}:${c.type}`).join(',')}\n`).digest('hex'));
+    expect(description.checksum).toBe(
+      createHash('sha256')
+        .update(`${columns.map((c) => `${c.name}:${c.type}`).join(',')}\n`)
+        .digest('hex'),
+    );
   });
 
   test('a value that does not fit its column type is refused by the writer', () => {
@@ -126,8 +164,9 @@ describe('batch CSV', () => {
     expect(writer.describe().rows).toBe(0);
   });
 
-  test('a bad line is that row\'s error and the reader goes on', () => {
-    const csv = 'reference:string,amount:decimal,day:date,flag:boolean\nok,1,2026-01-01,true\nbad,abc,2026-01-01,false\nshort,1\nbad-day,1,2026-13-01,\nbad-flag,1,,maybe\nlast,2.5,,FALSE\n';
+  test("a bad line is that row's error and the reader goes on", () => {
+    const csv =
+      'reference:string,amount:decimal,day:date,flag:boolean\nok,1,2026-01-01,true\nbad,abc,2026-01-01,false\nshort,1\nbad-day,1,2026-13-01,\nbad-flag,1,,maybe\nlast,2.5,,FALSE\n';
 
     const { results } = read(csv);
 
@@ -160,6 +199,8 @@ describe('batch CSV', () => {
 
   test('rows go to JSON with the batch columns, decimals as strings', () => {
     expect(rowToWire(rows[1]!, columns.slice(0, 3))).toEqual({ reference: 'r2', quantity: '-3', amount: '0.0000000004' });
-    expect(errorLine({ row: { amount: null }, stage: 0, type: 'rate', reason: 'x' })).toBe('{"stage":0,"type":"rate","reason":"x","row":{"amount":null}}');
+    expect(errorLine({ row: { amount: null }, stage: 0, type: 'rate', reason: 'x' })).toBe(
+      '{"stage":0,"type":"rate","reason":"x","row":{"amount":null}}',
+    );
   });
 });

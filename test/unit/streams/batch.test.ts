@@ -1,4 +1,13 @@
-import { batchView, derivedBatchId, inboundId, inboundView, newBatchId, runningBatch, type BatchRecord, type InboundRecord } from '../../../shared/streams/domain/batch';
+import {
+  batchView,
+  derivedBatchId,
+  inboundId,
+  inboundView,
+  newBatchId,
+  runningBatch,
+  type BatchRecord,
+  type InboundRecord,
+} from '../../../shared/streams/domain/batch';
 
 /** A published billing batch of stream `resell` for March 2026. */
 function batch(overrides: Partial<BatchRecord> = {}): BatchRecord {
@@ -56,7 +65,14 @@ describe('batch ids', () => {
 
   test('new ids sort by creation time, across seconds, days and years', () => {
     // Prepare
-    const times = ['2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.001Z', '2026-01-01T00:00:01.000Z', '2026-02-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z'];
+    const times = [
+      '2025-12-31T23:59:59.999Z',
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-01T00:00:00.001Z',
+      '2026-01-01T00:00:01.000Z',
+      '2026-02-01T00:00:00.000Z',
+      '2026-10-01T00:00:00.000Z',
+    ];
 
     // Act
     const ids = times.map((t) => newBatchId(new Date(t)));
@@ -168,7 +184,9 @@ describe('wire views', () => {
   test('a failed batch shows why; a running one has no checksum or publication yet', () => {
     // Act
     const failed = batchView(batch({ status: 'failed', failure: 'lookup table skus not found', checksum: null, publishedAt: null }));
-    const running = batchView(batch({ status: 'running', rows: 0, errors: 0, filtered: 0, totals: {}, columns: [], checksum: null, publishedAt: null }));
+    const running = batchView(
+      batch({ status: 'running', rows: 0, errors: 0, filtered: 0, totals: {}, columns: [], checksum: null, publishedAt: null }),
+    );
 
     // Assess
     expect(failed).toMatchObject({ status: 'failed', failure: 'lookup table skus not found', publishedAt: null });
@@ -214,10 +232,30 @@ describe('runningBatch', () => {
     const definition = { kind: 'pricing' as const, type: 'simple' as const, source: { upload: true as const }, stages: [], currency: 'EUR' };
 
     // Act
-    const record = runningBatch({ id: 'bat_1_x', accountId: 'a1', stream: 'prices', definition, period: { start: '2026-10-01', end: '2026-11-01' }, source: { upload: true }, at: '2026-11-22T10:00:00.000Z' });
+    const record = runningBatch({
+      id: 'bat_1_x',
+      accountId: 'a1',
+      stream: 'prices',
+      definition,
+      period: { start: '2026-10-01', end: '2026-11-01' },
+      source: { upload: true },
+      at: '2026-11-22T10:00:00.000Z',
+    });
 
     // Assess
-    expect(record).toMatchObject({ status: 'running', kind: 'pricing', periodStart: '2026-10-01', periodEnd: '2026-11-01', rows: 0, errors: 0, filtered: 0, totals: {}, columns: [], checksum: null, publishedAt: null });
+    expect(record).toMatchObject({
+      status: 'running',
+      kind: 'pricing',
+      periodStart: '2026-10-01',
+      periodEnd: '2026-11-01',
+      rows: 0,
+      errors: 0,
+      filtered: 0,
+      totals: {},
+      columns: [],
+      checksum: null,
+      publishedAt: null,
+    });
     expect(record.definition).toBe(definition);
     expect(record.createdAt).toBe(record.updatedAt);
   });

@@ -51,9 +51,36 @@ function publish(batch: Batch, customersWithPartner: Map<string, string>): Map<s
 
 const purchases: PurchaseRowSource[] = [
   // END-1 and END-2 are the distributor's customers' customers: routing bills DIST.
-  { reference: 'a', productLabel: 'voice', customerCode: 'END-1', customer: 'END-1', billedTo: 'DIST', quantity: '12.5', purchaseDate: '2026-03-10', metadata: { reseller: 'R1' } },
-  { reference: 'b', productLabel: 'voice', customerCode: 'END-2', customer: 'END-2', billedTo: 'DIST', quantity: '100', purchaseDate: '2026-03-20', metadata: { reseller: 'R2' } },
-  { reference: 'c', productLabel: 'voice', customerCode: 'END-1', customer: 'END-1', billedTo: 'DIST', quantity: '3', purchaseDate: '2026-03-16T00:00:00Z', metadata: { reseller: 'R1' } },
+  {
+    reference: 'a',
+    productLabel: 'voice',
+    customerCode: 'END-1',
+    customer: 'END-1',
+    billedTo: 'DIST',
+    quantity: '12.5',
+    purchaseDate: '2026-03-10',
+    metadata: { reseller: 'R1' },
+  },
+  {
+    reference: 'b',
+    productLabel: 'voice',
+    customerCode: 'END-2',
+    customer: 'END-2',
+    billedTo: 'DIST',
+    quantity: '100',
+    purchaseDate: '2026-03-20',
+    metadata: { reseller: 'R2' },
+  },
+  {
+    reference: 'c',
+    productLabel: 'voice',
+    customerCode: 'END-1',
+    customer: 'END-1',
+    billedTo: 'DIST',
+    quantity: '3',
+    purchaseDate: '2026-03-16T00:00:00Z',
+    metadata: { reseller: 'R1' },
+  },
   // V's own direct customer: never shared with anyone.
   { reference: 'd', productLabel: 'voice', customerCode: 'END-3', customer: 'END-3', billedTo: 'END-3', quantity: '10', purchaseDate: '2026-03-12' },
 ];
@@ -80,7 +107,11 @@ const resellerStream = stream(
 describe('worked chain: vendor → distributor → reseller', () => {
   // Prepare: one run per tier, each fed by what the tier above published
   const vendorColumns = purchaseColumns(purchases);
-  const vendorBatch = runStream(vendorStream, { columns: vendorColumns, rows: purchases.map((p) => purchaseRow(p, vendorColumns)) }, { rater: modelRater({ voice: { type: 'standard', unitPrice: '0.0437' } }) });
+  const vendorBatch = runStream(
+    vendorStream,
+    { columns: vendorColumns, rows: purchases.map((p) => purchaseRow(p, vendorColumns)) },
+    { rater: modelRater({ voice: { type: 'standard', unitPrice: '0.0437' } }) },
+  );
   const toDistributor = publish(vendorBatch, new Map([['DIST', 'distributor-d']]));
   const distributorBatch = runStream(distributorStream, toDistributor.get('distributor-d')!, {
     exchangeRates: eurUsd([
@@ -88,7 +119,13 @@ describe('worked chain: vendor → distributor → reseller', () => {
       ['2026-03-16', '1.0987'],
     ]),
   });
-  const toResellers = publish(distributorBatch, new Map([['R1', 'reseller-r1'], ['R2', 'reseller-r2']]));
+  const toResellers = publish(
+    distributorBatch,
+    new Map([
+      ['R1', 'reseller-r1'],
+      ['R2', 'reseller-r2'],
+    ]),
+  );
   const r1Batch = runStream(resellerStream, toResellers.get('reseller-r1')!, {});
 
   test('the vendor rates every purchase in EUR at full precision', () => {
@@ -107,7 +144,9 @@ describe('worked chain: vendor → distributor → reseller', () => {
   test('the distributor marks up 20 %, converts at the rate of each row date and re-keys to its resellers', () => {
     const rows = [...toResellers.values()].flatMap((share) => share.rows).map(wire);
 
-    expect(rows.map(({ reference, customerCode, unitPrice, amount, currency }) => ({ reference, customerCode, unitPrice, amount, currency }))).toEqual([
+    expect(
+      rows.map(({ reference, customerCode, unitPrice, amount, currency }) => ({ reference, customerCode, unitPrice, amount, currency })),
+    ).toEqual([
       // 10 March: 1.0850
       { reference: 'a', customerCode: 'R1', unitPrice: '0.0568974', amount: '0.7112175', currency: 'USD' },
       // 16 March 00:00 UTC: the new rate 1.0987 applies from that instant
@@ -126,8 +165,18 @@ describe('worked chain: vendor → distributor → reseller', () => {
     const lines = parse(r1Batch.csv, BATCH_CSV_PARSE_OPTIONS) as (string | null)[][];
 
     expect(lines[0]).toEqual([
-      'reference:string', 'productLabel:string', 'customerCode:string', 'usedBy:string', 'quantity:decimal', 'purchaseDate:date', 'endDate:date',
-      'unitPrice:decimal', 'amount:decimal', 'currency:string', 'meta.reseller:string', 'priceRule:string',
+      'reference:string',
+      'productLabel:string',
+      'customerCode:string',
+      'usedBy:string',
+      'quantity:decimal',
+      'purchaseDate:date',
+      'endDate:date',
+      'unitPrice:decimal',
+      'amount:decimal',
+      'currency:string',
+      'meta.reseller:string',
+      'priceRule:string',
     ]);
     expect(lines.slice(1).map((l) => [l[0], l[2], l[7], l[8], l[9]])).toEqual([
       ['a', 'END-1', '0.06543201', '0.817900125', 'USD'],

@@ -17,7 +17,9 @@ describe('linesOf', () => {
 
   test('a multi-byte character split between two chunks comes out whole', async () => {
     const euro = Buffer.from('€', 'utf8'); // 3 bytes
-    expect(await all(linesOf(chunks(Buffer.concat([Buffer.from('x'), euro.subarray(0, 1)]), Buffer.concat([euro.subarray(1), Buffer.from('y\n')]))))).toEqual(['x€y']);
+    expect(
+      await all(linesOf(chunks(Buffer.concat([Buffer.from('x'), euro.subarray(0, 1)]), Buffer.concat([euro.subarray(1), Buffer.from('y\n')])))),
+    ).toEqual(['x€y']);
   });
 
   test('stopping early closes the source', async () => {

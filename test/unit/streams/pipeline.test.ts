@@ -45,7 +45,9 @@ describe('pipeline columns', () => {
   });
 
   test('converting a date column is refused when the columns are known', () => {
-    expect(() => outputColumns(stream([{ type: 'convert-currency', columns: ['endDate'], to: 'USD' }]).stages, PURCHASE_COLUMNS)).toThrow(ValidationError);
+    expect(() => outputColumns(stream([{ type: 'convert-currency', columns: ['endDate'], to: 'USD' }]).stages, PURCHASE_COLUMNS)).toThrow(
+      ValidationError,
+    );
   });
 });
 

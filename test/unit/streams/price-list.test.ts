@@ -14,7 +14,10 @@ describe('a pricing batch as price rules', () => {
 
     // Assess
     expect(rules).toEqual([
-      { id: 'wholesale-voice', body: { productCluster: 'voice', currency: 'EUR', validFrom: '2026-03-01', model: { type: 'standard', unitPrice: '0.05' } } },
+      {
+        id: 'wholesale-voice',
+        body: { productCluster: 'voice', currency: 'EUR', validFrom: '2026-03-01', model: { type: 'standard', unitPrice: '0.05' } },
+      },
     ]);
   });
 
@@ -25,7 +28,13 @@ describe('a pricing batch as price rules', () => {
     // Assess
     expect(rule).toEqual({
       id: 'wholesale-voice-nl',
-      body: { productCluster: 'voice', customerCluster: 'nl', currency: 'EUR', validFrom: '2026-03-01', model: { type: 'standard', unitPrice: '0.04' } },
+      body: {
+        productCluster: 'voice',
+        customerCluster: 'nl',
+        currency: 'EUR',
+        validFrom: '2026-03-01',
+        model: { type: 'standard', unitPrice: '0.04' },
+      },
     });
   });
 
@@ -47,16 +56,29 @@ describe('a pricing batch as price rules', () => {
     // Assess
     expect(rule).toEqual({
       id: 'data-de-promo',
-      body: { productCluster: 'data', customerCluster: 'de', currency: 'USD', validFrom: '2026-03-15', validTo: '2026-07-01', model: { type: 'standard', unitPrice: '2' } },
+      body: {
+        productCluster: 'data',
+        customerCluster: 'de',
+        currency: 'USD',
+        validFrom: '2026-03-15',
+        validTo: '2026-07-01',
+        model: { type: 'standard', unitPrice: '2' },
+      },
     });
   });
 
   test('empty optional columns count as absent; text is trimmed', () => {
     // Act
-    const [rule] = priceRulesFromRows([{ productCluster: ' voice ', customerCluster: '', currency: null, validFrom: ' ', validTo: '', priceRule: '', unitPrice: dec('1') }], options);
+    const [rule] = priceRulesFromRows(
+      [{ productCluster: ' voice ', customerCluster: '', currency: null, validFrom: ' ', validTo: '', priceRule: '', unitPrice: dec('1') }],
+      options,
+    );
 
     // Assess
-    expect(rule).toEqual({ id: 'wholesale-voice', body: { productCluster: 'voice', currency: 'EUR', validFrom: '2026-03-01', model: { type: 'standard', unitPrice: '1' } } });
+    expect(rule).toEqual({
+      id: 'wholesale-voice',
+      body: { productCluster: 'voice', currency: 'EUR', validFrom: '2026-03-01', model: { type: 'standard', unitPrice: '1' } },
+    });
   });
 
   test('a decimal unit price keeps every digit and is written plainly, never in exponent form', () => {
@@ -85,7 +107,9 @@ describe('a pricing batch as price rules', () => {
   });
 
   test('a unit price with spaces is not a decimal', () => {
-    expect(detailsOf(() => priceRulesFromRows([{ productCluster: 'data', unitPrice: ' 1e-3 ' }], options))).toEqual(["rows.0.unitPrice: not a decimal: ' 1e-3 '"]);
+    expect(detailsOf(() => priceRulesFromRows([{ productCluster: 'data', unitPrice: ' 1e-3 ' }], options))).toEqual([
+      "rows.0.unitPrice: not a decimal: ' 1e-3 '",
+    ]);
   });
 
   test('every rule body is a valid body of PUT /price-rules/{id}', () => {
@@ -100,7 +124,15 @@ describe('a pricing batch as price rules', () => {
 
     // Assess
     expect(parsed).toMatchObject([
-      { id: 'wholesale-voice', customerCluster: null, currency: 'EUR', validFrom: '2026-03-01', validTo: null, scope: 'purchase', model: { type: 'standard', unitPrice: '0.05' } },
+      {
+        id: 'wholesale-voice',
+        customerCluster: null,
+        currency: 'EUR',
+        validFrom: '2026-03-01',
+        validTo: null,
+        scope: 'purchase',
+        model: { type: 'standard', unitPrice: '0.05' },
+      },
       { id: 'wholesale-voice-nl', customerCluster: 'nl', validTo: '2026-04-01', model: { type: 'standard', unitPrice: '0.04' } },
     ]);
   });
@@ -183,12 +215,20 @@ describe('a pricing batch that cannot be applied is refused whole', () => {
     const details = detailsOf(() => priceRulesFromRows(rows, options));
 
     // Assess
-    expect(details).toEqual(["rows.2: price rule 'wholesale-voice' is also made by row 0", "rows.3: price rule 'wholesale-voice-nl' is also made by row 1"]);
+    expect(details).toEqual([
+      "rows.2: price rule 'wholesale-voice' is also made by row 0",
+      "rows.3: price rule 'wholesale-voice-nl' is also made by row 1",
+    ]);
   });
 
   test('at most 50 problems are listed', () => {
     // Act
-    const details = detailsOf(() => priceRulesFromRows(Array.from({ length: 80 }, () => ({ productCluster: 'voice' })), options));
+    const details = detailsOf(() =>
+      priceRulesFromRows(
+        Array.from({ length: 80 }, () => ({ productCluster: 'voice' })),
+        options,
+      ),
+    );
 
     // Assess
     expect(details).toHaveLength(50);

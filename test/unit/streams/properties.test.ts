@@ -10,7 +10,12 @@ import { eurUsd, modelRater, row, stream, wire } from './builders';
 
 /** Row values as they arrive: mostly good, sometimes empty or wrong, so that stages fail on some rows. */
 const decimalValue = fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: -1_000_000, max: 1_000_000 }).chain((n) => fc.integer({ min: 0, max: 6 }).map((s) => new D(n).div(10 ** s) as Value)) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .integer({ min: -1_000_000, max: 1_000_000 })
+      .chain((n) => fc.integer({ min: 0, max: 6 }).map((s) => new D(n).div(10 ** s) as Value)),
+  },
   { weight: 1, arbitrary: fc.constantFrom<Value>(null, 'n/a', '12.5', true) },
 );
 
@@ -40,12 +45,29 @@ const STAGE_POOL: unknown[] = [
 ];
 
 const deps = {
-  rater: modelRater({ voice: { type: 'standard', unitPrice: '0.01' }, data: { type: 'graduated', tiers: [{ upTo: '10', unitPrice: '1' }, { upTo: null, unitPrice: '0.5' }] } }),
+  rater: modelRater({
+    voice: { type: 'standard', unitPrice: '0.01' },
+    data: {
+      type: 'graduated',
+      tiers: [
+        { upTo: '10', unitPrice: '1' },
+        { upTo: null, unitPrice: '0.5' },
+      ],
+    },
+  }),
   exchangeRates: eurUsd([
     ['2026-01-01', '1.08'],
     ['2026-03-16', '1.10'],
   ]),
-  lookupTables: { products: parseLookupTable({ key: 'productLabel', rows: [{ productLabel: 'voice', name: 'Voice' }, { productLabel: 'data', name: 'Data' }] }) },
+  lookupTables: {
+    products: parseLookupTable({
+      key: 'productLabel',
+      rows: [
+        { productLabel: 'voice', name: 'Voice' },
+        { productLabel: 'data', name: 'Data' },
+      ],
+    }),
+  },
 };
 
 describe('pipeline properties', () => {
@@ -110,7 +132,9 @@ describe('pipeline properties', () => {
     const typedRow = fc.record({
       text: fc.option(fc.string({ unit: 'grapheme', maxLength: 30 }), { nil: null }),
       amount: fc.option(
-        fc.tuple(fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }), fc.integer({ min: 0, max: 12 })).map(([n, s]) => new D(n.toString()).div(10 ** s) as Value),
+        fc
+          .tuple(fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }), fc.integer({ min: 0, max: 12 }))
+          .map(([n, s]) => new D(n.toString()).div(10 ** s) as Value),
         { nil: null },
       ),
       flag: fc.option(fc.boolean(), { nil: null }),

@@ -23,7 +23,13 @@ function context(overrides: Partial<RowRatingContext> = {}): RowRatingContext {
       ['voice-min', 'voice'],
       ['gb', 'data'],
     ]),
-    customerTree: new ClusterTree([{ id: 'all' }, { id: 'nl', parent: 'all' }, { id: 'reseller-x', parent: 'nl' }, { id: 'shop', parent: 'reseller-x' }, { id: 'de', parent: 'all' }]),
+    customerTree: new ClusterTree([
+      { id: 'all' },
+      { id: 'nl', parent: 'all' },
+      { id: 'reseller-x', parent: 'nl' },
+      { id: 'shop', parent: 'reseller-x' },
+      { id: 'de', parent: 'all' },
+    ]),
     productTree: new ClusterTree([
       { id: 'products' },
       { id: 'usage', parent: 'products' },
@@ -48,7 +54,12 @@ function request(overrides: Partial<RateRequest> = {}): RateRequest {
 /** The rated row in wire form, or the test fails with the rater's error. */
 function rated(result: RatedRow | { error: string }) {
   if ('error' in result) throw new Error(`expected a priced row, got: ${result.error}`);
-  return { unitPrice: result.unitPrice === null ? null : toWire(result.unitPrice), amount: toWire(result.amount), currency: result.currency, priceRule: result.priceRule };
+  return {
+    unitPrice: result.unitPrice === null ? null : toWire(result.unitPrice),
+    amount: toWire(result.amount),
+    currency: result.currency,
+    priceRule: result.priceRule,
+  };
 }
 
 function errorOf(result: RatedRow | { error: string }): string {
@@ -68,7 +79,11 @@ describe('rowRater: the product column', () => {
   test('a product cluster id is priced as that cluster', () => {
     // Prepare: roaming has no alias, and inherits the voice rule unless it has its own
     const rater = rowRater(context());
-    const withRoamingRule = rowRater(context({ priceRules: [...context().priceRules, rule('roaming', { productCluster: 'roaming', model: { type: 'standard', unitPrice: '0.5' } })] }));
+    const withRoamingRule = rowRater(
+      context({
+        priceRules: [...context().priceRules, rule('roaming', { productCluster: 'roaming', model: { type: 'standard', unitPrice: '0.5' } })],
+      }),
+    );
 
     // Act / Assess
     expect(rated(rater(request({ product: 'voice', quantity: dec('10') })))).toMatchObject({ amount: '0.5', priceRule: 'voice-default' });
@@ -91,7 +106,9 @@ describe('rowRater: rows it cannot price are errors naming what is wrong', () =>
   });
 
   test('an unknown product (neither a label nor a cluster)', () => {
-    expect(errorOf(rowRater(context())(request({ product: 'sms' })))).toBe("product 'sms' is neither a product label nor a product cluster of this account");
+    expect(errorOf(rowRater(context())(request({ product: 'sms' })))).toBe(
+      "product 'sms' is neither a product label nor a product cluster of this account",
+    );
   });
 
   test('a customer whose cluster no longer exists', () => {
@@ -110,7 +127,10 @@ describe('rowRater: rows it cannot price are errors naming what is wrong', () =>
 
   test('two equally specific rules: the ambiguity names both rules instead of picking one', () => {
     // Prepare
-    const rules = [rule('a', { productCluster: 'voice', model: { type: 'standard', unitPrice: '1' } }), rule('b', { productCluster: 'voice', model: { type: 'standard', unitPrice: '2' } })];
+    const rules = [
+      rule('a', { productCluster: 'voice', model: { type: 'standard', unitPrice: '1' } }),
+      rule('b', { productCluster: 'voice', model: { type: 'standard', unitPrice: '2' } }),
+    ];
 
     // Act
     const error = errorOf(rowRater(context({ priceRules: rules }))(request()));
@@ -176,7 +196,9 @@ describe('rowRater: which rule applies', () => {
     // Act / Assess
     expect(rated(rater(request({ date: '2026-03-31T23:59:59Z' })))).toMatchObject({ priceRule: 'q1', amount: '5' });
     expect(rated(rater(request({ date: '2026-04-01' })))).toMatchObject({ priceRule: 'q2', amount: '6' });
-    expect(errorOf(rater(request({ date: '2025-12-31' })))).toBe("no price rule for product cluster 'voice' and customer 'SHOP-1' (EUR) on 2025-12-31");
+    expect(errorOf(rater(request({ date: '2025-12-31' })))).toBe(
+      "no price rule for product cluster 'voice' and customer 'SHOP-1' (EUR) on 2025-12-31",
+    );
   });
 
   test('a condition on meta.<key> reads the row column of that name', () => {
@@ -200,7 +222,9 @@ describe('rowRater: which rule applies', () => {
 
   test('a condition written against metadata.<key> reads the same row column', () => {
     // Prepare
-    const rules = [rule('nl-only', { productCluster: 'voice', condition: "metadata.country == 'NL'", model: { type: 'standard', unitPrice: '0.05' } })];
+    const rules = [
+      rule('nl-only', { productCluster: 'voice', condition: "metadata.country == 'NL'", model: { type: 'standard', unitPrice: '0.05' } }),
+    ];
     const rater = rowRater(context({ priceRules: rules }));
 
     // Act / Assess
@@ -212,7 +236,11 @@ describe('rowRater: which rule applies', () => {
     // Prepare
     const rules = [
       rule('voice', { productCluster: 'voice', priority: 1, model: { type: 'standard', unitPrice: '0.05' } }),
-      rule('bulk', { productCluster: 'voice', condition: "quantity >= 1000 and customerCode == 'SHOP-1' and productLabel == 'voice-min'", model: { type: 'standard', unitPrice: '0.01' } }),
+      rule('bulk', {
+        productCluster: 'voice',
+        condition: "quantity >= 1000 and customerCode == 'SHOP-1' and productLabel == 'voice-min'",
+        model: { type: 'standard', unitPrice: '0.01' },
+      }),
     ];
     const rater = rowRater(context({ priceRules: rules }));
 
@@ -261,7 +289,12 @@ describe('rowRater: amounts', () => {
   });
 
   test('a zero quantity costs nothing and has no unit price', () => {
-    expect(rated(rowRater(context({ priceRules: [graduated] }))(request({ product: 'gb', quantity: dec('0') })))).toEqual({ unitPrice: null, amount: '0', currency: 'EUR', priceRule: 'data-tiers' });
+    expect(rated(rowRater(context({ priceRules: [graduated] }))(request({ product: 'gb', quantity: dec('0') })))).toEqual({
+      unitPrice: null,
+      amount: '0',
+      currency: 'EUR',
+      priceRule: 'data-tiers',
+    });
   });
 
   test('a credit (negative quantity) costs minus the same positive quantity', () => {
@@ -273,7 +306,12 @@ describe('rowRater: amounts', () => {
     const rules = [rule('voice-usd', { productCluster: 'voice', currency: 'USD', model: { type: 'standard', unitPrice: '0.07' } })];
 
     // Act / Assess
-    expect(rated(rowRater(context({ priceRules: rules }))(request({ customer: 'US-1' })))).toEqual({ unitPrice: '0.07', amount: '7', currency: 'USD', priceRule: 'voice-usd' });
+    expect(rated(rowRater(context({ priceRules: rules }))(request({ customer: 'US-1' })))).toEqual({
+      unitPrice: '0.07',
+      amount: '7',
+      currency: 'USD',
+      priceRule: 'voice-usd',
+    });
   });
 
   test('a percentage model takes its base from a meta.<key> column of the row', () => {

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import type { Row } from '../../../shared/streams/domain/columns';
-import { partitionForSharing, PURCHASE_COLUMNS, purchaseColumns, purchaseRow, sharingTarget, type PurchaseRowSource } from '../../../shared/streams/domain/rows';
+import {
+  partitionForSharing,
+  PURCHASE_COLUMNS,
+  purchaseColumns,
+  purchaseRow,
+  sharingTarget,
+  type PurchaseRowSource,
+} from '../../../shared/streams/domain/rows';
 import { dec, wire } from './builders';
 
 const routed: PurchaseRowSource = {
@@ -86,7 +93,7 @@ describe('sharing a published batch', () => {
     expect(sharingTarget({ customerCode: dec(1) }, partners)).toBeNull();
   });
 
-  test('property: no row ever reaches an account other than its own customer\'s partner, and none is shared twice', () => {
+  test("property: no row ever reaches an account other than its own customer's partner, and none is shared twice", () => {
     const codes = ['A', 'B', 'C', 'D', 'E'];
     fc.assert(
       fc.property(

@@ -9,7 +9,18 @@ const later = (ms: number) => new Date(T0.getTime() + ms);
 
 const definition: WireStream = { kind: 'billing', type: 'simple', currency: 'EUR', source: { upload: true }, stages: [] };
 function batch(over: Partial<BatchRecord> = {}): BatchRecord {
-  return { ...runningBatch({ id: 'bat_1', accountId: 'acme', stream: 's', definition, period: { start: '2026-10-01', end: '2026-11-01' }, source: { upload: true }, at: T0.toISOString() }), ...over };
+  return {
+    ...runningBatch({
+      id: 'bat_1',
+      accountId: 'acme',
+      stream: 's',
+      definition,
+      period: { start: '2026-10-01', end: '2026-11-01' },
+      source: { upload: true },
+      at: T0.toISOString(),
+    }),
+    ...over,
+  };
 }
 function work(over: Partial<OpenBatchWork> = {}): OpenBatchWork {
   return { accountId: 'acme', batchId: 'bat_1', phase: 'run', attempt: 1, heartbeatAt: T0.toISOString(), resumes: 0, lastError: null, ...over };
@@ -21,7 +32,10 @@ describe('stream re-drive decisions (pure)', () => {
     expect(decideBatch(work(), batch(), later(45_000), policy)).toEqual({ action: 'resume', phase: 'run' });
     expect(decideBatch(work(), batch({ status: 'draft' }), later(45_000), policy)).toEqual({ action: 'close' });
     expect(decideBatch(work(), null, later(45_000), policy)).toEqual({ action: 'close' });
-    expect(decideBatch(work({ phase: 'share' }), batch({ status: 'published' }), later(45_000), policy)).toEqual({ action: 'resume', phase: 'share' });
+    expect(decideBatch(work({ phase: 'share' }), batch({ status: 'published' }), later(45_000), policy)).toEqual({
+      action: 'resume',
+      phase: 'share',
+    });
     expect(decideBatch(work({ phase: 'share' }), batch({ status: 'draft' }), later(45_000), policy)).toEqual({ action: 'close' });
   });
 
@@ -103,7 +117,9 @@ describe('StreamReconciler (the use case on in-memory ports)', () => {
     streams.work.set('bat_1', work());
     const [a, b] = await Promise.all([reconciler.reconcile(later(60_000)), reconciler.reconcile(later(60_000))]);
     expect(a.resumed + b.resumed).toBe(1);
-    expect(bus.sent).toEqual([{ type: 'stream-run', accountId: 'acme', batchId: 'bat_1', attempt: 2, batch: expect.objectContaining({ attempt: 2, status: 'running' }) }]);
+    expect(bus.sent).toEqual([
+      { type: 'stream-run', accountId: 'acme', batchId: 'bat_1', attempt: 2, batch: expect.objectContaining({ attempt: 2, status: 'running' }) },
+    ]);
     // the slow first attempt finishing now is refused; attempt 2 finishes the record
     expect(await streams.updateBatch({ ...batch(), status: 'draft', rows: 1 }, 'running')).toBe(false);
     expect(await streams.updateBatch({ ...batch({ attempt: 2 }), status: 'draft', rows: 2 }, 'running')).toBe(true);
@@ -120,7 +136,10 @@ describe('StreamReconciler (the use case on in-memory ports)', () => {
 
     streams.work.set('bat_1', work({ phase: 'share', resumes: 5, lastError: 'partner rows unreadable' }));
     expect(await reconciler.reconcile(later(10 * 60_000))).toEqual({ resumed: 0, failed: 1 });
-    expect(streams.batches.get('bat_1')).toMatchObject({ status: 'published', failure: 'sharing with partner accounts stopped making progress after 5 resumes; last error: partner rows unreadable' });
+    expect(streams.batches.get('bat_1')).toMatchObject({
+      status: 'published',
+      failure: 'sharing with partner accounts stopped making progress after 5 resumes; last error: partner rows unreadable',
+    });
     expect(streams.work.size).toBe(0);
   });
 

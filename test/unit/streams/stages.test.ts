@@ -12,7 +12,13 @@ function run(stages: unknown[], rows: Record<string, unknown>[], deps: PipelineD
 
 const rater = modelRater({
   voice: { type: 'standard', unitPrice: '0.0437' },
-  data: { type: 'graduated', tiers: [{ upTo: '10', unitPrice: '1', flatFee: '2' }, { upTo: null, unitPrice: '0.5' }] },
+  data: {
+    type: 'graduated',
+    tiers: [
+      { upTo: '10', unitPrice: '1', flatFee: '2' },
+      { upTo: null, unitPrice: '0.5' },
+    ],
+  },
 });
 
 describe('rate', () => {
@@ -25,7 +31,9 @@ describe('rate', () => {
 
     // Assess
     expect(result.errors).toEqual([]);
-    expect(result.rows.map(wire).map(({ reference, unitPrice, amount, currency, priceRule }) => ({ reference, unitPrice, amount, currency, priceRule }))).toEqual([
+    expect(
+      result.rows.map(wire).map(({ reference, unitPrice, amount, currency, priceRule }) => ({ reference, unitPrice, amount, currency, priceRule })),
+    ).toEqual([
       { reference: 'a', unitPrice: '0.0437', amount: '0.54625', currency: 'EUR', priceRule: 'rule-voice' },
       // graduated: 10 × 1 + 2 (fee) + 15 × 0.5
       { reference: 'b', unitPrice: null, amount: '19.5', currency: 'EUR', priceRule: 'rule-data' },
@@ -39,7 +47,11 @@ describe('rate', () => {
       return rater(request);
     };
 
-    run([{ type: 'rate', product: 'meta.sku', customer: 'usedBy', quantity: 'meta.minutes', date: 'endDate' }], [row({ 'meta.sku': 'voice', 'meta.minutes': '3', endDate: '2026-03-31' })], { rater: spy });
+    run(
+      [{ type: 'rate', product: 'meta.sku', customer: 'usedBy', quantity: 'meta.minutes', date: 'endDate' }],
+      [row({ 'meta.sku': 'voice', 'meta.minutes': '3', endDate: '2026-03-31' })],
+      { rater: spy },
+    );
 
     expect(seen).toEqual([{ product: 'voice', customer: 'END-1', quantity: '3', date: '2026-03-31' }]);
   });
@@ -67,7 +79,7 @@ describe('rate', () => {
     expect(result.errors[0]!.row).toEqual(rows[0]);
   });
 
-  test('a pricing error thrown by the rater (ambiguous rules) is that row\'s error; a defect fails the run', () => {
+  test("a pricing error thrown by the rater (ambiguous rules) is that row's error; a defect fails the run", () => {
     const ambiguous: Rater = () => {
       throw new AmbiguousPriceRulesError(['a', 'b']);
     };
@@ -75,14 +87,19 @@ describe('rate', () => {
       throw new TypeError('boom');
     };
 
-    expect(reasons(run([{ type: 'rate' }], [row()], { rater: ambiguous }).errors)).toEqual([[0, 'rate', "price rules 'a' and 'b' are equally specific"]]);
+    expect(reasons(run([{ type: 'rate' }], [row()], { rater: ambiguous }).errors)).toEqual([
+      [0, 'rate', "price rules 'a' and 'b' are equally specific"],
+    ]);
     expect(() => run([{ type: 'rate' }], [row()], { rater: broken })).toThrow('boom');
   });
 });
 
 describe('copy', () => {
   test('copies and renames columns; all reads happen before the writes, so columns can swap', () => {
-    const result = run([{ type: 'copy', columns: { customerCode: 'meta.reseller', usedBy: 'customerCode', a: 'b', b: 'a' } }], [row({ 'meta.reseller': 'R1', a: '1', b: '2' })]);
+    const result = run(
+      [{ type: 'copy', columns: { customerCode: 'meta.reseller', usedBy: 'customerCode', a: 'b', b: 'a' } }],
+      [row({ 'meta.reseller': 'R1', a: '1', b: '2' })],
+    );
 
     expect(wire(result.rows[0]!)).toMatchObject({ customerCode: 'R1', usedBy: 'DIST', a: '2', b: '1', 'meta.reseller': 'R1' });
   });
@@ -96,7 +113,10 @@ describe('copy', () => {
   test('the target takes the source column type', () => {
     const columns = outputColumns(stream([{ type: 'copy', columns: { cost: 'amount', who: 'meta.reseller' } }]).stages, PURCHASE_COLUMNS);
 
-    expect(columns.slice(-2)).toEqual([{ name: 'cost', type: 'decimal' }, { name: 'who', type: 'string' }]);
+    expect(columns.slice(-2)).toEqual([
+      { name: 'cost', type: 'decimal' },
+      { name: 'who', type: 'string' },
+    ]);
   });
 });
 
@@ -106,7 +126,10 @@ describe('split', () => {
   test('splits a column into several by the capture groups; an unmatched optional group is null', () => {
     const result = run([split], [row({ sku: 'VOICE-EU-5' }), row({ sku: 'DATA-US' })]);
 
-    expect(result.rows.map((r) => [r.family, r.region, r.size])).toEqual([['VOICE', 'EU', '5'], ['DATA', 'US', null]]);
+    expect(result.rows.map((r) => [r.family, r.region, r.size])).toEqual([
+      ['VOICE', 'EU', '5'],
+      ['DATA', 'US', null],
+    ]);
   });
 
   test('a value that does not match, an empty value and an over-long value are error rows', () => {
@@ -156,7 +179,11 @@ describe('formula', () => {
   test('a formula that fails on a row is an error row naming the column', () => {
     const stages = [{ type: 'formula', column: 'amount', expression: 'amount / quantity' }];
 
-    const result = run(stages, [row({ amount: dec(1), quantity: dec(0) }), row({ amount: dec(1), quantity: 'ten' }), row({ amount: dec(3), quantity: dec(2) })]);
+    const result = run(stages, [
+      row({ amount: dec(1), quantity: dec(0) }),
+      row({ amount: dec(1), quantity: 'ten' }),
+      row({ amount: dec(3), quantity: dec(2) }),
+    ]);
 
     expect(reasons(result.errors)).toEqual([
       [0, 'formula', 'amount: division by zero at 7'],
@@ -225,7 +252,10 @@ describe('convert-currency', () => {
   test('rows already in the target currency pass untouched; empty amounts stay empty', () => {
     const result = run([convert], [row({ amount: dec('5'), currency: 'USD' }), row({ amount: null, currency: 'EUR' })], { exchangeRates: rates });
 
-    expect(result.rows.map(wire).map((r) => [r.amount, r.unitPrice, r.currency])).toEqual([['5', null, 'USD'], [null, null, 'USD']]);
+    expect(result.rows.map(wire).map((r) => [r.amount, r.unitPrice, r.currency])).toEqual([
+      ['5', null, 'USD'],
+      [null, null, 'USD'],
+    ]);
   });
 
   test('a missing rate, a date before the first rate, a missing currency and a bad amount are error rows; the row is untouched', () => {
@@ -249,7 +279,10 @@ describe('convert-currency', () => {
   });
 
   test('rates saved through the API shape work the same, and a later save for the same day replaces', () => {
-    const table = new ExchangeRateTable([parseExchangeRate('EUR-USD', { rate: '1.5', validFrom: '2026-01-01' }), parseExchangeRate('EUR-USD', { rate: 2, validFrom: '2026-01-01' })]);
+    const table = new ExchangeRateTable([
+      parseExchangeRate('EUR-USD', { rate: '1.5', validFrom: '2026-01-01' }),
+      parseExchangeRate('EUR-USD', { rate: 2, validFrom: '2026-01-01' }),
+    ]);
 
     const result = run([convert], [row({ amount: dec(3), currency: 'EUR' })], { exchangeRates: table });
 
@@ -294,7 +327,10 @@ describe('lookup', () => {
       [0, 'lookup', "productLabel 'sms' is not in lookup table 'skus'"],
       [0, 'lookup', 'productLabel is empty'],
     ]);
-    expect(optional.rows.map((r) => [r.name, r.weight])).toEqual([[null, null], [null, null]]);
+    expect(optional.rows.map((r) => [r.name, r.weight])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
   });
 
   test('an unknown table or a column the table does not have fails the run before any row', () => {
@@ -356,8 +392,33 @@ describe('vat', () => {
     expect(EU_MEMBER_STATES).toHaveLength(27);
     expect([...current.keys()].filter((c) => c !== 'EL').sort()).toEqual([...EU_MEMBER_STATES].sort());
     expect(Object.fromEntries(EU_MEMBER_STATES.map((c) => [c, current.get(c)]))).toEqual({
-      AT: '20', BE: '21', BG: '20', HR: '25', CY: '19', CZ: '21', DK: '25', EE: '24', FI: '25.5', FR: '20', DE: '19', GR: '24', HU: '27', IE: '23',
-      IT: '22', LV: '21', LT: '21', LU: '17', MT: '18', NL: '21', PL: '23', PT: '23', RO: '21', SK: '23', SI: '22', ES: '21', SE: '25',
+      AT: '20',
+      BE: '21',
+      BG: '20',
+      HR: '25',
+      CY: '19',
+      CZ: '21',
+      DK: '25',
+      EE: '24',
+      FI: '25.5',
+      FR: '20',
+      DE: '19',
+      GR: '24',
+      HU: '27',
+      IE: '23',
+      IT: '22',
+      LV: '21',
+      LT: '21',
+      LU: '17',
+      MT: '18',
+      NL: '21',
+      PL: '23',
+      PT: '23',
+      RO: '21',
+      SK: '23',
+      SI: '22',
+      ES: '21',
+      SE: '25',
     });
   });
 });
@@ -385,9 +446,15 @@ describe('aggregate', () => {
   });
 
   test('push holds rows; finish emits the groups through the stages after the aggregate', () => {
-    const pipeline = compilePipeline(stream([aggregate, { type: 'formula', column: 'amount', expression: 'round(amount, 2)' }, { type: 'filter', drop: 'amount == 0' }]).stages);
+    const pipeline = compilePipeline(
+      stream([aggregate, { type: 'formula', column: 'amount', expression: 'round(amount, 2)' }, { type: 'filter', drop: 'amount == 0' }]).stages,
+    );
 
-    const outcomes = [row({ amount: dec('1.005'), currency: 'EUR' }), row({ amount: dec('2'), currency: 'EUR' }), row({ customerCode: 'Z', amount: dec('0.001'), currency: 'EUR' })].map((r) => pipeline.push(r));
+    const outcomes = [
+      row({ amount: dec('1.005'), currency: 'EUR' }),
+      row({ amount: dec('2'), currency: 'EUR' }),
+      row({ customerCode: 'Z', amount: dec('0.001'), currency: 'EUR' }),
+    ].map((r) => pipeline.push(r));
     const end = pipeline.finish();
 
     expect(outcomes.map((o) => o.kind)).toEqual(['held', 'held', 'held']);
@@ -404,7 +471,9 @@ describe('aggregate', () => {
   });
 
   test('many rows, few groups: output is one row per group (memory is O(groups))', () => {
-    const rows = Array.from({ length: 20_000 }, (_, i) => row({ customerCode: `C${i % 3}`, quantity: dec(1), amount: dec('0.0001'), currency: 'EUR' }));
+    const rows = Array.from({ length: 20_000 }, (_, i) =>
+      row({ customerCode: `C${i % 3}`, quantity: dec(1), amount: dec('0.0001'), currency: 'EUR' }),
+    );
 
     const result = run([aggregate], rows);
 

@@ -38,7 +38,12 @@ class MemoryTables implements StreamTablesStore {
     return this.partition(this.tables, accountId).get(id) ?? null;
   }
   async listLookupTables(accountId: string): Promise<Page<LookupTableSummary>> {
-    const items = [...this.partition(this.tables, accountId)].map(([id, t]) => ({ id, key: t.table.key, rowCount: t.table.rows.length, updatedAt: t.updatedAt }));
+    const items = [...this.partition(this.tables, accountId)].map(([id, t]) => ({
+      id,
+      key: t.table.key,
+      rowCount: t.table.rows.length,
+      updatedAt: t.updatedAt,
+    }));
     return { items, next: null };
   }
 
@@ -111,11 +116,15 @@ describe('exchange rates', () => {
     const { service } = setup();
 
     const rates = await Promise.all(
-      ['0.9000', '1e-3', 2, '0.5'].map(async (rate, i) => (await service.putExchangeRate('acme', 'EUR-GBP', { rate, validFrom: `2026-0${i + 1}-01` })).record.rate),
+      ['0.9000', '1e-3', 2, '0.5'].map(
+        async (rate, i) => (await service.putExchangeRate('acme', 'EUR-GBP', { rate, validFrom: `2026-0${i + 1}-01` })).record.rate,
+      ),
     );
 
     expect(rates).toEqual(['0.9000', '0.001', '2', '0.5']);
-    await expect(service.putExchangeRate('acme', 'EUR-GBP', { rate: ' 0.9 ', validFrom: '2026-06-01' })).rejects.toMatchObject({ details: ['rate: not a decimal'] });
+    await expect(service.putExchangeRate('acme', 'EUR-GBP', { rate: ' 0.9 ', validFrom: '2026-06-01' })).rejects.toMatchObject({
+      details: ['rate: not a decimal'],
+    });
   });
 
   test('a pair lists one entry per validFrom, oldest first; an unknown pair is not found', async () => {
@@ -145,8 +154,12 @@ describe('exchange rates', () => {
     expect(await detailsOf(() => service.putExchangeRate('acme', 'EURUSD', { rate: '1', validFrom: '2026-01-01' }))).toEqual([
       expect.stringMatching(/^pair: 'EURUSD' is not FROM-TO/),
     ]);
-    expect(await detailsOf(() => service.putExchangeRate('acme', 'EUR-EUR', { rate: '1', validFrom: '2026-01-01' }))).toEqual(['pair: FROM and TO must differ']);
-    expect(await detailsOf(() => service.putExchangeRate('acme', 'EUR-USD', { rate: '-1', validFrom: '2026-01-01' }))).toEqual(['rate: must be greater than 0']);
+    expect(await detailsOf(() => service.putExchangeRate('acme', 'EUR-EUR', { rate: '1', validFrom: '2026-01-01' }))).toEqual([
+      'pair: FROM and TO must differ',
+    ]);
+    expect(await detailsOf(() => service.putExchangeRate('acme', 'EUR-USD', { rate: '-1', validFrom: '2026-01-01' }))).toEqual([
+      'rate: must be greater than 0',
+    ]);
     expect(await detailsOf(() => service.putExchangeRate('acme', 'EUR-USD', { rate: 'abc', validFrom: '2026-01-01' }))).toEqual([
       expect.stringMatching(/^rate: not a decimal/),
     ]);
@@ -159,7 +172,13 @@ describe('exchange rates', () => {
 });
 
 describe('lookup tables', () => {
-  const skus = { key: 'sku', rows: [{ sku: 'A', name: 'Alpha', weight: 2 }, { sku: 'B', name: 'Beta', weight: null }] };
+  const skus = {
+    key: 'sku',
+    rows: [
+      { sku: 'A', name: 'Alpha', weight: 2 },
+      { sku: 'B', name: 'Beta', weight: null },
+    ],
+  };
 
   test('a PUT answers the summary (201, then 200); GET gives the rows back; the list shows summaries', async () => {
     const { service } = setup();
@@ -170,7 +189,12 @@ describe('lookup tables', () => {
 
     expect(created).toEqual({ created: true, record: { id: 'skus', key: 'sku', rowCount: 2, updatedAt: '2026-03-01T12:00:00.000Z' } });
     expect(replaced).toEqual({ created: false, record: { id: 'skus', key: 'sku', rowCount: 1, updatedAt: '2026-03-01T12:00:00.000Z' } });
-    expect(await service.getLookupTable('acme', 'skus')).toEqual({ id: 'skus', key: 'sku', rows: [{ sku: 'C' }], updatedAt: '2026-03-01T12:00:00.000Z' });
+    expect(await service.getLookupTable('acme', 'skus')).toEqual({
+      id: 'skus',
+      key: 'sku',
+      rows: [{ sku: 'C' }],
+      updatedAt: '2026-03-01T12:00:00.000Z',
+    });
     expect((await service.listLookupTables('acme', { limit: 100 })).items.map((t) => [t.id, t.rowCount])).toEqual([
       ['skus', 1],
       ['regions', 0],
@@ -181,7 +205,9 @@ describe('lookup tables', () => {
   test('rows without the key column, or with a duplicate key, are refused naming the row', async () => {
     const { service, store } = setup();
 
-    const details = await detailsOf(() => service.putLookupTable('acme', 'skus', { key: 'sku', rows: [{ sku: 'A' }, { name: 'no key' }, { sku: 'A' }] }));
+    const details = await detailsOf(() =>
+      service.putLookupTable('acme', 'skus', { key: 'sku', rows: [{ sku: 'A' }, { name: 'no key' }, { sku: 'A' }] }),
+    );
 
     expect(details).toEqual(['rows.1.sku: the key column is required in every row', "rows.2.sku: duplicate key 'A'"]);
     expect(await detailsOf(() => service.putLookupTable('acme', 'skus', { rows: [] }))).toEqual([expect.stringMatching(/^key: /)]);

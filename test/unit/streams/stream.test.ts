@@ -61,8 +61,16 @@ describe('stream definition', () => {
   });
 
   test.each<[string, Record<string, unknown>, string]>([
-    ['computed from purchases', { type: 'computed', source: { purchases: true } }, 'source: a computed stream takes its rows from {"account","stream"}'],
-    ['simple from upstream', { type: 'simple', source: { account: 'v', stream: 's' } }, 'source: a simple stream takes its rows from {"purchases":true} or {"upload":true}'],
+    [
+      'computed from purchases',
+      { type: 'computed', source: { purchases: true } },
+      'source: a computed stream takes its rows from {"account","stream"}',
+    ],
+    [
+      'simple from upstream',
+      { type: 'simple', source: { account: 'v', stream: 's' } },
+      'source: a simple stream takes its rows from {"purchases":true} or {"upload":true}',
+    ],
     ['purchases false', { source: { purchases: false } }, 'source.purchases: must be true'],
     ['half an upstream', { type: 'computed', source: { account: 'v' } }, 'source.stream: required'],
     ['unknown source', { source: { bucket: 'x' } }, 'source: must be {"purchases":true}, {"upload":true} or {"account","stream"}'],
@@ -90,26 +98,70 @@ describe('stream definition', () => {
 
 describe('stage validation names the stage index and field', () => {
   test.each<[string, unknown, string]>([
-    ['a formula that does not compile', { type: 'formula', column: 'amount', expression: 'markup(amount, 20))' }, "stages.2.expression: unexpected token ')' at 18"],
+    [
+      'a formula that does not compile',
+      { type: 'formula', column: 'amount', expression: 'markup(amount, 20))' },
+      "stages.2.expression: unexpected token ')' at 18",
+    ],
     ['an unknown function', { type: 'formula', column: 'amount', expression: 'sqrt(amount)' }, "stages.2.expression: unknown function 'sqrt'"],
-    ['metadata. instead of meta.', { type: 'filter', keep: "metadata.country == 'NL'" }, "stages.2.keep: unknown column 'metadata.country' (stream rows name metadata columns 'meta.country')"],
-    ['an unknown stage type', { type: 'explode' }, 'stages.2.type: must be one of rate, copy, split, formula, filter, convert-currency, lookup, vat, aggregate'],
+    [
+      'metadata. instead of meta.',
+      { type: 'filter', keep: "metadata.country == 'NL'" },
+      "stages.2.keep: unknown column 'metadata.country' (stream rows name metadata columns 'meta.country')",
+    ],
+    [
+      'an unknown stage type',
+      { type: 'explode' },
+      'stages.2.type: must be one of rate, copy, split, formula, filter, convert-currency, lookup, vat, aggregate',
+    ],
     ['a stage that is not an object', 'rate', 'stages.2: must be an object'],
     ['an unknown stage field', { type: 'rate', price: 'x' }, "stages.2: unknown field 'price'"],
-    ['a filter with both keep and drop', { type: 'filter', keep: 'true', drop: 'false' }, "stages.2.keep: exactly one of 'keep' and 'drop' is required"],
+    [
+      'a filter with both keep and drop',
+      { type: 'filter', keep: 'true', drop: 'false' },
+      "stages.2.keep: exactly one of 'keep' and 'drop' is required",
+    ],
     ['a filter with neither', { type: 'filter' }, "stages.2.keep: exactly one of 'keep' and 'drop' is required"],
-    ['a bad column name', { type: 'copy', columns: { 'customer code': 'meta.reseller' } }, "stages.2.columns.customer code: target 'customer code' is not a column name"],
+    [
+      'a bad column name',
+      { type: 'copy', columns: { 'customer code': 'meta.reseller' } },
+      "stages.2.columns.customer code: target 'customer code' is not a column name",
+    ],
     ['a reserved column name', { type: 'formula', column: '__proto__', expression: '1' }, "stages.2.column: '__proto__' is reserved"],
     ['an empty copy', { type: 'copy', columns: {} }, 'stages.2.columns: must copy at least one column'],
-    ['an unknown formula column type', { type: 'formula', column: 'x', expression: '1', columnType: 'money' }, 'stages.2.columnType: must be one of string, decimal, boolean, date'],
+    [
+      'an unknown formula column type',
+      { type: 'formula', column: 'x', expression: '1', columnType: 'money' },
+      'stages.2.columnType: must be one of string, decimal, boolean, date',
+    ],
     ['a bad target currency', { type: 'convert-currency', columns: ['amount'], to: 'usd' }, 'stages.2.to: must be an ISO 4217 code such as EUR'],
-    ['converting currency itself', { type: 'convert-currency', columns: ['amount', 'currency'], to: 'USD' }, "stages.2.columns.1: 'currency' is set by the stage itself"],
+    [
+      'converting currency itself',
+      { type: 'convert-currency', columns: ['amount', 'currency'], to: 'USD' },
+      "stages.2.columns.1: 'currency' is set by the stage itself",
+    ],
     ['a duplicated column', { type: 'lookup', table: 'skus', key: 'sku', columns: ['name', 'name'] }, "stages.2.columns.1: 'name' appears twice"],
-    ['summing a groupBy column', { type: 'aggregate', groupBy: ['customerCode'], sum: ['customerCode'] }, "stages.2.sum.0: 'customerCode' is also a groupBy column"],
+    [
+      'summing a groupBy column',
+      { type: 'aggregate', groupBy: ['customerCode'], sum: ['customerCode'] },
+      "stages.2.sum.0: 'customerCode' is also a groupBy column",
+    ],
     ['summing nothing', { type: 'aggregate', groupBy: [], sum: [] }, 'stages.2.sum: must name at least one column'],
-    ['a pattern that does not compile', { type: 'split', column: 'sku', pattern: '(.*-(.*)', into: ['a'] }, 'stages.2.pattern: not a valid regular expression'],
-    ['capture groups that do not match into', { type: 'split', column: 'sku', pattern: '(.*)-(.*)', into: ['a'] }, 'stages.2.into: the pattern has 2 capture groups but into names 1 column'],
-    ['a pattern with a backreference', { type: 'split', column: 'sku', pattern: '(a+)\\1', into: ['a'] }, 'stages.2.pattern: backreferences are not supported'],
+    [
+      'a pattern that does not compile',
+      { type: 'split', column: 'sku', pattern: '(.*-(.*)', into: ['a'] },
+      'stages.2.pattern: not a valid regular expression',
+    ],
+    [
+      'capture groups that do not match into',
+      { type: 'split', column: 'sku', pattern: '(.*)-(.*)', into: ['a'] },
+      'stages.2.into: the pattern has 2 capture groups but into names 1 column',
+    ],
+    [
+      'a pattern with a backreference',
+      { type: 'split', column: 'sku', pattern: '(a+)\\1', into: ['a'] },
+      'stages.2.pattern: backreferences are not supported',
+    ],
   ])('%s', (_, stage, message) => {
     // Prepare: two good stages first, so the index in the message is the bad stage's own
     const stages = [{ type: 'rate' }, { type: 'filter', keep: 'amount > 0' }, stage];
@@ -123,11 +175,7 @@ describe('stage validation names the stage index and field', () => {
   });
 
   test('every bad stage is reported, each with its own index', () => {
-    const stages = [
-      { type: 'formula', column: 'amount', expression: '(' },
-      { type: 'rate' },
-      { type: 'vat', country: 'meta.country' },
-    ];
+    const stages = [{ type: 'formula', column: 'amount', expression: '(' }, { type: 'rate' }, { type: 'vat', country: 'meta.country' }];
 
     const details = detailsOf(() => parseStreamDefinition(body({ stages })));
 
@@ -149,9 +197,12 @@ describe('stage validation names the stage index and field', () => {
 });
 
 describe('split pattern safety', () => {
-  test.each(['(.*)-(.*)', '^([A-Z]+)-(\\d+)$', '(?<family>[a-z]+)_(?:x|y)(\\d{1,3})', '([ab]*)c', '(a|b)c', '(\\w+)\\.(\\w+)', '(a+)+', '(a|ab)*c'])('accepts %s', (pattern) => {
-    expect(patternProblem(pattern)).toBeNull();
-  });
+  test.each(['(.*)-(.*)', '^([A-Z]+)-(\\d+)$', '(?<family>[a-z]+)_(?:x|y)(\\d{1,3})', '([ab]*)c', '(a|b)c', '(\\w+)\\.(\\w+)', '(a+)+', '(a|ab)*c'])(
+    'accepts %s',
+    (pattern) => {
+      expect(patternProblem(pattern)).toBeNull();
+    },
+  );
 
   test.each<[string, string]>([
     ['(a)\\1', 'backreferences are not supported'],
@@ -169,9 +220,18 @@ describe('split pattern safety', () => {
   });
 
   test('a refused pattern is a 400 naming stages.<i>.pattern', () => {
-    expect(detailsOf(() => parseStreamDefinition(body({ stages: [{ type: 'filter', keep: 'true' }, { type: 'split', column: 'sku', pattern: '(a)\\1', into: ['x'] }] })))).toEqual([
-      'stages.1.pattern: backreferences are not supported (a pattern must match in linear time)',
-    ]);
+    expect(
+      detailsOf(() =>
+        parseStreamDefinition(
+          body({
+            stages: [
+              { type: 'filter', keep: 'true' },
+              { type: 'split', column: 'sku', pattern: '(a)\\1', into: ['x'] },
+            ],
+          }),
+        ),
+      ),
+    ).toEqual(['stages.1.pattern: backreferences are not supported (a pattern must match in linear time)']);
   });
 
   test.each(['^(.*a){8}$', '^(.*)(.*)(.*)(.*)(.*)c$', '(a+)+$', '^(\\w+\\s?)*$'])('%s matches hostile input in linear time', (pattern) => {

@@ -31,7 +31,10 @@ function numbers(set: unknown): number[] {
  * step never counts twice and exactly one writer sees a set become complete.
  */
 export class DynamoCycleStore implements CycleStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async create(cycle: CycleRecord): Promise<{ created: boolean; cycle: CycleRecord }> {
     try {
@@ -60,7 +63,12 @@ export class DynamoCycleStore implements CycleStore {
   async list(accountId: string, page: PageRequest): Promise<Page<CycleRecord>> {
     const result = await queryPage(
       this.client,
-      { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.cycles(accountId) }, ScanIndexForward: false },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.cycles(accountId) },
+        ScanIndexForward: false,
+      },
       page,
     );
     return { items: result.items.map((i) => this.fromItem(i)), next: result.next };
@@ -71,7 +79,11 @@ export class DynamoCycleStore implements CycleStore {
     const items = await queryAll(this.client, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.cycles(accountId), ':from': `cyc_${from.replaceAll('-', '')}_`, ':to': `cyc_${to.replaceAll('-', '')}` },
+      ExpressionAttributeValues: {
+        ':pk': keys.cycles(accountId),
+        ':from': `cyc_${from.replaceAll('-', '')}_`,
+        ':to': `cyc_${to.replaceAll('-', '')}`,
+      },
       ConsistentRead: true,
     });
     return items.map((i) => this.fromItem(i));
@@ -88,7 +100,14 @@ export class DynamoCycleStore implements CycleStore {
             'REMOVE #plan, #collected, #invoiced, reportJson, completedAt, lastError',
           ConditionExpression: 'attribute_exists(pk) AND #status <> :running',
           ExpressionAttributeNames: { '#run': 'run', '#status': 'status', '#plan': 'plan', '#collected': 'collected', '#invoiced': 'invoiced' },
-          ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':running': 'running', ':at': at, ':open': keys.openWork(OPEN_CYCLES), ':sort': keys.openWorkSort(at, accountId, cycleId) },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':zero': 0,
+            ':running': 'running',
+            ':at': at,
+            ':open': keys.openWork(OPEN_CYCLES),
+            ':sort': keys.openWorkSort(at, accountId, cycleId),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -178,7 +197,14 @@ export class DynamoCycleStore implements CycleStore {
     }
   }
 
-  async finish(accountId: string, cycleId: string, run: number, status: 'completed' | 'failed', report: WireCycleReport | null, at: string): Promise<boolean> {
+  async finish(
+    accountId: string,
+    cycleId: string,
+    run: number,
+    status: 'completed' | 'failed',
+    report: WireCycleReport | null,
+    at: string,
+  ): Promise<boolean> {
     return conditionHeld(
       this.client.send(
         new UpdateCommand({
@@ -255,7 +281,9 @@ export class DynamoCycleStore implements CycleStore {
   }
 
   private async getItem(accountId: string, cycleId: string): Promise<Item | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: keys.cycles(accountId), sk: cycleId }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: keys.cycles(accountId), sk: cycleId }, ConsistentRead: true }),
+    );
     return (out.Item as Item | undefined) ?? null;
   }
 

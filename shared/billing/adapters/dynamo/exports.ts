@@ -5,11 +5,18 @@ import { conditionHeld } from '../../../storage/table';
 
 /** Export records, one partition per account. */
 export class DynamoExportStore implements ExportStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async create(record: ExportRecord): Promise<void> {
     await this.client.send(
-      new PutCommand({ TableName: this.table, Item: { ...record, pk: keys.exports(record.accountId), sk: record.id }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...record, pk: keys.exports(record.accountId), sk: record.id },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 
@@ -29,7 +36,13 @@ export class DynamoExportStore implements ExportStore {
           UpdateExpression: 'SET #status = :status, #rows = :rows, #error = :error, completedAt = :at',
           ConditionExpression: '#status = :running',
           ExpressionAttributeNames: { '#status': 'status', '#rows': 'rows', '#error': 'error' },
-          ExpressionAttributeValues: { ':status': outcome.status, ':rows': outcome.rows, ':error': outcome.error, ':at': outcome.completedAt, ':running': 'running' },
+          ExpressionAttributeValues: {
+            ':status': outcome.status,
+            ':rows': outcome.rows,
+            ':error': outcome.error,
+            ':at': outcome.completedAt,
+            ':running': 'running',
+          },
         }),
       ),
     );

@@ -1,4 +1,12 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../../kernel/errors';
 import type { InvoiceRecord } from '../../domain/invoice';
 import { GSI1, keys } from '../../../storage/keys';
@@ -21,7 +29,10 @@ export function periodStartOfInvoiceId(id: string): string | null {
  * unchanged regenerated draft is recognised and not written again.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async get(accountId: string, id: string): Promise<StoredInvoice | null> {
     const key = this.key(accountId, id);
@@ -158,7 +169,12 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   private periodQuery(accountId: string, periodStart: string): QueryCommandInput {
-    return { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.invoices(accountId, periodStart) }, ConsistentRead: true };
+    return {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.invoices(accountId, periodStart) },
+      ConsistentRead: true,
+    };
   }
 
   private key(accountId: string, id: string): { pk: string; sk: string } | null {

@@ -5,7 +5,10 @@ import { conditionFailureItem, isConditionFailure } from '../../../storage/table
 
 /** The invoicing writes on purchase items: single-attribute updates under conditions, never a full replace. */
 export class DynamoPurchaseInvoicing implements PurchaseInvoicing {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async markInvoiced(accountId: string, reference: string, invoiceId: string, expectedVersion: number, at: string): Promise<MarkOutcome> {
     try {
@@ -16,7 +19,14 @@ export class DynamoPurchaseInvoicing implements PurchaseInvoicing {
           UpdateExpression: 'SET #status = :invoiced, invoice = :invoice, #version = #version + :one, updatedAt = :at',
           ConditionExpression: '#version = :expected AND #status <> :completed',
           ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: { ':invoiced': 'invoiced', ':invoice': invoiceId, ':one': 1, ':at': at, ':expected': expectedVersion, ':completed': 'completed' },
+          ExpressionAttributeValues: {
+            ':invoiced': 'invoiced',
+            ':invoice': invoiceId,
+            ':one': 1,
+            ':at': at,
+            ':expected': expectedVersion,
+            ':completed': 'completed',
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -38,7 +48,14 @@ export class DynamoPurchaseInvoicing implements PurchaseInvoicing {
           // `rated` with this invoice: re-rated after the draft was built, still on it until regenerated
           ConditionExpression: 'invoice = :invoice AND #status IN (:invoiced, :rated)',
           ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: { ':completed': 'completed', ':one': 1, ':at': at, ':invoice': invoiceId, ':invoiced': 'invoiced', ':rated': 'rated' },
+          ExpressionAttributeValues: {
+            ':completed': 'completed',
+            ':one': 1,
+            ':at': at,
+            ':invoice': invoiceId,
+            ':invoiced': 'invoiced',
+            ':rated': 'rated',
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

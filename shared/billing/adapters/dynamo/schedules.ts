@@ -9,7 +9,10 @@ const isCancelled = (error: unknown) => (error as { name?: string })?.name === '
  * that day (what the daily scheduler reads: a query, never a Scan). Both change in one transaction.
  */
 export class DynamoScheduleStore implements ScheduleStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async get(accountId: string): Promise<BillingSchedule | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.billingSchedule(accountId), ConsistentRead: true }));

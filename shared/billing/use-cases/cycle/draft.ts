@@ -39,7 +39,14 @@ export async function invoiceCustomer(
   existing: ReadonlyMap<string, StoredInvoice>,
 ): Promise<CustomerOutcome> {
   if (!customer) {
-    return { report: errorReport({ customer: code, code: 'unknown_customer', message: `customer '${code}' does not exist; ${rows.length} purchase(s) not invoiced` }), invoiceIds: [] };
+    return {
+      report: errorReport({
+        customer: code,
+        code: 'unknown_customer',
+        message: `customer '${code}' does not exist; ${rows.length} purchase(s) not invoiced`,
+      }),
+      invoiceIds: [],
+    };
   }
   if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [] };
 
@@ -61,12 +68,25 @@ export async function invoiceCustomer(
       invoices.push(await loadInvoice(deps.files, stored));
       invoiceIds.push(id);
       const late = currencyRows.filter((r) => !(r.status === 'completed' && r.invoice === id)).length;
-      if (late) problems.push(errorReport({ customer: code, code: 'invoice_approved', message: `${late} purchase(s) are not on invoice ${id}, approved before they arrived or changed` }));
+      if (late)
+        problems.push(
+          errorReport({
+            customer: code,
+            code: 'invoice_approved',
+            message: `${late} purchase(s) are not on invoice ${id}, approved before they arrived or changed`,
+          }),
+        );
       continue;
     }
     let invoice: Invoice;
     try {
-      const lines = buildLines({ customerCode: code, currency, rows: currencyRows.map(toRatedRow), rules: ctx.rules, productClusterNames: ctx.clusterNames });
+      const lines = buildLines({
+        customerCode: code,
+        currency,
+        rows: currencyRows.map(toRatedRow),
+        rules: ctx.rules,
+        productClusterNames: ctx.clusterNames,
+      });
       invoice = buildInvoice({
         id,
         accountId: ctx.cycle.accountId,
@@ -92,7 +112,13 @@ export async function invoiceCustomer(
     }
     const changed = await markPurchases(deps, ctx.cycle.accountId, id, currencyRows);
     if (changed) {
-      problems.push(errorReport({ customer: code, code: 'purchases_changed', message: `${changed} purchase(s) changed while invoice ${id} was built; regenerate the cycle to invoice their current rating` }));
+      problems.push(
+        errorReport({
+          customer: code,
+          code: 'purchases_changed',
+          message: `${changed} purchase(s) changed while invoice ${id} was built; regenerate the cycle to invoice their current rating`,
+        }),
+      );
     }
     invoices.push(invoice);
     invoiceIds.push(id);
@@ -115,7 +141,11 @@ async function writeDraft(
 ): Promise<'draft' | StoredInvoice> {
   const digest = rowsDigest(rows);
   const same = (s: StoredInvoice) =>
-    s.record.status === 'draft' && s.rowsDigest === digest && !s.linesKey && !recordTooLarge(invoice) && JSON.stringify(s.record) === JSON.stringify(toInvoiceRecord(invoice));
+    s.record.status === 'draft' &&
+    s.rowsDigest === digest &&
+    !s.linesKey &&
+    !recordTooLarge(invoice) &&
+    JSON.stringify(s.record) === JSON.stringify(toInvoiceRecord(invoice));
   if (stored && same(stored)) return 'draft';
 
   const { accountId } = cycle;

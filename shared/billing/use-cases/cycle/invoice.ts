@@ -30,10 +30,14 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
   const payers = [...byPayer.keys()].sort();
   const context = await invoicingContext(deps, cycle);
   const customers = payers.length ? await deps.catalog.getCustomers(accountId, payers) : new Map<string, CustomerRecord>();
-  const ids = payers.flatMap((code) => [...new Set(byPayer.get(code)!.map((r) => r.currency))].map((currency) => invoiceId(accountId, context.period, code, currency)));
+  const ids = payers.flatMap((code) =>
+    [...new Set(byPayer.get(code)!.map((r) => r.currency))].map((currency) => invoiceId(accountId, context.period, code, currency)),
+  );
   const existing = ids.length ? await deps.invoices.getMany(accountId, ids) : new Map<string, StoredInvoice>();
 
-  const outcomes = await mapLimit(payers, 8, (code) => invoiceCustomer(deps, context, code, byPayer.get(code)!, customers.get(code) ?? null, existing));
+  const outcomes = await mapLimit(payers, 8, (code) =>
+    invoiceCustomer(deps, context, code, byPayer.get(code)!, customers.get(code) ?? null, existing),
+  );
   const report = mergeAll(outcomes.map((o) => o.report));
   const invoiceIds = outcomes.flatMap((o) => o.invoiceIds);
   await deps.cycles.putPartial(accountId, cycleId, run, { kind: 'invoicer', index: partition, report: toWireReport(report), invoiceIds });

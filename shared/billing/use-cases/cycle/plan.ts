@@ -39,7 +39,10 @@ export async function plan(deps: StepDeps, accountId: string, cycleId: string, r
   const source: CollectSource = streamed ? 'batches' : 'journal';
   const { slices, census } = streamed ? batchSlices(accountId, streamed.ready) : await journalSlices(deps, cycle);
   const { customers, purchases } = census;
-  const partitions = Math.min(MAX_PARTITIONS, Math.max(1, Math.ceil(customers / CUSTOMERS_PER_PARTITION), Math.ceil(purchases / PURCHASES_PER_PARTITION)));
+  const partitions = Math.min(
+    MAX_PARTITIONS,
+    Math.max(1, Math.ceil(customers / CUSTOMERS_PER_PARTITION), Math.ceil(purchases / PURCHASES_PER_PARTITION)),
+  );
   const planId = randomBytes(6).toString('hex');
   // The slices are kept before the plan is recorded, so that whoever finds the plan can resend them.
   await writePlanFile(deps.files, cycle, planId, { slices, notes: streamed?.missing ?? [], source });

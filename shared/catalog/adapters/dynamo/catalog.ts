@@ -6,7 +6,10 @@ import { allOfPartition, batchGet, conditionFailureItem, getOne, isConditionFail
 
 /** Catalogue entities live in one partition per account and entity type, sorted by id. */
 export class DynamoCatalogStore implements CatalogStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   putCustomerCluster(accountId: string, cluster: CustomerClusterRecord) {
     return this.put(keys.customerClusters(accountId), cluster.id, cluster);
@@ -29,7 +32,12 @@ export class DynamoCatalogStore implements CatalogStore {
   }
   async getCustomers(accountId: string, codes: readonly string[]) {
     const pk = keys.customers(accountId);
-    const items = await batchGet(this.client, this.table, codes.map((sk) => ({ pk, sk })), { consistent: true });
+    const items = await batchGet(
+      this.client,
+      this.table,
+      codes.map((sk) => ({ pk, sk })),
+      { consistent: true },
+    );
     return new Map(items.map((i) => [i.sk as string, strip<CustomerRecord>(i)]));
   }
   listCustomers(accountId: string, page: PageRequest) {
@@ -86,7 +94,12 @@ export class DynamoCatalogStore implements CatalogStore {
 
   async resolveAliases(accountId: string, labels: readonly string[]): Promise<Map<string, string>> {
     const pk = keys.aliases(accountId);
-    const items = await batchGet(this.client, this.table, labels.map((sk) => ({ pk, sk })), { consistent: true });
+    const items = await batchGet(
+      this.client,
+      this.table,
+      labels.map((sk) => ({ pk, sk })),
+      { consistent: true },
+    );
     return new Map(items.map((i) => [i.sk as string, i.cluster as string]));
   }
 

@@ -10,7 +10,10 @@ import { isConditionFailure, queryAll } from '../../../storage/table';
  * that the recovery reads; finished, it holds the summary, so a redelivered S3 event does not ingest a file twice.
  */
 export class DynamoDropLedger implements DropLedger {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async begin(accountId: string, key: string, etag: string, at: string): Promise<{ startedAt: string } | null> {
     try {
@@ -18,7 +21,8 @@ export class DynamoDropLedger implements DropLedger {
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(accountId, key, etag),
-          UpdateExpression: 'SET startedAt = if_not_exists(startedAt, :at), progressAt = :at, accountId = :a, objectKey = :k, etag = :e, gsi1pk = :open, gsi1sk = :sort',
+          UpdateExpression:
+            'SET startedAt = if_not_exists(startedAt, :at), progressAt = :at, accountId = :a, objectKey = :k, etag = :e, gsi1pk = :open, gsi1sk = :sort',
           ConditionExpression: 'attribute_not_exists(doneAt)',
           ExpressionAttributeValues: { ':at': at, ':a': accountId, ':k': key, ':e': etag, ':open': keys.openDrops, ':sort': `${at}#${accountId}` },
           ReturnValues: 'ALL_NEW',
@@ -53,7 +57,8 @@ export class DynamoDropLedger implements DropLedger {
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(accountId, key, etag),
-        UpdateExpression: 'SET #rows = :rows, accepted = :accepted, duplicates = :duplicates, rejectedCount = :rejected, #error = :error, doneAt = :at REMOVE gsi1pk, gsi1sk',
+        UpdateExpression:
+          'SET #rows = :rows, accepted = :accepted, duplicates = :duplicates, rejectedCount = :rejected, #error = :error, doneAt = :at REMOVE gsi1pk, gsi1sk',
         ExpressionAttributeNames: { '#rows': 'rows', '#error': 'error' },
         ExpressionAttributeValues: {
           ':rows': summary.rows,
@@ -68,7 +73,12 @@ export class DynamoDropLedger implements DropLedger {
   }
 
   async open(): Promise<OpenDrop[]> {
-    const items = await queryAll(this.client, { TableName: this.table, IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :open', ExpressionAttributeValues: { ':open': keys.openDrops } });
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :open',
+      ExpressionAttributeValues: { ':open': keys.openDrops },
+    });
     return items.map((i) => ({ accountId: String(i.accountId), key: String(i.objectKey), etag: String(i.etag), progressAt: String(i.progressAt) }));
   }
 

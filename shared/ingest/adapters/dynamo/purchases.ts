@@ -25,7 +25,10 @@ const TAKEN = new Set(['DuplicateItem', 'ConditionalCheckFailed']);
  * once, already mapped; only unmapped purchases carry the sparse gsi1 keys that the remap consumer reads.
  */
 export class DynamoPurchaseStore implements PurchaseStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async insert(record: PurchaseRecord): Promise<InsertOutcome> {
     try {
@@ -61,9 +64,7 @@ export class DynamoPurchaseStore implements PurchaseStore {
       const taken: number[] = [];
       for (let round = 0; pending.length && round < BATCH_ROUNDS; round++) {
         if (round > 0) await sleep(25 * 2 ** round);
-        const out = await this.client.send(
-          new BatchExecuteStatementCommand({ Statements: pending.map((i) => this.insertStatement(records[i])) }),
-        );
+        const out = await this.client.send(new BatchExecuteStatementCommand({ Statements: pending.map((i) => this.insertStatement(records[i])) }));
         const again: number[] = [];
         pending.forEach((index, k) => {
           const error = out.Responses?.[k]?.Error;
@@ -79,7 +80,10 @@ export class DynamoPurchaseStore implements PurchaseStore {
       }
       for (const index of pending) outcomes[index] = await this.insert(records[index]);
       if (taken.length) {
-        const held = await this.getMany(records[taken[0]].accountId, taken.map((i) => records[i].reference));
+        const held = await this.getMany(
+          records[taken[0]].accountId,
+          taken.map((i) => records[i].reference),
+        );
         for (const index of taken) {
           const holder = held.get(records[index].reference);
           outcomes[index] = holder ? { kind: 'exists', contentHash: holder.contentHash, chunkId: holder.chunkId } : await this.insert(records[index]);
@@ -131,7 +135,12 @@ export class DynamoPurchaseStore implements PurchaseStore {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: pending.map(({ record, expectedVersion }) => ({
-            Put: { TableName: this.table, Item: this.toItem(record), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } },
+            Put: {
+              TableName: this.table,
+              Item: this.toItem(record),
+              ConditionExpression: 'version = :v',
+              ExpressionAttributeValues: { ':v': expectedVersion },
+            },
           })),
         }),
       );
@@ -163,7 +172,11 @@ export class DynamoPurchaseStore implements PurchaseStore {
   }
 
   async getMany(accountId: string, references: readonly string[]): Promise<Map<string, PurchaseRecord>> {
-    const items = await batchGet(this.client, this.table, references.map((r) => keys.purchase(accountId, r)));
+    const items = await batchGet(
+      this.client,
+      this.table,
+      references.map((r) => keys.purchase(accountId, r)),
+    );
     return new Map(items.map((i) => [i.reference as string, this.fromItem(i)]));
   }
 
@@ -187,7 +200,10 @@ export class DynamoPurchaseStore implements PurchaseStore {
     const item: Item = { ...record, ...keys.purchase(record.accountId, record.reference) };
     if (record.status === 'unmapped') {
       item.gsi1pk = keys.unmappedIndex(record.accountId);
-      item.gsi1sk = keys.unmappedSort(record.reason === 'unknown-customer' ? { customer: record.customerCode } : { label: record.productLabel }, record.reference);
+      item.gsi1sk = keys.unmappedSort(
+        record.reason === 'unknown-customer' ? { customer: record.customerCode } : { label: record.productLabel },
+        record.reference,
+      );
     }
     return item;
   }

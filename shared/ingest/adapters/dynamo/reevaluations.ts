@@ -16,15 +16,25 @@ const OPEN_NOW = '#status IN (:planned, :running)';
  * range query of the open-work partition.
  */
 export class DynamoReevaluationStore implements ReevaluationStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   create(record: ReevaluationRecord): Promise<boolean> {
-    return conditionHeld(this.client.send(new PutCommand({ TableName: this.table, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(pk)' })));
+    return conditionHeld(
+      this.client.send(new PutCommand({ TableName: this.table, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
   }
 
   async countStarted(accountId: string, n: number): Promise<void> {
     await this.client.send(
-      new UpdateCommand({ TableName: this.table, Key: keys.reevaluationCount(accountId), UpdateExpression: 'ADD started :n', ExpressionAttributeValues: { ':n': n } }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.reevaluationCount(accountId),
+        UpdateExpression: 'ADD started :n',
+        ExpressionAttributeValues: { ':n': n },
+      }),
     );
   }
 
@@ -64,7 +74,14 @@ export class DynamoReevaluationStore implements ReevaluationStore {
           UpdateExpression: 'SET #status = :done, completedAt = :at, heartbeatAt = :at, expiresAt = :expires REMOVE gsi1pk, gsi1sk',
           ConditionExpression: `attempt = :attempt AND ${OPEN_NOW}`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':attempt': attempt, ':planned': 'planned', ':running': 'running', ':done': 'done', ':at': at, ':expires': expiry(at) },
+          ExpressionAttributeValues: {
+            ':attempt': attempt,
+            ':planned': 'planned',
+            ':running': 'running',
+            ':done': 'done',
+            ':at': at,
+            ':expires': expiry(at),
+          },
         }),
       ),
     );
@@ -144,7 +161,13 @@ export class DynamoReevaluationStore implements ReevaluationStore {
       UpdateExpression: expression,
       ConditionExpression: `attempt = :attempt AND ${OPEN_NOW}`,
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':attempt': attempt, ':planned': 'planned', ':running': 'running', ':at': at, ':sort': keys.openWorkSort(at, accountId, id) },
+      ExpressionAttributeValues: {
+        ':attempt': attempt,
+        ':planned': 'planned',
+        ':running': 'running',
+        ':at': at,
+        ':sort': keys.openWorkSort(at, accountId, id),
+      },
     };
   }
 
@@ -166,7 +189,9 @@ export class DynamoReevaluationStore implements ReevaluationStore {
       ...rest,
       // an empty set cannot be stored: a record without finished parts has no attribute
       ...(finished.length ? { finished: new Set(finished) } : {}),
-      ...(open ? { gsi1pk: keys.openWork(OPEN), gsi1sk: keys.openWorkSort(record.heartbeatAt, record.accountId, record.id) } : { expiresAt: expiry(record.completedAt ?? record.heartbeatAt) }),
+      ...(open
+        ? { gsi1pk: keys.openWork(OPEN), gsi1sk: keys.openWorkSort(record.heartbeatAt, record.accountId, record.id) }
+        : { expiresAt: expiry(record.completedAt ?? record.heartbeatAt) }),
     };
   }
 

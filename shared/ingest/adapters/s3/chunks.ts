@@ -1,16 +1,13 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { idOfKeySegment, objects } from '../../../storage/keys';
 import type { ChunkStore, IngestChunk, JournalLine } from '../../ports';
 
 /** In-flight chunks (the claim checks of the ingest queue) and the purchase journal, in the data bucket. */
 export class S3ChunkStore implements ChunkStore {
-  constructor(private readonly client: S3Client, private readonly bucket: string) {}
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {}
 
   async putInflight(chunk: IngestChunk): Promise<string> {
     const key = objects.inflight(chunk.accountId, chunk.chunkId);

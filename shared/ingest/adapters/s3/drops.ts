@@ -6,7 +6,10 @@ import type { DropFiles } from '../../ports';
 
 /** Dropped files are streamed, never read whole; results land beside them under results/. */
 export class S3DropFiles implements DropFiles {
-  constructor(private readonly client: S3Client, private readonly bucket: string) {}
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {}
 
   async open(key: string): Promise<Readable | null> {
     try {
@@ -20,7 +23,12 @@ export class S3DropFiles implements DropFiles {
 
   async writeResult(accountId: string, name: string, result: DropResult): Promise<void> {
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: objects.dropResult(accountId, name), Body: JSON.stringify(result), ContentType: 'application/json' }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: objects.dropResult(accountId, name),
+        Body: JSON.stringify(result),
+        ContentType: 'application/json',
+      }),
     );
   }
 }

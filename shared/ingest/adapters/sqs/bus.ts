@@ -3,7 +3,10 @@ import type { MessageBus, PipelineMessage } from '../../ports';
 
 /** Sends pipeline messages in batches of ten, retrying the entries SQS reports as failed. */
 export class SqsMessageBus implements MessageBus {
-  constructor(private readonly client: SQSClient, private readonly queues: { remap?: string }) {}
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queues: { remap?: string },
+  ) {}
 
   async send(queue: 'remap', messages: readonly PipelineMessage[]): Promise<void> {
     const url = this.queues[queue];

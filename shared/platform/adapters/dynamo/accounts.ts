@@ -5,7 +5,10 @@ import type { AccountStore, ApiKeyRecord } from '../../ports';
 import { conditionHeld, strip } from '../../../storage/table';
 
 export class DynamoAccountStore implements AccountStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async create(account: Account): Promise<boolean> {
     return conditionHeld(
@@ -22,12 +25,18 @@ export class DynamoAccountStore implements AccountStore {
 
   async putKey(hash: string, key: ApiKeyRecord): Promise<void> {
     // A 256-bit random secret never collides; the condition still guarantees no key is ever replaced.
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...keys.apiKey(hash), ...key }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await this.client.send(
+      new PutCommand({ TableName: this.table, Item: { ...keys.apiKey(hash), ...key }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
   }
 
   async getKey(hash: string): Promise<ApiKeyRecord | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.apiKey(hash) }));
     if (!out.Item) return null;
-    return { accountId: (out.Item.accountId as string | null) ?? null, role: out.Item.role as ApiKeyRecord['role'], createdAt: out.Item.createdAt as string };
+    return {
+      accountId: (out.Item.accountId as string | null) ?? null,
+      role: out.Item.role as ApiKeyRecord['role'],
+      createdAt: out.Item.createdAt as string,
+    };
   }
 }

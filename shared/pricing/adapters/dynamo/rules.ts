@@ -11,7 +11,10 @@ import { allOfPartition, getOne, listPartition } from '../../../storage/table';
  * checks (ambiguity, overlap) against a rule set the other is changing.
  */
 export class DynamoRuleStore implements RuleStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   priceRules(accountId: string): Promise<WirePriceRule[]> {
     return allOfPartition<WirePriceRule>(this.client, this.table, keys.priceRules(accountId));

@@ -51,19 +51,17 @@ export const optionalPrice = () => decimalField('nonNegative', { kind: 'default'
 export const upTo = () => decimalField('positive', REQUIRED, true) as z.ZodType<Decimal | null, unknown>;
 
 const BASE = /^(quantity|metadata\.[A-Za-z0-9_.-]{1,128})$/;
-export const base = z
-  .unknown()
-  .transform((input, ctx): Base => {
-    if (input === undefined) {
-      ctx.issues.push({ code: 'custom', message: 'required', input });
-      return z.NEVER;
-    }
-    if (typeof input !== 'string' || !BASE.test(input)) {
-      ctx.issues.push({ code: 'custom', message: "must be 'quantity' or 'metadata.<key>'", input });
-      return z.NEVER;
-    }
-    return input as Base;
-  });
+export const base = z.unknown().transform((input, ctx): Base => {
+  if (input === undefined) {
+    ctx.issues.push({ code: 'custom', message: 'required', input });
+    return z.NEVER;
+  }
+  if (typeof input !== 'string' || !BASE.test(input)) {
+    ctx.issues.push({ code: 'custom', message: "must be 'quantity' or 'metadata.<key>'", input });
+    return z.NEVER;
+  }
+  return input as Base;
+});
 
 export function baseKeyOf(b: Base): string | null {
   return b === 'quantity' ? null : b.slice('metadata.'.length);

@@ -10,19 +10,18 @@ import type { VolumeModel } from './volume';
 
 /** What every charge model shares: the union of models, their wire shape and what rating reads. */
 
-export type ChargeModel =
-  | StandardModel
-  | GraduatedModel
-  | VolumeModel
-  | PackageModel
-  | PercentageModel
-  | GraduatedPercentageModel
-  | ExpressionModel;
+export type ChargeModel = StandardModel | GraduatedModel | VolumeModel | PackageModel | PercentageModel | GraduatedPercentageModel | ExpressionModel;
 
 export type ChargeModelType = ChargeModel['type'];
 
 export const CHARGE_MODEL_TYPES: readonly ChargeModelType[] = [
-  'standard', 'graduated', 'volume', 'package', 'percentage', 'graduated_percentage', 'expression',
+  'standard',
+  'graduated',
+  'volume',
+  'package',
+  'percentage',
+  'graduated_percentage',
+  'expression',
 ];
 
 /** `quantity`, or `metadata.<key>` for a numeric metadata field. */

@@ -118,7 +118,11 @@ function compileNode(n: ExpressionNode, names: Set<string>): Compiled {
           const [a, b] = fns as [Evaluator, Evaluator];
           evaluate = (s) => apply([a(s), b(s)], pos);
         } else {
-          evaluate = (s) => apply(fns.map((f) => f(s)), pos);
+          evaluate = (s) =>
+            apply(
+              fns.map((f) => f(s)),
+              pos,
+            );
         }
       }
       return args.every((arg) => arg.constant) ? fold(evaluate) : { evaluate, constant: false };

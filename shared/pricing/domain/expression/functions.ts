@@ -50,7 +50,17 @@ function isoDay(value: Value, what: string, pos: number): string | null {
 }
 
 export const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map<string, FunctionSpec>([
-  ['if', { min: 3, max: 3, compile: ([c, a, b]) => (s) => (truthy(c!(s)) ? a!(s) : b!(s)) }],
+  [
+    'if',
+    {
+      min: 3,
+      max: 3,
+      compile:
+        ([c, a, b]) =>
+        (s) =>
+          truthy(c!(s)) ? a!(s) : b!(s),
+    },
+  ],
   [
     'coalesce',
     {
@@ -70,8 +80,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map<string, Func
     {
       min: 1,
       max: 2,
-      apply: ([x, places], pos) =>
-        num(x!, 'round', pos).toDecimalPlaces(places === undefined ? 0 : decimalPlaces(places, pos), D.ROUND_HALF_UP),
+      apply: ([x, places], pos) => num(x!, 'round', pos).toDecimalPlaces(places === undefined ? 0 : decimalPlaces(places, pos), D.ROUND_HALF_UP),
     },
   ],
   ['floor', { min: 1, max: 1, apply: ([x], pos) => num(x!, 'floor', pos).floor() }],
@@ -79,10 +88,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionSpec> = new Map<string, Func
   ['abs', { min: 1, max: 1, apply: ([x], pos) => num(x!, 'abs', pos).abs() }],
   ['min', { min: 1, max: Infinity, apply: extreme('min') }],
   ['max', { min: 1, max: Infinity, apply: extreme('max') }],
-  [
-    'markup',
-    { min: 2, max: 2, apply: ([cost, pct], pos) => num(cost!, 'markup', pos).times(num(pct!, 'markup', pos).div(HUNDRED).plus(ONE)) },
-  ],
+  ['markup', { min: 2, max: 2, apply: ([cost, pct], pos) => num(cost!, 'markup', pos).times(num(pct!, 'markup', pos).div(HUNDRED).plus(ONE)) }],
   [
     'margin',
     {

@@ -14,9 +14,19 @@ const BP_MULTIPLY = 50;
 const BP_UNARY = 60;
 
 const INFIX: ReadonlyMap<string, number> = new Map([
-  ['||', BP_OR], ['&&', BP_AND],
-  ['==', BP_COMPARE], ['!=', BP_COMPARE], ['<', BP_COMPARE], ['<=', BP_COMPARE], ['>', BP_COMPARE], ['>=', BP_COMPARE],
-  ['+', BP_ADD], ['-', BP_ADD], ['*', BP_MULTIPLY], ['/', BP_MULTIPLY], ['%', BP_MULTIPLY],
+  ['||', BP_OR],
+  ['&&', BP_AND],
+  ['==', BP_COMPARE],
+  ['!=', BP_COMPARE],
+  ['<', BP_COMPARE],
+  ['<=', BP_COMPARE],
+  ['>', BP_COMPARE],
+  ['>=', BP_COMPARE],
+  ['+', BP_ADD],
+  ['-', BP_ADD],
+  ['*', BP_MULTIPLY],
+  ['/', BP_MULTIPLY],
+  ['%', BP_MULTIPLY],
 ]);
 
 class Parser {

@@ -16,9 +16,24 @@ const NUMBER = /\d+(?:\.\d*)?|\.\d+/y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*/y;
 /** Longest first, so `<=` is not read as `<` then `=`. */
 const OPERATORS = ['||', '&&', '==', '!=', '<=', '>=', '<', '>', '!', '+', '-', '*', '/', '%', '(', ')', ','];
-const KEYWORD_OPERATORS: ReadonlyMap<string, string> = new Map([['and', '&&'], ['or', '||'], ['not', '!']]);
-const KEYWORD_LITERALS: ReadonlyMap<string, boolean | null> = new Map([['true', true], ['false', false], ['null', null]]);
-const ESCAPES: ReadonlyMap<string, string> = new Map([['\\', '\\'], ["'", "'"], ['"', '"'], ['n', '\n'], ['t', '\t'], ['r', '\r']]);
+const KEYWORD_OPERATORS: ReadonlyMap<string, string> = new Map([
+  ['and', '&&'],
+  ['or', '||'],
+  ['not', '!'],
+]);
+const KEYWORD_LITERALS: ReadonlyMap<string, boolean | null> = new Map([
+  ['true', true],
+  ['false', false],
+  ['null', null],
+]);
+const ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['\\', '\\'],
+  ["'", "'"],
+  ['"', '"'],
+  ['n', '\n'],
+  ['t', '\t'],
+  ['r', '\r'],
+]);
 
 export function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -80,7 +95,10 @@ function literal(text: string, pos: number): Decimal {
   } catch (error) {
     if (!(error instanceof InvalidDecimalError)) throw error;
     const shown = text.length > 24 ? `${text.slice(0, 20)}… (${text.length} characters)` : text;
-    throw new ExpressionError(`number ${shown} at ${pos} is out of range: numbers must be below 10^${MAX_EXPONENT + 1}, at most ${MAX_EXPONENT - MIN_EXPONENT + 1} digits`, pos);
+    throw new ExpressionError(
+      `number ${shown} at ${pos} is out of range: numbers must be below 10^${MAX_EXPONENT + 1}, at most ${MAX_EXPONENT - MIN_EXPONENT + 1} digits`,
+      pos,
+    );
   }
 }
 

@@ -31,7 +31,14 @@ export type ExpressionNode =
   | { readonly kind: 'name'; readonly name: string; readonly pos: number; readonly depth: number }
   | { readonly kind: 'negate' | 'not'; readonly operand: ExpressionNode; readonly pos: number; readonly depth: number }
   | { readonly kind: 'and' | 'or'; readonly left: ExpressionNode; readonly right: ExpressionNode; readonly pos: number; readonly depth: number }
-  | { readonly kind: 'binary'; readonly op: BinaryOperator; readonly left: ExpressionNode; readonly right: ExpressionNode; readonly pos: number; readonly depth: number }
+  | {
+      readonly kind: 'binary';
+      readonly op: BinaryOperator;
+      readonly left: ExpressionNode;
+      readonly right: ExpressionNode;
+      readonly pos: number;
+      readonly depth: number;
+    }
   | { readonly kind: 'call'; readonly name: string; readonly args: readonly ExpressionNode[]; readonly pos: number; readonly depth: number };
 
 export type Evaluator = (scope: Scope) => Value;

@@ -65,8 +65,7 @@ export function text(value: Value, what: string, pos: number): string | null {
 }
 
 export function readScope(scope: Scope, name: string, pos: number): Value {
-  const raw: unknown =
-    scope instanceof Map ? scope.get(name) : Object.hasOwn(scope, name) ? (scope as Record<string, unknown>)[name] : undefined;
+  const raw: unknown = scope instanceof Map ? scope.get(name) : Object.hasOwn(scope, name) ? (scope as Record<string, unknown>)[name] : undefined;
   if (raw === undefined || raw === null) return null;
   if (typeof raw === 'string' || typeof raw === 'boolean') return raw;
   // Decimals of another clone would compute with that clone's precision; re-wrap them in ours.

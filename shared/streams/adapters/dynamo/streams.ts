@@ -36,7 +36,10 @@ function workOf(item: Record<string, unknown>): OpenBatchWork {
  * batch are conditional puts on the status they leave.
  */
 export class DynamoStreamStore implements StreamStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async putStream(accountId: string, id: string, definition: WireStream, updatedAt: string): Promise<{ created: boolean }> {
     const out = await this.client.send(
@@ -86,9 +89,16 @@ export class DynamoStreamStore implements StreamStore {
       if (record.status === 'running') return conditionHeld(this.client.send(new PutCommand(put)));
       return this.transact([{ Put: put }, { Delete: { TableName: this.table, Key: keys.openWorkItem(OPEN_BATCHES, record.accountId, record.id) } }]);
     }
-    const put = { TableName: this.table, Item: this.batchItem(record), ConditionExpression: '#status = :from', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':from': from } };
+    const put = {
+      TableName: this.table,
+      Item: this.batchItem(record),
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':from': from },
+    };
     // published: its share to partners is open work until it is done
-    if (from === 'draft' && record.status === 'published') return this.transact([{ Put: put }, { Put: { TableName: this.table, Item: this.workItem(record, 'share', record.updatedAt) } }]);
+    if (from === 'draft' && record.status === 'published')
+      return this.transact([{ Put: put }, { Put: { TableName: this.table, Item: this.workItem(record, 'share', record.updatedAt) } }]);
     return conditionHeld(this.client.send(new PutCommand(put)));
   }
 
@@ -97,7 +107,9 @@ export class DynamoStreamStore implements StreamStore {
   }
 
   async getWork(accountId: string, batchId: string): Promise<OpenBatchWork | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.openWorkItem(OPEN_BATCHES, accountId, batchId), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: keys.openWorkItem(OPEN_BATCHES, accountId, batchId), ConsistentRead: true }),
+    );
     return out.Item ? workOf(out.Item) : null;
   }
 
@@ -233,15 +245,27 @@ export class DynamoStreamStore implements StreamStore {
       return true;
     } catch (error) {
       const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if ((error as { name?: string }).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+      if ((error as { name?: string }).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed'))
+        return false;
       throw error;
     }
   }
 
-  private async putIf(item: Record<string, unknown>, condition: string, names?: Record<string, string>, values?: Record<string, unknown>): Promise<boolean> {
+  private async putIf(
+    item: Record<string, unknown>,
+    condition: string,
+    names?: Record<string, string>,
+    values?: Record<string, unknown>,
+  ): Promise<boolean> {
     return conditionHeld(
       this.client.send(
-        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
       ),
     );
   }

@@ -97,4 +97,3 @@ export function aggregateStage(stage: AggregateStage, index: number): BarrierSta
     },
   };
 }
-

@@ -22,7 +22,8 @@ export const copySchema = z.strictObject({
     if (entries.length > MAX_COPIES) ctx.issues.push({ code: 'custom', message: `must copy at most ${MAX_COPIES} columns`, input });
     for (const [target, source] of entries) {
       const targetProblem = columnName.safeParse(target);
-      if (!targetProblem.success) ctx.issues.push({ code: 'custom', path: [target], message: `target ${targetProblem.error.issues[0]!.message}`, input });
+      if (!targetProblem.success)
+        ctx.issues.push({ code: 'custom', path: [target], message: `target ${targetProblem.error.issues[0]!.message}`, input });
       const sourceProblem = columnName.safeParse(source);
       if (!sourceProblem.success) ctx.issues.push({ code: 'custom', path: [target], message: sourceProblem.error.issues[0]!.message, input });
     }

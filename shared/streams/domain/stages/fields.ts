@@ -22,7 +22,11 @@ export const expression = z.unknown().transform((input, ctx): CompiledExpression
   }
   const metadataName = compiled.identifiers.find((name) => name.startsWith('metadata.'));
   if (metadataName !== undefined) {
-    ctx.issues.push({ code: 'custom', message: `unknown column '${metadataName}' (stream rows name metadata columns 'meta.${metadataName.slice(9)}')`, input });
+    ctx.issues.push({
+      code: 'custom',
+      message: `unknown column '${metadataName}' (stream rows name metadata columns 'meta.${metadataName.slice(9)}')`,
+      input,
+    });
     return z.NEVER;
   }
   return compiled;

@@ -60,7 +60,11 @@ export function formulaStage(stage: FormulaStage, index: number): RowStage {
       return columns;
     },
     apply(row) {
-      row[column] = coerce(inRow(column, () => compiled.evaluate(row)), type, column);
+      row[column] = coerce(
+        inRow(column, () => compiled.evaluate(row)),
+        type,
+        column,
+      );
       return true;
     },
   };

@@ -29,7 +29,10 @@ export function lookupStage(stage: LookupStage, index: number, deps: StageDeps):
   if (table === undefined) throw new ValidationError('invalid stream', [`stages.${index}.table: unknown lookup table '${stage.table}'`]);
   const missing = stage.columns.filter((c) => !table.columns.has(c));
   if (table.index.size > 0 && missing.length > 0) {
-    throw new ValidationError('invalid stream', missing.map((c) => `stages.${index}.columns.${stage.columns.indexOf(c)}: lookup table '${stage.table}' has no column '${c}'`));
+    throw new ValidationError(
+      'invalid stream',
+      missing.map((c) => `stages.${index}.columns.${stage.columns.indexOf(c)}: lookup table '${stage.table}' has no column '${c}'`),
+    );
   }
   const { key, columns: targets, optional = false } = stage;
   const n = targets.length;
@@ -48,7 +51,9 @@ export function lookupStage(stage: LookupStage, index: number, deps: StageDeps):
       const match = value === null || value === '' ? undefined : index_.get(keyText(value));
       if (match === undefined) {
         if (!optional) {
-          throw new StageRowError(value === null || value === '' ? `${key} is empty` : `${key} ${describeValue(value)} is not in lookup table '${stage.table}'`);
+          throw new StageRowError(
+            value === null || value === '' ? `${key} is empty` : `${key} ${describeValue(value)} is not in lookup table '${stage.table}'`,
+          );
         }
         for (let i = 0; i < n; i++) row[targets[i]!] = null;
         return true;

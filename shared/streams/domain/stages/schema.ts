@@ -54,7 +54,10 @@ export const stageSchema = z.unknown().transform((input, ctx): Stage => {
 export function parseStage(input: unknown, index = 0): Stage {
   const result = stageSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new ValidationError('invalid stage', describeIssues(result.error.issues.map((issue) => ({ ...issue, path: ['stages', index, ...issue.path] }))));
+  throw new ValidationError(
+    'invalid stage',
+    describeIssues(result.error.issues.map((issue) => ({ ...issue, path: ['stages', index, ...issue.path] }))),
+  );
 }
 
 /** The stage as the API shows it: exactly the fields that were given, nothing compiled. */

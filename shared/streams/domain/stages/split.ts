@@ -60,7 +60,8 @@ export function splitStage(stage: SplitStage, index: number): RowStage {
     apply(row) {
       const value = read(row, column);
       const text = requiredText(value, column);
-      if (text.length > MAX_SPLIT_INPUT_LENGTH) throw new StageRowError(`${column} is longer than ${MAX_SPLIT_INPUT_LENGTH} characters; split does not read it`);
+      if (text.length > MAX_SPLIT_INPUT_LENGTH)
+        throw new StageRowError(`${column} is longer than ${MAX_SPLIT_INPUT_LENGTH} characters; split does not read it`);
       const match = regex.exec(text);
       if (match === null) throw new StageRowError(`${column} ${describeValue(value)} does not match the pattern`);
       for (let i = 0; i < n; i++) row[into[i]!] = match[i + 1] ?? null;

@@ -16,16 +16,7 @@ import type { VatStage, VatTable } from './vat';
 export const STAGE_TYPES = ['rate', 'copy', 'split', 'formula', 'filter', 'convert-currency', 'lookup', 'vat', 'aggregate'] as const;
 export type StageType = (typeof STAGE_TYPES)[number];
 
-export type Stage =
-  | RateStage
-  | CopyStage
-  | SplitStage
-  | FormulaStage
-  | FilterStage
-  | ConvertCurrencyStage
-  | LookupStage
-  | VatStage
-  | AggregateStage;
+export type Stage = RateStage | CopyStage | SplitStage | FormulaStage | FilterStage | ConvertCurrencyStage | LookupStage | VatStage | AggregateStage;
 
 export type WireStage = Record<string, unknown> & { type: StageType };
 
