@@ -9,6 +9,7 @@ import { Pricing } from './constructs/pricing';
 import { Recovery } from './constructs/recovery';
 import { State } from './constructs/state';
 import { Streams } from './constructs/streams';
+import { Subscriptions } from './constructs/subscriptions';
 import { acknowledgeCdkInternals } from './nag';
 
 export const STACK_NAME = 'Billstream';
@@ -28,6 +29,7 @@ export class BillstreamStack extends Stack {
   readonly pricing: Pricing;
   readonly billing: Billing;
   readonly streams: Streams;
+  readonly subscriptions: Subscriptions;
   readonly recovery: Recovery;
 
   constructor(scope: Construct, id: string = STACK_NAME, props: BillstreamStackProps = {}) {
@@ -50,6 +52,7 @@ export class BillstreamStack extends Stack {
     this.pricing = new Pricing(this, 'Pricing', context);
     this.billing = new Billing(this, 'Billing', { ...context, billingQueue: this.state.billingQueue });
     this.streams = new Streams(this, 'Streams', context);
+    this.subscriptions = new Subscriptions(this, 'Subscriptions', context);
     this.recovery = new Recovery(this, 'Recovery', context);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });

@@ -5,6 +5,7 @@ import { ingestRoutes } from '../../shared/ingest/routes';
 import { platformRoutes } from '../../shared/platform/routes';
 import { pricingRoutes } from '../../shared/pricing/routes';
 import { streamRoutes, tableRoutes } from '../../shared/streams/routes';
+import { subscriptionRoutes } from '../../shared/subscriptions/routes';
 
 /** Every route table of the API, by section of the document (and the function that serves it). */
 export const API_SECTIONS = [
@@ -33,6 +34,12 @@ export const API_SECTIONS = [
     description: 'Streams, their runs and batches, publishing and inbound batches.',
     routes: streamRoutes,
     entry: 'functions/streams/api.ts',
+  },
+  {
+    tag: 'subscriptions',
+    description: 'Catalogues, offers and subscriptions, with their changes, pauses, resumes and cancellations.',
+    routes: subscriptionRoutes,
+    entry: 'functions/subscriptions/api.ts',
   },
   { tag: 'tables', description: 'Exchange rates and lookup tables that stream stages read.', routes: tableRoutes, entry: 'functions/streams/api.ts' },
 ] as const satisfies ReadonlyArray<ApiSection & { entry: string }>;

@@ -108,6 +108,14 @@ export const keys = {
   exchangeRateSort: (pair: string, validFrom?: string) => `${s(pair)}#${validFrom === undefined ? '' : new Date(instant(validFrom)).toISOString()}`,
   /** Lookup tables of an account (their index entries; the rows are in S3, `objects.lookupTable`). */
   lookupTables: (accountId: string) => `ACCOUNT#${s(accountId)}#LOOKUPTABLE`,
+  /** Catalogues of offers of an account, by id (docs/api.md "Catalogue, offers, subscriptions"). */
+  catalogues: (accountId: string) => `ACCOUNT#${s(accountId)}#CATALOGUE`,
+  /** Offers of an account, by id; gsi1 lists one catalogue's offers (`catalogueOffers`, sorted by offer id). */
+  offers: (accountId: string) => `ACCOUNT#${s(accountId)}#OFFER`,
+  catalogueOffers: (accountId: string, catalogue: string) => `ACCOUNT#${s(accountId)}#CATALOGUE#${s(catalogue)}#OFFERS`,
+  /** Subscriptions of an account, by id; gsi1 lists one customer's subscriptions (`customerSubscriptions`, sorted by id). */
+  subscriptions: (accountId: string) => `ACCOUNT#${s(accountId)}#SUBSCRIPTION`,
+  customerSubscriptions: (accountId: string, customerCode: string) => `ACCOUNT#${s(accountId)}#CUSTOMER#${s(customerCode)}#SUBSCRIPTIONS`,
   /** Re-evaluation records of an account, by id (open ones also on gsi1, `openWork('REEVALUATION')`). */
   reevaluations: (accountId: string) => `ACCOUNT#${s(accountId)}#REEVALUATION`,
   /** How many re-evaluations were ever started for the account: acceptance compares it before and after its journal. */

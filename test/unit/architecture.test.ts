@@ -22,8 +22,8 @@ const UPSTREAM: Readonly<Record<string, readonly string[]>> = {
   pricing: ['catalog'],
   ingest: ['catalog', 'pricing'],
   streams: ['catalog', 'pricing'],
-  billing: ['catalog', 'pricing', 'ingest'],
-  subscriptions: ['catalog', 'pricing', 'billing'],
+  billing: ['catalog', 'pricing', 'ingest', 'subscriptions'],
+  subscriptions: ['catalog', 'pricing'],
   quotes: ['catalog', 'pricing', 'subscriptions'],
 };
 const SHARED_FOLDERS = new Set(['kernel', 'storage', 'edge']);

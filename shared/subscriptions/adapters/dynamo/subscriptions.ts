@@ -1,0 +1,163 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GSI1, keys } from '../../../storage/keys';
+import {
+  batchGet,
+  conditionFailureItem,
+  decodeCursor,
+  encodeCursor,
+  getOne,
+  isConditionFailure,
+  listPartition,
+  partitionQuery,
+  strip,
+  type Item,
+} from '../../../storage/table';
+import type { Page, PageRequest } from '../../../kernel/page';
+import type { CatalogueRecord, OfferRecord, SubscriptionRecord, SubscriptionStore } from '../../ports';
+
+/**
+ * Catalogues, offers and subscriptions: one partition per account and entity type, sorted by id. Offers
+ * carry gsi1 `catalogueOffers` and subscriptions gsi1 `customerSubscriptions` (both sorted by id), so the
+ * lists by catalogue and by customer are one query each. A subscription is created with
+ * `attribute_not_exists` and changed only on the version it was read at.
+ */
+export class DynamoSubscriptionStore implements SubscriptionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  putCatalogue(accountId: string, catalogue: CatalogueRecord) {
+    return this.put({ ...catalogue, pk: keys.catalogues(accountId), sk: catalogue.id });
+  }
+  getCatalogue(accountId: string, id: string) {
+    return getOne<CatalogueRecord>(this.client, this.table, keys.catalogues(accountId), id);
+  }
+  listCatalogues(accountId: string, page: PageRequest) {
+    return listPartition<CatalogueRecord>(this.client, this.table, keys.catalogues(accountId), page);
+  }
+
+  putOffer(accountId: string, offer: OfferRecord) {
+    return this.put({
+      ...offer,
+      pk: keys.offers(accountId),
+      sk: offer.id,
+      gsi1pk: keys.catalogueOffers(accountId, offer.catalogue),
+      gsi1sk: offer.id,
+    });
+  }
+  getOffer(accountId: string, id: string) {
+    return getOne<OfferRecord>(this.client, this.table, keys.offers(accountId), id);
+  }
+  async getOffers(accountId: string, ids: readonly string[]) {
+    const pk = keys.offers(accountId);
+    const items = await batchGet(
+      this.client,
+      this.table,
+      [...new Set(ids)].map((sk) => ({ pk, sk })),
+      { consistent: true },
+    );
+    return new Map(items.map((i) => [i.sk as string, strip<OfferRecord>(i)]));
+  }
+  async listOffers(accountId: string, filter: { catalogue?: string }, page: PageRequest) {
+    if (filter.catalogue === undefined) return listPartition<OfferRecord>(this.client, this.table, keys.offers(accountId), page);
+    const out = await this.client.send(
+      new QueryCommand({
+        ...this.byGsi(keys.catalogueOffers(accountId, filter.catalogue)),
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor),
+      }),
+    );
+    return { items: (out.Items ?? []).map((i) => strip<OfferRecord>(i)), next: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null };
+  }
+
+  async createSubscription(accountId: string, subscription: SubscriptionRecord): Promise<SubscriptionRecord | null> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.subscriptionItem(accountId, subscription),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return null;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const held = conditionFailureItem(error);
+      // DynamoDB Local may omit the old item: read it
+      return held ? strip<SubscriptionRecord>(held) : await this.getSubscription(accountId, subscription.id);
+    }
+  }
+  getSubscription(accountId: string, id: string) {
+    return getOne<SubscriptionRecord>(this.client, this.table, keys.subscriptions(accountId), id);
+  }
+  async updateSubscription(accountId: string, subscription: SubscriptionRecord, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.subscriptionItem(accountId, subscription),
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async listSubscriptions(
+    accountId: string,
+    filter: { customer?: string },
+    page: PageRequest,
+    keep?: (subscriptions: SubscriptionRecord[]) => Promise<boolean[]>,
+  ): Promise<Page<SubscriptionRecord>> {
+    const query: QueryCommandInput =
+      filter.customer === undefined
+        ? partitionQuery(this.table, keys.subscriptions(accountId))
+        : this.byGsi(keys.customerSubscriptions(accountId, filter.customer));
+    const kept: { item: Item; record: SubscriptionRecord }[] = [];
+    let start = decodeCursor(page.cursor);
+    // Read pages of the list until the page is full of kept items or the list ends.
+    for (;;) {
+      const out = await this.client.send(new QueryCommand({ ...query, Limit: page.limit, ExclusiveStartKey: start }));
+      const items = (out.Items ?? []) as Item[];
+      const records = items.map((i) => strip<SubscriptionRecord>(i));
+      const verdicts = keep ? await keep(records) : records.map(() => true);
+      for (const [i, item] of items.entries()) if (verdicts[i]) kept.push({ item, record: records[i]! });
+      start = out.LastEvaluatedKey;
+      if (kept.length >= page.limit || !start) break;
+    }
+    if (kept.length > page.limit) {
+      const last = kept[page.limit - 1]!.item;
+      const key: Record<string, unknown> = { pk: last.pk, sk: last.sk };
+      if (filter.customer !== undefined) Object.assign(key, { gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk });
+      return { items: kept.slice(0, page.limit).map((k) => k.record), next: encodeCursor(key) };
+    }
+    return { items: kept.map((k) => k.record), next: start ? encodeCursor(start) : null };
+  }
+
+  private subscriptionItem(accountId: string, subscription: SubscriptionRecord): Item {
+    return {
+      ...subscription,
+      pk: keys.subscriptions(accountId),
+      sk: subscription.id,
+      gsi1pk: keys.customerSubscriptions(accountId, subscription.customer),
+      gsi1sk: subscription.id,
+    };
+  }
+
+  private byGsi(gsi1pk: string): QueryCommandInput {
+    return { TableName: this.table, IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': gsi1pk } };
+  }
+
+  /** A put that tells whether it created the item (no item was there before it). */
+  private async put(item: Item): Promise<boolean> {
+    const out = await this.client.send(new PutCommand({ TableName: this.table, Item: item, ReturnValues: 'ALL_OLD' }));
+    return out.Attributes === undefined;
+  }
+}
