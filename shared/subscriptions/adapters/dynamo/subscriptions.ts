@@ -12,6 +12,7 @@ import {
   strip,
   type Item,
 } from '../../../storage/table';
+import { ValidationError } from '../../../kernel/errors';
 import type { Page, PageRequest } from '../../../kernel/page';
 import type { CatalogueRecord, OfferRecord, SubscriptionRecord, SubscriptionStore } from '../../ports';
 
@@ -61,12 +62,9 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
   async listOffers(accountId: string, filter: { catalogue?: string }, page: PageRequest) {
     if (filter.catalogue === undefined) return listPartition<OfferRecord>(this.client, this.table, keys.offers(accountId), page);
+    const gsi1pk = keys.catalogueOffers(accountId, filter.catalogue);
     const out = await this.client.send(
-      new QueryCommand({
-        ...this.byGsi(keys.catalogueOffers(accountId, filter.catalogue)),
-        Limit: page.limit,
-        ExclusiveStartKey: decodeCursor(page.cursor),
-      }),
+      new QueryCommand({ ...this.byGsi(gsi1pk), Limit: page.limit, ExclusiveStartKey: startOf(page.cursor, { gsi1pk }) }),
     );
     return { items: (out.Items ?? []).map((i) => strip<OfferRecord>(i)), next: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null };
   }
@@ -121,7 +119,10 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
         ? partitionQuery(this.table, keys.subscriptions(accountId))
         : this.byGsi(keys.customerSubscriptions(accountId, filter.customer));
     const kept: { item: Item; record: SubscriptionRecord }[] = [];
-    let start = decodeCursor(page.cursor);
+    let start = startOf(
+      page.cursor,
+      filter.customer === undefined ? { pk: keys.subscriptions(accountId) } : { gsi1pk: keys.customerSubscriptions(accountId, filter.customer) },
+    );
     // Read pages of the list until the page is full of kept items or the list ends.
     for (;;) {
       const out = await this.client.send(new QueryCommand({ ...query, Limit: page.limit, ExclusiveStartKey: start }));
@@ -160,4 +161,20 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     const out = await this.client.send(new PutCommand({ TableName: this.table, Item: item, ReturnValues: 'ALL_OLD' }));
     return out.Attributes === undefined;
   }
+}
+
+/**
+ * The start key of a cursor, which must be one of this very list: the edge seals cursors to the route and
+ * its path, not to the query, so a cursor of `?customer=A` sent with `?customer=B` is refused here (a 400
+ * naming `cursor`) instead of reaching DynamoDB as a key of another partition.
+ */
+function startOf(cursor: string | undefined, partition: { pk: string } | { gsi1pk: string }): Record<string, unknown> | undefined {
+  const key = decodeCursor(cursor);
+  if (key === undefined) return undefined;
+  const [name, value] = Object.entries(partition)[0]!;
+  const expected = name === 'pk' ? ['pk', 'sk'] : ['gsi1pk', 'gsi1sk', 'pk', 'sk'];
+  const fits = key[name] === value && Object.keys(key).length === expected.length && expected.every((k) => typeof key[k] === 'string');
+  if (!fits)
+    throw new ValidationError('invalid cursor', ['cursor: not a cursor of this list (use the "next" of the previous page of the same list)']);
+  return key;
 }
