@@ -12,8 +12,8 @@ import type { PageRequest } from '../kernel/page';
  * The cursors stores and services make (DynamoDB keys, journal positions, offsets) never leave the service
  * as they are: the edge seals each one to the list that produced it, as
  * `base64url(inner) "." base64url(HMAC-SHA256(key, list + inner))`, where the list is the route key and
- * its path parameters (the account among them). A cursor of another account, another list or another
- * stream's batches, or one changed by a single byte, is a 400 naming `cursor` before any store sees it,
+ * its path parameters (the account among them) and its filters. A cursor of another account, another list,
+ * another stream's batches or other filters, or one changed by a single byte, is a 400 naming `cursor` before any store sees it,
  * so no store ever has to defend itself against a foreign key or a position in another account's journal.
  */
 
@@ -27,11 +27,19 @@ const pageSchema = z.object({
   cursor: z.string().max(8192, 'not a cursor this API returned').optional(),
 });
 
-/** What identifies one list: the route (`GET /v1/accounts/{a}/streams/{id}/batches`) and its path parameters. */
+/**
+ * What identifies one list: the route (`GET /v1/accounts/{a}/streams/{id}/batches`), its path parameters and
+ * its filters (every query parameter but `limit` and `cursor`): a position in the invoices of one customer
+ * means nothing in another's.
+ */
 export interface ListRequest {
   readonly routeKey: string;
   readonly params: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
 }
+
+const PAGING = new Set(['limit', 'cursor']);
+const sorted = (entries: [string, string][]) => entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** Seals and opens cursors with one key. */
 export class CursorSeal {
@@ -63,9 +71,10 @@ export class CursorSeal {
   }
 
   private mac(list: ListRequest, inner: string): Buffer {
-    const params = Object.entries(list.params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const params = sorted(Object.entries(list.params));
+    const filters = sorted(Object.entries(list.query ?? {}).filter(([name, value]) => !PAGING.has(name) && value !== ''));
     return createHmac('sha256', this.key)
-      .update(JSON.stringify([list.routeKey, params, inner]))
+      .update(JSON.stringify([list.routeKey, params, filters, inner]))
       .digest();
   }
 }

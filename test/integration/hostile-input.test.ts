@@ -153,6 +153,17 @@ describe('list cursors are sealed to their account and list', () => {
     expect(own.status).toBe(200);
   });
 
+  test('a cursor opens only under the filters of the page that made it', async () => {
+    const rated = await firstNext(a, '/purchases?status=rated');
+    for (const path of ['/purchases?status=unmapped', '/purchases?status=rated&customer=C2', '/purchases']) {
+      const res = await api('GET', `/v1/accounts/${a.id}${withCursor(path, rated)}`, undefined, a.key);
+      expect([path, res.status]).toEqual([path, 400]);
+      expect400(res, /^cursor: /);
+    }
+    const own = await api('GET', `/v1/accounts/${a.id}${withCursor('/purchases?status=rated', rated)}`, undefined, a.key);
+    expect(own.status).toBe(200);
+  });
+
   test('a cursor edited by one byte, or made up, is a 400 naming cursor', async () => {
     for (const source of ['/customers', '/purchases', `/batches/${batchA}/rows`, '/streams/s1/batches']) {
       const next = await firstNext(a, source);

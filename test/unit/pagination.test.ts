@@ -41,6 +41,15 @@ describe('cursor seal', () => {
     expect(openError({ ...s1, params: { a: 'acme', id: 's2' } }, seal.seal(s1, 'x')).details[0]).toMatch(/^cursor: /);
   });
 
+  test('a cursor opens only under the filters it was made with; paging parameters do not count', () => {
+    const invoices = { routeKey: 'GET /v1/accounts/{a}/invoices', params: { a: 'acme' } };
+    const cursor = seal.seal({ ...invoices, query: { customer: 'C1', status: 'draft', limit: '10' } }, 'k');
+    expect(seal.open({ ...invoices, query: { status: 'draft', customer: 'C1', limit: '50', cursor } }, cursor)).toBe('k');
+    expect(openError({ ...invoices, query: { customer: 'C2', status: 'draft' } }, cursor).details[0]).toMatch(/^cursor: /);
+    expect(openError({ ...invoices, query: { customer: 'C1' } }, cursor).details[0]).toMatch(/^cursor: /);
+    expect(openError(invoices, cursor).details[0]).toMatch(/^cursor: /);
+  });
+
   test('changing any single character of a cursor makes it a 400', () => {
     const cursor = seal.seal(customers, inner);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
