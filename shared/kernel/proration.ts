@@ -1,6 +1,6 @@
 import type Decimal from 'decimal.js';
 import { D } from './money';
-import { dayNumber, InvalidDateError, monthDay, utcDate } from './dates';
+import { dayNumber, dayToDate, InvalidDateError, monthDay, utcDate } from './dates';
 
 /**
  * Day-based proration (docs/product.md §2 purchases with an endDate, §6 subscriptions; Kill Bill's examples
@@ -92,4 +92,141 @@ export function splitByPeriods(purchaseStart: string, purchaseEnd: string, perio
     const days = Math.max(0, Math.min(end, periodEnd) - Math.max(start, periodStart));
     return { period, days, spanDays, fraction: new D(days).div(spanDays) };
   });
+}
+
+/*
+ * Billing days that change over time (docs/product.md §6, docs/api.md "Billing days and cycles").
+ *
+ * A customer's billing day anchors its billing periods [day, same day next month). A change takes
+ * effect on its `from` date (by default the end of the current period): `from` itself starts a period,
+ * and that period runs to the first occurrence of the new day after it — the stub.
+ */
+
+/** From `from` on, periods are anchored on `billingDay` (1–28). The first entry's `from` is ignored (null: since ever). */
+export interface BillingDayChange {
+  readonly from: string | null;
+  readonly billingDay: number;
+}
+
+/** Oldest first; never empty. */
+export type BillingDayHistory = readonly BillingDayChange[];
+
+/** Throws InvalidDateError naming `field` for an empty history, a bad day, or `from` dates out of order. */
+export function checkBillingDayHistory(history: BillingDayHistory, field = 'billingDays'): void {
+  if (!Array.isArray(history) || history.length === 0) throw new InvalidDateError(`${field}: at least one billing day is required`);
+  history.forEach((change, i) => {
+    if (!Number.isInteger(change.billingDay) || change.billingDay < 1 || change.billingDay > 28) {
+      throw new InvalidDateError(`${field}.${i}.billingDay: must be a whole number from 1 to 28`);
+    }
+    if (i === 0) return;
+    const from = change.from === null ? null : utcDate(change.from, `${field}.${i}.from`);
+    const previous = history[i - 1]!.from;
+    if (from === null || (i > 1 && previous !== null && from <= utcDate(previous))) {
+      throw new InvalidDateError(`${field}.${i}.from: must be a date after the previous change's`);
+    }
+  });
+}
+
+/** Index of the change in force on `date` (the last one whose `from` is on or before it). */
+function changeIndexOn(history: BillingDayHistory, date: string): number {
+  let index = 0;
+  for (let i = 1; i < history.length; i++) {
+    if (utcDate(history[i]!.from!) <= date) index = i;
+  }
+  return index;
+}
+
+/** The billing day in force on `date`. */
+export function billingDayOn(history: BillingDayHistory, date: string): number {
+  return history[changeIndexOn(history, utcDate(date))]!.billingDay;
+}
+
+/** The `from` dates of later changes that fall strictly inside (after, before). */
+function changesBetween(history: BillingDayHistory, after: string, before: string): string[] {
+  return history
+    .slice(1)
+    .map((c) => utcDate(c.from!))
+    .filter((from) => from > after && from < before);
+}
+
+/**
+ * The customer's billing period that contains `date`: from the latest period start on or before it (a
+ * billing day in force, or the date a change took effect) to the next one.
+ */
+export function customerPeriodContaining(history: BillingDayHistory, date: string): DatePeriod {
+  checkBillingDayHistory(history);
+  const day = utcDate(date, 'date');
+  const index = changeIndexOn(history, day);
+  const change = history[index]!;
+  const regular = billingPeriodContaining(day, change.billingDay);
+  const from = index === 0 ? null : utcDate(change.from!);
+  const next = history[index + 1]?.from;
+  const start = from !== null && from > regular.start ? from : regular.start;
+  const end = next != null && utcDate(next) < regular.end ? utcDate(next) : regular.end;
+  return { start, end };
+}
+
+/** The customer's billing period that ends on `end` (exclusive), or null when no period ends that day. */
+export function customerPeriodEndingOn(history: BillingDayHistory, end: string): DatePeriod | null {
+  const last = dayToDate(dayNumber(end, 'end') - 1);
+  const period = customerPeriodContaining(history, last);
+  return period.end === utcDate(end) ? period : null;
+}
+
+/** Length of a recurring charge's period in months. */
+export const CHARGE_PERIOD_MONTHS = { month: 1, quarter: 3, year: 12 } as const;
+export type ChargePeriodUnit = keyof typeof CHARGE_PERIOD_MONTHS;
+
+/**
+ * One period of a recurring charge: the days [start, end) it covers and `base`, the full charge period
+ * whose days divide the price (a first or stub period is shorter than its base).
+ */
+export interface ChargePeriod extends DatePeriod {
+  readonly base: DatePeriod;
+}
+
+function addMonths(date: string, months: number, day: number): string {
+  const [year, month] = date.split('-').map(Number) as [number, number];
+  return monthDay(year, month + months, day);
+}
+
+/**
+ * The periods of a recurring charge billed every `unit` whose active run starts on `runStart`, until
+ * one starts on or after `until` (the last one returned may end after `until`).
+ *
+ * - The first period runs from `runStart` to the end of the `unit` that starts on the billing day on or
+ *   before it (a month, quarter or year starting 2012-05-01 for a start on 2012-05-12 with day 1).
+ * - Then whole periods on the billing day in force when each starts.
+ * - A changed billing day: the period starting when the day no longer matches is a stub up to the new
+ *   day, prorated over the `unit` ending there. A monthly charge also starts a period on the date the
+ *   change takes effect, so its periods are the customer's billing periods; quarterly and yearly charges
+ *   finish their current period first (Kill Bill's TestWithBCDUpdate.testBCDChangeForAnnualSubscriptionAndCancellation).
+ */
+export function chargePeriodsFrom(history: BillingDayHistory, unit: ChargePeriodUnit, runStart: string, until: string): ChargePeriod[] {
+  checkBillingDayHistory(history);
+  const months = CHARGE_PERIOD_MONTHS[unit];
+  const periods: ChargePeriod[] = [];
+  let cursor = utcDate(runStart, 'runStart');
+  const limit = utcDate(until, 'until');
+  let first = true;
+  while (cursor < limit || first) {
+    const day = billingDayOn(history, cursor);
+    let base: DatePeriod;
+    if (first || Number(cursor.slice(8)) === day) {
+      const start = billingPeriodContaining(cursor, day).start;
+      base = { start, end: addMonths(start, months, day) };
+    } else {
+      const end = billingPeriodContaining(cursor, day).end;
+      base = { start: addMonths(end, -months, day), end };
+    }
+    let end = base.end;
+    if (months === 1) {
+      const cut = changesBetween(history, cursor, end)[0];
+      if (cut !== undefined) end = cut;
+    }
+    periods.push({ start: cursor, end, base });
+    cursor = end;
+    first = false;
+  }
+  return periods;
 }
