@@ -22,12 +22,12 @@ import type { InvoiceLine } from './lines';
  *
  * Input: one `ChargeTimeline` per subscription and charge of its offer(s) — the segments [from, to) of
  * the subscription's timeline during which that charge applies, each with its quantity and whether it
- * is paused — the customer's billing-day history, and every line already `billed` for these
+ * is paused (or in a trial) — the customer's billing-day history, and every line already `billed` for these
  * subscriptions on the customer's *other* invoices (approved ones, and drafts of other periods so their
  * days are not charged twice). The invoice being computed must not be in `billed`: a draft is rebuilt.
  *
  * Recurring charges (Kill Bill's invoice tests are the reference for the amounts):
- * - A run is a stretch of contiguous, not paused segments. Its charge periods start with the run
+ * - A run is a stretch of contiguous segments, neither paused nor in a trial. Its charge periods start with the run
  *   (`chargePeriodsFrom`: anchored on the billing day in force, a first or resumed period running to
  *   the end of the month, quarter or year that contains it). A slice is a charge period cut to the run;
  *   it is split at quantity changes and at the `validFrom` of effective-dated prices.
@@ -86,13 +86,20 @@ export interface MinimumCharge {
 
 export type SubscriptionCharge = RecurringCharge | OneOffCharge | MinimumCharge;
 
-/** [from, to) of a subscription's timeline; `to` null: open-ended. */
+/**
+ * [from, to) of a subscription's timeline; `to` null: open-ended. The subscriptions domain's
+ * `TimelineSegment` is one (filter a timeline's segments by offer to get a charge's). Paused and trial
+ * days bear no recurring fee and no minimum.
+ */
 export interface Segment {
   readonly from: string;
   readonly to: string | null;
   readonly quantity: Decimal;
   readonly paused: boolean;
+  readonly trial?: boolean;
 }
+
+const charged = (segment: Segment): boolean => !segment.paused && segment.trial !== true;
 
 export interface ChargeTimeline {
   readonly subscription: string;
@@ -236,7 +243,7 @@ function check(input: SubscriptionLinesInput): void {
 
 // --- what is due ------------------------------------------------------------------------------
 
-/** A stretch of contiguous, not paused segments. */
+/** A stretch of contiguous charged segments (neither paused nor trial). */
 interface Run {
   readonly start: string;
   readonly end: string | null;
@@ -246,7 +253,7 @@ interface Run {
 function runsOf(segments: readonly Segment[]): Run[] {
   const runs: { start: string; end: string | null; segments: Segment[] }[] = [];
   for (const segment of segments) {
-    if (segment.paused) continue;
+    if (!charged(segment)) continue;
     const from = utcDate(segment.from);
     const to = segment.to === null ? null : utcDate(segment.to);
     const last = runs.at(-1);
@@ -452,7 +459,7 @@ function fragmentLine(fragment: Fragment, timeline: ChargeTimeline, currency: st
 const keyOf = (subscription: string, charge: string) => JSON.stringify([subscription, charge]);
 
 function firstActiveDay(segments: readonly Segment[]): string | null {
-  const first = segments.find((s) => !s.paused);
+  const first = segments.find(charged);
   return first === undefined ? null : utcDate(first.from);
 }
 
@@ -481,7 +488,7 @@ function dueWithin(pieces: readonly Piece[], period: BillingPeriod): Decimal {
 }
 
 function activeWithin(segments: readonly Segment[], period: BillingPeriod): boolean {
-  return segments.some((s) => !s.paused && utcDate(s.from) < period.end && (s.to === null || utcDate(s.to) > period.start));
+  return segments.some((s) => charged(s) && utcDate(s.from) < period.end && (s.to === null || utcDate(s.to) > period.start));
 }
 
 /**
@@ -572,7 +579,7 @@ export function subscriptionLines(input: SubscriptionLinesInput): SubscriptionLi
       const first = firstActiveDay(timeline.segments);
       if (first === null || billed.some((l) => l.kind === 'one-off')) continue;
       if (!firstChargesReached(recurringBySubscription.get(timeline.subscription) ?? [], timeline, period)) continue;
-      const quantity = timeline.segments.find((s) => !s.paused)!.quantity;
+      const quantity = timeline.segments.find(charged)!.quantity;
       push({
         kind: 'one-off',
         subscription: timeline.subscription,

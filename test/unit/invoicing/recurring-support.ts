@@ -18,6 +18,7 @@ export function monthly(price: string, overrides: Partial<RecurringCharge> = {})
 
 export const active = (from: string, to: string | null = null, quantity = '1'): Segment => ({ from, to, quantity: new D(quantity), paused: false });
 export const paused = (from: string, to: string | null = null, quantity = '1'): Segment => ({ from, to, quantity: new D(quantity), paused: true });
+export const trial = (from: string, to: string, quantity = '1'): Segment => ({ from, to, quantity: new D(quantity), paused: false, trial: true });
 
 export function timeline(charge: ChargeTimeline['charge'], segments: Segment[], overrides: Partial<ChargeTimeline> = {}): ChargeTimeline {
   return { subscription: 'sub-1', charge, segments, ...overrides };

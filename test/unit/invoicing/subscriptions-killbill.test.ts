@@ -1,4 +1,4 @@
-import { Customer, active, history, item, monthly, months, paused, period, timeline } from './recurring-support';
+import { Customer, active, history, item, monthly, months, paused, period, timeline, trial } from './recurring-support';
 
 /**
  * Kill Bill's invoice integration tests (killbill/killbill, beatrix/src/test/java/org/killbill/billing/beatrix/integration)
@@ -8,7 +8,7 @@ import { Customer, active, history, item, monthly, months, paused, period, timel
  * month or 2399.95 a year, Assault-Rifle 599.95 / 5999.95, Pistol 29.95 a month or 69.95 a quarter,
  * Knife 29.95; catalogs/testWithInArrearSubscriptions/InArrearCatalog.xml, in arrears: basic-support
  * 100.00, premium-support 1000.00, premium-support-addon 900.00). Plans with a 30-day trial are
- * subscriptions whose first 30 days are a paused segment.
+ * subscriptions whose first 30 days are a trial segment (or, equally, a paused one).
  *
  * Kill Bill invoices on events (a pause, a change) as well as on billing days; here each invoice is the
  * one of a billing period, computed after the events of that period: the same days and amounts, sometimes
@@ -22,15 +22,15 @@ describe('TestIntegration', () => {
   test('testWithPauseResume: a monthly plan paused on 2012-03-04 is credited for the rest of the period, resumed on 2012-04-05 it is charged from then', () => {
     // Prepare: account BCD 2; Shotgun created 2012-02-01 with a 30-day trial (evergreen from 2012-03-02)
     const customer = new Customer(history(2));
-    const trial = [paused('2012-02-01', '2012-03-02'), active('2012-03-02')];
+    const created = [trial('2012-02-01', '2012-03-02'), active('2012-03-02')];
 
     // Act / Assess: the invoice of the period ending on 2012-03-02 charges the coming month
-    expect(customer.invoice(period('2012-02-02', '2012-03-02'), [timeline(SHOTGUN, trial)])).toEqual([
+    expect(customer.invoice(period('2012-02-02', '2012-03-02'), [timeline(SHOTGUN, created)])).toEqual([
       item('2012-03-02', '2012-04-02', 'recurring', '249.95'),
     ]);
 
     // paused on 2012-03-04: REPAIR_ADJ 2012-03-04 → 2012-04-02 of -233.82
-    const pausedOn = [paused('2012-02-01', '2012-03-02'), active('2012-03-02', '2012-03-04'), paused('2012-03-04')];
+    const pausedOn = [trial('2012-02-01', '2012-03-02'), active('2012-03-02', '2012-03-04'), paused('2012-03-04')];
     expect(customer.invoice(period('2012-03-02', '2012-04-02'), [timeline(SHOTGUN, pausedOn)])).toEqual([
       item('2012-03-04', '2012-04-02', 'credit', '-233.82'),
     ]);
@@ -140,7 +140,7 @@ describe('TestWithQuantityUpdate', () => {
 });
 
 describe('TestWithBCDUpdate (Shotgun created 2016-04-01 with a 30-day trial, BCD 1)', () => {
-  const trialThen = (...rest: ReturnType<typeof active>[]) => [paused('2016-04-01', '2016-05-01'), ...rest];
+  const trialThen = (...rest: ReturnType<typeof active>[]) => [trial('2016-04-01', '2016-05-01'), ...rest];
 
   test('testBCDChangeInTrial: billing day 15 from 2016-05-01: a stub 2016-05-01 → 05-15 of 116.64, then 249.95 from the 15th', () => {
     const customer = new Customer(history(1, ['2016-05-01', 15]));
@@ -291,13 +291,13 @@ describe('TestIntegrationWithDifferentBillingPeriods (BCD 1, plans with a 30-day
 
   test('testChangeAnnualToAnnual: Shotgun yearly from 2015-01-01, Assault-Rifle yearly from 2015-03-15: -1919.96 and 5770.44 to 2016-03-01 (366 days)', () => {
     const customer = new Customer(history(1));
-    const trial = [paused('2014-12-02', '2015-01-01')];
-    expect(customer.invoice(period('2014-12-01', '2015-01-01'), [timeline(SHOTGUN_ANNUAL, [...trial, active('2015-01-01')])])).toEqual([
+    const trialDays = [trial('2014-12-02', '2015-01-01')];
+    expect(customer.invoice(period('2014-12-01', '2015-01-01'), [timeline(SHOTGUN_ANNUAL, [...trialDays, active('2015-01-01')])])).toEqual([
       item('2015-01-01', '2016-01-01', 'recurring', '2399.95'),
     ]);
 
     const changed = [
-      timeline(SHOTGUN_ANNUAL, [...trial, active('2015-01-01', '2015-03-15')]),
+      timeline(SHOTGUN_ANNUAL, [...trialDays, active('2015-01-01', '2015-03-15')]),
       timeline(monthly('5999.95', { period: 'year' }), [active('2015-03-15')], { label: 'Assault-Rifle' }),
     ];
     expect(customer.invoice(period('2015-01-01', '2015-02-01'), changed)).toEqual([]);

@@ -5,7 +5,8 @@ import { ValidationError } from '../../../shared/kernel/errors';
 import { D, toWire } from '../../../shared/kernel/money';
 import { customerPeriodContaining, daysBetween } from '../../../shared/kernel/proration';
 import { dayNumber, dayToDate } from '../../../shared/kernel/dates';
-import { type ChargeTimeline, type SubscriptionLine, subscriptionLines } from '../../../shared/billing/domain/recurring';
+import { type ChargeTimeline, type Segment, type SubscriptionLine, subscriptionLines } from '../../../shared/billing/domain/recurring';
+import type { TimelineSegment } from '../../../shared/subscriptions/domain/subscription';
 import { Customer, active, history, item, items, monthly, paused, period, timeline } from './recurring-support';
 
 interface ProrationCase {
@@ -322,6 +323,23 @@ describe('coverage', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('timelines', () => {
+  test("a subscription timeline's segments of one offer are a charge's segments; trial days bear no fee", () => {
+    // Prepare: the subscriptions domain's segments (14-day trial, then 2 seats)
+    const segments: TimelineSegment[] = [
+      { from: '2026-10-01', to: '2026-10-15', offer: 'pro', quantity: new D(2), paused: false, trial: true },
+      { from: '2026-10-15', to: null, offer: 'pro', quantity: new D(2), paused: false, trial: false },
+    ];
+    const asCharge: readonly Segment[] = segments.filter((s) => s.offer === 'pro');
+
+    // Act
+    const lines = new Customer(history(1), 'EUR').invoice(period('2026-10-01', '2026-11-01'), [timeline(monthly('31.00'), [...asCharge])]);
+
+    // Assess: 2 × 31.00 × 17 / 31 from the end of the trial, then November (2 × 31.00)
+    expect(lines).toEqual([item('2026-10-15', '2026-11-01', 'recurring', '34.00'), item('2026-11-01', '2026-12-01', 'recurring', '62.00')]);
   });
 });
 
