@@ -67,7 +67,7 @@ export interface Invoice {
 export interface InvoiceInput extends Pick<Invoice, 'id' | 'accountId' | 'customer' | 'seller' | 'periodStart' | 'periodEnd' | 'currency'> {
   /** Usage lines (lines.ts), already rounded. */
   readonly lines: readonly InvoiceLine[];
-  /** Subscription fee lines (subscriptions.ts); shown before the usage lines. */
+  /** Subscription fee lines (recurring.ts `subscriptionLines`); shown before the usage lines. */
   readonly subscriptionLines?: readonly InvoiceLine[];
   readonly creditOf?: string | null;
 }
