@@ -19,6 +19,10 @@ export const handler = httpApi(
       getCustomerCluster: async (r) => ({ status: 200, body: await catalog.getCustomerCluster(r.account, r.params.id) }),
       listCustomerClusters: async (r) => ({ status: 200, body: await catalog.listCustomerClusters(r.account, pageRequest(r)) }),
       putCustomer: async (r) => saved(await catalog.putCustomer(r.account, r.params.code, parseInput(routes.putCustomer.body, r.body))),
+      changeBillingDay: async (r) => ({
+        status: 200,
+        body: await catalog.changeBillingDay(r.account, r.params.code, parseInput(routes.changeBillingDay.body, r.body)),
+      }),
       getCustomer: async (r) => ({ status: 200, body: await catalog.getCustomer(r.account, r.params.code) }),
       listCustomers: async (r) => ({ status: 200, body: await catalog.listCustomers(r.account, pageRequest(r)) }),
       putProductCluster: async (r) =>

@@ -1,4 +1,5 @@
 import type { Page, PageRequest } from '../kernel/page';
+import type { BillingDayChange } from '../kernel/proration';
 import type { ClusterNode } from './domain/catalog';
 
 /**
@@ -12,7 +13,15 @@ export interface CustomerRecord {
   cluster: string;
   currency: string;
   partnerAccount: string | null;
+  /**
+   * The billing day in force when the record was last written. Readers that need it on another date use
+   * `billingDays` (the catalog's GET answers with the day in force today).
+   */
   billingDay: number;
+  /** The billing-day history, oldest first, the first `from: null`; absent on records written before histories. */
+  billingDays?: BillingDayChange[];
+  /** Bumped on every write through `saveCustomer`; absent (0) on records written before versions. */
+  version?: number;
   onHold: boolean;
   taxRate: string | null;
   country: string | null;
@@ -34,7 +43,13 @@ export interface CatalogStore {
   listCustomerClusters(accountId: string, page: PageRequest): Promise<Page<CustomerClusterRecord>>;
   allCustomerClusters(accountId: string): Promise<CustomerClusterRecord[]>;
 
+  /** Unconditional write (fixtures and imports of whole records). */
   putCustomer(accountId: string, customer: CustomerRecord): Promise<void>;
+  /**
+   * Writes `customer` only if the stored one still has `expectedVersion` (null: only if there is none; 0 also
+   * matches a record without a version); false when another write came first.
+   */
+  saveCustomer(accountId: string, customer: CustomerRecord, expectedVersion: number | null): Promise<boolean>;
   getCustomer(accountId: string, code: string): Promise<CustomerRecord | null>;
   getCustomers(accountId: string, codes: readonly string[]): Promise<Map<string, CustomerRecord>>;
   listCustomers(accountId: string, page: PageRequest): Promise<Page<CustomerRecord>>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { identifier } from '../kernel/fields';
 import { pageOf, routeTable } from '../edge/routes';
 import { customerClusterSchema, customerSchema, productClusterSchema } from './domain/catalog';
+import { billingDayChangeSchema } from './domain/billing-days';
 
 /** Catalog operations: customer clusters, customers and product clusters (PUT creates or replaces; GET one or a page). */
 
@@ -22,7 +23,17 @@ const customer = z
     partnerAccount: identifier
       .nullable()
       .meta({ description: 'the account of this customer on the platform, whom published batches are shared with' }),
-    billingDay: z.int().min(1).max(28),
+    billingDay: z.int().min(1).max(28).meta({ description: 'the billing day in force today' }),
+    billingDays: z
+      .array(
+        z
+          .object({
+            from: z.string().nullable().meta({ description: 'the date the day applies from (a period starts then); null for the first entry' }),
+            billingDay: z.int().min(1).max(28),
+          })
+          .meta({ id: 'BillingDayChange' }),
+      )
+      .meta({ description: 'the billing-day history, oldest first, scheduled changes included' }),
     onHold: z.boolean(),
     taxRate: z.string().nullable().meta({ description: 'percent, a decimal as a string' }),
     country: z.string().nullable(),
@@ -78,6 +89,20 @@ export const catalogRoutes = routeTable({
     auth: 'account-write',
     body: customerInput,
     responses: saved(customer, 'customer'),
+  },
+  changeBillingDay: {
+    method: 'POST',
+    path: '/v1/accounts/{a}/customers/{code}/billing-day',
+    summary: "Change a customer's billing day from a date",
+    description:
+      'From `effectiveDate` (default: the end of the current billing period) periods are anchored on `billingDay`; the period up to the new day is a stub. ' +
+      'An `effectiveDate` before the start of the current period is a 400 (those periods may be invoiced); the day already in force is 200 unchanged.',
+    auth: 'account-write',
+    body: billingDayChangeSchema.meta({ id: 'BillingDayChangeInput' }),
+    responses: {
+      200: { description: 'the customer with its billing-day history', schema: customer },
+      409: { description: '`customer_busy`: the customer kept changing while the change was written' },
+    },
   },
   getCustomer: {
     method: 'GET',

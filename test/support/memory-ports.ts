@@ -219,7 +219,7 @@ export class MemoryReevaluationCount implements ReevaluationCount {
 
 // ---------------------------------------------------------------------------- catalog, pricing, platform
 
-/** Catalogue entities by account and id (DynamoCatalogStore): puts replace, alias claims are conditional. */
+/** Catalogue entities by account and id (DynamoCatalogStore): puts replace, customer saves and alias claims are conditional. */
 export class MemoryCatalog implements CatalogStore {
   private readonly customerClusters = new Map<string, CustomerClusterRecord>();
   private readonly customers = new Map<string, CustomerRecord>();
@@ -241,6 +241,12 @@ export class MemoryCatalog implements CatalogStore {
 
   async putCustomer(accountId: string, customer: CustomerRecord) {
     this.customers.set(`${accountId}/${customer.code}`, copy(customer));
+  }
+  async saveCustomer(accountId: string, customer: CustomerRecord, expectedVersion: number | null) {
+    const held = this.customers.get(`${accountId}/${customer.code}`);
+    if (expectedVersion === null ? held !== undefined : held === undefined || (held.version ?? 0) !== expectedVersion) return false;
+    this.customers.set(`${accountId}/${customer.code}`, copy(customer));
+    return true;
   }
   async getCustomer(accountId: string, code: string) {
     return copyOrNull(this.customers.get(`${accountId}/${code}`));

@@ -1,11 +1,19 @@
 import type { CustomerClusterInput, CustomerInput, ProductClusterInput } from '../domain/catalog';
 import { checkClusterParent } from '../domain/catalog';
+import { type BillingDayChangeInput, changeBillingDay, historyOf, replacedBillingDays, sameHistory } from '../domain/billing-days';
+import { type BillingDayChange, billingDayOn } from '../../kernel/proration';
 import { ConflictError, NotFoundError, ValidationError } from '../../kernel/errors';
 import type { AccountStore } from '../../platform/ports';
 import type { CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../ports';
 import type { Page, PageRequest } from '../../kernel/page';
 import type { ReevaluationWork } from '../../ingest/ports';
 import type { Reevaluations } from '../../ingest/use-cases/reevaluation';
+
+/** How often a customer write is tried again when another write of the same customer came first. */
+const SAVE_ATTEMPTS = 10;
+
+/** A customer as the API shows it (no version; the billing day in force today and the history). */
+export type CustomerView = Omit<CustomerRecord, 'version' | 'billingDays'> & { billingDays: BillingDayChange[] };
 
 export interface Saved<T> {
   created: boolean;
@@ -42,11 +50,13 @@ export class CatalogService {
     return found(await this.catalog.getCustomerCluster(accountId, id), `customer cluster '${id}'`);
   }
 
-  async putCustomer(accountId: string, code: string, input: CustomerInput): Promise<Saved<CustomerRecord>> {
-    const [cluster, previous] = await Promise.all([
-      this.catalog.getCustomerCluster(accountId, input.cluster),
-      this.catalog.getCustomer(accountId, code),
-    ]);
+  /**
+   * Creates or replaces a customer, keeping its billing-day history (a new `billingDay` applies from the end
+   * of the current period, see `replacedBillingDays`). Written on the version read, again on a fresh read
+   * when another write came first, so a concurrent billing-day change is never lost.
+   */
+  async putCustomer(accountId: string, code: string, input: CustomerInput): Promise<Saved<CustomerView>> {
+    const cluster = await this.catalog.getCustomerCluster(accountId, input.cluster);
     const problems: string[] = [];
     if (!cluster) problems.push(`cluster: customer cluster '${input.cluster}' does not exist`);
     if (input.partnerAccount) {
@@ -54,29 +64,82 @@ export class CatalogService {
       else if (!(await this.accounts.get(input.partnerAccount))) problems.push(`partnerAccount: account '${input.partnerAccount}' does not exist`);
     }
     if (problems.length) throw new ValidationError('invalid customer', problems);
-    const record: CustomerRecord = {
-      code,
-      name: input.name,
-      cluster: input.cluster,
-      currency: input.currency,
-      partnerAccount: input.partnerAccount ?? null,
-      billingDay: input.billingDay,
-      onHold: input.onHold,
-      taxRate: input.taxRate,
-      country: input.country ?? null,
-      updatedAt: this.now().toISOString(),
-    };
-    await this.catalog.putCustomer(accountId, record);
+    const { previous, record } = await this.saveCustomer(accountId, code, (held, today) => {
+      const billingDays = held ? replacedBillingDays(historyOf(held), input.billingDay, today) : [{ from: null, billingDay: input.billingDay }];
+      return {
+        code,
+        name: input.name,
+        cluster: input.cluster,
+        currency: input.currency,
+        partnerAccount: input.partnerAccount ?? null,
+        billingDay: billingDayOn(billingDays, today),
+        billingDays,
+        onHold: input.onHold,
+        taxRate: input.taxRate,
+        country: input.country ?? null,
+      };
+    });
     if (!previous) {
       await this.reevaluations.start(accountId, [{ kind: 'remap', waitingFor: { customer: code } }]);
     } else if (previous.cluster !== record.cluster || previous.currency !== record.currency || previous.onHold !== record.onHold) {
       await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customers: [code], followRouting: true } }]);
     }
-    return { created: !previous, record };
+    return { created: !previous, record: this.view(record) };
   }
 
-  async getCustomer(accountId: string, code: string): Promise<CustomerRecord> {
-    return found(await this.catalog.getCustomer(accountId, code), `customer '${code}'`);
+  /**
+   * POST /customers/{code}/billing-day: changes the billing day from `effectiveDate` (default: the end of the
+   * current period; see `changeBillingDay`). The same history again is 200 unchanged, nothing written. A billing
+   * day decides no price or mapping, so nothing is re-evaluated.
+   */
+  async changeBillingDay(accountId: string, code: string, input: BillingDayChangeInput): Promise<CustomerView> {
+    for (let attempt = 1; ; attempt++) {
+      const held = found(await this.catalog.getCustomer(accountId, code), `customer '${code}'`);
+      const today = this.today();
+      const before = historyOf(held);
+      const billingDays = changeBillingDay(before, input, today);
+      if (sameHistory(before, billingDays)) return this.view(held);
+      const version = held.version ?? 0;
+      const record: CustomerRecord = {
+        ...held,
+        billingDay: billingDayOn(billingDays, today),
+        billingDays,
+        version: version + 1,
+        updatedAt: this.now().toISOString(),
+      };
+      if (await this.catalog.saveCustomer(accountId, record, version)) return this.view(record);
+      if (attempt >= SAVE_ATTEMPTS) throw busy(code);
+    }
+  }
+
+  async getCustomer(accountId: string, code: string): Promise<CustomerView> {
+    return this.view(found(await this.catalog.getCustomer(accountId, code), `customer '${code}'`));
+  }
+
+  /** Writes what `build` makes of the stored customer (or none) on the version read; reads again when another write came first. */
+  private async saveCustomer(
+    accountId: string,
+    code: string,
+    build: (held: CustomerRecord | null, today: string) => Omit<CustomerRecord, 'version' | 'updatedAt'>,
+  ): Promise<{ previous: CustomerRecord | null; record: CustomerRecord }> {
+    for (let attempt = 1; ; attempt++) {
+      const held = await this.catalog.getCustomer(accountId, code);
+      const expected = held ? (held.version ?? 0) : null;
+      const record: CustomerRecord = { ...build(held, this.today()), version: (expected ?? 0) + 1, updatedAt: this.now().toISOString() };
+      if (await this.catalog.saveCustomer(accountId, record, expected)) return { previous: held, record };
+      if (attempt >= SAVE_ATTEMPTS) throw busy(code);
+    }
+  }
+
+  /** The customer on the wire: `billingDay` is the day in force today, `billingDays` the whole history. */
+  private view(record: CustomerRecord): CustomerView {
+    const { version: _version, ...rest } = record;
+    const billingDays = historyOf(record);
+    return { ...rest, billingDay: billingDayOn(billingDays, this.today()), billingDays };
+  }
+
+  private today(): string {
+    return this.now().toISOString().slice(0, 10);
   }
 
   /**
@@ -120,8 +183,9 @@ export class CatalogService {
     return this.catalog.listCustomerClusters(accountId, page);
   }
 
-  listCustomers(accountId: string, page: PageRequest): Promise<Page<CustomerRecord>> {
-    return this.catalog.listCustomers(accountId, page);
+  async listCustomers(accountId: string, page: PageRequest): Promise<Page<CustomerView>> {
+    const out = await this.catalog.listCustomers(accountId, page);
+    return { ...out, items: out.items.map((c) => this.view(c)) };
   }
 
   listProductClusters(accountId: string, page: PageRequest): Promise<Page<ProductClusterRecord>> {
@@ -131,6 +195,10 @@ export class CatalogService {
   async getProductCluster(accountId: string, id: string): Promise<ProductClusterRecord> {
     return found(await this.catalog.getProductCluster(accountId, id), `product cluster '${id}'`);
   }
+}
+
+function busy(code: string): ConflictError {
+  return new ConflictError('customer_busy', `customer '${code}' kept changing while this change was written; try again`);
 }
 
 function found<T>(value: T | null, what: string): T {

@@ -4,7 +4,10 @@ import type { CatalogStore, CustomerClusterRecord, CustomerRecord, ProductCluste
 import type { Page, PageRequest } from '../../../kernel/page';
 import { allOfPartition, batchGet, conditionFailureItem, getOne, isConditionFailure, listPartition, strip } from '../../../storage/table';
 
-/** Catalogue entities live in one partition per account and entity type, sorted by id. */
+/**
+ * Catalogue entities live in one partition per account and entity type, sorted by id. Customers are written
+ * through `saveCustomer`, conditional on the version read (their billing-day history must not lose a change).
+ */
 export class DynamoCatalogStore implements CatalogStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -26,6 +29,26 @@ export class DynamoCatalogStore implements CatalogStore {
 
   putCustomer(accountId: string, customer: CustomerRecord) {
     return this.put(keys.customers(accountId), customer.code, customer);
+  }
+  async saveCustomer(accountId: string, customer: CustomerRecord, expectedVersion: number | null): Promise<boolean> {
+    const condition =
+      expectedVersion === null
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression:
+              expectedVersion === 0 ? 'attribute_exists(pk) AND (attribute_not_exists(#version) OR #version = :expected)' : '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          };
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.table, Item: { ...customer, pk: keys.customers(accountId), sk: customer.code }, ...condition }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
   getCustomer(accountId: string, code: string) {
     return this.get<CustomerRecord>(keys.customers(accountId), code);
