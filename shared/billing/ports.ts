@@ -160,10 +160,22 @@ export interface InvoiceStore {
 
 export type MarkOutcome = 'marked' | 'already' | 'changed';
 
+/** One purchase to put on a draft: the version it was collected at. */
+export interface PurchaseMark {
+  reference: string;
+  invoiceId: string;
+  expectedVersion: number;
+}
+
 /** The invoicing side of purchases: which invoice they are on, and completion on approval. */
 export interface PurchaseInvoicing {
   /** Puts a purchase on a draft if it still has `expectedVersion` and is not completed. */
   markInvoiced(accountId: string, reference: string, invoiceId: string, expectedVersion: number, at: string): Promise<MarkOutcome>;
+  /**
+   * `markInvoiced` for many purchases (of any drafts) at once, each on its own condition: the outcome of
+   * each mark, in order. A reference named twice is written once and answers both.
+   */
+  markInvoicedMany(accountId: string, marks: readonly PurchaseMark[], at: string): Promise<MarkOutcome[]>;
   /** Completes a purchase still on `invoiceId`; false when it is not (moved, completed, gone). */
   complete(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean>;
 }

@@ -22,7 +22,8 @@ function metering(kind: 'dynamodb' | 's3' | 'sqs'): Middleware {
       if (kind === 'dynamodb' && args.input.ReturnConsumedCapacity === undefined) args.input.ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
       const output = result.output as Record<string, unknown>;
-      if (kind === 'dynamodb') countDynamo(command, output.ConsumedCapacity ?? estimatedCapacity(command, args.input));
+      if (kind === 'dynamodb')
+        countDynamo(command, transactionCapacity(command, args.input, output.ConsumedCapacity) ?? estimatedCapacity(command, args.input));
       else if (kind === 's3') countS3(command);
       else countSqs(Buffer.byteLength(JSON.stringify(args.input)));
       return result;
@@ -59,6 +60,25 @@ export function sqsClient(): SQSClient {
  * as the write units of its parameters' JSON size, rounded up to whole kilobytes: a little more than the
  * item itself weighs, so the cost figures err on the high side.
  */
+/**
+ * DynamoDB Local reports 2 units for any TransactWriteItems, however many items it writes; AWS bills
+ * each item of a transaction twice its write units. Each item is then counted as twice the units of its
+ * JSON size (a Put's item, an Update's key and values), rounded up to whole kilobytes, unless the engine
+ * reported more.
+ */
+function transactionCapacity(command: string, input: Record<string, unknown>, reported: unknown): unknown {
+  if (command !== 'TransactWriteItemsCommand') return reported;
+  const items = (input.TransactItems ?? []) as Record<string, { Item?: unknown; Key?: unknown; ExpressionAttributeValues?: unknown }>[];
+  const units = items.reduce((sum, entry) => {
+    const write = Object.values(entry)[0] ?? {};
+    const bytes = Buffer.byteLength(JSON.stringify(write.Item ?? [write.Key, write.ExpressionAttributeValues]));
+    return sum + 2 * Math.max(1, Math.ceil(bytes / 1024));
+  }, 0);
+  const list = reported === undefined ? [] : Array.isArray(reported) ? reported : [reported];
+  const engine = (list as { CapacityUnits?: number }[]).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+  return engine >= units ? reported : { CapacityUnits: units };
+}
+
 function estimatedCapacity(command: string, input: Record<string, unknown>): { CapacityUnits: number } | undefined {
   if (command !== 'BatchExecuteStatementCommand') return undefined;
   const statements = (input.Statements ?? []) as { Parameters?: unknown[] }[];

@@ -23,7 +23,7 @@ import type {
   PurchaseStore,
   ReevaluationCount,
 } from '../../shared/ingest/ports';
-import type { MarkOutcome, PurchaseInvoicing } from '../../shared/billing/ports';
+import type { MarkOutcome, PurchaseInvoicing, PurchaseMark } from '../../shared/billing/ports';
 import type { Page, PageRequest } from '../../shared/kernel/page';
 import { keys, objects } from '../../shared/storage/keys';
 import { byKey, conditionFailed, copy, copyOrNull, ofAccount, pageOf } from './memory-common';
@@ -118,6 +118,23 @@ export class MemoryPurchaseInvoicing implements PurchaseInvoicing {
     }
     records.set(reference, { ...current, status: 'invoiced', invoice: invoiceId, version: current.version + 1, updatedAt: at });
     return 'marked';
+  }
+
+  /** Each mark through `markInvoiced` (so a test that wraps it sees every one); a reference named again answers as its first mark. */
+  async markInvoicedMany(accountId: string, marks: readonly PurchaseMark[], at: string): Promise<MarkOutcome[]> {
+    const first = new Map<string, { invoiceId: string; outcome: MarkOutcome }>();
+    const outcomes: MarkOutcome[] = [];
+    for (const { reference, invoiceId, expectedVersion } of marks) {
+      const earlier = first.get(reference);
+      if (earlier) {
+        outcomes.push(earlier.invoiceId === invoiceId ? earlier.outcome : 'changed');
+        continue;
+      }
+      const outcome = await this.markInvoiced(accountId, reference, invoiceId, expectedVersion, at);
+      first.set(reference, { invoiceId, outcome });
+      outcomes.push(outcome);
+    }
+    return outcomes;
   }
 
   async complete(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean> {

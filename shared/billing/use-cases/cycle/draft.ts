@@ -1,4 +1,3 @@
-import { mapLimit } from '../../../kernel/concurrency';
 import { isRefusal } from '../../../kernel/errors';
 import { invoiceId, type BillingPeriod } from '../../../kernel/periods';
 import type { CustomerRecord } from '../../../catalog/ports';
@@ -23,12 +22,21 @@ export interface InvoicingContext {
 export interface CustomerOutcome {
   report: CycleReport;
   invoiceIds: string[];
+  /** The drafts written, with the purchases still to put on them (markDrafts). */
+  drafts: DraftMarks[];
+}
+
+/** A draft whose item is written, and its purchases not yet on it. */
+export interface DraftMarks {
+  customer: string;
+  invoiceId: string;
+  rows: readonly CycleRow[];
 }
 
 /**
  * One paying customer of a partition: its drafts (one per currency; deterministic id, an approved
- * invoice is never touched), or why it has none. Each draft's documents and item are written and its
- * purchases put on it.
+ * invoice is never touched), or why it has none. Each draft's documents and item are written; its
+ * purchases are put on it by `markDrafts`, for many customers at once, after the item is written.
  */
 export async function invoiceCustomer(
   deps: StepDeps,
@@ -46,9 +54,10 @@ export async function invoiceCustomer(
         message: `customer '${code}' does not exist; ${rows.length} purchase(s) not invoiced`,
       }),
       invoiceIds: [],
+      drafts: [],
     };
   }
-  if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [] };
+  if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [], drafts: [] };
 
   const held = rows.filter((r) => r.held).length;
   const byCurrency = new Map<string, CycleRow[]>();
@@ -60,6 +69,7 @@ export async function invoiceCustomer(
   }
   const invoices: Invoice[] = [];
   const invoiceIds: string[] = [];
+  const drafts: DraftMarks[] = [];
   const problems: CycleReport[] = [];
   for (const [currency, currencyRows] of [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const id = invoiceId(ctx.cycle.accountId, ctx.period, code, currency);
@@ -110,20 +120,11 @@ export async function invoiceCustomer(
       invoiceIds.push(id);
       continue;
     }
-    const changed = await markPurchases(deps, ctx.cycle.accountId, id, currencyRows);
-    if (changed) {
-      problems.push(
-        errorReport({
-          customer: code,
-          code: 'purchases_changed',
-          message: `${changed} purchase(s) changed while invoice ${id} was built; regenerate the cycle to invoice their current rating`,
-        }),
-      );
-    }
+    drafts.push({ customer: code, invoiceId: id, rows: currencyRows.filter((r) => needsMark(r, id)) });
     invoices.push(invoice);
     invoiceIds.push(id);
   }
-  return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds };
+  return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds, drafts };
 }
 
 /**
@@ -174,10 +175,33 @@ async function writeDraft(
   throw new Error(`invoice ${invoice.id} changed while it was regenerated; the message will be retried`);
 }
 
-/** Puts the rows' purchases on the invoice; returns how many changed since they were collected. */
-async function markPurchases(deps: StepDeps, accountId: string, id: string, rows: readonly CycleRow[]): Promise<number> {
-  const at = deps.now().toISOString();
-  const todo = rows.filter((r) => !r.batch && r.status !== 'completed' && !(r.status === 'invoiced' && r.invoice === id));
-  const outcomes = await mapLimit(todo, 16, (r) => deps.marks.markInvoiced(accountId, r.reference, id, r.version, at));
-  return outcomes.filter((o) => o === 'changed').length;
+/** A purchase row (not a batch row) not yet on the invoice as collected, and not completed. */
+function needsMark(row: CycleRow, id: string): boolean {
+  return !row.batch && row.status !== 'completed' && !(row.status === 'invoiced' && row.invoice === id);
+}
+
+/**
+ * Puts the drafts' purchases on them, each under the version it was collected at, all in one
+ * `markInvoicedMany` (transactions of 100 marks, across drafts). A draft whose purchases changed since
+ * they were collected is reported (`purchases_changed`): a regeneration invoices their current rating.
+ */
+export async function markDrafts(deps: StepDeps, accountId: string, drafts: readonly DraftMarks[]): Promise<CycleReport[]> {
+  const marks = drafts.flatMap((d) => d.rows.map((r) => ({ reference: r.reference, invoiceId: d.invoiceId, expectedVersion: r.version })));
+  if (!marks.length) return [];
+  const outcomes = await deps.marks.markInvoicedMany(accountId, marks, deps.now().toISOString());
+  const problems: CycleReport[] = [];
+  let next = 0;
+  for (const { customer, invoiceId, rows } of drafts) {
+    const changed = outcomes.slice(next, next + rows.length).filter((o) => o === 'changed').length;
+    next += rows.length;
+    if (!changed) continue;
+    problems.push(
+      errorReport({
+        customer,
+        code: 'purchases_changed',
+        message: `${changed} purchase(s) changed while invoice ${invoiceId} was built; regenerate the cycle to invoice their current rating`,
+      }),
+    );
+  }
+  return problems;
 }

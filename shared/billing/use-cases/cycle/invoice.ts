@@ -6,9 +6,15 @@ import { mergeAll, toWireReport } from '../../domain/report';
 import type { CycleRecord, StoredInvoice } from '../../ports';
 import { ruleLookup } from '../documents';
 import { rowsFromJsonLines, type CycleRow } from '../rows';
-import { invoiceCustomer, type InvoicingContext } from './draft';
+import { invoiceCustomer, markDrafts, type InvoicingContext } from './draft';
 import { finalize } from './finalize';
 import { currentRun, periodOf, type StepDeps } from './steps';
+
+/** Purchases marked together (one transaction of 100 holds them), customers drafted before their marks. */
+const MARKS_PER_GROUP = 100;
+const CUSTOMERS_PER_GROUP = 25;
+const GROUPS_IN_FLIGHT = 3;
+const CUSTOMERS_IN_FLIGHT_PER_GROUP = 4;
 
 /**
  * `cycle-invoice`: reads the partition's rows, builds one draft per paying customer and currency
@@ -35,14 +41,43 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
   );
   const existing = ids.length ? await deps.invoices.getMany(accountId, ids) : new Map<string, StoredInvoice>();
 
-  const outcomes = await mapLimit(payers, 8, (code) =>
-    invoiceCustomer(deps, context, code, byPayer.get(code)!, customers.get(code) ?? null, existing),
-  );
-  const report = mergeAll(outcomes.map((o) => o.report));
+  // Customers go in groups of about MARKS_PER_GROUP purchases: the group's drafts are written, then its
+  // purchases are put on them together (transactions of 100 marks), while the next groups draft.
+  const groups = await mapLimit(groupsOf(payers, byPayer), GROUPS_IN_FLIGHT, async (group) => {
+    const drafted = await mapLimit(group, CUSTOMERS_IN_FLIGHT_PER_GROUP, (code) =>
+      invoiceCustomer(deps, context, code, byPayer.get(code)!, customers.get(code) ?? null, existing),
+    );
+    const problems = await markDrafts(
+      deps,
+      accountId,
+      drafted.flatMap((o) => o.drafts),
+    );
+    return { drafted, problems };
+  });
+  const outcomes = groups.flatMap((g) => g.drafted);
+  const report = mergeAll([...outcomes.map((o) => o.report), ...groups.flatMap((g) => g.problems)]);
   const invoiceIds = outcomes.flatMap((o) => o.invoiceIds);
   await deps.cycles.putPartial(accountId, cycleId, run, { kind: 'invoicer', index: partition, report: toWireReport(report), invoiceIds });
   const after = await deps.cycles.markDone(accountId, cycleId, run, 'invoiced', partition);
   if (after) await afterInvoiced(deps, after);
+}
+
+/** Consecutive payers (in their sorted order) with about MARKS_PER_GROUP rows each group; a large customer is a group of its own. */
+function groupsOf(payers: readonly string[], byPayer: ReadonlyMap<string, readonly CycleRow[]>): string[][] {
+  const groups: string[][] = [];
+  let group: string[] = [];
+  let rows = 0;
+  for (const code of payers) {
+    group.push(code);
+    rows += byPayer.get(code)!.length;
+    if (rows >= MARKS_PER_GROUP || group.length >= CUSTOMERS_PER_GROUP) {
+      groups.push(group);
+      group = [];
+      rows = 0;
+    }
+  }
+  if (group.length) groups.push(group);
+  return groups;
 }
 
 async function afterInvoiced(deps: StepDeps, cycle: CycleRecord): Promise<void> {
