@@ -62,7 +62,7 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
   if (after) await afterInvoiced(deps, after);
 }
 
-/** Consecutive payers (in their sorted order) with about MARKS_PER_GROUP rows each group; a large customer is a group of its own. */
+/** Consecutive payers (in their sorted order); a group closes once it holds MARKS_PER_GROUP rows or CUSTOMERS_PER_GROUP payers. */
 function groupsOf(payers: readonly string[], byPayer: ReadonlyMap<string, readonly CycleRow[]>): string[][] {
   const groups: string[][] = [];
   let group: string[] = [];
