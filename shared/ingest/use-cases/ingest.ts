@@ -39,7 +39,7 @@ export function newChunkId(at: Date): string {
 /** Claims written by one call (one BatchExecuteStatement); before each, a look at what copies took, once one was met. */
 const CLAIM_BATCH = 25;
 /** Claim batches of one acceptance in flight at once: enough to keep DynamoDB busy, few enough to share it. */
-const BATCHES_IN_FLIGHT = 16;
+const BATCHES_IN_FLIGHT = 8;
 
 /**
  * The ingest pipeline (docs/architecture.md): a purchase is claimed — written once, mapped and rated, under
