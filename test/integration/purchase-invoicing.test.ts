@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynamoDb, type DynamoEngine } from '../../infra/local/engines/dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoPurchaseInvoicing } from '../../shared/billing/adapters/dynamo/purchase-invoicing';
 import type { PurchaseMark } from '../../shared/billing/ports';
 import { DynamoPurchaseStore } from '../../shared/ingest/adapters/dynamo/purchases';
 import type { PurchaseRecord } from '../../shared/ingest/domain/purchase';
 import { keys } from '../../shared/storage/keys';
+import { startDynamoTable, type DynamoTable } from './dynamo-table';
 
 /**
  * The cycle's purchase marks against a DynamoDB Local of its own: `markInvoicedMany` puts purchases on
@@ -19,8 +15,7 @@ import { keys } from '../../shared/storage/keys';
 describe('DynamoPurchaseInvoicing.markInvoicedMany on DynamoDB Local', () => {
   const TABLE = 'invoicing-test';
   const AT = '2026-11-01T02:00:00.000Z';
-  let dir: string;
-  let engine: DynamoEngine;
+  let engine: DynamoTable;
   let doc: DynamoDBDocumentClient;
   let store: DynamoPurchaseStore;
   let marks: DynamoPurchaseInvoicing;
@@ -56,35 +51,14 @@ describe('DynamoPurchaseInvoicing.markInvoicedMany on DynamoDB Local', () => {
   const mark = (reference: string, invoiceId: string, expectedVersion = 1): PurchaseMark => ({ reference, invoiceId, expectedVersion });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'billstream-invoicing-'));
-    engine = await startDynamoDb(dir, () => undefined);
-    const raw = new DynamoDBClient({
-      endpoint: engine.endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    await raw.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-      }),
-    );
-    doc = DynamoDBDocumentClient.from(raw);
+    engine = await startDynamoTable(TABLE);
+    doc = engine.doc;
     store = new DynamoPurchaseStore(doc, TABLE);
     marks = new DynamoPurchaseInvoicing(doc, TABLE);
   });
 
   afterAll(async () => {
     await engine?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('marks 230 purchases of three drafts across three transactions; each is on its invoice once, at the next version', async () => {

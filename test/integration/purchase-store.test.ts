@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startDynamoDb, type DynamoEngine } from '../../infra/local/engines/dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoPurchaseStore } from '../../shared/ingest/adapters/dynamo/purchases';
 import type { PurchaseRecord } from '../../shared/ingest/domain/purchase';
 import { keys } from '../../shared/storage/keys';
+import { startDynamoTable, type DynamoTable } from './dynamo-table';
 
 /**
  * The purchase store against a DynamoDB Local of its own: batched claims answer per purchase (created, or
@@ -14,8 +10,7 @@ import { keys } from '../../shared/storage/keys';
  * drops only its own purchase, never its transaction's neighbours.
  */
 describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', () => {
-  let dir: string;
-  let engine: DynamoEngine;
+  let engine: DynamoTable;
   let store: DynamoPurchaseStore;
   let doc: DynamoDBDocumentClient;
 
@@ -48,34 +43,13 @@ describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', (
   });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'billstream-store-'));
-    engine = await startDynamoDb(dir, () => undefined);
-    const raw = new DynamoDBClient({
-      endpoint: engine.endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    await raw.send(
-      new CreateTableCommand({
-        TableName: 'purchases-test',
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-      }),
-    );
-    doc = DynamoDBDocumentClient.from(raw);
-    store = new DynamoPurchaseStore(doc, 'purchases-test');
+    engine = await startDynamoTable('purchases-test');
+    doc = engine.doc;
+    store = new DynamoPurchaseStore(doc, engine.table);
   });
 
   afterAll(async () => {
     await engine?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('insertMany claims 60 purchases in batches: new ones created, taken ones answered with the holder, none overwritten', async () => {
