@@ -55,33 +55,30 @@ export function sqsClient(): SQSClient {
   return sqs;
 }
 
-/**
- * DynamoDB Local reports no capacity for a PartiQL batch (AWS does). Each statement of it is then counted
- * as the write units of its parameters' JSON size, rounded up to whole kilobytes: a little more than the
- * item itself weighs, so the cost figures err on the high side.
- */
+/** Write units of a value by its JSON size in whole kilobytes: a little more than DynamoDB weighs it, so cost figures err high. */
+const jsonUnits = (value: unknown): number => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(value)) / 1024));
+
 /**
  * DynamoDB Local reports 2 units for any TransactWriteItems, however many items it writes; AWS bills
  * each item of a transaction twice its write units. Each item is then counted as twice the units of its
- * JSON size (a Put's item, an Update's key and values), rounded up to whole kilobytes, unless the engine
- * reported more.
+ * JSON size (a Put's item, an Update's key and values), unless the engine reported more.
  */
 function transactionCapacity(command: string, input: Record<string, unknown>, reported: unknown): unknown {
   if (command !== 'TransactWriteItemsCommand') return reported;
   const items = (input.TransactItems ?? []) as Record<string, { Item?: unknown; Key?: unknown; ExpressionAttributeValues?: unknown }>[];
   const units = items.reduce((sum, entry) => {
     const write = Object.values(entry)[0] ?? {};
-    const bytes = Buffer.byteLength(JSON.stringify(write.Item ?? [write.Key, write.ExpressionAttributeValues]));
-    return sum + 2 * Math.max(1, Math.ceil(bytes / 1024));
+    return sum + 2 * jsonUnits(write.Item ?? [write.Key, write.ExpressionAttributeValues]);
   }, 0);
   const list = reported === undefined ? [] : Array.isArray(reported) ? reported : [reported];
   const engine = (list as { CapacityUnits?: number }[]).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
   return engine >= units ? reported : { CapacityUnits: units };
 }
 
+/** DynamoDB Local reports no capacity for a PartiQL batch (AWS does): each statement counts as the units of its parameters. */
 function estimatedCapacity(command: string, input: Record<string, unknown>): { CapacityUnits: number } | undefined {
   if (command !== 'BatchExecuteStatementCommand') return undefined;
   const statements = (input.Statements ?? []) as { Parameters?: unknown[] }[];
-  const units = statements.reduce((sum, s) => sum + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(s.Parameters ?? [])) / 1024)), 0);
+  const units = statements.reduce((sum, s) => sum + jsonUnits(s.Parameters ?? []), 0);
   return { CapacityUnits: units };
 }
