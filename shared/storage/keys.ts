@@ -54,6 +54,10 @@ const s = keySegment;
 export const keys = {
   account: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'ACCOUNT' }),
   apiKey: (hash: string) => ({ pk: `APIKEY#${s(hash)}`, sk: 'APIKEY' }),
+  /** An account's API keys on gsi1, by key id (the `APIKEY#<sha256>` items carry it): listed and revoked by id. */
+  accountKeys: (accountId: string) => `ACCOUNT#${s(accountId)}#APIKEYS`,
+  /** An account's audit log: one item per entry, sort key `<at>#<random>` (read backwards: newest first). */
+  audit: (accountId: string) => `ACCOUNT#${s(accountId)}#AUDIT`,
   customerClusters: (accountId: string) => `ACCOUNT#${s(accountId)}#CCLUSTER`,
   customers: (accountId: string) => `ACCOUNT#${s(accountId)}#CUSTOMER`,
   productClusters: (accountId: string) => `ACCOUNT#${s(accountId)}#PCLUSTER`,
