@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { GSI1, keys } from '../../../storage/keys';
 import {
   batchGet,
@@ -90,21 +90,50 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   getSubscription(accountId: string, id: string) {
     return getOne<SubscriptionRecord>(this.client, this.table, keys.subscriptions(accountId), id);
   }
+  /**
+   * Every attribute but `chargedThrough`, which billing owns (setChargedThrough): an operation written from
+   * a record read before a cycle charged the subscription does not take its charged-through date back.
+   */
   async updateSubscription(accountId: string, subscription: SubscriptionRecord, expectedVersion: number): Promise<boolean> {
+    const { pk, sk, chargedThrough: _billing, ...rest } = this.subscriptionItem(accountId, subscription);
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion };
+    const sets = Object.entries(rest).map(([name, value], i) => {
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = value;
+      return `#a${i} = :a${i}`;
+    });
     try {
       await this.client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: this.subscriptionItem(accountId, subscription),
+          Key: { pk, sk },
+          UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
+    }
+  }
+
+  async setChargedThrough(accountId: string, id: string, chargedThrough: string | null): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.subscriptions(accountId), sk: id },
+          UpdateExpression: 'SET chargedThrough = :c',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':c': chargedThrough },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // a subscription that is gone has nothing to charge
     }
   }
 
