@@ -153,6 +153,9 @@ export const objects = {
   cycleRunPrefix: (accountId: string, cycleId: string, run: number) => `cycles/${s(accountId)}/${s(cycleId)}/${run}/`,
   cyclePlan: (accountId: string, cycleId: string, run: number, planId: string) =>
     `cycles/${s(accountId)}/${s(cycleId)}/${run}/plan-${s(planId)}.json`,
+  /** The subscriptions of a plan's partition (written with the plan, read by its invoicer). */
+  cycleSubscriptions: (accountId: string, cycleId: string, run: number, planId: string, partition: number) =>
+    `cycles/${s(accountId)}/${s(cycleId)}/${run}/subs-${s(planId)}/${partition}.json`,
   cyclePartsPrefix: (accountId: string, cycleId: string, run: number, partition: number) =>
     `cycles/${s(accountId)}/${s(cycleId)}/${run}/parts/${partition}/`,
   /** One collector's rows of one partition; a collector of a large batch writes them in numbered pieces. */
