@@ -107,6 +107,10 @@ export const subscription = z
     status: z.enum(SUBSCRIPTION_STATUSES as [string, ...string[]]).meta({ description: 'as of today' }),
     chargedThrough: calendarDate.nullable().meta({ description: 'days before it are charged; null until billing charges it' }),
     parameters,
+    prices: z
+      .record(z.string(), decimal)
+      .nullable()
+      .meta({ description: 'negotiated unit prices, charge id → decimal (set by an accepted quote); null: the offer’s prices' }),
     history: z.array(historyEntry),
   })
   .meta({ id: 'Subscription' });

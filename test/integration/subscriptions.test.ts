@@ -170,6 +170,7 @@ describe('subscriptions: catalogues, offers, subscriptions and their operations'
       status: 'active',
       chargedThrough: null,
       parameters: { seats: '3' },
+      prices: null,
       history: [],
     });
     const again = await put('/subscriptions/s-idem', { ...body, quantity: '1.00' });

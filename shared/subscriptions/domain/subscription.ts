@@ -54,6 +54,13 @@ export interface SubscriptionRecord extends SubscriptionTerms {
   /** Days before this date are charged (set by billing); null until billing charges the subscription. */
   chargedThrough: string | null;
   history: HistoryEntry[];
+  /**
+   * Negotiated unit prices, charge id → decimal wire text (`{"base":"21.50","setup":"0"}`), set once when a
+   * quote is accepted (`createFromQuote`): billing uses it instead of the offer's price for that charge
+   * (recurring: per unit of quantity and per period, in place of `price`/`prices`; one-off: the fee). Absent
+   * or null on subscriptions made by `PUT /subscriptions/{id}`: the offer's prices apply.
+   */
+  prices?: Record<string, string> | null;
   /** Bumped by every operation; an operation is written only if the version it read is still there. */
   version: number;
   createdAt: string;
@@ -118,6 +125,11 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: s
   const result = schema.safeParse(body ?? {});
   if (!result.success) throw new ValidationError(`invalid ${what}`, describeIssues(result.error.issues));
   return result.data;
+}
+
+/** A `prices` map as one canonical text (keys sorted; null and {} are the same: no override). */
+export function pricesKey(prices: Record<string, string> | null | undefined): string {
+  return JSON.stringify(Object.entries(prices ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The terms as one canonical text: a PUT of the same terms again is "unchanged", any other is a conflict. */

@@ -1,4 +1,5 @@
 import { ConflictError, ValidationError } from '../../kernel/errors';
+import { parseDecimal, toWire } from '../../kernel/money';
 import type { Page, PageRequest } from '../../kernel/page';
 import type { CatalogStore, CustomerRecord } from '../../catalog/ports';
 import { PERIOD_MONTHS, type OfferRecord } from '../domain/offer';
@@ -11,8 +12,10 @@ import {
   subscriptionSchema,
   subscriptionStatus,
   termEnd,
+  pricesKey,
   termsKey,
   termsOn,
+  type SubscriptionTerms,
   type HistoryEntry,
   type SubscriptionRecord,
   type SubscriptionStatus,
@@ -34,6 +37,8 @@ export interface WireSubscription {
   status: SubscriptionStatus;
   chargedThrough: string | null;
   parameters: Record<string, string>;
+  /** Negotiated unit prices per charge id (from an accepted quote); null: the offer's prices. */
+  prices: Record<string, string> | null;
   history: HistoryEntry[];
 }
 
@@ -75,6 +80,52 @@ export class SubscriptionService {
         `subscription '${id}' exists with other terms; change it with its operations (changes, pause, resume, cancel)`,
         [`id: subscription '${id}' exists (customer '${held.customer}', offer '${held.offer}', startDate ${held.startDate})`],
       );
+    }
+    return { created: false, record: await this.wireOne(accountId, held) };
+  }
+
+  /**
+   * Creates a subscription with negotiated unit `prices` (charge id → decimal text; recurring and one-off
+   * charges of the offer only), as an accepted quote does. Like a PUT it is a conditional create: the same
+   * terms and prices again answer `created: false` with the stored subscription (an accept retried), other
+   * terms or prices under the id are 409 `subscription_exists`.
+   */
+  async createFromQuote(accountId: string, id: string, terms: SubscriptionTerms, prices: Record<string, string>): Promise<Saved<WireSubscription>> {
+    const [customer, offer] = await Promise.all([this.catalog.getCustomer(accountId, terms.customer), this.store.getOffer(accountId, terms.offer)]);
+    const problems: string[] = [];
+    if (!customer) problems.push(`customer: customer '${terms.customer}' does not exist`);
+    if (!offer) problems.push(`offer: offer '${terms.offer}' does not exist`);
+    if (problems.length) throw new ValidationError('invalid subscription', problems);
+    checkCurrency(offer!, customer!, 'offer');
+    const normalized: Record<string, string> = {};
+    for (const [charge, price] of Object.entries(prices)) {
+      const c = offer!.charges.find((x) => x.id === charge);
+      if (!c || (c.type !== 'recurring' && c.type !== 'one-off')) {
+        problems.push(`prices.${charge}: not a recurring or one-off charge of offer '${offer!.id}'`);
+      } else {
+        const value = parseDecimal(price, `prices.${charge}`);
+        if (value.isNeg()) problems.push(`prices.${charge}: must not be negative`);
+        else normalized[charge] = toWire(value);
+      }
+    }
+    if (problems.length) throw new ValidationError('invalid subscription', problems);
+    const at = this.now().toISOString();
+    const record: SubscriptionRecord = {
+      id,
+      ...terms,
+      prices: normalized,
+      chargedThrough: null,
+      history: [],
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const held = await this.store.createSubscription(accountId, record);
+    if (held === null) return { created: true, record: this.wire(record, offer!.trialDays) };
+    if (termsKey(held) !== termsKey(terms) || pricesKey(held.prices) !== pricesKey(normalized)) {
+      throw new ConflictError('subscription_exists', `subscription '${id}' exists with other terms or prices`, [
+        `subscription: subscription '${id}' exists (customer '${held.customer}', offer '${held.offer}', startDate ${held.startDate})`,
+      ]);
     }
     return { created: false, record: await this.wireOne(accountId, held) };
   }
@@ -199,6 +250,7 @@ export class SubscriptionService {
       status: subscriptionStatus(sub, trialDays, today),
       chargedThrough: sub.chargedThrough,
       parameters: sub.parameters,
+      prices: sub.prices ?? null,
       history: sub.history,
     };
   }
