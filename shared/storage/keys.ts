@@ -120,6 +120,11 @@ export const keys = {
   /** Subscriptions of an account, by id; gsi1 lists one customer's subscriptions (`customerSubscriptions`, sorted by id). */
   subscriptions: (accountId: string) => `ACCOUNT#${s(accountId)}#SUBSCRIPTION`,
   customerSubscriptions: (accountId: string, customerCode: string) => `ACCOUNT#${s(accountId)}#CUSTOMER#${s(customerCode)}#SUBSCRIPTIONS`,
+  /** Quotes of an account, by id (latest version and status); gsi1 lists one customer's quotes (`customerQuotes`, sorted by id). */
+  quotes: (accountId: string) => `ACCOUNT#${s(accountId)}#QUOTE`,
+  /** The versions of one quote, sorted by version number (10 digits). */
+  quoteVersions: (accountId: string, quoteId: string) => `ACCOUNT#${s(accountId)}#QUOTE#${s(quoteId)}#VERSION`,
+  customerQuotes: (accountId: string, customerCode: string) => `ACCOUNT#${s(accountId)}#CUSTOMER#${s(customerCode)}#QUOTES`,
   /** Re-evaluation records of an account, by id (open ones also on gsi1, `openWork('REEVALUATION')`). */
   reevaluations: (accountId: string) => `ACCOUNT#${s(accountId)}#REEVALUATION`,
   /** How many re-evaluations were ever started for the account: acceptance compares it before and after its journal. */
