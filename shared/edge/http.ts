@@ -5,6 +5,7 @@ import type { Principal } from '../platform/domain/access';
 import { DomainError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { identifier } from '../kernel/fields';
 import { logger } from '../kernel/logger';
+import { audited } from './audit';
 import { HTTP_STATUS, publicCode } from './errors';
 import { sealNext } from './pagination';
 
@@ -23,6 +24,8 @@ export interface ApiReply {
   /** A non-JSON body (documents, CSV rows). */
   raw?: { content: string | Buffer; contentType: string };
   headers?: Record<string, string>;
+  /** What the audit log records as the resource's representation, when the handler knows it better than the edge (shared/edge/audit.ts). */
+  audit?: { before?: unknown; after?: unknown };
 }
 
 export interface RouteSpec {
@@ -55,7 +58,8 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
       body: event.parsedBody,
       principal: event.principal as Principal,
     };
-    const result = await route.handle(request);
+    // Every change to an account is recorded in its audit log once the handler answered (shared/edge/audit.ts).
+    const result = await audited(routes, request, event.rawPath ?? '', () => route.handle(request));
     // A list's `next` leaves sealed to this list; `pageRequest(request)` opens it on the next call.
     return reply(result.body === undefined ? result : { ...result, body: sealNext(request, result.body) });
   };

@@ -4,7 +4,10 @@ import { tableName } from '../storage/env';
 import { cycleReconciler } from '../billing/wiring';
 import { reevaluationReconciler } from '../ingest/wiring';
 import { streamReconciler } from '../streams/wiring';
+import { auditTo } from '../edge/audit';
 import { DynamoAccountStore } from './adapters/dynamo/accounts';
+import { DynamoAuditStore } from './adapters/dynamo/audit';
+import { AuditService } from './use-cases/audit';
 import { PlatformService } from './use-cases/platform';
 import { ReconcileService } from './use-cases/reconcile';
 
@@ -18,8 +21,23 @@ export function accountStore(): DynamoAccountStore {
   return new DynamoAccountStore(dynamoClient(), tableName());
 }
 
+/**
+ * The platform service every API function authenticates through. Building it also points the edge's audit
+ * hook at the account audit log (shared/edge/audit.ts), so every API function records changes without
+ * wiring of its own.
+ */
 export function platformService(): PlatformService {
-  return new PlatformService(accountStore(), requireEnv('ADMIN_KEY_HASH'));
+  const service = new PlatformService(accountStore(), requireEnv('ADMIN_KEY_HASH'));
+  auditTo(auditService());
+  return service;
+}
+
+let audit: AuditService | undefined;
+
+/** The account audit log (one per container). */
+export function auditService(): AuditService {
+  audit ??= new AuditService(new DynamoAuditStore(dynamoClient(), tableName()));
+  return audit;
 }
 
 /**

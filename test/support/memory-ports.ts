@@ -8,7 +8,7 @@
  */
 import Decimal from 'decimal.js';
 import type { Account } from '../../shared/platform/domain/access';
-import type { AccountStore, ApiKeyRecord } from '../../shared/platform/ports';
+import type { AccountStore, ApiKeyInfo, ApiKeyRecord } from '../../shared/platform/ports';
 import type { CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../../shared/catalog/ports';
 import type { RoutingRule, WirePriceRule } from '../../shared/pricing/domain/rules';
 import type { RuleStore } from '../../shared/pricing/ports';
@@ -369,4 +369,26 @@ export class MemoryAccounts implements AccountStore {
   async getKey(hash: string) {
     return copyOrNull(this.apiKeys.get(hash));
   }
+  async listKeys(accountId: string): Promise<ApiKeyInfo[]> {
+    return [...this.apiKeys.values()]
+      .filter((k) => k.accountId === accountId && k.id)
+      .map((k) => ({ id: k.id!, role: k.role, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt ?? null, revokedAt: k.revokedAt ?? null }));
+  }
+  async revokeKey(accountId: string, id: string, at: string) {
+    for (const [hash, k] of this.apiKeys) {
+      if (k.accountId !== accountId || k.id !== id) continue;
+      k.revokedAt ??= at;
+      return hash;
+    }
+    return null;
+  }
+  async touchKey(hash: string, key: { accountId: string; id: string }, at: string, staleBefore: string) {
+    const k = this.apiKeys.get(hash);
+    if (!k || k.accountId !== key.accountId || k.revokedAt || (k.lastUsedAt && k.lastUsedAt >= staleBefore)) return;
+    k.lastUsedAt = at;
+    k.id ??= key.id;
+    this.touches = (this.touches ?? 0) + 1;
+  }
+  /** How many times `lastUsedAt` was written (tests of its once-a-minute bound). */
+  touches?: number;
 }

@@ -5,8 +5,8 @@ import { currency, identifier, name } from '../../kernel/fields';
 export const ROLES = ['admin', 'billing', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Who is calling: the platform operator, or a key of one account with a role. */
-export type Principal = { kind: 'platform' } | { kind: 'account'; accountId: string; role: Role };
+/** Who is calling: the platform operator, or a key of one account with a role (and the key's id, for the audit log). */
+export type Principal = { kind: 'platform' } | { kind: 'account'; accountId: string; role: Role; keyId?: string };
 
 /** What a request wants to do inside an account. */
 export type Need = 'read' | 'write' | 'manage-keys';

@@ -1,0 +1,35 @@
+import { auditFilter, type AuditEntry, type AuditQuery } from '../domain/audit';
+import { logger } from '../../kernel/logger';
+import type { Page, PageRequest } from '../../kernel/page';
+import type { AuditStore } from '../ports';
+
+/** How often a failed audit write is tried (the SDK retries each try on its own as well). */
+const APPEND_TRIES = 3;
+
+/**
+ * The account's audit log. The edge records an entry after every request that may change an account
+ * (shared/edge/audit.ts); `record` never throws, so a failing log never fails the request it describes:
+ * it tries again and, at last, logs the whole entry as an error, so nothing is lost without a trace.
+ */
+export class AuditService {
+  constructor(private readonly store: AuditStore) {}
+
+  async record(accountId: string, entry: AuditEntry): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.append(accountId, entry);
+        return;
+      } catch (error) {
+        if (attempt >= APPEND_TRIES) {
+          logger.error('audit entry not stored', { accountId, entry: JSON.stringify(entry).slice(0, 10_000), error: error as Error });
+          return;
+        }
+      }
+    }
+  }
+
+  /** Entries newest first; the caller has been resolved as a reader of the account. */
+  list(accountId: string, query: AuditQuery, page: PageRequest): Promise<Page<AuditEntry>> {
+    return this.store.list(accountId, auditFilter(query), page);
+  }
+}
