@@ -53,6 +53,8 @@ const s = keySegment;
  */
 export const keys = {
   account: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'ACCOUNT' }),
+  /** The account's profile (legal name, address, VAT id, invoice prefix), beside its account item. */
+  accountProfile: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'PROFILE' }),
   apiKey: (hash: string) => ({ pk: `APIKEY#${s(hash)}`, sk: 'APIKEY' }),
   /** An account's API keys on gsi1, by key id (the `APIKEY#<sha256>` items carry it): listed and revoked by id. */
   accountKeys: (accountId: string) => `ACCOUNT#${s(accountId)}#APIKEYS`,
@@ -153,6 +155,11 @@ export const objects = {
   dropResult: (accountId: string, name: string) => {
     if (name.includes('/')) throw new Error(`a drop name has no '/': '${name}'`);
     return `drops/${s(accountId)}/results/${name}.json`;
+  },
+  /** The results of a customer drop `drops/<account>/customers/<name>.csv|.jsonl` (the name kept as given, as for dropResult). */
+  customerDropResult: (accountId: string, name: string) => {
+    if (name.includes('/')) throw new Error(`a drop name has no '/': '${name}'`);
+    return `drops/${s(accountId)}/customers/results/${name}.json`;
   },
   /** Everything a run of a cycle writes while it fans out (deleted when the run finishes). */
   cycleRunPrefix: (accountId: string, cycleId: string, run: number) => `cycles/${s(accountId)}/${s(cycleId)}/${run}/`,
