@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Resolver } from './intrinsics';
 import { LOCAL_ACCOUNT, props, resourcesOfType, type CfnTemplate } from './template';
+import { AccountThrottle, accountOfPath, throttleFromEnv, type ThrottleLimits } from './throttle';
 
 /** API Gateway's payload limit for HTTP APIs. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -141,8 +142,11 @@ export class LocalHttpApi {
   private options: HttpServerOptions | null = null;
   private readonly server: http.Server;
   private readonly inflight = new Set<Promise<void>>();
+  /** Per-account throttling (./throttle.ts); null when BILLSTREAM_THROTTLE=off. */
+  private readonly throttle: AccountThrottle | null;
 
-  constructor() {
+  constructor(limits: ThrottleLimits | null = throttleFromEnv(process.env.BILLSTREAM_THROTTLE)) {
+    this.throttle = limits ? new AccountThrottle(limits) : null;
     this.server = http.createServer((req, res) => {
       const done = this.handle(req, res).catch((error: unknown) => {
         this.options?.log(`http: ${(error as Error).stack ?? String(error)}`);
@@ -193,6 +197,13 @@ export class LocalHttpApi {
       send(res, 503, errorBody('starting', 'The local stack is starting'));
       req.resume();
       return;
+    }
+    const account = this.throttle ? accountOfPath((req.url ?? '/').split('?')[0]!) : null;
+    const wait = account === null ? 0 : this.throttle!.take(account);
+    if (wait > 0) {
+      req.resume();
+      const message = `too many requests for account '${account}': retry after ${wait} s`;
+      return send(res, 429, JSON.stringify({ error: { code: 'throttled', message, details: [] } }), { 'retry-after': String(wait) });
     }
     // Read an oversized body to its end before answering 413, so the client gets the answer instead of a
     // reset connection in the middle of its upload; give up on bodies beyond any reason.
