@@ -1,5 +1,6 @@
 import type { Page, PageRequest } from '../kernel/page';
 import type { RoutingRule, WirePriceRule } from './domain/rules';
+import type { SubscriberTerms } from './domain/subscribers';
 
 /**
  * The pricing ports: what the pricing use cases ask of storage and queues. Adapters beside them implement them on
@@ -19,4 +20,12 @@ export interface RuleStore {
   /** Saves a rule if the rule set is still at `expectedVersion`; false when another save came first. */
   savePriceRule(accountId: string, rule: WirePriceRule, expectedVersion: number): Promise<boolean>;
   saveRoutingRule(accountId: string, rule: RoutingRule, expectedVersion: number): Promise<boolean>;
+}
+
+/**
+ * What rating reads of the account's subscriptions (implemented by the subscriptions context, over its store):
+ * the usage-charge rules and the parameter windows of the subscriptions of these customers (and of no others).
+ */
+export interface SubscriberTermsSource {
+  subscriberTerms(accountId: string, customers: readonly string[]): Promise<SubscriberTerms>;
 }

@@ -2,6 +2,7 @@ import { dynamoClient } from '../storage/aws';
 import { tableName } from '../storage/env';
 import { catalogStore } from '../catalog/wiring';
 import { reevaluations } from '../ingest/wiring';
+import { subscriberTerms } from '../subscriptions/wiring';
 import { DynamoRuleStore } from './adapters/dynamo/rules';
 import { RatingContextLoader } from './use-cases/rating';
 import { RulesService } from './use-cases/rules';
@@ -13,7 +14,7 @@ export function ruleStore(): DynamoRuleStore {
 }
 
 export function ratingContextLoader(): RatingContextLoader {
-  return new RatingContextLoader(catalogStore(), ruleStore());
+  return new RatingContextLoader(catalogStore(), ruleStore(), undefined, subscriberTerms());
 }
 
 export function rulesService(): RulesService {

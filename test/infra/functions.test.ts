@@ -60,7 +60,7 @@ describe('functions', () => {
       'functions/billing/scheduler.ts': ['BILLING_QUEUE_URL', 'TABLE_NAME'],
       'functions/streams/api.ts': ['ADMIN_KEY_HASH', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
       'functions/streams/run-consumer.ts': ['BUCKET_NAME', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
-      'functions/subscriptions/api.ts': ['ADMIN_KEY_HASH', 'TABLE_NAME'],
+      'functions/subscriptions/api.ts': ['ADMIN_KEY_HASH', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/platform/reconciler.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
     };
     for (const [entry, names] of Object.entries(expected)) expect(env(entry)).toEqual([...base, ...names].sort());

@@ -1,10 +1,11 @@
 import type Decimal from 'decimal.js';
 import type { ClusterTree } from '../../catalog/domain/clusters';
-import { instant } from '../../kernel/fields';
+import { dateKey, instant } from '../../kernel/fields';
 import { D, toWire } from '../../kernel/money';
 import { cannotPrice } from '../../pricing/domain/errors';
 import { rate } from '../../pricing/domain/charge-models';
 import { purchaseScope, routePurchase, selectPriceRule, type CustomerFacts, type PriceRule, type RoutingRule } from '../../pricing/domain/rules';
+import { checkSubscriptionNames, parseSubscriptionRuleId, subscriptionNames, type SubscriptionWindow } from '../../pricing/domain/subscribers';
 import type { MappingDecision, PurchaseInput, PurchaseReason, PurchaseStatus } from './purchase';
 
 /**
@@ -17,7 +18,10 @@ export interface RatingContext {
   customerTree: ClusterTree;
   productTree: ClusterTree;
   routingRules: readonly RoutingRule[];
+  /** The account's rules and the rules its subscribers' usage charges make (bound to their customer). */
   priceRules: readonly PriceRule[];
+  /** Days each paying customer is subscribed, with the parameters expressions read as `subscription.<key>`. */
+  subscriptions?: ReadonlyMap<string, readonly SubscriptionWindow[]>;
   /** Purchases dated after this instant are `future-date`. */
   now: Date;
 }
@@ -75,17 +79,31 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
   let rule: PriceRule | null;
   let amount: Decimal | null = null;
   try {
+    // The payer's subscriptions on the purchase's day give `subscription.<key>` to conditions and models.
+    const windows = ctx.subscriptions?.get(payer.code) ?? NO_WINDOWS;
+    const day = windows.length ? dateKey(p.purchaseDate) : '';
+    const names = windows.length ? subscriptionNames(windows, day) : NO_NAMES;
+    if (names.conflicts.size) checkConditions(ctx, productCluster, payer, names.conflicts);
+    const scope = purchaseScope({ ...p, usedBy: customer.code, customerCode: payer.code });
+    for (const [name, value] of Object.entries(names.values)) scope.set(name, value);
     rule = ctx.customerTree.has(payer.cluster)
       ? selectPriceRule(ctx.priceRules, {
           productCluster,
           customerCluster: payer.cluster,
           currency: payer.currency,
+          customer: payer.code,
           purchaseDate: p.purchaseDate,
           trees: trees(ctx),
-          scope: purchaseScope({ ...p, usedBy: customer.code, customerCode: payer.code }),
+          scope,
         })
       : null;
-    if (rule && rule.scope === 'purchase') amount = rate(rule.model, { quantity: new D(p.quantity), metadata: p.metadata, scope: scopeOf(p) });
+    if (rule && rule.scope === 'purchase') {
+      // A subscription's usage charge reads its own subscription's parameters; an account rule those of every subscription in service.
+      const own = rule.customer != null ? parseSubscriptionRuleId(rule.id) : null;
+      const model = own ? subscriptionNames(windows, day, own.subscription) : names;
+      checkSubscriptionNames(rule, model.conflicts, payer.code);
+      amount = rate(rule.model, { quantity: new D(p.quantity), metadata: p.metadata, scope: { ...scopeOf(p), ...model.values } });
+    }
   } catch (error) {
     if (!cannotPrice(error)) throw error;
     return { ...base, status: 'not-invoiced', reason: 'no-price-rule', ratingError: message(error) };
@@ -102,6 +120,21 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
     pricing: rule.scope,
   };
   return payer.onHold ? { ...priced, status: 'not-invoiced', reason: 'on-hold' } : { ...priced, status: 'rated', reason: null };
+}
+
+const NO_WINDOWS: readonly SubscriptionWindow[] = [];
+const NO_NAMES: { values: Record<string, string>; conflicts: Map<string, string[]> } = { values: {}, conflicts: new Map() };
+
+/**
+ * A condition reading a `subscription.<key>` the payer's subscriptions disagree on cannot be evaluated: checked
+ * on every rule that could otherwise price the purchase, before any condition runs.
+ */
+function checkConditions(ctx: RatingContext, productCluster: string, payer: CustomerFacts, conflicts: ReadonlyMap<string, readonly string[]>): void {
+  for (const rule of ctx.priceRules) {
+    if (rule.condition === null || rule.currency !== payer.currency || !ctx.productTree.isAncestorOrSelf(rule.productCluster, productCluster))
+      continue;
+    checkSubscriptionNames(rule, conflicts, payer.code, 'condition');
+  }
 }
 
 function unmapped(reason: PurchaseReason, customer: string | null, productCluster: string | null): MappingDecision {

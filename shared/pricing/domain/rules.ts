@@ -42,6 +42,12 @@ export interface PriceRuleDefinition {
 
 export interface PriceRule extends PriceRuleDefinition {
   readonly id: string;
+  /**
+   * Only the purchases this customer pays for (after routing). Never set on an account's own rules: only
+   * the rules a subscription's usage charge makes (`subscriptionRuleId`, ./subscribers.ts) carry it, and a
+   * rule bound to the paying customer is more specific than any rule on clusters.
+   */
+  readonly customer?: string | null;
 }
 
 const PRIORITY_MESSAGE = 'must be a whole number from -1000000 to 1000000';
@@ -143,6 +149,8 @@ export interface PriceSelectionContext {
   readonly customerCluster: string;
   /** The paying customer's currency. */
   readonly currency: string;
+  /** The paying customer's code: rules bound to a customer (subscriptions' usage charges) apply to it only. */
+  readonly customer?: string;
   readonly purchaseDate: string;
   readonly trees: ClusterTrees;
   /** Names conditions may read (see `purchaseScope`). */
@@ -178,6 +186,7 @@ function inValidity(rule: PriceRuleDefinition, at: number): boolean {
 function applies(rule: PriceRule, ctx: PriceSelectionContext, at: number): boolean {
   return (
     rule.currency === ctx.currency &&
+    (rule.customer == null || rule.customer === ctx.customer) &&
     ctx.trees.products.isAncestorOrSelf(rule.productCluster, ctx.productCluster) &&
     (rule.customerCluster === null || ctx.trees.customers.isAncestorOrSelf(rule.customerCluster, ctx.customerCluster)) &&
     inValidity(rule, at) &&
@@ -186,6 +195,8 @@ function applies(rule: PriceRule, ctx: PriceSelectionContext, at: number): boole
 }
 
 interface Specificity {
+  /** 1 for a rule bound to the paying customer (a subscription's usage charge): it outranks every rule on clusters. */
+  readonly subscriber: number;
   readonly product: number;
   /** -1 for a rule without customer cluster: less specific than any cluster, the root included. */
   readonly customer: number;
@@ -194,6 +205,7 @@ interface Specificity {
 
 function specificity(rule: PriceRule, trees: ClusterTrees): Specificity {
   return {
+    subscriber: rule.customer == null ? 0 : 1,
     product: trees.products.depth(rule.productCluster),
     customer: rule.customerCluster === null ? -1 : trees.customers.depth(rule.customerCluster),
     priority: rule.priority,
@@ -202,14 +214,15 @@ function specificity(rule: PriceRule, trees: ClusterTrees): Specificity {
 
 /** > 0 when `a` is more specific than `b`; 0 when they tie on all three. */
 function compareSpecificity(a: Specificity, b: Specificity): number {
-  return a.product - b.product || a.customer - b.customer || b.priority - a.priority;
+  return a.subscriber - b.subscriber || a.product - b.product || a.customer - b.customer || b.priority - a.priority;
 }
 
 /**
  * The rule that prices a purchase, or null when none applies (`no-price-rule`). Applicable: product
  * cluster is ancestor-or-self of the purchase's, customer cluster (if any) ancestor-or-self of the
- * payer's, same currency, purchaseDate in [validFrom, validTo), condition true. Most specific wins:
- * deepest product cluster, then deepest customer cluster, then lowest priority. A tie at the top throws
+ * payer's, bound to the payer (if bound to a customer), same currency, purchaseDate in [validFrom, validTo),
+ * condition true. Most specific wins: a rule bound to the payer (a subscription's usage charge) first,
+ * then deepest product cluster, then deepest customer cluster, then lowest priority. A tie at the top throws
  * AmbiguousPriceRulesError naming both rules (ties below the winner do not matter).
  *
  * A condition that fails to evaluate propagates: silently skipping it could pick a cheaper rule.

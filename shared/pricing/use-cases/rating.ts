@@ -4,14 +4,18 @@ import { ratePurchase, type RatingContext, type RatingDecision } from '../../ing
 import type { PurchaseInput } from '../../ingest/domain/purchase';
 import type { RowRatingContext } from '../../streams/domain/row-rating';
 import type { CatalogStore, CustomerRecord } from '../../catalog/ports';
-import type { RuleStore } from '../ports';
+import { compileSubscriberRule, NO_SUBSCRIBER_TERMS, windowsByCustomer, type SubscriberRuleWire } from '../domain/subscribers';
+import type { RuleStore, SubscriberTermsSource } from '../ports';
 
 export type Rater = (p: PurchaseInput) => RatingDecision;
 
+const NO_SUBSCRIPTIONS: SubscriberTermsSource = { subscriberTerms: async () => NO_SUBSCRIBER_TERMS };
+
 /**
  * Loads the catalogue a set of purchases is rated against: the account's rules and cluster trees, the
- * customers they name (and the routing targets), and the aliases of their labels. Nothing is cached
- * across calls, so a change of catalogue is seen by the very next chunk.
+ * customers they name (and the routing targets), the aliases of their labels, and what those customers'
+ * subscriptions add (their usage charges as rules bound to the subscriber, their parameters by day). Nothing
+ * is cached across calls, so a change of catalogue is seen by the very next chunk.
  */
 export class RatingContextLoader {
   /** Compiled rules keyed by their stored form, so an unchanged rule is not compiled again. */
@@ -21,6 +25,7 @@ export class RatingContextLoader {
     private readonly catalog: CatalogStore,
     private readonly rules: RuleStore,
     private readonly now: () => Date = () => new Date(),
+    private readonly subscriptions: SubscriberTermsSource = NO_SUBSCRIPTIONS,
   ) {}
 
   async load(accountId: string, purchases: readonly Pick<PurchaseInput, 'customerCode' | 'productLabel'>[]): Promise<RatingContext> {
@@ -32,9 +37,10 @@ export class RatingContextLoader {
     ]);
     const codes = new Set(purchases.map((p) => p.customerCode));
     for (const rule of routingRules) codes.add(rule.targetCustomer);
-    const [customers, aliases] = await Promise.all([
+    const [customers, aliases, subscribers] = await Promise.all([
       this.catalog.getCustomers(accountId, [...codes]),
       this.catalog.resolveAliases(accountId, [...new Set(purchases.map((p) => p.productLabel))]),
+      this.subscriptions.subscriberTerms(accountId, [...codes]),
     ]);
     return {
       customers,
@@ -42,7 +48,8 @@ export class RatingContextLoader {
       customerTree: new ClusterTree(customerClusters),
       productTree: new ClusterTree(productClusters),
       routingRules,
-      priceRules: priceRules.map((r) => this.compile(r)),
+      priceRules: [...priceRules.map((r) => this.compile(r)), ...subscribers.rules.map((r) => this.compile(r))],
+      subscriptions: windowsByCustomer(subscribers.windows),
       now: this.now(),
     };
   }
@@ -72,12 +79,15 @@ export class RatingContextLoader {
     };
   }
 
-  private compile(wire: WirePriceRule): PriceRule {
+  private compile(wire: WirePriceRule | SubscriberRuleWire): PriceRule {
     const key = JSON.stringify(wire);
     let rule = this.compiled.get(key);
     if (!rule) {
-      const { id, ...definition } = wire;
-      rule = parsePriceRule(id, definition);
+      if ('customer' in wire) rule = compileSubscriberRule(wire);
+      else {
+        const { id, ...definition } = wire;
+        rule = parsePriceRule(id, definition);
+      }
       if (this.compiled.size > 10_000) this.compiled.clear();
       this.compiled.set(key, rule);
     }

@@ -20,6 +20,7 @@ import {
   type SubscriptionRecord,
   type SubscriptionStatus,
 } from '../domain/subscription';
+import type { Reevaluations } from '../../ingest/use-cases/reevaluation';
 import type { SubscriptionStore } from '../ports';
 import { found, type Saved } from './offers';
 
@@ -56,10 +57,21 @@ export class SubscriptionService {
     private readonly store: SubscriptionStore,
     private readonly catalog: Pick<CatalogStore, 'getCustomer'>,
     private readonly now: () => Date = () => new Date(),
+    /** Re-rates the subscriber's purchases after a subscription is created or changed (its usage charges and parameters price them). */
+    private readonly reevaluations: Pick<Reevaluations, 'start'> = { start: async () => [] },
   ) {}
 
   private today(): string {
     return this.now().toISOString().slice(0, 10);
+  }
+
+  /**
+   * The subscriber's open purchases (its own and those routed to it) are re-rated: a subscription's usage
+   * charges and parameters price them on its days. Also after a create answered unchanged, so a retried PUT
+   * finishes what a failed one started.
+   */
+  private async rerate(accountId: string, customer: string): Promise<void> {
+    await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customers: [customer], followRouting: true } }]);
   }
 
   async putSubscription(accountId: string, id: string, body: unknown): Promise<Saved<WireSubscription>> {
@@ -73,7 +85,10 @@ export class SubscriptionService {
     const at = this.now().toISOString();
     const record: SubscriptionRecord = { id, ...terms, chargedThrough: null, history: [], version: 1, createdAt: at, updatedAt: at };
     const held = await this.store.createSubscription(accountId, record);
-    if (held === null) return { created: true, record: this.wire(record, offer!.trialDays) };
+    if (held === null) {
+      await this.rerate(accountId, record.customer);
+      return { created: true, record: this.wire(record, offer!.trialDays) };
+    }
     if (termsKey(held) !== termsKey(terms)) {
       throw new ConflictError(
         'subscription_exists',
@@ -81,6 +96,7 @@ export class SubscriptionService {
         [`id: subscription '${id}' exists (customer '${held.customer}', offer '${held.offer}', startDate ${held.startDate})`],
       );
     }
+    await this.rerate(accountId, held.customer);
     return { created: false, record: await this.wireOne(accountId, held) };
   }
 
@@ -121,12 +137,16 @@ export class SubscriptionService {
       updatedAt: at,
     };
     const held = await this.store.createSubscription(accountId, record);
-    if (held === null) return { created: true, record: this.wire(record, offer!.trialDays) };
+    if (held === null) {
+      await this.rerate(accountId, record.customer);
+      return { created: true, record: this.wire(record, offer!.trialDays) };
+    }
     if (termsKey(held) !== termsKey(terms) || pricesKey(held.prices) !== pricesKey(normalized)) {
       throw new ConflictError('subscription_exists', `subscription '${id}' exists with other terms or prices`, [
         `subscription: subscription '${id}' exists (customer '${held.customer}', offer '${held.offer}', startDate ${held.startDate})`,
       ]);
     }
+    await this.rerate(accountId, held.customer);
     return { created: false, record: await this.wireOne(accountId, held) };
   }
 
@@ -225,7 +245,10 @@ export class SubscriptionService {
       const entry = await entryOf(context);
       checkOperation(sub, entry);
       const next: SubscriptionRecord = { ...sub, history: [...sub.history, entry], version: sub.version + 1, updatedAt: at };
-      if (await this.store.updateSubscription(accountId, next, sub.version)) return this.wireOne(accountId, next);
+      if (await this.store.updateSubscription(accountId, next, sub.version)) {
+        await this.rerate(accountId, sub.customer);
+        return this.wireOne(accountId, next);
+      }
       if (attempt >= OPERATION_ATTEMPTS) {
         throw new ConflictError('subscription_busy', `subscription '${id}' kept changing while this ${entry.type} was written; try again`);
       }

@@ -1,0 +1,51 @@
+import { mapLimit } from '../../kernel/concurrency';
+import type { SubscriberTerms } from '../../pricing/domain/subscribers';
+import type { SubscriberTermsSource } from '../../pricing/ports';
+import { subscriberTerms } from '../domain/rating';
+import type { SubscriptionRecord, SubscriptionStore } from '../ports';
+
+/** An account with up to this many subscriptions is read in one consistent query; a larger one customer by customer. */
+const ACCOUNT_PAGE = 200;
+/** Customer queries in flight when an account has more subscriptions than one page. */
+const CUSTOMER_QUERIES = 16;
+
+/**
+ * Rating's view of subscriptions (pricing's `SubscriberTermsSource`): the subscriptions of the customers a
+ * chunk names, their offers, and what they make of them (`subscriberTerms`). An account with no more than
+ * 200 subscriptions is read in one consistent query of its partition (an account without any costs one
+ * empty query per chunk); a larger one through the customer index, one query per customer named.
+ */
+export class SubscriberTermsReader implements SubscriberTermsSource {
+  constructor(private readonly store: Pick<SubscriptionStore, 'listSubscriptions' | 'getOffers'>) {}
+
+  async subscriberTerms(accountId: string, customers: readonly string[]): Promise<SubscriberTerms> {
+    if (!customers.length) return { rules: [], windows: [] };
+    const wanted = new Set(customers);
+    const first = await this.store.listSubscriptions(accountId, {}, { limit: ACCOUNT_PAGE });
+    let subscriptions: SubscriptionRecord[];
+    if (first.next === null) subscriptions = first.items.filter((s) => wanted.has(s.customer));
+    else {
+      const pages = await mapLimit([...wanted], CUSTOMER_QUERIES, (customer) => this.customerSubscriptions(accountId, customer));
+      subscriptions = pages.flat();
+    }
+    if (!subscriptions.length) return { rules: [], windows: [] };
+    const offerIds = new Set<string>();
+    for (const sub of subscriptions) {
+      offerIds.add(sub.offer);
+      for (const entry of sub.history) if (entry.type === 'change' && entry.offer !== null) offerIds.add(entry.offer);
+    }
+    const offers = await this.store.getOffers(accountId, [...offerIds]);
+    return subscriberTerms(subscriptions, offers);
+  }
+
+  private async customerSubscriptions(accountId: string, customer: string): Promise<SubscriptionRecord[]> {
+    const out: SubscriptionRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.listSubscriptions(accountId, { customer }, { limit: 100, cursor });
+      out.push(...page.items);
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    return out;
+  }
+}
