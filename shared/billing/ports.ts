@@ -2,6 +2,7 @@ import type { Page, PageRequest } from '../kernel/page';
 import type { InvoiceRecord } from './domain/invoice';
 import type { WireCycleReport } from './domain/report';
 import type { BillingMessage } from './messages';
+import type { SubscriptionStore } from '../subscriptions/ports';
 
 /**
  * The billing ports: what the billing use cases ask of storage and queues. Adapters beside them implement them on
@@ -10,6 +11,9 @@ import type { BillingMessage } from './messages';
 
 /** Messages of the BillingQueue and a collector's source: their schema and types are in messages.ts. */
 export type { BillingMessage, CollectSource } from './messages';
+
+/** What a cycle reads of the subscriptions context, and the one thing it writes there (chargedThrough). */
+export type CycleSubscriptions = Pick<SubscriptionStore, 'listSubscriptions' | 'getOffers' | 'setChargedThrough'>;
 
 export interface BillingBus {
   /** `delaySeconds` (up to 900) holds the messages back, e.g. to retry once a running cycle has finished. */

@@ -7,6 +7,7 @@ import { accountStore } from '../platform/wiring';
 import { recoveryPolicy } from '../platform/use-cases/reconcile';
 import { ruleStore } from '../pricing/wiring';
 import { streamCycleBatches } from '../streams/wiring';
+import { subscriptionStore } from '../subscriptions/wiring';
 import { DynamoCycleStore } from './adapters/dynamo/cycles';
 import { DynamoExportStore } from './adapters/dynamo/exports';
 import { DynamoInvoiceStore } from './adapters/dynamo/invoices';
@@ -97,6 +98,7 @@ export function cycleWorker(): CycleWorker {
     accounts: accountStore(),
     rerate: (accountId, references) => ingest.reevaluate(accountId, references),
     batches: streamCycleBatches(),
+    subscriptions: subscriptionStore(),
   });
 }
 

@@ -13,7 +13,7 @@ import {
   toWire,
   toWireMoney,
 } from '../../kernel/money';
-import type { InvoiceLine } from './lines';
+import type { InvoiceLine, SubscriptionLineKind } from './lines';
 import { parseBillingPeriod } from '../../kernel/periods';
 
 /**
@@ -226,6 +226,11 @@ export interface WireInvoiceLine {
   unitPrice: string;
   amount: string;
   group: string | null;
+  /** Lines of a subscription only (docs/api.md "Catalogue, offers, subscriptions"). */
+  kind?: SubscriptionLineKind;
+  subscription?: string;
+  charge?: string;
+  servicePeriod?: { start: string; end: string };
 }
 
 /** docs/api.md `GET /invoices/{id}`, plus taxRate, approvedAt, creditOf, reason and issuedBy (the seller account). */
@@ -255,6 +260,14 @@ export function toWireLine(line: InvoiceLine, currency: string): WireInvoiceLine
     unitPrice: toWire(line.unitPrice),
     amount: toWireMoney(line.amount, currency),
     group: line.group,
+    ...(line.kind === undefined
+      ? {}
+      : {
+          kind: line.kind,
+          subscription: line.subscription!,
+          charge: line.charge!,
+          servicePeriod: { start: line.servicePeriod!.start, end: line.servicePeriod!.end },
+        }),
   };
 }
 
@@ -287,7 +300,7 @@ export interface InvoiceRecord extends Omit<WireInvoice, 'lines' | 'customer' | 
   accountId: string;
   customer: InvoiceCustomer;
   seller: InvoiceSeller;
-  lines: (WireInvoiceLine & { priceRule: string | null })[];
+  lines: (WireInvoiceLine & { priceRule: string | null; chargePeriod?: { start: string; end: string } | null })[];
 }
 
 export function toInvoiceRecord(invoice: Invoice): InvoiceRecord {
@@ -298,7 +311,12 @@ export function toInvoiceRecord(invoice: Invoice): InvoiceRecord {
     customer: { ...invoice.customer },
     seller: { ...invoice.seller },
     // quantities and unit prices are exact on the wire already; amounts are rounded, so nothing is lost
-    lines: lines.map((line, i) => ({ ...line, priceRule: invoice.lines[i]!.priceRule })),
+    lines: lines.map((line, i) => {
+      const own = invoice.lines[i]!;
+      return own.kind === undefined
+        ? { ...line, priceRule: own.priceRule }
+        : { ...line, priceRule: own.priceRule, chargePeriod: own.chargePeriod ?? null };
+    }),
   };
 }
 
@@ -323,6 +341,15 @@ export function fromInvoiceRecord(record: InvoiceRecord): Invoice {
     amount: dec(line.amount, `lines.${i}.amount`),
     group: line.group,
     priceRule: line.priceRule ?? null,
+    ...(line.kind === undefined
+      ? {}
+      : {
+          kind: line.kind,
+          subscription: line.subscription,
+          charge: line.charge,
+          servicePeriod: line.servicePeriod,
+          chargePeriod: line.chargePeriod ?? null,
+        }),
   }));
   const taxRate = record.taxRate === null ? null : parseTaxRate(record.taxRate, 'taxRate');
   const invoice: Invoice = {

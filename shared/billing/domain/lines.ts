@@ -4,6 +4,7 @@ import { D, roundMoney, toWire } from '../../kernel/money';
 import { rate, type ChargeModel } from '../../pricing/domain/charge-models';
 import { cannotPrice } from '../../pricing/domain/errors';
 import type { RuleScope } from '../../pricing/domain/rules';
+import type { DatePeriod } from '../../kernel/proration';
 
 /**
  * Invoice lines from rated rows (docs/product.md §3 "Money", §7). A line sums purchases of one product
@@ -64,7 +65,17 @@ export interface InvoiceLine {
   readonly group: string | null;
   /** The price rule that priced the line; null for subscription fees and stream-priced rows. */
   readonly priceRule: string | null;
+  /** Lines of a subscription (recurring.ts): what kind, which subscription and charge, and the days it is for. */
+  readonly kind?: SubscriptionLineKind;
+  readonly subscription?: string;
+  readonly charge?: string;
+  /** The days the line is for, end exclusive. */
+  readonly servicePeriod?: DatePeriod;
+  /** Recurring and credit lines: the charge period whose days divide the price; null otherwise. */
+  readonly chargePeriod?: DatePeriod | null;
 }
+
+export type SubscriptionLineKind = 'recurring' | 'one-off' | 'credit' | 'minimum' | 'usage';
 
 export const DERIVED_UNIT_PRICE_DECIMALS = 6;
 

@@ -3,12 +3,13 @@ import { D } from '../../kernel/money';
 import { dayNumber, dayToDate } from '../../kernel/dates';
 import type { BillingDayHistory, ChargePeriodUnit, DatePeriod } from '../../kernel/proration';
 import type { BillingPeriod } from '../../kernel/periods';
-import type { InvoiceLine } from './lines';
+import type { InvoiceLine, SubscriptionLineKind } from './lines';
+
+export type { SubscriptionLineKind };
 
 /** Subscription lines' inputs and outputs (recurring.ts explains them) and the small date helpers they share. */
 
 export type ChargeTiming = 'in-advance' | 'in-arrears';
-export type SubscriptionLineKind = 'recurring' | 'one-off' | 'credit' | 'minimum' | 'usage';
 
 export interface EffectivePrice {
   readonly validFrom: string;

@@ -1,19 +1,25 @@
+import type Decimal from 'decimal.js';
 import { isRefusal } from '../../../kernel/errors';
+import { D } from '../../../kernel/money';
 import { invoiceId, type BillingPeriod } from '../../../kernel/periods';
+import { historyOf } from '../../../catalog/domain/billing-days';
 import type { CustomerRecord } from '../../../catalog/ports';
 import type { PriceRule } from '../../../pricing/domain/rules';
+import { parseSubscriptionRuleId } from '../../../pricing/domain/subscribers';
+import type { OfferRecord } from '../../../subscriptions/ports';
 import { buildInvoice, toInvoiceRecord, type Invoice } from '../../domain/invoice';
-import { buildLines } from '../../domain/lines';
+import { buildLines, type InvoiceLine } from '../../domain/lines';
+import type { BilledSubscription } from '../../domain/subscription-charges';
 import { customerReport, errorReport, heldReport, mergeAll, type CycleReport } from '../../domain/report';
 import type { CycleRecord, StoredInvoice } from '../../ports';
 import { documentKeys, documentVersion, itemRecord, loadInvoice, recordTooLarge, writeDocuments } from '../documents';
 import { rowsDigest, toRatedRow, type CycleRow } from '../rows';
 import { removeQuietly, type StepDeps } from './steps';
+import { billedLines, chargedThroughOf, type CustomerSubscriptions, linesForInvoice, subscriptionCurrencies } from './subscriptions';
 
-/** What every customer of a partition is invoiced with: the run, the period, the seller and the account's rules and clusters. */
+/** What every customer of a partition is invoiced with: the run, the seller and the account's rules and clusters. */
 export interface InvoicingContext {
   cycle: CycleRecord;
-  period: BillingPeriod;
   seller: { id: string; name: string };
   rules: Map<string, PriceRule>;
   clusterNames: Map<string, string>;
@@ -33,19 +39,30 @@ export interface DraftMarks {
   rows: readonly CycleRow[];
 }
 
+/** One paying customer of a partition: who, its rows, and what else its invoices need. */
+export interface Payer {
+  code: string;
+  rows: CycleRow[];
+  customer: CustomerRecord | null;
+  /** Its billing period ending on the cycle's end (the cycle's own, or a stub after a billing-day change). */
+  period: BillingPeriod;
+  /** Its subscriptions and their offers; null without subscriptions. */
+  subscriptions: { list: readonly BilledSubscription[]; offers: ReadonlyMap<string, OfferRecord> } | null;
+}
+
 /**
  * One paying customer of a partition: its drafts (one per currency; deterministic id, an approved
  * invoice is never touched), or why it has none. Each draft's documents and item are written; its
  * purchases are put on it by `markDrafts`, for many customers at once, after the item is written.
+ * A subscriber's drafts carry its subscription lines (subscriptions.ts), also without purchases.
  */
 export async function invoiceCustomer(
   deps: StepDeps,
   ctx: InvoicingContext,
-  code: string,
-  rows: CycleRow[],
-  customer: CustomerRecord | null,
+  payer: Payer,
   existing: ReadonlyMap<string, StoredInvoice>,
 ): Promise<CustomerOutcome> {
+  const { code, rows, customer, period } = payer;
   if (!customer) {
     return {
       report: errorReport({
@@ -59,8 +76,15 @@ export async function invoiceCustomer(
   }
   if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [], drafts: [] };
 
+  const subs: CustomerSubscriptions | null = payer.subscriptions
+    ? {
+        subscriptions: payer.subscriptions.list,
+        offers: payer.subscriptions.offers,
+        billed: await billedLines(deps.invoices, deps.files, ctx.cycle.accountId, code),
+      }
+    : null;
   const held = rows.filter((r) => r.held).length;
-  const byCurrency = new Map<string, CycleRow[]>();
+  const byCurrency = new Map<string, CycleRow[]>(subscriptionCurrencies(subs).map((c) => [c, []]));
   for (const row of rows) {
     if (row.held) continue;
     const list = byCurrency.get(row.currency) ?? [];
@@ -72,7 +96,7 @@ export async function invoiceCustomer(
   const drafts: DraftMarks[] = [];
   const problems: CycleReport[] = [];
   for (const [currency, currencyRows] of [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const id = invoiceId(ctx.cycle.accountId, ctx.period, code, currency);
+    const id = invoiceId(ctx.cycle.accountId, period, code, currency);
     const stored = existing.get(id) ?? null;
     if (stored?.record.status === 'approved') {
       invoices.push(await loadInvoice(deps.files, stored));
@@ -89,23 +113,39 @@ export async function invoiceCustomer(
       continue;
     }
     let invoice: Invoice;
+    let feeLines: InvoiceLine[] = [];
     try {
-      const lines = buildLines({
-        customerCode: code,
-        currency,
-        rows: currencyRows.map(toRatedRow),
-        rules: ctx.rules,
-        productClusterNames: ctx.clusterNames,
-      });
+      const lines = usageOfSubscriptions(
+        buildLines({
+          customerCode: code,
+          currency,
+          rows: currencyRows.map(toRatedRow),
+          rules: ctx.rules,
+          productClusterNames: ctx.clusterNames,
+        }),
+        period,
+      );
+      if (subs) {
+        feeLines = linesForInvoice({
+          subs,
+          invoiceId: id,
+          period,
+          currency,
+          billingDays: historyOf(customer),
+          usageBySubscription: usageTotals(lines),
+        });
+      }
+      if (!lines.length && !feeLines.length && !stored) continue; // a subscriber with nothing due in this currency
       invoice = buildInvoice({
         id,
         accountId: ctx.cycle.accountId,
         customer: { code, name: customer.name, taxRate: customer.taxRate, currency: customer.currency, country: customer.country },
         seller: ctx.seller,
-        periodStart: ctx.period.start,
-        periodEnd: ctx.period.end,
+        periodStart: period.start,
+        periodEnd: period.end,
         currency,
         lines,
+        subscriptionLines: feeLines,
       });
     } catch (error) {
       if (!isRefusal(error)) throw error;
@@ -120,11 +160,49 @@ export async function invoiceCustomer(
       invoiceIds.push(id);
       continue;
     }
+    if (subs) await noteChargedThrough(deps, ctx.cycle.accountId, subs, id, invoice.lines);
     drafts.push({ customer: code, invoiceId: id, rows: currencyRows.filter((r) => needsMark(r, id)) });
     invoices.push(invoice);
     invoiceIds.push(id);
   }
   return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds, drafts };
+}
+
+/** Purchase lines priced by a subscription's usage charge are that subscription's `usage` lines. */
+function usageOfSubscriptions(lines: InvoiceLine[], period: BillingPeriod): InvoiceLine[] {
+  return lines.map((line) => {
+    const ref = parseSubscriptionRuleId(line.priceRule);
+    if (!ref) return line;
+    return { ...line, kind: 'usage', subscription: ref.subscription, charge: ref.charge, servicePeriod: { start: period.start, end: period.end } };
+  });
+}
+
+function usageTotals(lines: readonly InvoiceLine[]): Map<string, Decimal> {
+  const out = new Map<string, Decimal>();
+  for (const line of lines) {
+    if (line.kind !== 'usage' || !line.subscription) continue;
+    out.set(line.subscription, (out.get(line.subscription) ?? new D(0)).plus(line.amount));
+  }
+  return out;
+}
+
+/** Records each subscription's charged-through date when this draft moved it. */
+async function noteChargedThrough(
+  deps: StepDeps,
+  accountId: string,
+  subs: CustomerSubscriptions,
+  id: string,
+  lines: readonly InvoiceLine[],
+): Promise<void> {
+  if (!deps.subscriptions) return;
+  const own = lines.flatMap((l) =>
+    l.kind && l.subscription && l.servicePeriod ? [{ kind: l.kind, subscription: l.subscription, servicePeriod: l.servicePeriod }] : [],
+  );
+  const all = [...subs.billed.filter((b) => b.invoiceId !== id).map((b) => b.line), ...own];
+  for (const sub of subs.subscriptions) {
+    const through = chargedThroughOf(sub.id, all);
+    if (through !== (sub.chargedThrough ?? null)) await deps.subscriptions.setChargedThrough(accountId, sub.id, through);
+  }
 }
 
 /**

@@ -6,7 +6,13 @@ import { mergeAll, toWireReport } from '../../domain/report';
 import type { CycleRecord, StoredInvoice } from '../../ports';
 import { ruleLookup } from '../documents';
 import { rowsFromJsonLines, type CycleRow } from '../rows';
-import { invoiceCustomer, markDrafts, type InvoicingContext } from './draft';
+import { historyOf } from '../../../catalog/domain/billing-days';
+import { customerPeriodEndingOn } from '../../../kernel/proration';
+import type { OfferRecord } from '../../../subscriptions/ports';
+import { coversPeriod } from '../../domain/period-rows';
+import type { BilledSubscription } from '../../domain/subscription-charges';
+import { invoiceCustomer, markDrafts, type InvoicingContext, type Payer } from './draft';
+import { offersFor, readSubscriptionFile, subscriptionCurrencies } from './subscriptions';
 import { finalize } from './finalize';
 import { currentRun, periodOf, type StepDeps } from './steps';
 
@@ -33,20 +39,46 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
     list.push(row);
     byPayer.set(row.customerCode, list);
   }
-  const payers = [...byPayer.keys()].sort();
+  const subscribed = deps.subscriptions ? await readSubscriptionFile(deps.files, cycle, partition) : new Map<string, BilledSubscription[]>();
   const context = await invoicingContext(deps, cycle);
-  const customers = payers.length ? await deps.catalog.getCustomers(accountId, payers) : new Map<string, CustomerRecord>();
-  const ids = payers.flatMap((code) =>
-    [...new Set(byPayer.get(code)!.map((r) => r.currency))].map((currency) => invoiceId(accountId, context.period, code, currency)),
+  const codes = [...new Set([...byPayer.keys(), ...subscribed.keys()])].sort();
+  const customers = codes.length ? await deps.catalog.getCustomers(accountId, codes) : new Map<string, CustomerRecord>();
+  const offers = deps.subscriptions
+    ? await offersFor(deps.subscriptions, accountId, [...subscribed.values()].flat())
+    : new Map<string, OfferRecord>();
+
+  // A customer is invoiced when one of its billing periods ends on the cycle's end, for that period; its
+  // purchases of the cycle's days outside it belong to its neighbouring periods' invoices.
+  const cyclePeriod = periodOf(cycle);
+  const payers: Payer[] = [];
+  for (const code of codes) {
+    const customer = customers.get(code) ?? null;
+    const period = customer ? customerPeriodEndingOn(historyOf(customer), cycle.periodEnd) : cyclePeriod;
+    if (period === null) continue;
+    const own = byPayer.get(code) ?? [];
+    const list = subscribed.get(code);
+    payers.push({
+      code,
+      customer,
+      period,
+      rows: period.start === cyclePeriod.start ? own : own.filter((r) => coversPeriod(r, period)),
+      subscriptions: list?.length ? { list, offers } : null,
+    });
+  }
+  const ids = payers.flatMap((p) =>
+    [
+      ...new Set([
+        ...p.rows.map((r) => r.currency),
+        ...subscriptionCurrencies(p.subscriptions && { subscriptions: p.subscriptions.list, offers, billed: [] }),
+      ]),
+    ].map((currency) => invoiceId(accountId, p.period, p.code, currency)),
   );
   const existing = ids.length ? await deps.invoices.getMany(accountId, ids) : new Map<string, StoredInvoice>();
 
   // Customers go in groups of about MARKS_PER_GROUP purchases: the group's drafts are written, then its
   // purchases are put on them together (transactions of 100 marks), while the next groups draft.
-  const groups = await mapLimit(groupsOf(payers, byPayer), GROUPS_IN_FLIGHT, async (group) => {
-    const drafted = await mapLimit(group, CUSTOMERS_IN_FLIGHT_PER_GROUP, (code) =>
-      invoiceCustomer(deps, context, code, byPayer.get(code)!, customers.get(code) ?? null, existing),
-    );
+  const groups = await mapLimit(groupsOf(payers), GROUPS_IN_FLIGHT, async (group) => {
+    const drafted = await mapLimit(group, CUSTOMERS_IN_FLIGHT_PER_GROUP, (payer) => invoiceCustomer(deps, context, payer, existing));
     const problems = await markDrafts(
       deps,
       accountId,
@@ -63,13 +95,13 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
 }
 
 /** Consecutive payers (in their sorted order); a group closes once it holds MARKS_PER_GROUP rows or CUSTOMERS_PER_GROUP payers. */
-function groupsOf(payers: readonly string[], byPayer: ReadonlyMap<string, readonly CycleRow[]>): string[][] {
-  const groups: string[][] = [];
-  let group: string[] = [];
+function groupsOf(payers: readonly Payer[]): Payer[][] {
+  const groups: Payer[][] = [];
+  let group: Payer[] = [];
   let rows = 0;
-  for (const code of payers) {
-    group.push(code);
-    rows += byPayer.get(code)!.length;
+  for (const payer of payers) {
+    group.push(payer);
+    rows += payer.rows.length;
     if (rows >= MARKS_PER_GROUP || group.length >= CUSTOMERS_PER_GROUP) {
       groups.push(group);
       group = [];
@@ -109,7 +141,6 @@ async function invoicingContext(deps: StepDeps, cycle: CycleRecord): Promise<Inv
   ]);
   return {
     cycle,
-    period: periodOf(cycle),
     seller: { id: cycle.accountId, name: account?.name ?? cycle.accountId },
     rules,
     clusterNames: new Map(clusters.map((c) => [c.id, c.name])),

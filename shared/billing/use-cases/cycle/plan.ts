@@ -10,6 +10,7 @@ import { monthsOf } from '../period-purchases';
 import { journalKeyMonth } from '../rows';
 import { dispatchCollectors, resume } from './dispatch';
 import { writePlanFile } from './plan-file';
+import { subscriptionsByCustomer, writeSubscriptionFiles } from './subscriptions';
 import { CUSTOMERS_PER_PARTITION, KEYS_PER_COLLECTOR, MAX_PARTITIONS, PURCHASES_PER_PARTITION, currentRun, periodOf, type StepDeps } from './steps';
 
 /** A cycle waiting for its billing streams' runs asks again this much later. */
@@ -22,7 +23,8 @@ interface Census {
 
 /**
  * `cycle-start`: lists what the period bills (the billing streams' batches, else the journal objects of
- * the period's months) and records a plan (collectors, partitions) on the cycle, first writer wins; the
+ * the period's months; and the account's subscriptions, one file per partition) and records a plan
+ * (collectors, partitions) on the cycle, first writer wins; the
  * plan's slices go out as `cycle-collect` messages. A run that has its plan already is resumed.
  */
 export async function plan(deps: StepDeps, accountId: string, cycleId: string, run: number): Promise<void> {
@@ -38,18 +40,32 @@ export async function plan(deps: StepDeps, accountId: string, cycleId: string, r
   }
   const source: CollectSource = streamed ? 'batches' : 'journal';
   const { slices, census } = streamed ? batchSlices(accountId, streamed.ready) : await journalSlices(deps, cycle);
-  const { customers, purchases } = census;
+  // subscribers are invoiced even without purchases: they count among the customers the partitions share
+  const subscribers = deps.subscriptions ? await subscriptionsByCustomer(deps.subscriptions, accountId) : new Map<string, never[]>();
+  const customers = census.customers + subscribers.size;
+  const { purchases } = census;
   const partitions = Math.min(
     MAX_PARTITIONS,
     Math.max(1, Math.ceil(customers / CUSTOMERS_PER_PARTITION), Math.ceil(purchases / PURCHASES_PER_PARTITION)),
   );
   const planId = randomBytes(6).toString('hex');
-  // The slices are kept before the plan is recorded, so that whoever finds the plan can resend them.
+  // The slices (and subscriptions) are kept before the plan is recorded, so that whoever finds the plan can resend them.
+  await writeSubscriptionFiles(deps.files, cycle, planId, partitions, subscribers);
   await writePlanFile(deps.files, cycle, planId, { slices, notes: streamed?.missing ?? [], source });
   const planned = await deps.cycles.setPlan(accountId, cycleId, run, { planId, collectors: slices.length, partitions });
   if (!planned) return;
   if (planned.plan?.planId !== planId) return resume(deps, planned); // a concurrent start planned first
-  logger.info('cycle planned', { accountId, cycleId, run, source, customers, purchases, collectors: slices.length, partitions });
+  logger.info('cycle planned', {
+    accountId,
+    cycleId,
+    run,
+    source,
+    customers,
+    subscribers: subscribers.size,
+    purchases,
+    collectors: slices.length,
+    partitions,
+  });
   await dispatchCollectors(deps, planned, slices, source);
 }
 

@@ -6,7 +6,7 @@ import type { CatalogStore } from '../../../catalog/ports';
 import type { ChunkStore, PurchaseStore } from '../../../ingest/ports';
 import type { RuleStore } from '../../../pricing/ports';
 import type { CycleBatches } from '../../../streams/use-cases/billing-batches';
-import type { BillingBus, BillingFiles, CycleRecord, CycleStore, InvoiceStore, PurchaseInvoicing } from '../../ports';
+import type { BillingBus, BillingFiles, CycleRecord, CycleStore, CycleSubscriptions, InvoiceStore, PurchaseInvoicing } from '../../ports';
 
 /**
  * What the steps of a cycle run share: the worker's dependencies (CycleWorkerDeps), and the few helpers
@@ -42,6 +42,8 @@ export interface CycleWorkerDeps {
    * the moment it was rated waits as `future-date`; once its period is invoiced that moment has passed.
    */
   rerate: (accountId: string, references: readonly string[]) => Promise<number>;
+  /** The account's subscriptions and offers; without it a cycle bills purchases only. */
+  subscriptions?: CycleSubscriptions;
   /** The billing streams' batches; without it (or without billing streams) the account's purchases are billed. */
   batches?: CycleBatches;
   /** How often a running step writes its heartbeat follows from the reconciler's threshold. */

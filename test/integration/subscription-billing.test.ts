@@ -1,0 +1,176 @@
+import { api, eventually, newAccount, type Account } from './harness';
+
+/**
+ * Subscriptions on invoices over HTTP on the local stack (docs/api.md "Catalogue, offers, subscriptions",
+ * "Billing days and cycles"): in-advance and in-arrears fees prorated by days, one-off fees with the first
+ * charges, a change after approval corrected by a credit and a new line on the next invoice, billing days
+ * choosing who a cycle invoices, and the subscription's chargedThrough.
+ */
+
+type Line = {
+  description: string;
+  productCluster: string;
+  quantity: string;
+  unitPrice: string;
+  amount: string;
+  kind?: string;
+  subscription?: string;
+  charge?: string;
+  servicePeriod?: { start: string; end: string };
+};
+type Invoice = {
+  id: string;
+  customer: string;
+  periodStart: string;
+  periodEnd: string;
+  status: string;
+  lines: Line[];
+  subtotal: string;
+  total: string;
+};
+type Cycle = { id: string; status: string; run: number; report: { customersInvoiced: number; errors: { count: number; items: unknown[] } } };
+
+const monthly = (id: string, price: string, timing: 'in-advance' | 'in-arrears', extra: Record<string, unknown>[] = []) => ({
+  catalogue: 'main',
+  name: id,
+  currency: 'EUR',
+  charges: [{ id: 'base', type: 'recurring', productCluster: 'plans', price, period: 'month', timing }, ...extra],
+});
+
+describe('subscriptions on invoices', () => {
+  let acct: Account;
+  const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
+  const put = async (p: string, body: unknown) => {
+    const res = await api('PUT', path(p), body, acct.key);
+    if (res.status >= 300) throw new Error(`PUT ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res;
+  };
+  const post = (p: string, body: unknown) => api('POST', path(p), body, acct.key);
+  const get = async <T>(p: string) => (await api('GET', path(p), undefined, acct.key)).body as T;
+  const cycle = async (periodStart: string, periodEnd: string): Promise<Cycle> => {
+    const started = await post('/billing-cycles', { periodStart, periodEnd });
+    expect([200, 202]).toContain(started.status);
+    const { id } = started.body as { id: string };
+    return eventually(async () => {
+      const c = await get<Cycle>(`/billing-cycles/${id}`);
+      if (c.status !== 'completed') throw new Error(`cycle ${id} is ${c.status}`);
+      return c;
+    }, 90_000);
+  };
+  const regenerate = async (c: Cycle): Promise<Cycle> => {
+    const res = await api('POST', path(`/billing-cycles/${c.id}/regenerate`), undefined, acct.key);
+    expect(res.status).toBe(202);
+    return eventually(async () => {
+      const now = await get<Cycle>(`/billing-cycles/${c.id}`);
+      if (now.status !== 'completed' || now.run <= c.run) throw new Error(`cycle ${c.id} is ${now.status} (run ${now.run})`);
+      return now;
+    }, 90_000);
+  };
+  const invoicesOf = async (customer: string) =>
+    (await get<{ items: Invoice[] }>(`/invoices?customer=${customer}`)).items.sort((a, b) => (a.periodStart < b.periodStart ? -1 : 1));
+  const invoiceFor = async (customer: string, periodStart: string) => {
+    const found = (await invoicesOf(customer)).filter((i) => i.periodStart === periodStart);
+    expect(found).toHaveLength(1);
+    return get<Invoice>(`/invoices/${found[0]!.id}`);
+  };
+  const fees = (invoice: Invoice) =>
+    invoice.lines
+      .filter((l) => l.kind)
+      .map((l) => ({ kind: l.kind, charge: l.charge, servicePeriod: l.servicePeriod, quantity: l.quantity, amount: l.amount }));
+
+  beforeAll(async () => {
+    acct = await newAccount();
+    await put('/customer-clusters/all', { name: 'All' });
+    await put('/product-clusters/plans', { name: 'Plans', aliases: [] });
+    await put('/product-clusters/fees', { name: 'Fees', aliases: [] });
+    await put('/catalogues/main', { name: 'Main' });
+    await put(
+      '/offers/advance',
+      monthly('advance', '24.95', 'in-advance', [{ id: 'setup', type: 'one-off', productCluster: 'fees', price: '50.00' }]),
+    );
+    await put('/offers/arrears', monthly('arrears', '30', 'in-arrears'));
+    await put('/offers/committed', monthly('committed', '10', 'in-arrears', [{ id: 'commit', type: 'minimum', amount: '25.00' }]));
+    for (const code of ['A1', 'R1', 'M1']) await put(`/customers/${code}`, { name: code, cluster: 'all', currency: 'EUR' });
+    await put('/customers/D15', { name: 'Day fifteen', cluster: 'all', currency: 'EUR', billingDay: 15 });
+    await put('/subscriptions/a1', { customer: 'A1', offer: 'advance', startDate: '2026-10-15' });
+    await put('/subscriptions/r1', { customer: 'R1', offer: 'arrears', startDate: '2026-10-10' });
+    await put('/subscriptions/m1', { customer: 'M1', offer: 'committed', startDate: '2026-10-01' });
+    await put('/subscriptions/d15', { customer: 'D15', offer: 'arrears', startDate: '2026-10-15' });
+  });
+
+  test('October: in-advance fees of the slices starting in (ps, pe], the one-off with the first charges, in-arrears days of the period, a minimum top-up', async () => {
+    const october = await cycle('2026-10-01', '2026-11-01');
+    expect(october.report.errors.count).toBe(0);
+
+    const a1 = await invoiceFor('A1', '2026-10-01');
+    expect(fees(a1)).toEqual([
+      { kind: 'one-off', charge: 'setup', servicePeriod: { start: '2026-10-15', end: '2026-10-16' }, quantity: '1', amount: '50.00' },
+      // 17 of October's 31 days: 24.95 × 17 / 31 = 13.6822… → 13.68
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-10-15', end: '2026-11-01' }, quantity: '1', amount: '13.68' },
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-11-01', end: '2026-12-01' }, quantity: '1', amount: '24.95' },
+    ]);
+    expect(a1.lines.every((l) => l.subscription === 'a1')).toBe(true);
+    expect(a1.total).toBe('88.63');
+
+    // in arrears: 22 of 31 days, 30 × 22 / 31 = 21.2903… → 21.29
+    const r1 = await invoiceFor('R1', '2026-10-01');
+    expect(fees(r1)).toEqual([
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-10-10', end: '2026-11-01' }, quantity: '1', amount: '21.29' },
+    ]);
+    // the minimum tops 10 of fees (and no usage) up to 25
+    const m1 = await invoiceFor('M1', '2026-10-01');
+    expect(fees(m1)).toEqual([
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-10-01', end: '2026-11-01' }, quantity: '1', amount: '10.00' },
+      { kind: 'minimum', charge: 'commit', servicePeriod: { start: '2026-10-01', end: '2026-11-01' }, quantity: '1', amount: '15.00' },
+    ]);
+    // billing day 15: no period of D15 ends on 1 November
+    expect(await invoicesOf('D15')).toEqual([]);
+    expect((await get<{ chargedThrough: string | null }>('/subscriptions/a1')).chargedThrough).toBe('2026-12-01');
+    expect((await get<{ chargedThrough: string | null }>('/subscriptions/r1')).chargedThrough).toBe('2026-11-01');
+  });
+
+  test('a cycle ending on the 15th invoices the billing-day-15 customer for its own period', async () => {
+    await cycle('2026-10-15', '2026-11-15');
+    const d15 = await invoiceFor('D15', '2026-10-15');
+    expect(d15.periodEnd).toBe('2026-11-15');
+    // a whole period of day 15: [15 Oct, 15 Nov) in arrears
+    expect(fees(d15)).toEqual([
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-10-15', end: '2026-11-15' }, quantity: '1', amount: '30.00' },
+    ]);
+    // nobody with billing day 1 is invoiced by it
+    expect((await invoicesOf('A1')).map((i) => i.periodStart)).toEqual(['2026-10-01']);
+  });
+
+  test('a change of quantity after approval: the next invoice credits the old terms and charges the new; the approved one is untouched', async () => {
+    const a1 = await invoiceFor('A1', '2026-10-01');
+    expect((await post(`/invoices/${a1.id}/approve`, {})).status).toBe(200);
+    const change = await post('/subscriptions/a1/changes', { effectiveDate: '2026-11-16', quantity: '2', policy: 'immediate' });
+    expect(change.status).toBe(200);
+
+    await cycle('2026-11-01', '2026-12-01');
+    expect(await get<Invoice>(`/invoices/${a1.id}`)).toEqual({ ...a1, status: 'approved', approvedAt: expect.any(String) });
+    const november = await invoiceFor('A1', '2026-11-01');
+    expect(fees(november)).toEqual([
+      // 15 of November's 30 days were billed at quantity 1: credited (−12.475 → −12.48), and charged at 2
+      { kind: 'credit', charge: 'base', servicePeriod: { start: '2026-11-16', end: '2026-12-01' }, quantity: '-1', amount: '-12.48' },
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-11-16', end: '2026-12-01' }, quantity: '2', amount: '24.95' },
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-12-01', end: '2027-01-01' }, quantity: '2', amount: '49.90' },
+    ]);
+  });
+
+  test('a draft shows the right amounts when regenerated: a pause dated back, then the regenerated cycle', async () => {
+    const november = await cycle('2026-11-01', '2026-12-01');
+    const r1Before = await invoiceFor('R1', '2026-11-01');
+    expect(fees(r1Before)).toEqual([
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-11-01', end: '2026-12-01' }, quantity: '1', amount: '30.00' },
+    ]);
+    expect((await post('/subscriptions/r1/pause', { effectiveDate: '2026-11-21' })).status).toBe(200);
+    await regenerate(november);
+    const r1After = await invoiceFor('R1', '2026-11-01');
+    expect(r1After.id).toBe(r1Before.id);
+    // 20 of 30 days before the pause: 30 × 20 / 30 = 20.00
+    expect(fees(r1After)).toEqual([
+      { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-11-01', end: '2026-11-21' }, quantity: '1', amount: '20.00' },
+    ]);
+  });
+});
