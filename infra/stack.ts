@@ -10,6 +10,7 @@ import { Recovery } from './constructs/recovery';
 import { State } from './constructs/state';
 import { Streams } from './constructs/streams';
 import { Subscriptions } from './constructs/subscriptions';
+import { Quotes } from './constructs/quotes';
 import { acknowledgeCdkInternals } from './nag';
 
 export const STACK_NAME = 'Billstream';
@@ -30,6 +31,7 @@ export class BillstreamStack extends Stack {
   readonly billing: Billing;
   readonly streams: Streams;
   readonly subscriptions: Subscriptions;
+  readonly quotes: Quotes;
   readonly recovery: Recovery;
 
   constructor(scope: Construct, id: string = STACK_NAME, props: BillstreamStackProps = {}) {
@@ -53,6 +55,7 @@ export class BillstreamStack extends Stack {
     this.billing = new Billing(this, 'Billing', { ...context, billingQueue: this.state.billingQueue });
     this.streams = new Streams(this, 'Streams', context);
     this.subscriptions = new Subscriptions(this, 'Subscriptions', context);
+    this.quotes = new Quotes(this, 'Quotes', context);
     this.recovery = new Recovery(this, 'Recovery', context);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });

@@ -4,6 +4,7 @@ import { catalogRoutes } from '../../shared/catalog/routes';
 import { ingestRoutes } from '../../shared/ingest/routes';
 import { platformRoutes } from '../../shared/platform/routes';
 import { pricingRoutes } from '../../shared/pricing/routes';
+import { quoteRoutes } from '../../shared/quotes/routes';
 import { streamRoutes, tableRoutes } from '../../shared/streams/routes';
 import { subscriptionRoutes } from '../../shared/subscriptions/routes';
 
@@ -40,6 +41,12 @@ export const API_SECTIONS = [
     description: 'Catalogues, offers and subscriptions, with their changes, pauses, resumes and cancellations.',
     routes: subscriptionRoutes,
     entry: 'functions/subscriptions/api.ts',
+  },
+  {
+    tag: 'quotes',
+    description: 'Quotes: versions, submission, approval, acceptance into a subscription, and their PDF.',
+    routes: quoteRoutes,
+    entry: 'functions/quotes/api.ts',
   },
   { tag: 'tables', description: 'Exchange rates and lookup tables that stream stages read.', routes: tableRoutes, entry: 'functions/streams/api.ts' },
 ] as const satisfies ReadonlyArray<ApiSection & { entry: string }>;
