@@ -15,6 +15,8 @@ export interface ApiRequest {
   params: Record<string, string>;
   query: Record<string, string>;
   body: unknown;
+  /** The request's Content-Type header (a text body's format: CSV or JSON Lines). */
+  contentType?: string;
   principal: Principal;
 }
 
@@ -56,6 +58,7 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
       params: checkParams(event.routeKey, decodeParams(event.pathParameters)),
       query: (event.queryStringParameters ?? {}) as Record<string, string>,
       body: event.parsedBody,
+      contentType: event.headers?.['content-type'],
       principal: event.principal as Principal,
     };
     // Every change to an account is recorded in its audit log once the handler answered (shared/edge/audit.ts).
@@ -92,8 +95,8 @@ function parseJsonBody(event: Event): void {
   if (event.body === undefined || event.body === null || event.body === '') return;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
-  // CSV uploads (PUT /streams/{id}/upload) reach the route as text
-  if (/^text\/csv\b/i.test(event.headers?.['content-type'] ?? '')) {
+  // CSV uploads (PUT /streams/{id}/upload) and CSV or JSON Lines imports (POST /customers/import) reach the route as text
+  if (/^(text\/csv|application\/(x-)?(ndjson|jsonl|jsonlines))\b/i.test(event.headers?.['content-type'] ?? '')) {
     event.parsedBody = text;
     return;
   }
