@@ -90,11 +90,46 @@ describe('subscriptions on invoices', () => {
     );
     await put('/offers/arrears', monthly('arrears', '30', 'in-arrears'));
     await put('/offers/committed', monthly('committed', '10', 'in-arrears', [{ id: 'commit', type: 'minimum', amount: '25.00' }]));
-    for (const code of ['A1', 'R1', 'M1']) await put(`/customers/${code}`, { name: code, cluster: 'all', currency: 'EUR' });
+    await put('/product-clusters/voice', { name: 'Voice', aliases: ['voice-min'] });
+    await put('/price-rules/voice', {
+      productCluster: 'voice',
+      currency: 'EUR',
+      validFrom: '2026-01-01',
+      model: { type: 'standard', unitPrice: '0.10' },
+    });
+    const tiers = [
+      { upTo: '100', unitPrice: '0.05' },
+      { upTo: null, unitPrice: '0.02' },
+    ];
+    await put('/offers/metered', {
+      catalogue: 'main',
+      name: 'Metered',
+      currency: 'EUR',
+      charges: [
+        { id: 'calls', type: 'usage', productCluster: 'voice', model: { type: 'graduated', tiers }, scope: 'period' },
+        { id: 'commit', type: 'minimum', amount: '20.00' },
+      ],
+    });
+    for (const code of ['A1', 'R1', 'M1', 'U1', 'N1']) await put(`/customers/${code}`, { name: code, cluster: 'all', currency: 'EUR' });
     await put('/customers/D15', { name: 'Day fifteen', cluster: 'all', currency: 'EUR', billingDay: 15 });
     await put('/subscriptions/a1', { customer: 'A1', offer: 'advance', startDate: '2026-10-15' });
     await put('/subscriptions/r1', { customer: 'R1', offer: 'arrears', startDate: '2026-10-10' });
     await put('/subscriptions/m1', { customer: 'M1', offer: 'committed', startDate: '2026-10-01' });
+    await put('/subscriptions/u1', { customer: 'U1', offer: 'metered', startDate: '2026-10-01' });
+    const calls = ['U1', 'U1', 'U1', 'N1'].map((customerCode, i) => ({
+      reference: `call-${i}`,
+      customerCode,
+      productLabel: 'voice-min',
+      quantity: '100',
+      purchaseDate: `2026-10-0${i + 2}`,
+    }));
+    expect((await post('/purchases', { purchases: calls })).status).toBe(202);
+    await eventually(async () => {
+      for (const c of calls) {
+        const stored = await get<{ status: string }>(`/purchases/${c.reference}`);
+        if (stored.status !== 'rated') throw new Error(`${c.reference} is ${stored.status}`);
+      }
+    });
     await put('/subscriptions/d15', { customer: 'D15', offer: 'arrears', startDate: '2026-10-15' });
   });
 
@@ -123,6 +158,14 @@ describe('subscriptions on invoices', () => {
       { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-10-01', end: '2026-11-01' }, quantity: '1', amount: '10.00' },
       { kind: 'minimum', charge: 'commit', servicePeriod: { start: '2026-10-01', end: '2026-11-01' }, quantity: '1', amount: '15.00' },
     ]);
+    // the subscriber's calls are priced by its usage charge on the period's sum (100 × 0.05 + 200 × 0.02 = 9.00),
+    // and count toward its minimum (20 − 9 = 11.00); the non-subscriber's by the account's rule
+    const u1 = await invoiceFor('U1', '2026-10-01');
+    expect(u1.lines.map((l) => ({ kind: l.kind, subscription: l.subscription, charge: l.charge, quantity: l.quantity, amount: l.amount }))).toEqual([
+      { kind: 'minimum', subscription: 'u1', charge: 'commit', quantity: '1', amount: '11.00' },
+      { kind: 'usage', subscription: 'u1', charge: 'calls', quantity: '300', amount: '9.00' },
+    ]);
+    expect((await invoiceFor('N1', '2026-10-01')).lines.map((l) => [l.kind, l.amount])).toEqual([[undefined, '10.00']]);
     // billing day 15: no period of D15 ends on 1 November
     expect(await invoicesOf('D15')).toEqual([]);
     expect((await get<{ chargedThrough: string | null }>('/subscriptions/a1')).chargedThrough).toBe('2026-12-01');

@@ -8,9 +8,9 @@ import { ruleLookup } from '../documents';
 import { rowsFromJsonLines, type CycleRow } from '../rows';
 import { historyOf } from '../../../catalog/domain/billing-days';
 import { customerPeriodEndingOn } from '../../../kernel/proration';
-import type { OfferRecord } from '../../../subscriptions/ports';
+import type { OfferRecord, SubscriptionRecord } from '../../../subscriptions/ports';
 import { coversPeriod } from '../../domain/period-rows';
-import type { BilledSubscription } from '../../domain/subscription-charges';
+import { subscriptionPriceRules } from '../../../subscriptions/domain/rating';
 import { invoiceCustomer, markDrafts, type InvoicingContext, type Payer } from './draft';
 import { offersFor, readSubscriptionFile, subscriptionCurrencies } from './subscriptions';
 import { finalize } from './finalize';
@@ -39,13 +39,17 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
     list.push(row);
     byPayer.set(row.customerCode, list);
   }
-  const subscribed = deps.subscriptions ? await readSubscriptionFile(deps.files, cycle, partition) : new Map<string, BilledSubscription[]>();
-  const context = await invoicingContext(deps, cycle);
+  const subscribed = deps.subscriptions ? await readSubscriptionFile(deps.files, cycle, partition) : new Map<string, SubscriptionRecord[]>();
+  const account = await invoicingContext(deps, cycle);
   const codes = [...new Set([...byPayer.keys(), ...subscribed.keys()])].sort();
   const customers = codes.length ? await deps.catalog.getCustomers(accountId, codes) : new Map<string, CustomerRecord>();
   const offers = deps.subscriptions
     ? await offersFor(deps.subscriptions, accountId, [...subscribed.values()].flat())
     : new Map<string, OfferRecord>();
+  // purchases priced by a subscriber's usage charge are invoiced by that charge's model (e.g. on the period's sum)
+  const context = subscribed.size
+    ? { ...account, rules: new Map([...account.rules, ...subscriptionPriceRules([...subscribed.values()].flat(), offers)]) }
+    : account;
 
   // A customer is invoiced when one of its billing periods ends on the cycle's end, for that period; its
   // purchases of the cycle's days outside it belong to its neighbouring periods' invoices.

@@ -67,10 +67,10 @@ export async function readSubscriptionFile(
   files: Pick<BillingFiles, 'getText'>,
   cycle: RunRef & Pick<CycleRecord, 'plan'>,
   partition: number,
-): Promise<Map<string, BilledSubscription[]>> {
+): Promise<Map<string, SubscriptionRecord[]>> {
   const text = await files.getText(objects.cycleSubscriptions(cycle.accountId, cycle.id, cycle.run, cycle.plan!.planId, partition));
-  const out = new Map<string, BilledSubscription[]>();
-  for (const sub of text === null ? [] : (JSON.parse(text) as BilledSubscription[])) {
+  const out = new Map<string, SubscriptionRecord[]>();
+  for (const sub of text === null ? [] : (JSON.parse(text) as SubscriptionRecord[])) {
     out.set(sub.customer, [...(out.get(sub.customer) ?? []), sub]);
   }
   return out;
