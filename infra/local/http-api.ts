@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConsoleResponder } from './console';
 import type { Resolver } from './intrinsics';
 import { LOCAL_ACCOUNT, props, resourcesOfType, type CfnTemplate } from './template';
 import { AccountThrottle, accountOfPath, throttleFromEnv, type ThrottleLimits } from './throttle';
@@ -142,6 +143,7 @@ export class LocalHttpApi {
   private options: HttpServerOptions | null = null;
   private readonly server: http.Server;
   private readonly inflight = new Set<Promise<void>>();
+  private console: ConsoleResponder | null = null;
   /** Per-account throttling (./throttle.ts); null when BILLSTREAM_THROTTLE=off. */
   private readonly throttle: AccountThrottle | null;
 
@@ -170,6 +172,11 @@ export class LocalHttpApi {
     });
   }
 
+  /** The web console's static files at /console/ (infra/local/console.ts); every other path stays the API's. */
+  serveConsole(responder: ConsoleResponder): void {
+    this.console = responder;
+  }
+
   serve(routes: HttpRoute[], options: HttpServerOptions): void {
     this.routes = routes;
     this.options = options;
@@ -193,6 +200,13 @@ export class LocalHttpApi {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const served = this.console?.((req.method ?? 'GET').toUpperCase(), (req.url ?? '/').split('?')[0]!);
+    if (served) {
+      req.resume();
+      res.writeHead(served.status, { ...served.headers, 'content-length': String(served.body.length) });
+      res.end(served.body);
+      return;
+    }
     if (!this.routes || !this.options) {
       send(res, 503, errorBody('starting', 'The local stack is starting'));
       req.resume();

@@ -11,6 +11,7 @@ import { S3RVER_CREDENTIALS, startS3, type S3Engine } from './engines/s3';
 import { startSqs, type SqsEngine } from './engines/sqs';
 import { LocalStackError } from './errors';
 import { FunctionHost, readFunctions } from './functions';
+import { localConsole } from './console';
 import { LocalHttpApi, readRoutes } from './http-api';
 import { sleep } from './ports';
 import { provision, type Clients, type LocalQueue } from './provision';
@@ -155,6 +156,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       throw error;
     }
     cleanups.push(() => http.close());
+    // The web console at /console/, built while the engines start.
+    const consoleBuilt = localConsole();
+    consoleBuilt.catch(() => undefined);
     checkJava();
 
     const synth = await synthesize({ log });
@@ -216,6 +220,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
     // HTTP API
     const routes = readRoutes(synth.template, resources.resolver, resources.functionByArn);
+    http.serveConsole(await consoleBuilt);
     http.serve(routes, { invoke, log });
 
     // Asynchronous invocations: S3 notifications and schedules.

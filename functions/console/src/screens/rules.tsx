@@ -1,0 +1,228 @@
+import { useState } from 'preact/hooks';
+import { ApiError, fieldErrors, ok, type Schemas } from '../api';
+import type { Ctx } from '../main';
+import { canWrite } from '../session';
+import { ErrorBox, Field, Notice, Pager, Select, usePaged } from '../ui';
+
+type Rule = Schemas['PriceRule'];
+
+interface Draft {
+  id: string;
+  productCluster: string;
+  customerCluster: string;
+  currency: string;
+  validFrom: string;
+  validTo: string;
+  priority: string;
+  condition: string;
+  scope: string;
+  model: string;
+}
+
+const toDraft = (r: Rule | null): Draft => ({
+  id: r?.id ?? '',
+  productCluster: r?.productCluster ?? '',
+  customerCluster: r?.customerCluster ?? '',
+  currency: r?.currency ?? 'EUR',
+  validFrom: r?.validFrom ?? '',
+  validTo: r?.validTo ?? '',
+  priority: String(r?.priority ?? 0),
+  condition: r?.condition ?? '',
+  scope: r?.scope ?? 'purchase',
+  model: JSON.stringify(r?.model ?? { type: 'standard', unitPrice: '1.00' }, null, 2),
+});
+
+/** Edits one price rule; the API's 400 details and 409s show next to the fields they name. */
+function RuleEditor({ ctx, rule, saved }: { ctx: Ctx; rule: Rule | null; saved: (id: string) => void }) {
+  const [d, setD] = useState<Draft>(toDraft(rule));
+  const [error, setError] = useState<unknown>(null);
+  const set = (k: keyof Draft) => (v: string) => setD({ ...d, [k]: v });
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    let model: Rule['model'];
+    try {
+      model = JSON.parse(d.model) as Rule['model'];
+    } catch {
+      setError(new ApiError(400, 'invalid_input', 'The model is not JSON', ['model: not valid JSON']));
+      return;
+    }
+    try {
+      ok(
+        await ctx.client.PUT('/v1/accounts/{a}/price-rules/{id}', {
+          params: { path: { a: ctx.a, id: d.id } },
+          body: {
+            productCluster: d.productCluster,
+            customerCluster: d.customerCluster || null,
+            currency: d.currency,
+            validFrom: d.validFrom,
+            validTo: d.validTo || null,
+            priority: Number(d.priority || 0),
+            condition: d.condition || null,
+            scope: d.scope as Rule['scope'],
+            model,
+          } as never,
+        }),
+      );
+      saved(d.id);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const errors = fieldErrors(error);
+  const modelError = Object.entries(errors)
+    .filter(([k]) => k === 'model' || k.startsWith('model.'))
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
+  return (
+    <form class="editor" onSubmit={submit} aria-label={rule ? `Edit price rule ${rule.id}` : 'New price rule'}>
+      <h2>{rule ? `Price rule ${rule.id}` : 'New price rule'}</h2>
+      {!rule && <Field label="Rule id" name="rule-id" value={d.id} onInput={set('id')} error={errors.id} required />}
+      <Field label="Product cluster" name="rule-product-cluster" value={d.productCluster} onInput={set('productCluster')} error={errors.productCluster} required />
+      <Field label="Customer cluster (empty: every customer)" name="rule-customer-cluster" value={d.customerCluster} onInput={set('customerCluster')} error={errors.customerCluster} />
+      <Field label="Currency" name="rule-currency" value={d.currency} onInput={set('currency')} error={errors.currency} required />
+      <Field label="Valid from" name="rule-valid-from" value={d.validFrom} onInput={set('validFrom')} error={errors.validFrom} required />
+      <Field label="Valid to (exclusive, empty: open)" name="rule-valid-to" value={d.validTo} onInput={set('validTo')} error={errors.validTo} />
+      <Field label="Priority (lower wins)" name="rule-priority" value={d.priority} onInput={set('priority')} error={errors.priority} />
+      <Field label="Condition" name="rule-condition" value={d.condition} onInput={set('condition')} error={errors.condition} />
+      <Select label="Scope" name="rule-scope" value={d.scope} options={['purchase', 'period']} onInput={set('scope')} />
+      <Field label="Model (JSON)" name="rule-model" value={d.model} onInput={set('model')} error={modelError || undefined} multiline />
+      {canWrite(ctx.session) && <button type="submit">Save price rule</button>}
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+/** The API's usage preview: what a customer's period would be billed now, with what is not billable yet. */
+function UsagePreview({ ctx }: { ctx: Ctx }) {
+  const [customer, setCustomer] = useState('');
+  const [periodStart, setPeriodStart] = useState('');
+  const [periodEnd, setPeriodEnd] = useState('');
+  const [usage, setUsage] = useState<Schemas['Usage'] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const query = { periodStart, periodEnd };
+      setUsage(ok(await ctx.client.GET('/v1/accounts/{a}/customers/{code}/usage', { params: { path: { a: ctx.a, code: customer }, query } })));
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section aria-labelledby="preview-h" class="card">
+      <h2 id="preview-h">Price preview (usage of a customer’s period)</h2>
+      <form class="filters" onSubmit={submit} aria-label="Price preview">
+        <Field label="Customer code" name="preview-customer" value={customer} onInput={setCustomer} required />
+        <Field label="Period start" name="preview-start" type="date" value={periodStart} onInput={setPeriodStart} required />
+        <Field label="Period end" name="preview-end" type="date" value={periodEnd} onInput={setPeriodEnd} required />
+        <button type="submit">Preview</button>
+      </form>
+      <ErrorBox error={error} />
+      {usage && (
+        <div data-testid="preview">
+          <p>
+            {usage.customer}, {usage.periodStart} → {usage.periodEnd}: {usage.purchases} purchase(s), subtotal {usage.subtotal} {usage.currency}
+          </p>
+          <table>
+            <thead>
+              <tr>
+                {['Line', 'Product cluster', 'Quantity', 'Unit price', 'Amount'].map((h) => (
+                  <th scope="col" key={h}>
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {(usage.lines ?? []).map((l, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: lines have no id
+                <tr key={i}>
+                  <td>{l.description}</td>
+                  <td>{l.productCluster}</td>
+                  <td class="num">{l.quantity}</td>
+                  <td class="num">{l.unitPrice}</td>
+                  <td class="num">{l.amount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {Object.keys(usage.notBillable ?? {}).length > 0 && (
+            <p>
+              Not billable yet:{' '}
+              {Object.entries(usage.notBillable ?? {})
+                .map(([r, n]) => `${r} ${n}`)
+                .join(', ')}
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function PriceRules({ ctx }: { ctx: Ctx }) {
+  const [editing, setEditing] = useState<Rule | 'new' | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const list = usePaged(async (cursor) => ok(await ctx.client.GET('/v1/accounts/{a}/price-rules', { params: { path: { a: ctx.a }, query: { limit: 100, cursor } } })), [ctx.a]);
+  return (
+    <section aria-labelledby="rules-h">
+      <h1 id="rules-h">Price rules</h1>
+      {canWrite(ctx.session) && (
+        <button type="button" onClick={() => setEditing('new')}>
+          New price rule
+        </button>
+      )}
+      {message && <Notice>{message}</Notice>}
+      <ErrorBox error={list.error} />
+      <table class="wide">
+        <thead>
+          <tr>
+            {['Id', 'Product cluster', 'Customer cluster', 'Currency', 'Valid', 'Priority', 'Model', ''].map((h) => (
+              <th scope="col" key={h}>
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {(list.page?.items ?? []).map((r) => (
+            <tr key={r.id}>
+              <td>{r.id}</td>
+              <td>{r.productCluster}</td>
+              <td>{r.customerCluster ?? 'every customer'}</td>
+              <td>{r.currency}</td>
+              <td>
+                {r.validFrom} → {r.validTo ?? 'open'}
+              </td>
+              <td class="num">{r.priority}</td>
+              <td>
+                <code>{JSON.stringify(r.model)}</code>
+              </td>
+              <td>
+                <button type="button" onClick={() => setEditing(r)} aria-label={`${canWrite(ctx.session) ? 'Edit' : 'View'} price rule ${r.id}`}>
+                  {canWrite(ctx.session) ? 'Edit' : 'View'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager pageNumber={list.pageNumber} hasNext={!!list.page?.next} next={list.next} previous={list.previous} loading={list.loading} />
+      {editing && (
+        <RuleEditor
+          key={editing === 'new' ? 'new' : editing.id}
+          ctx={ctx}
+          rule={editing === 'new' ? null : editing}
+          saved={(id) => {
+            setEditing(null);
+            setMessage(`Price rule ${id} saved: purchases it prices are evaluated again.`);
+            list.reload();
+          }}
+        />
+      )}
+      <UsagePreview ctx={ctx} />
+    </section>
+  );
+}

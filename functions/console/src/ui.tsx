@@ -1,0 +1,174 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api';
+
+/** An error as the user reads it: a 403 says the role may not do this; never swallowed. */
+export function ErrorBox({ error }: { error: unknown }) {
+  if (!error) return null;
+  const status = error instanceof ApiError ? error.status : 0;
+  const title = status === 403 ? 'Not allowed for this key’s role (403)' : status ? `The API refused (${status})` : 'Something went wrong';
+  const details = error instanceof ApiError ? error.details : [];
+  return (
+    <div class="error" role="alert">
+      <strong>{title}</strong>: {(error as Error).message ?? String(error)}
+      {details.length > 0 && (
+        <ul>
+          {details.map((d) => (
+            <li key={String(d)}>{String(d)}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ children }: { children: ComponentChildren }) {
+  return (
+    <p class="notice" role="status">
+      {children}
+    </p>
+  );
+}
+
+/** A labelled input; `error` shows the API's message for this field next to it. */
+export function Field(props: {
+  label: string;
+  name: string;
+  value: string;
+  onInput: (value: string) => void;
+  type?: 'text' | 'password' | 'date';
+  error?: string;
+  required?: boolean;
+  placeholder?: string;
+  multiline?: boolean;
+}) {
+  const id = `f-${props.name}`;
+  const errorId = `${id}-error`;
+  const common = {
+    id,
+    name: props.name,
+    value: props.value,
+    required: props.required,
+    placeholder: props.placeholder,
+    'aria-invalid': props.error ? true : undefined,
+    'aria-describedby': props.error ? errorId : undefined,
+    onInput: (e: Event) => props.onInput((e.currentTarget as HTMLInputElement).value),
+  };
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      {props.multiline ? (
+        <textarea rows={5} {...common} />
+      ) : props.type === 'password' ? (
+        <input type="password" {...common} />
+      ) : props.type === 'date' ? (
+        <input type="date" {...common} />
+      ) : (
+        <input type="text" {...common} />
+      )}
+      {props.error && (
+        <span class="field-error" id={errorId}>
+          {props.error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function Select(props: { label: string; name: string; value: string; options: readonly string[]; onInput: (value: string) => void }) {
+  const id = `f-${props.name}`;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <select id={id} name={props.name} value={props.value} onChange={(e) => props.onInput((e.currentTarget as HTMLSelectElement).value)}>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o === '' ? '(any)' : o}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/**
+ * A list read page by page with the API's cursors: `load(cursor)` fetches one page; the component keeps the
+ * cursors of the pages before so Previous works without the API going backwards.
+ */
+export function usePaged<T>(load: (cursor: string | undefined) => Promise<Page<T>>, deps: readonly unknown[]) {
+  const [page, setPage] = useState<Page<T> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const [loading, setLoading] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is rebuilt each render; `deps` say when it changes
+  const fetchPage = useCallback(async (cursor: string | undefined) => {
+    setLoading(true);
+    setError(null);
+    try {
+      setPage(await load(cursor));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  }, deps);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload from the first page when the filters change
+  useEffect(() => {
+    setCursors([undefined]);
+    void fetchPage(undefined);
+  }, deps);
+  const next = () => {
+    if (!page?.next) return;
+    setCursors([...cursors, page.next]);
+    void fetchPage(page.next);
+  };
+  const previous = () => {
+    if (cursors.length < 2) return;
+    const before = cursors.slice(0, -1);
+    setCursors(before);
+    void fetchPage(before[before.length - 1]);
+  };
+  const reload = () => void fetchPage(cursors[cursors.length - 1]);
+  return { page, error, loading, next, previous, reload, pageNumber: cursors.length };
+}
+
+export function Pager(props: { pageNumber: number; hasNext: boolean; next: () => void; previous: () => void; loading: boolean }) {
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" onClick={props.previous} disabled={props.pageNumber < 2 || props.loading}>
+        Previous page
+      </button>
+      <span>Page {props.pageNumber}</span>
+      <button type="button" onClick={props.next} disabled={!props.hasNext || props.loading}>
+        Next page
+      </button>
+    </nav>
+  );
+}
+
+/** Loads once per change of `deps`. */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `deps` say when `load` changes
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    load().then(
+      (d) => live && setData(d),
+      (e: unknown) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  return { data, error, reload: () => setTick((t) => t + 1) };
+}
+
+export const money = (amount: string | null | undefined, currency?: string | null) => (amount == null ? '—' : `${amount}${currency ? ` ${currency}` : ''}`);
