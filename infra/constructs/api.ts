@@ -8,7 +8,15 @@ import { Construct } from 'constructs';
 
 export type RouteMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
 
-/** Steady-state requests per second and burst of the whole API (per account and region quotas are higher). */
+/**
+ * Stage throttling: steady-state requests per second and burst. API Gateway answers 429 beyond it, before
+ * any function runs. On AWS this is the limit of the whole API (all accounts together): an HTTP API has no
+ * usage plans, so API Gateway cannot tell tenants apart (their Bearer keys are checked in the functions).
+ * The local HTTP API enforces the same numbers per account (infra/local/throttle.ts, BILLSTREAM_THROTTLE;
+ * test/infra/local/throttle.test.ts keeps them equal). Per-account limits on AWS would need a REST API with
+ * a usage plan and an API Gateway key per account, or a per-account counter in the request path (one write
+ * per request); neither is deployed (docs/api.md, "Throttling").
+ */
 const THROTTLE = { rateLimit: 200, burstLimit: 400 };
 
 /**
