@@ -3,13 +3,16 @@ import { accountResolver, httpApi, saved } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
 import { bindRoutes } from '../../shared/edge/routes';
 import { catalogRoutes as routes } from '../../shared/catalog/routes';
-import { catalogService } from '../../shared/catalog/wiring';
+import { catalogService, customerImports } from '../../shared/catalog/wiring';
+import { importFormatOf } from '../../shared/catalog/domain/customer-import';
+import { ValidationError } from '../../shared/kernel/errors';
 import { platformService } from '../../shared/platform/wiring';
 
 const platform = platformService();
 const catalog = catalogService();
+const imports = customerImports(catalog);
 
-/** Customer clusters, customers and product clusters (PUT creates or replaces; GET one or a page). */
+/** Customer clusters, customers (and their import), product clusters, the account profile (PUT creates or replaces; GET one or a page). */
 export const handler = httpApi(
   bindRoutes(
     routes,
@@ -19,6 +22,21 @@ export const handler = httpApi(
       getCustomerCluster: async (r) => ({ status: 200, body: await catalog.getCustomerCluster(r.account, r.params.id) }),
       listCustomerClusters: async (r) => ({ status: 200, body: await catalog.listCustomerClusters(r.account, pageRequest(r)) }),
       putCustomer: async (r) => saved(await catalog.putCustomer(r.account, r.params.code, parseInput(routes.putCustomer.body, r.body))),
+      importCustomers: async (r) => {
+        const format = importFormatOf(r.contentType);
+        if (!format || typeof r.body !== 'string') {
+          throw new ValidationError('invalid import', [
+            'body: send the file itself with content-type: text/csv or application/x-ndjson (JSON Lines)',
+          ]);
+        }
+        return { status: 200, body: await imports.importText(r.account, r.body, format) };
+      },
+      // Account admins only (the platform key or an admin key): the profile names the seller on every invoice.
+      putAccountProfile: async (r) => {
+        const account = (await platform.account(r.principal, r.params.a, 'manage-keys')).id;
+        return saved(await catalog.putAccountProfile(account, parseInput(routes.putAccountProfile.body, r.body)));
+      },
+      getAccountProfile: async (r) => ({ status: 200, body: await catalog.getAccountProfile(r.account) }),
       changeBillingDay: async (r) => ({
         status: 200,
         body: await catalog.changeBillingDay(r.account, r.params.code, parseInput(routes.changeBillingDay.body, r.body)),

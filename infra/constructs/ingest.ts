@@ -82,13 +82,16 @@ export class Ingest extends Construct {
     this.consume(this.remapConsumer, remapQueue);
 
     // S3 drop: streams the dropped file through the same acceptance, marks it done in the table, writes the result.
+    // A customer drop (drops/<a>/customers/…: S3 refuses a second notification overlapping drops/) is the catalog's
+    // import, run by the same function; new customers start remaps.
     this.drop = new BillstreamFunction(this, 'Drop', {
       entry: 'functions/ingest/drop.ts',
       timeout: Duration.seconds(900),
       memorySize: 1024,
-      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL },
+      environment: { ...base, TABLE_NAME, BUCKET_NAME, BILLING_QUEUE_URL, REMAP_QUEUE_URL: remapQueue.queueUrl },
     });
     acceptor(this.drop);
+    remapQueue.grantSendMessages(this.drop);
     objects.grant(this.drop, ['s3:GetObject'], DROPS);
     objects.grant(this.drop, ['s3:PutObject'], DROP_RESULTS);
     for (const suffix of DROP_SUFFIXES) {

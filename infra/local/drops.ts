@@ -4,13 +4,17 @@ import * as path from 'node:path';
 
 export const DROP_EXTENSIONS = ['.csv', '.jsonl'];
 const POLL_MS = 500;
-const RESULT_KEY = /^drops\/([^/]+)\/results\/([^/]+\.json)$/;
+const RESULT_KEY = /^drops\/([^/]+)\/((?:customers\/)?results\/[^/]+\.json)$/;
+/** Sub-folders of an account's drops folder that are drops of their own kind (customer imports: drops/<a>/customers/). */
+const DROP_FOLDERS = ['', 'customers'];
 
 /**
  * The local S3 drop: a file copied into `<dataDir>/drops/<accountId>/` is uploaded to `drops/<accountId>/
  * <name>` in the data bucket once its size has been stable across two polls, then moved to `processed/`.
  * The upload fires the bucket's S3 notification like any other object, so the drop runs exactly as on AWS.
  * Result objects (`drops/<acc>/results/<name>.json`) are copied back to `<dataDir>/drops/<acc>/results/`.
+ * A file in `<dataDir>/drops/<accountId>/customers/` is a customer import: uploaded to `drops/<acc>/customers/<name>`,
+ * its result copied back to `customers/results/`.
  */
 export class DropsFolder {
   private timer: NodeJS.Timeout | null = null;
@@ -54,7 +58,7 @@ export class DropsFolder {
     if (bucket !== this.bucket) return;
     const match = RESULT_KEY.exec(key);
     if (!match) return;
-    this.track(this.mirror(key, path.join(this.dir, match[1]!, 'results', match[2]!)));
+    this.track(this.mirror(key, path.join(this.dir, match[1]!, ...match[2]!.split('/'))));
   }
 
   private track(work: Promise<void>): void {
@@ -68,21 +72,23 @@ export class DropsFolder {
     let waiting = 0;
     for (const account of await fs.promises.readdir(this.dir, { withFileTypes: true })) {
       if (!account.isDirectory() || account.name.startsWith('.')) continue;
-      const accountDir = path.join(this.dir, account.name);
-      for (const file of await fs.promises.readdir(accountDir, { withFileTypes: true }).catch(() => [])) {
-        if (!file.isFile() || file.name.startsWith('.') || !DROP_EXTENSIONS.some((ext) => file.name.endsWith(ext))) continue;
-        const full = path.join(accountDir, file.name);
-        const stat = await fs.promises.stat(full).catch(() => null);
-        if (!stat) continue;
-        present.add(full);
-        const before = this.seen.get(full);
-        this.seen.set(full, { size: stat.size, mtimeMs: stat.mtimeMs });
-        if (before && before.size === stat.size && before.mtimeMs === stat.mtimeMs) {
-          this.seen.delete(full);
-          present.delete(full);
-          await this.upload(account.name, file.name, full, stat.size);
-        } else {
-          waiting += 1;
+      for (const folder of DROP_FOLDERS) {
+        const accountDir = path.join(this.dir, account.name, folder);
+        for (const file of await fs.promises.readdir(accountDir, { withFileTypes: true }).catch(() => [])) {
+          if (!file.isFile() || file.name.startsWith('.') || !DROP_EXTENSIONS.some((ext) => file.name.endsWith(ext))) continue;
+          const full = path.join(accountDir, file.name);
+          const stat = await fs.promises.stat(full).catch(() => null);
+          if (!stat) continue;
+          present.add(full);
+          const before = this.seen.get(full);
+          this.seen.set(full, { size: stat.size, mtimeMs: stat.mtimeMs });
+          if (before && before.size === stat.size && before.mtimeMs === stat.mtimeMs) {
+            this.seen.delete(full);
+            present.delete(full);
+            await this.upload(account.name, folder ? `${folder}/${file.name}` : file.name, full, stat.size);
+          } else {
+            waiting += 1;
+          }
         }
       }
     }
@@ -95,7 +101,7 @@ export class DropsFolder {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: fs.createReadStream(file), ContentLength: size }));
     const processed = path.join(path.dirname(file), 'processed');
     await fs.promises.mkdir(processed, { recursive: true });
-    await fs.promises.rename(file, path.join(processed, name));
+    await fs.promises.rename(file, path.join(processed, path.basename(name)));
     this.log(`drops: uploaded ${path.relative(this.dir, file)} to s3://${this.bucket}/${key}`);
   }
 

@@ -1,6 +1,8 @@
 import type { Page, PageRequest } from '../kernel/page';
 import type { BillingDayChange } from '../kernel/proration';
-import type { ClusterNode } from './domain/catalog';
+import type { Address, ClusterNode, Invoicing } from './domain/catalog';
+import type { ImportResult } from './domain/customer-import';
+import type { AccountProfile } from './domain/profile';
 
 /**
  * The catalog ports: what the catalog use cases ask of storage and queues. Adapters beside them implement them on
@@ -25,6 +27,32 @@ export interface CustomerRecord {
   onHold: boolean;
   taxRate: string | null;
   country: string | null;
+  /** The customer above this one (same account); absent (null) on records written before links. */
+  parent?: string | null;
+  /** `parent`: this customer's charges go on its parent's invoice; absent means `self`. */
+  invoicing?: Invoicing;
+  legalName?: string | null;
+  address?: Address | null;
+  vatId?: string | null;
+  email?: string | null;
+  /** Days from issue to due date; absent means 30. */
+  paymentTermsDays?: number;
+  updatedAt: string;
+}
+
+/** A customer to write on the version read (null: only if there is none; 0 also matches a record without a version). */
+export interface CustomerWrite {
+  customer: CustomerRecord;
+  expectedVersion: number | null;
+}
+
+/** A customer that must still be at `version` when writes commit (a customer on a parent chain). */
+export interface VersionCheck {
+  code: string;
+  version: number;
+}
+
+export interface AccountProfileRecord extends AccountProfile {
   updatedAt: string;
 }
 
@@ -50,6 +78,12 @@ export interface CatalogStore {
    * matches a record without a version); false when another write came first.
    */
   saveCustomer(accountId: string, customer: CustomerRecord, expectedVersion: number | null): Promise<boolean>;
+  /**
+   * Writes all of `writes` and none if any fails: each on its expected version, and only while every customer in
+   * `checks` is still at its version (one transaction; at most 100 writes and checks together). false when a
+   * condition failed or a concurrent transaction got in the way; nothing is written then.
+   */
+  saveCustomers(accountId: string, writes: readonly CustomerWrite[], checks: readonly VersionCheck[]): Promise<boolean>;
   getCustomer(accountId: string, code: string): Promise<CustomerRecord | null>;
   getCustomers(accountId: string, codes: readonly string[]): Promise<Map<string, CustomerRecord>>;
   listCustomers(accountId: string, page: PageRequest): Promise<Page<CustomerRecord>>;
@@ -59,10 +93,22 @@ export interface CatalogStore {
   listProductClusters(accountId: string, page: PageRequest): Promise<Page<ProductClusterRecord>>;
   allProductClusters(accountId: string): Promise<ProductClusterRecord[]>;
 
+  getAccountProfile(accountId: string): Promise<AccountProfileRecord | null>;
+  putAccountProfile(accountId: string, profile: AccountProfileRecord): Promise<void>;
+
   /** Claims `label` for `clusterId`; returns the cluster that already holds it, or null when claimed. */
   claimAlias(accountId: string, label: string, clusterId: string): Promise<string | null>;
   /** Releases `label` if `clusterId` still holds it. */
   releaseAlias(accountId: string, label: string, clusterId: string): Promise<void>;
   /** label → product cluster id, for the labels that are aliases. */
   resolveAliases(accountId: string, labels: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** The files of customer drops (`drops/<account>/customers/<name>.csv|.jsonl`) and their results. */
+export interface CustomerDropFiles {
+  /** The dropped file's text, or null when it is gone. */
+  read(key: string): Promise<string | null>;
+  /** The result written for a drop, or null. */
+  readResult(accountId: string, name: string): Promise<(ImportResult & { etag?: string }) | null>;
+  writeResult(accountId: string, name: string, result: ImportResult & { etag: string }): Promise<void>;
 }

@@ -1,11 +1,13 @@
-import { dynamoClient } from '../storage/aws';
-import { tableName } from '../storage/env';
+import { dynamoClient, s3Client } from '../storage/aws';
+import { bucketName, tableName } from '../storage/env';
 import { reevaluations } from '../ingest/wiring';
 import { accountStore } from '../platform/wiring';
 import { DynamoCatalogStore } from './adapters/dynamo/catalog';
+import { S3CustomerDropFiles } from './adapters/s3/customer-drops';
 import { CatalogService } from './use-cases/catalog';
+import { CustomerImports } from './use-cases/customer-import';
 
-/** Catalog wiring: customers, clusters and aliases. */
+/** Catalog wiring: customers, clusters and aliases, the account profile, customer imports. */
 
 export function catalogStore(): DynamoCatalogStore {
   return new DynamoCatalogStore(dynamoClient(), tableName());
@@ -13,4 +15,14 @@ export function catalogStore(): DynamoCatalogStore {
 
 export function catalogService(): CatalogService {
   return new CatalogService(catalogStore(), accountStore(), reevaluations());
+}
+
+/** Imports over HTTP (no bucket needed). */
+export function customerImports(catalog = catalogService()): CustomerImports {
+  return new CustomerImports(catalogStore(), catalog, accountStore(), null);
+}
+
+/** Imports of customer drops (`drops/<a>/customers/…`): needs BUCKET_NAME. */
+export function customerDropImports(): CustomerImports {
+  return new CustomerImports(catalogStore(), catalogService(), accountStore(), new S3CustomerDropFiles(s3Client(), bucketName()));
 }

@@ -52,7 +52,7 @@ describe('functions', () => {
       'functions/catalog/api.ts': ['ADMIN_KEY_HASH', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/ingest/api.ts': ['ADMIN_KEY_HASH', 'BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
       'functions/ingest/remap-consumer.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
-      'functions/ingest/drop.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
+      'functions/ingest/drop.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/ingest/recovery.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
       'functions/pricing/api.ts': ['ADMIN_KEY_HASH', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/billing/api.ts': ['ADMIN_KEY_HASH', 'BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],

@@ -9,7 +9,15 @@
 import Decimal from 'decimal.js';
 import type { Account } from '../../shared/platform/domain/access';
 import type { AccountStore, ApiKeyInfo, ApiKeyRecord } from '../../shared/platform/ports';
-import type { CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../../shared/catalog/ports';
+import type {
+  AccountProfileRecord,
+  CatalogStore,
+  CustomerClusterRecord,
+  CustomerRecord,
+  CustomerWrite,
+  ProductClusterRecord,
+  VersionCheck,
+} from '../../shared/catalog/ports';
 import type { RoutingRule, WirePriceRule } from '../../shared/pricing/domain/rules';
 import type { RuleStore } from '../../shared/pricing/ports';
 import type { PurchaseInput, PurchaseRecord } from '../../shared/ingest/domain/purchase';
@@ -242,6 +250,7 @@ export class MemoryCatalog implements CatalogStore {
   private readonly customers = new Map<string, CustomerRecord>();
   private readonly productClusters = new Map<string, ProductClusterRecord>();
   private readonly aliases = new Map<string, string>();
+  private readonly profiles = new Map<string, AccountProfileRecord>();
 
   async putCustomerCluster(accountId: string, cluster: CustomerClusterRecord) {
     this.customerClusters.set(`${accountId}/${cluster.id}`, copy(cluster));
@@ -265,8 +274,27 @@ export class MemoryCatalog implements CatalogStore {
     this.customers.set(`${accountId}/${customer.code}`, copy(customer));
     return true;
   }
+  /** All or nothing, as the adapter's transaction: every write on its version, every check at its version. */
+  async saveCustomers(accountId: string, writes: readonly CustomerWrite[], checks: readonly VersionCheck[]) {
+    const at = (code: string, version: number | null) => {
+      const held = this.customers.get(`${accountId}/${code}`);
+      return version === null ? held === undefined : held !== undefined && (held.version ?? 0) === version;
+    };
+    if (!writes.every((w) => at(w.customer.code, w.expectedVersion)) || !checks.every((c) => at(c.code, c.version))) return false;
+    for (const w of writes) this.customers.set(`${accountId}/${w.customer.code}`, copy(w.customer));
+    this.transactions += 1;
+    return true;
+  }
+  /** How many saveCustomers committed (an import that changes nothing commits none). */
+  transactions = 0;
   async getCustomer(accountId: string, code: string) {
     return copyOrNull(this.customers.get(`${accountId}/${code}`));
+  }
+  async getAccountProfile(accountId: string) {
+    return copyOrNull(this.profiles.get(accountId));
+  }
+  async putAccountProfile(accountId: string, profile: AccountProfileRecord) {
+    this.profiles.set(accountId, copy(profile));
   }
   async getCustomers(accountId: string, codes: readonly string[]) {
     return new Map(

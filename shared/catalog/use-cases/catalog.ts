@@ -1,19 +1,30 @@
 import type { CustomerClusterInput, CustomerInput, ProductClusterInput } from '../domain/catalog';
-import { checkClusterParent } from '../domain/catalog';
-import { type BillingDayChangeInput, changeBillingDay, historyOf, replacedBillingDays, sameHistory } from '../domain/billing-days';
+import { checkClusterParent, type CustomerLinksOfRecord, customerLinksOf } from '../domain/catalog';
+import { type BillingDayChangeInput, changeBillingDay, historyOf, sameHistory } from '../domain/billing-days';
+import { mapLimit } from '../../kernel/concurrency';
+import { type CustomerBody, customerBody, linksAnew, sameCustomer, storedChain } from './customer-records';
 import { type BillingDayChange, billingDayOn } from '../../kernel/proration';
 import { ConflictError, NotFoundError, ValidationError } from '../../kernel/errors';
 import type { AccountStore } from '../../platform/ports';
-import type { CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../ports';
+import type { AccountProfile } from '../domain/profile';
+import type { AccountProfileRecord, CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../ports';
 import type { Page, PageRequest } from '../../kernel/page';
 import type { ReevaluationWork } from '../../ingest/ports';
 import type { Reevaluations } from '../../ingest/use-cases/reevaluation';
 
 /** How often a customer write is tried again when another write of the same customer came first. */
 const SAVE_ATTEMPTS = 10;
+/** Re-evaluations started per call (each is a record and a message), and calls in flight, when many customers changed at once. */
+const REEVALUATIONS_PER_START = 100;
+const STARTS_IN_FLIGHT = 4;
 
-/** A customer as the API shows it (no version; the billing day in force today and the history). */
-export type CustomerView = Omit<CustomerRecord, 'version' | 'billingDays'> & { billingDays: BillingDayChange[] };
+/** Whether a change of customer decides prices or mapping again: its cluster, currency or hold. */
+export function reevaluates(previous: CustomerRecord, record: CustomerRecord): boolean {
+  return previous.cluster !== record.cluster || previous.currency !== record.currency || previous.onHold !== record.onHold;
+}
+
+/** A customer as the API shows it (no version; the billing day in force today and the history; links and legal data with their defaults). */
+export type CustomerView = Omit<CustomerRecord, 'version' | 'billingDays'> & { billingDays: BillingDayChange[] } & Required<CustomerLinksOfRecord>;
 
 export interface Saved<T> {
   created: boolean;
@@ -53,9 +64,20 @@ export class CatalogService {
   /**
    * Creates or replaces a customer, keeping its billing-day history (a new `billingDay` applies from the end
    * of the current period, see `replacedBillingDays`). Written on the version read, again on a fresh read
-   * when another write came first, so a concurrent billing-day change is never lost.
+   * when another write came first, so a concurrent billing-day change is never lost. A write that gives the
+   * customer a new parent also holds only while every customer on the chain above is still at the version
+   * read (one transaction): of two concurrent writes that would close a loop together, one fails its
+   * condition, reads again and is refused (409 `parent_loop`).
    */
   async putCustomer(accountId: string, code: string, input: CustomerInput): Promise<Saved<CustomerView>> {
+    await this.checkCustomerReferences(accountId, input);
+    const { previous, record } = await this.saveCustomer(accountId, code, (held, today) => customerBody(code, input, held, today));
+    await this.customersChanged(accountId, previous ? [] : [code], previous && reevaluates(previous, record) ? [code] : []);
+    return { created: !previous, record: this.view(record) };
+  }
+
+  /** The cluster and partner account a customer names must exist (400 naming them). */
+  private async checkCustomerReferences(accountId: string, input: CustomerInput): Promise<void> {
     const cluster = await this.catalog.getCustomerCluster(accountId, input.cluster);
     const problems: string[] = [];
     if (!cluster) problems.push(`cluster: customer cluster '${input.cluster}' does not exist`);
@@ -64,27 +86,18 @@ export class CatalogService {
       else if (!(await this.accounts.get(input.partnerAccount))) problems.push(`partnerAccount: account '${input.partnerAccount}' does not exist`);
     }
     if (problems.length) throw new ValidationError('invalid customer', problems);
-    const { previous, record } = await this.saveCustomer(accountId, code, (held, today) => {
-      const billingDays = held ? replacedBillingDays(historyOf(held), input.billingDay, today) : [{ from: null, billingDay: input.billingDay }];
-      return {
-        code,
-        name: input.name,
-        cluster: input.cluster,
-        currency: input.currency,
-        partnerAccount: input.partnerAccount ?? null,
-        billingDay: billingDayOn(billingDays, today),
-        billingDays,
-        onHold: input.onHold,
-        taxRate: input.taxRate,
-        country: input.country ?? null,
-      };
-    });
-    if (!previous) {
-      await this.reevaluations.start(accountId, [{ kind: 'remap', waitingFor: { customer: code } }]);
-    } else if (previous.cluster !== record.cluster || previous.currency !== record.currency || previous.onHold !== record.onHold) {
-      await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customers: [code], followRouting: true } }]);
-    }
-    return { created: !previous, record: this.view(record) };
+  }
+
+  /**
+   * After customers were written: new codes re-map the purchases waiting for them, a changed cluster,
+   * currency or hold re-evaluates what the customers (and whoever routes to them) bought.
+   */
+  async customersChanged(accountId: string, created: readonly string[], reevaluated: readonly string[]): Promise<void> {
+    const works: ReevaluationWork[] = created.map((customer) => ({ kind: 'remap', waitingFor: { customer } }));
+    if (reevaluated.length) works.push({ kind: 'reevaluate', scope: { customers: [...reevaluated], followRouting: true } });
+    const groups: ReevaluationWork[][] = [];
+    for (let i = 0; i < works.length; i += REEVALUATIONS_PER_START) groups.push(works.slice(i, i + REEVALUATIONS_PER_START));
+    await mapLimit(groups, STARTS_IN_FLIGHT, (group) => this.reevaluations.start(accountId, group));
   }
 
   /**
@@ -116,17 +129,28 @@ export class CatalogService {
     return this.view(found(await this.catalog.getCustomer(accountId, code), `customer '${code}'`));
   }
 
-  /** Writes what `build` makes of the stored customer (or none) on the version read; reads again when another write came first. */
-  private async saveCustomer(
+  /**
+   * Writes what `build` makes of the stored customer (or none) on the version read; reads again when another
+   * write came first. A new parent is checked on the stored chain, and the chain's versions go with the write.
+   * `unchangedToo: false` writes nothing when the body changes nothing (an import line), answering `written: false`.
+   */
+  async saveCustomer(
     accountId: string,
     code: string,
-    build: (held: CustomerRecord | null, today: string) => Omit<CustomerRecord, 'version' | 'updatedAt'>,
-  ): Promise<{ previous: CustomerRecord | null; record: CustomerRecord }> {
+    build: (held: CustomerRecord | null, today: string) => CustomerBody,
+    unchangedToo = true,
+  ): Promise<{ previous: CustomerRecord | null; record: CustomerRecord; written: boolean }> {
     for (let attempt = 1; ; attempt++) {
       const held = await this.catalog.getCustomer(accountId, code);
       const expected = held ? (held.version ?? 0) : null;
-      const record: CustomerRecord = { ...build(held, this.today()), version: (expected ?? 0) + 1, updatedAt: this.now().toISOString() };
-      if (await this.catalog.saveCustomer(accountId, record, expected)) return { previous: held, record };
+      const body = build(held, this.today());
+      if (held && !unchangedToo && sameCustomer(held, body)) return { previous: held, record: held, written: false };
+      const record: CustomerRecord = { ...body, version: (expected ?? 0) + 1, updatedAt: this.now().toISOString() };
+      const checks = linksAnew(held, body) ? await storedChain(this.catalog, accountId, code, body.parent!) : [];
+      const saved = checks.length
+        ? await this.catalog.saveCustomers(accountId, [{ customer: record, expectedVersion: expected }], checks)
+        : await this.catalog.saveCustomer(accountId, record, expected);
+      if (saved) return { previous: held, record, written: true };
       if (attempt >= SAVE_ATTEMPTS) throw busy(code);
     }
   }
@@ -135,7 +159,7 @@ export class CatalogService {
   private view(record: CustomerRecord): CustomerView {
     const { version: _version, ...rest } = record;
     const billingDays = historyOf(record);
-    return { ...rest, billingDay: billingDayOn(billingDays, this.today()), billingDays };
+    return { ...rest, ...customerLinksOf(record), billingDay: billingDayOn(billingDays, this.today()), billingDays };
   }
 
   private today(): string {
@@ -177,6 +201,18 @@ export class CatalogService {
     if (moved) works.push({ kind: 'reevaluate', scope: { productClusters: [id] } });
     await this.reevaluations.start(accountId, works);
     return { created: !previous, record };
+  }
+
+  /** PUT /v1/accounts/{a}/profile: replaces the account's profile. */
+  async putAccountProfile(accountId: string, input: AccountProfile): Promise<Saved<AccountProfileRecord>> {
+    const previous = await this.catalog.getAccountProfile(accountId);
+    const record: AccountProfileRecord = { ...input, updatedAt: this.now().toISOString() };
+    await this.catalog.putAccountProfile(accountId, record);
+    return { created: !previous, record };
+  }
+
+  async getAccountProfile(accountId: string): Promise<AccountProfileRecord> {
+    return found(await this.catalog.getAccountProfile(accountId), `profile of account '${accountId}'`);
   }
 
   listCustomerClusters(accountId: string, page: PageRequest): Promise<Page<CustomerClusterRecord>> {
