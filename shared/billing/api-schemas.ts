@@ -49,7 +49,20 @@ export const cycleStarted = z.object({ id: identifier, status: z.enum(CYCLE_STAT
 export const cycleRegenerating = z.object({ id: identifier, status: z.literal('running'), run: z.int() }).partial();
 
 const invoiceLine = z
-  .object({ description: z.string(), productCluster: z.string(), quantity: decimal, unitPrice: decimal, amount: money, group: z.string().nullable() })
+  .object({
+    description: z.string(),
+    productCluster: z.string(),
+    quantity: decimal,
+    unitPrice: decimal,
+    amount: money,
+    group: z.string().nullable(),
+    kind: z.enum(['recurring', 'one-off', 'usage', 'minimum', 'credit']).meta({ description: 'lines of a subscription only' }),
+    subscription: z.string().meta({ description: 'lines of a subscription only' }),
+    charge: z.string().meta({ description: "the offer's charge id; lines of a subscription only" }),
+    servicePeriod: z
+      .object({ start: calendarDate, end: calendarDate })
+      .meta({ description: 'the days the line is for, end exclusive; lines of a subscription only' }),
+  })
   .partial();
 
 export const invoice = z

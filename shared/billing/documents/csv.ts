@@ -3,6 +3,7 @@ import { ConflictError } from '../../kernel/errors';
 import { D, toWire, toWireMoney } from '../../kernel/money';
 import { toWireInvoice, type Invoice } from '../domain/invoice';
 import { groupOf, rowScope, type RatedRow, type RuleLookup } from '../domain/lines';
+import { parseSubscriptionRuleId } from '../../pricing/domain/subscribers';
 
 /**
  * CSV and JSON Lines documents of invoices (docs/product.md §7): the itemised specification of one
@@ -57,6 +58,13 @@ export const SPECIFICATION_COLUMNS = [
   'group',
 ] as const;
 
+/**
+ * Columns an invoice with subscription lines adds (after `group`): which line kind, subscription and
+ * charge a row is of, and its service period (end exclusive). Its fee lines follow the purchases, one row
+ * each; purchases priced by a subscription's usage charge are `usage` rows of that subscription.
+ */
+export const SUBSCRIPTION_COLUMNS = ['kind', 'subscription', 'charge', 'serviceStart', 'serviceEnd'] as const;
+
 export interface SpecificationOptions {
   /** The price rules, to know each purchase's group and whether it was priced per purchase. */
   readonly rules: RuleLookup;
@@ -86,7 +94,8 @@ const negate = (d: Decimal): Decimal => (d.isZero() ? new D(0) : d.neg());
 export function* streamInvoiceCsv(invoice: Invoice, purchases: Iterable<RatedRow>, options: SpecificationOptions): Generator<string> {
   const metaKeys = [...(options.metadataKeys ?? metadataKeysOf(purchases))].sort();
   const sign = invoice.creditOf === null ? (d: Decimal) => d : negate;
-  yield csvLine([...SPECIFICATION_COLUMNS, ...metaKeys.map((key) => `meta.${key}`)]);
+  const subscribed = invoice.lines.some((l) => l.kind !== undefined);
+  yield csvLine([...SPECIFICATION_COLUMNS, ...(subscribed ? SUBSCRIPTION_COLUMNS : []), ...metaKeys.map((key) => `meta.${key}`)]);
   for (const p of purchases) {
     if (p.customerCode !== invoice.customer.code || p.currency !== invoice.currency) {
       throw new ConflictError('invoice_row_mismatch', `purchase ${p.reference} is not billed on invoice ${invoice.id}`, [
@@ -110,9 +119,38 @@ export function* streamInvoiceCsv(invoice: Invoice, purchases: Iterable<RatedRow
       perPurchase && p.amount !== null ? toWire(sign(p.amount)) : '',
       p.currency,
       groupOf(p, options.rules),
+      ...(subscribed ? usageCells(p.priceRule) : []),
       ...meta,
     ]);
   }
+  if (!subscribed) return;
+  for (const line of invoice.lines) {
+    if (line.kind === undefined || line.kind === 'usage' || !line.servicePeriod) continue;
+    yield csvLine([
+      '',
+      line.servicePeriod.start,
+      line.servicePeriod.end,
+      line.description,
+      line.productCluster,
+      invoice.customer.code,
+      toWire(line.quantity),
+      toWire(line.unitPrice),
+      toWireMoney(line.amount, invoice.currency),
+      invoice.currency,
+      '',
+      line.kind,
+      line.subscription ?? '',
+      line.charge ?? '',
+      line.servicePeriod.start,
+      line.servicePeriod.end,
+      ...metaKeys.map(() => ''),
+    ]);
+  }
+}
+
+function usageCells(priceRule: string | null): string[] {
+  const ref = parseSubscriptionRuleId(priceRule);
+  return ref ? ['usage', ref.subscription, ref.charge, '', ''] : ['', '', '', '', ''];
 }
 
 export function renderInvoiceCsv(invoice: Invoice, purchases: readonly RatedRow[], options: SpecificationOptions): string {
@@ -184,6 +222,7 @@ export const LINE_EXPORT_COLUMNS = [
   'unitPrice',
   'amount',
   'priceRule',
+  ...SUBSCRIPTION_COLUMNS,
 ] as const;
 
 export type LineExportRecord = Record<(typeof LINE_EXPORT_COLUMNS)[number], string | number | null>;
@@ -210,6 +249,11 @@ export function* lineExportRecords(invoice: Invoice): Generator<LineExportRecord
       unitPrice: toWire(line.unitPrice),
       amount: toWireMoney(line.amount, invoice.currency),
       priceRule: line.priceRule,
+      kind: line.kind ?? null,
+      subscription: line.subscription ?? null,
+      charge: line.charge ?? null,
+      serviceStart: line.servicePeriod?.start ?? null,
+      serviceEnd: line.servicePeriod?.end ?? null,
     };
   }
 }

@@ -220,6 +220,25 @@ function tableRow(doc: Doc, cells: readonly string[], numeric: readonly boolean[
   doc.y = y + ROW;
 }
 
+/** A subscription line's service period (last day inclusive), kind, subscription and charge. */
+export function servicePeriodText(line: Pick<Invoice['lines'][number], 'servicePeriod' | 'kind' | 'subscription' | 'charge'>): string {
+  const { start, end } = line.servicePeriod!;
+  const last = new Date(Date.parse(`${end}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return `Service period ${start} – ${last} · ${line.kind} · subscription ${line.subscription}, charge ${line.charge}`;
+}
+
+/** A small grey line under a table row (a subscription line's service period). */
+function detailRow(doc: Doc, text: string): void {
+  const y = doc.y - 3;
+  doc
+    .font(REGULAR)
+    .fontSize(7.5)
+    .fillColor(GREY)
+    .text(fit(doc, text, textWidth() - 12), MARGIN + 8, y, { lineBreak: false });
+  doc.fontSize(9).fillColor('black');
+  doc.y = y + ROW;
+}
+
 /** The lowest y a table row or total may start at: above the footer, inside pdfkit's own page bottom. */
 const lastRowY = (doc: Doc) => doc.page.height - MARGIN - FOOTER - ROW;
 
@@ -328,6 +347,7 @@ export function renderInvoicePdf(invoice: Invoice, parties: PdfParties): Promise
           [line.description, line.group ?? '', toWire(line.quantity), toWire(line.unitPrice), toWireMoney(line.amount, invoice.currency)],
           numeric,
         );
+        if (line.servicePeriod) detailRow(doc, servicePeriodText(line));
       }
       if (invoice.lines.length === 0) {
         doc.font(REGULAR).fontSize(9).fillColor(GREY).text('No charges in this period.', MARGIN, doc.y, { lineBreak: false });

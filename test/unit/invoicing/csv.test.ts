@@ -233,6 +233,11 @@ describe('ERP / BI exports', () => {
       'unitPrice',
       'amount',
       'priceRule',
+      'kind',
+      'subscription',
+      'charge',
+      'serviceStart',
+      'serviceEnd',
     ]);
     expect(csv[2]).toEqual([
       'inv-1',
@@ -251,6 +256,11 @@ describe('ERP / BI exports', () => {
       '0.4',
       '0.40',
       'per-cdr',
+      '',
+      '',
+      '',
+      '',
+      '',
     ]);
     expect(json[1]).toMatchObject({ invoiceId: 'inv-1', line: 2, description: '=cmd', amount: '0.40', group: '31600000001' });
     expect(json[2]).toMatchObject({ invoiceId: 'inv-2', line: 1, amount: '1001' });
