@@ -103,6 +103,24 @@ export const troubleshooting = z
       .partial(),
     purchases: z.array(z.object({}).loose().meta({ description: 'GET /purchases/{reference} plus inPeriod {quantity, amount}' })),
     invoices: z.array(invoice),
+    billingPeriod: z
+      .object({ start: calendarDate, end: calendarDate })
+      .nullable()
+      .meta({ description: "the customer's billing period ending on the cycle's end; null: the cycle does not invoice it" }),
+    subscriptions: z.array(
+      z
+        .object({})
+        .loose()
+        .meta({ description: 'id, offers, status, chargedThrough and timeline (segments from, to, offer, quantity, paused, trial)' }),
+    ),
+    subscriptionLines: z.array(
+      z
+        .object({})
+        .loose()
+        .meta({
+          description: 'each subscription line of the period: invoice, kind, subscription, charge, servicePeriod, chargePeriod, amounts and why',
+        }),
+    ),
   })
   .partial();
 

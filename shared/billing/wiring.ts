@@ -60,6 +60,7 @@ export function billingCycleService(): BillingCycleService {
       purchases: purchaseStore(),
       catalog: catalogStore(),
       planner: reevaluationPlanner(),
+      subscriptions: subscriptionStore(),
     },
     cycleStarter(),
   );

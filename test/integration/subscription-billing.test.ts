@@ -182,6 +182,20 @@ describe('subscriptions on invoices', () => {
     ]);
     // nobody with billing day 1 is invoiced by it
     expect((await invoicesOf('A1')).map((i) => i.periodStart)).toEqual(['2026-10-01']);
+    // troubleshooting names the customer's own period and explains each subscription line
+    const id = (await get<{ items: { id: string; periodEnd: string }[] }>('/billing-cycles')).items.find((c) => c.periodEnd === '2026-11-15')!.id;
+    const bundle = await get<{
+      billingPeriod: unknown;
+      subscriptions: { id: string; timeline: unknown[] }[];
+      subscriptionLines: { kind: string; why: string }[];
+    }>(`/billing-cycles/${id}/customers/D15`);
+    expect(bundle.billingPeriod).toEqual({ start: '2026-10-15', end: '2026-11-15' });
+    expect(bundle.subscriptions.map((s) => s.id)).toEqual(['d15']);
+    expect(bundle.subscriptionLines).toEqual([
+      expect.objectContaining({ kind: 'recurring', why: expect.stringContaining('30 × 1 × 31 day(s) ÷ 31 day(s) of the charge period 2026-10-15') }),
+    ]);
+    const elsewhere = await get<{ billingPeriod: unknown }>(`/billing-cycles/${id}/customers/A1`);
+    expect(elsewhere.billingPeriod).toBeNull();
   });
 
   test('a change of quantity after approval: the next invoice credits the old terms and charges the new; the approved one is untouched', async () => {

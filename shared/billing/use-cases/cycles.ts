@@ -3,7 +3,11 @@ import { cycleId, type BillingPeriod } from '../../kernel/periods';
 import { emptyReport, toWireReport } from '../domain/report';
 import { isBillable } from '../domain/period-rows';
 import { purchaseView, type PurchaseRecord } from '../../ingest/domain/purchase';
-import type { BillingBus, BillingFiles, CycleRecord, CycleStore, InvoiceStore } from '../ports';
+import type { BillingBus, BillingFiles, CycleRecord, CycleStore, CycleSubscriptions, InvoiceStore } from '../ports';
+import type { Invoice } from '../domain/invoice';
+import { historyOf } from '../../catalog/domain/billing-days';
+import { customerPeriodEndingOn } from '../../kernel/proration';
+import { subscriptionsSection } from './troubleshoot-subscriptions';
 import type { CatalogStore } from '../../catalog/ports';
 import type { ChunkStore, PurchaseStore } from '../../ingest/ports';
 import type { Page, PageRequest } from '../../kernel/page';
@@ -75,6 +79,9 @@ export interface BillingCycleDeps {
   purchases: PurchaseStore;
   catalog: CatalogStore;
   planner: ReevaluationPlanner;
+  /** The account's subscriptions (the bundle explains their lines); absent: no subscriptions section. */
+  subscriptions?: CycleSubscriptions;
+  now?: () => Date;
 }
 
 /** Cycles as the API shows them, and the troubleshooting bundle of one customer in one cycle. */
@@ -106,15 +113,18 @@ export class BillingCycleService {
   /**
    * Everything about one customer in one cycle: its purchases of the period (its own and those routed to
    * it) with their mapping, routing and price-rule decisions and their share of the period, and its
-   * invoices of the period with their lines.
+   * invoices of the period with their lines. The period is the customer's own billing period ending on the
+   * cycle's end (`billingPeriod`: null when none ends there, and the customer is not invoiced by this cycle);
+   * its subscriptions are listed with their timelines, and each subscription line with how it was computed.
    */
   async troubleshoot(accountId: string, id: string, code: string) {
     const cycle = await this.cycle(accountId, id);
-    const period = periodOf(cycle);
     const [customer, scope] = await Promise.all([
       this.deps.catalog.getCustomer(accountId, code),
       this.deps.planner.resolve(accountId, { customers: [code], followRouting: true }),
     ]);
+    const own = customer ? customerPeriodEndingOn(historyOf(customer), cycle.periodEnd) : null;
+    const period = own ?? periodOf(cycle);
     const purchases: PurchaseRecord[] = [];
     const byStatus: Record<string, number> = {};
     const byReason: Record<string, number> = {};
@@ -129,14 +139,22 @@ export class BillingCycleService {
       }
     }
     const invoices = [];
+    const loaded: Invoice[] = [];
     let cursor: string | undefined;
     do {
       const result = await this.deps.invoices.list(accountId, { customer: code, periodStart: period.start }, { limit: 100, cursor });
       for (const stored of result.items) {
-        if (stored.record.periodEnd === period.end) invoices.push(invoiceView(await loadInvoice(this.deps.files, stored), stored));
+        if (stored.record.periodEnd !== period.end) continue;
+        const invoice = await loadInvoice(this.deps.files, stored);
+        loaded.push(invoice);
+        invoices.push(invoiceView(invoice, stored));
       }
       cursor = result.next ?? undefined;
     } while (cursor);
+    const today = (this.deps.now?.() ?? new Date()).toISOString().slice(0, 10);
+    const subscriptions = this.deps.subscriptions
+      ? await subscriptionsSection(this.deps.subscriptions, accountId, code, period, loaded, today)
+      : null;
     return {
       cycle: { id: cycle.id, periodStart: cycle.periodStart, periodEnd: cycle.periodEnd, status: cycle.status, run: cycle.run },
       customer: customer
@@ -156,6 +174,8 @@ export class BillingCycleService {
         return { ...purchaseView(record), inPeriod: share ? { quantity: share.quantity, amount: share.amount } : null };
       }),
       invoices,
+      billingPeriod: own,
+      ...(subscriptions ? { subscriptions: subscriptions.subscriptions, subscriptionLines: subscriptions.subscriptionLines } : {}),
     };
   }
 
