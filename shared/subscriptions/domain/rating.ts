@@ -1,5 +1,6 @@
 import {
   compileSubscriberRule,
+  parseSubscriptionRuleId,
   subscriptionRuleId,
   type SubscriberRuleWire,
   type SubscriberTerms,
@@ -72,5 +73,25 @@ export function subscriptionPriceRules(
 ): Map<string, PriceRule> {
   const out = new Map<string, PriceRule>();
   for (const wire of subscriberTerms(subscriptions, offers).rules) if (!out.has(wire.id)) out.set(wire.id, compileSubscriberRule(wire));
+  return out;
+}
+
+/**
+ * The `subscription.<key>` names each usage-charge rule reads (for billing: the scope of a period sum priced
+ * by such a rule). They depend on the subscription and the offer only, which the rule id names.
+ */
+export function subscriptionRuleScopes(
+  subscriptions: readonly SubscriptionRecord[],
+  offers: ReadonlyMap<string, OfferRecord>,
+): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  const terms = subscriberTerms(subscriptions, offers);
+  for (const rule of terms.rules) {
+    const ref = parseSubscriptionRuleId(rule.id);
+    const offer = ref ? offers.get(ref.offer) : undefined;
+    const sub = subscriptions.find((s) => s.id === ref?.subscription);
+    if (!ref || !offer || !sub || out.has(rule.id)) continue;
+    out.set(rule.id, Object.fromEntries(Object.entries({ ...offer.parameters, ...sub.parameters }).map(([k, v]) => [`subscription.${k}`, v])));
+  }
   return out;
 }

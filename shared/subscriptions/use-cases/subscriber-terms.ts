@@ -1,7 +1,8 @@
 import { mapLimit } from '../../kernel/concurrency';
 import type { SubscriberTerms } from '../../pricing/domain/subscribers';
 import type { SubscriberTermsSource } from '../../pricing/ports';
-import { subscriberTerms } from '../domain/rating';
+import type { PriceRule } from '../../pricing/domain/rules';
+import { subscriberTerms, subscriptionPriceRules, subscriptionRuleScopes } from '../domain/rating';
 import type { SubscriptionRecord, SubscriptionStore } from '../ports';
 
 /** An account with up to this many subscriptions is read in one consistent query; a larger one customer by customer. */
@@ -29,13 +30,24 @@ export class SubscriberTermsReader implements SubscriberTermsSource {
       subscriptions = pages.flat();
     }
     if (!subscriptions.length) return { rules: [], windows: [] };
-    const offerIds = new Set<string>();
-    for (const sub of subscriptions) {
-      offerIds.add(sub.offer);
-      for (const entry of sub.history) if (entry.type === 'change' && entry.offer !== null) offerIds.add(entry.offer);
-    }
-    const offers = await this.store.getOffers(accountId, [...offerIds]);
+    const offers = await this.store.getOffers(accountId, [...offersOf(subscriptions)]);
     return subscriberTerms(subscriptions, offers);
+  }
+
+  /**
+   * For billing: every usage-charge rule of the account's subscriptions by id (the model that prices a period
+   * sum of purchases whose `priceRule` names it) and the `subscription.<key>` names each one reads.
+   */
+  async accountRules(accountId: string): Promise<{ rules: Map<string, PriceRule>; scopes: Map<string, Record<string, string>> }> {
+    const subscriptions: SubscriptionRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.listSubscriptions(accountId, {}, { limit: 1000, cursor });
+      subscriptions.push(...page.items);
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    const offers = await this.store.getOffers(accountId, [...offersOf(subscriptions)]);
+    return { rules: subscriptionPriceRules(subscriptions, offers), scopes: subscriptionRuleScopes(subscriptions, offers) };
   }
 
   private async customerSubscriptions(accountId: string, customer: string): Promise<SubscriptionRecord[]> {
@@ -48,4 +60,14 @@ export class SubscriberTermsReader implements SubscriberTermsSource {
     } while (cursor);
     return out;
   }
+}
+
+/** The offers subscriptions start with or change to. */
+function offersOf(subscriptions: readonly SubscriptionRecord[]): Set<string> {
+  const ids = new Set<string>();
+  for (const sub of subscriptions) {
+    ids.add(sub.offer);
+    for (const entry of sub.history) if (entry.type === 'change' && entry.offer !== null) ids.add(entry.offer);
+  }
+  return ids;
 }

@@ -10,7 +10,7 @@ import {
   windowsByCustomer,
 } from '../../../shared/pricing/domain/subscribers';
 import { parseOffer, type OfferRecord } from '../../../shared/subscriptions/domain/offer';
-import { subscriberTerms, subscriptionPriceRules } from '../../../shared/subscriptions/domain/rating';
+import { subscriberTerms, subscriptionPriceRules, subscriptionRuleScopes } from '../../../shared/subscriptions/domain/rating';
 import type { HistoryEntry, SubscriptionRecord } from '../../../shared/subscriptions/domain/subscription';
 
 const at = '2026-01-01T00:00:00Z';
@@ -127,6 +127,13 @@ describe('subscription usage charges as price rules', () => {
     const rules = subscriptionPriceRules([sub({ history: [entry.change('2026-05-01', 'talk-plus')] })], OFFERS);
     expect([...rules.keys()]).toEqual(['subscription#s1#talk#calls', 'subscription#s1#talk-plus#calls']);
     expect(rules.get('subscription#s1#talk#calls')).toMatchObject({ customer: 'C1', scope: 'purchase', model: { type: 'standard' } });
+    const scopes = subscriptionRuleScopes([sub({ parameters: { tier: 'x' }, history: [entry.change('2026-05-01', 'talk-plus')] })], OFFERS);
+    expect(scopes).toEqual(
+      new Map([
+        ['subscription#s1#talk#calls', { 'subscription.included': '100', 'subscription.tier': 'x' }],
+        ['subscription#s1#talk-plus#calls', { 'subscription.included': '500', 'subscription.tier': 'x' }],
+      ]),
+    );
   });
 });
 
