@@ -14,7 +14,7 @@ export function subscriptionStore(): DynamoSubscriptionStore {
 }
 
 export function offerService(): OfferService {
-  return new OfferService(subscriptionStore(), catalogStore());
+  return new OfferService(subscriptionStore(), catalogStore(), undefined, reevaluations());
 }
 
 export function subscriptionService(): SubscriptionService {

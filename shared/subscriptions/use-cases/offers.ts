@@ -2,7 +2,11 @@ import { NotFoundError, ValidationError } from '../../kernel/errors';
 import type { Page, PageRequest } from '../../kernel/page';
 import type { CatalogStore } from '../../catalog/ports';
 import { parseOffer, type CatalogueInput, type CatalogueRecord, type OfferRecord, offerProductClusters } from '../domain/offer';
+import type { Reevaluations } from '../../ingest/use-cases/reevaluation';
 import type { SubscriptionStore } from '../ports';
+
+/** Customers per re-evaluation message when a replaced offer re-rates its subscribers. */
+const CUSTOMERS_PER_REEVALUATION = 500;
 
 export interface Saved<T> {
   created: boolean;
@@ -11,13 +15,15 @@ export interface Saved<T> {
 
 /**
  * Catalogues and offers. A PUT creates or replaces (201 / 200). An offer's catalogue and the product
- * clusters its charges name must exist (400 naming the field, as for price rules).
+ * clusters its charges name must exist (400 naming the field, as for price rules). A replaced offer re-rates
+ * the purchases of the customers subscribed to it (its usage charges and parameters price them).
  */
 export class OfferService {
   constructor(
     private readonly store: SubscriptionStore,
     private readonly catalog: Pick<CatalogStore, 'getProductCluster'>,
     private readonly now: () => Date = () => new Date(),
+    private readonly reevaluations: Pick<Reevaluations, 'start'> = { start: async () => [] },
   ) {}
 
   async putCatalogue(accountId: string, id: string, input: CatalogueInput): Promise<Saved<CatalogueRecord>> {
@@ -47,7 +53,28 @@ export class OfferService {
     for (const c of clusters) if (missing.has(c.productCluster)) problems.push(`${c.field}: product cluster '${c.productCluster}' does not exist`);
     if (problems.length) throw new ValidationError('invalid offer', problems);
     const record: OfferRecord = { id, ...offer, updatedAt: this.now().toISOString() };
-    return { created: await this.store.putOffer(accountId, record), record };
+    const created = await this.store.putOffer(accountId, record);
+    if (!created) await this.rerateSubscribers(accountId, id);
+    return { created, record };
+  }
+
+  /** Every customer with a subscription that has (or changes to) the offer is re-rated; a new offer has none. */
+  private async rerateSubscribers(accountId: string, offer: string): Promise<void> {
+    const customers = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.listSubscriptions(accountId, {}, { limit: 1000, cursor });
+      for (const sub of page.items) {
+        if (sub.offer === offer || sub.history.some((e) => e.type === 'change' && e.offer === offer)) customers.add(sub.customer);
+      }
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    const all = [...customers];
+    const works = [];
+    for (let i = 0; i < all.length; i += CUSTOMERS_PER_REEVALUATION) {
+      works.push({ kind: 'reevaluate' as const, scope: { customers: all.slice(i, i + CUSTOMERS_PER_REEVALUATION), followRouting: true } });
+    }
+    await this.reevaluations.start(accountId, works);
   }
 
   async getOffer(accountId: string, id: string): Promise<OfferRecord> {
