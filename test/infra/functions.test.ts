@@ -15,6 +15,7 @@ const ENTRIES = [
   'functions/streams/run-consumer.ts',
   'functions/platform/reconciler.ts',
   'functions/subscriptions/api.ts',
+  'functions/quotes/api.ts',
 ];
 
 describe('functions', () => {
@@ -61,6 +62,7 @@ describe('functions', () => {
       'functions/streams/api.ts': ['ADMIN_KEY_HASH', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
       'functions/streams/run-consumer.ts': ['BUCKET_NAME', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
       'functions/subscriptions/api.ts': ['ADMIN_KEY_HASH', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
+      'functions/quotes/api.ts': ['ADMIN_KEY_HASH', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/platform/reconciler.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'STREAMS_QUEUE_URL', 'TABLE_NAME'],
     };
     for (const [entry, names] of Object.entries(expected)) expect(env(entry)).toEqual([...base, ...names].sort());
