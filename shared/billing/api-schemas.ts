@@ -114,12 +114,9 @@ export const troubleshooting = z
         .meta({ description: 'id, offers, status, chargedThrough and timeline (segments from, to, offer, quantity, paused, trial)' }),
     ),
     subscriptionLines: z.array(
-      z
-        .object({})
-        .loose()
-        .meta({
-          description: 'each subscription line of the period: invoice, kind, subscription, charge, servicePeriod, chargePeriod, amounts and why',
-        }),
+      z.object({}).loose().meta({
+        description: 'each subscription line of the period: invoice, kind, subscription, charge, servicePeriod, chargePeriod, amounts and why',
+      }),
     ),
   })
   .partial();
@@ -130,7 +127,7 @@ export const creditNoteRequest = z
 
 export const scheduleInput = scheduleSchema.meta({ id: 'BillingScheduleInput' });
 export const schedule = z
-  .object({ dayOfMonth: z.int().min(1).max(28), updatedAt: z.string() })
+  .object({ dayOfMonth: z.union([z.int().min(1).max(28), z.literal('customers')]), updatedAt: z.string() })
   .partial()
   .meta({ id: 'BillingSchedule' });
 

@@ -185,7 +185,8 @@ export interface PurchaseInvoicing {
 }
 
 export interface BillingSchedule {
-  dayOfMonth: number;
+  /** 1–28, or 'customers': each day a billing period of one of the account's customers ends. */
+  dayOfMonth: number | 'customers';
   updatedAt: string;
 }
 
@@ -194,8 +195,8 @@ export interface ScheduleStore {
   /** Replaces the schedule and moves the account to the new day's index; false when it changed meanwhile. */
   put(accountId: string, schedule: BillingSchedule, previous: BillingSchedule | null): Promise<boolean>;
   delete(accountId: string, previous: BillingSchedule): Promise<boolean>;
-  /** Accounts whose billing day is `dayOfMonth`. */
-  accountsOnDay(dayOfMonth: number): AsyncIterable<string[]>;
+  /** Accounts whose billing day is `dayOfMonth` (or whose schedule follows their customers'). */
+  accountsOnDay(dayOfMonth: number | 'customers'): AsyncIterable<string[]>;
 }
 
 export type ExportKind = 'invoices' | 'lines';

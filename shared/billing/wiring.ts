@@ -71,7 +71,7 @@ export function invoiceService(): InvoiceService {
 }
 
 export function scheduleService(): ScheduleService {
-  return new ScheduleService(new DynamoScheduleStore(dynamoClient(), tableName()), cycleStarter());
+  return new ScheduleService(new DynamoScheduleStore(dynamoClient(), tableName()), cycleStarter(), undefined, catalogStore());
 }
 
 export function exportService(): ExportService {

@@ -96,7 +96,7 @@ export const keys = {
   customerInvoiceSort: (periodStart: string, invoiceId?: string) => `${s(periodStart)}#${invoiceId === undefined ? '' : s(invoiceId)}`,
   billingSchedule: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'BILLING-SCHEDULE' }),
   /** The accounts billed on one day of the month (read by the daily scheduler), sorted by account id. */
-  billingScheduleDay: (dayOfMonth: number) => `BILLING-SCHEDULE#DAY#${String(dayOfMonth).padStart(2, '0')}`,
+  billingScheduleDay: (dayOfMonth: number | 'customers') => `BILLING-SCHEDULE#DAY#${String(dayOfMonth).padStart(2, '0')}`,
   exports: (accountId: string) => `ACCOUNT#${s(accountId)}#EXPORT`,
   streams: (accountId: string) => `ACCOUNT#${s(accountId)}#STREAM`,
   /** Batches of an account by id; gsi1 lists one stream's batches by creation (`streamBatches`). */

@@ -6,13 +6,17 @@ import type { BillingSchedule, ScheduleStore } from '../ports';
 import { mapLimit } from '../../kernel/concurrency';
 import type { CycleStarter } from './cycles';
 import { scheduleSchema } from '../domain/requests';
+import { historyOf } from '../../catalog/domain/billing-days';
+import type { CatalogStore } from '../../catalog/ports';
+import { customerPeriodEndingOn } from '../../kernel/proration';
 
 const SAVE_ATTEMPTS = 3;
 
 /**
  * An account's monthly billing day. No AWS schedule per account: one daily rule runs `runDay`, which
  * reads the accounts of that day of the month from their index partition and starts their cycles for
- * the month that ended that day (idempotent by cycle id, so a retried run starts nothing twice).
+ * the month that ended that day (idempotent by cycle id, so a retried run starts nothing twice). An
+ * account scheduled on `'customers'` is run every day on which one of its customers' billing periods ends.
  */
 export class ScheduleService {
   private readonly now: () => Date;
@@ -21,6 +25,8 @@ export class ScheduleService {
     private readonly schedules: ScheduleStore,
     private readonly starter: CycleStarter,
     now?: () => Date,
+    /** The customers of accounts scheduled on their customers' billing days; without it those accounts are not run. */
+    private readonly customers?: Pick<CatalogStore, 'listCustomers'>,
   ) {
     this.now = now ?? (() => new Date());
   }
@@ -56,7 +62,7 @@ export class ScheduleService {
     let existing = 0;
     let failed = 0;
     if (day <= 28) {
-      for await (const accounts of this.schedules.accountsOnDay(day)) {
+      for await (const accounts of this.accountsDue(day, period.end)) {
         await mapLimit(accounts, 8, async (accountId) => {
           try {
             const { created } = await this.starter.start(accountId, period);
@@ -74,4 +80,25 @@ export class ScheduleService {
     if (failed) throw new Error(`${failed} scheduled billing cycle(s) could not be started`);
     return { day, periodStart: period.start, periodEnd: period.end, started, existing };
   }
+
+  /** The accounts billed on `day`, then those following their customers' billing days that have a period ending on `end`. */
+  private async *accountsDue(day: number, end: string): AsyncIterable<string[]> {
+    yield* this.schedules.accountsOnDay(day);
+    if (!this.customers) return;
+    for await (const accounts of this.schedules.accountsOnDay('customers')) {
+      const due = await mapLimit(accounts, 8, async (accountId) => ((await periodEndsOn(this.customers!, accountId, end)) ? accountId : null));
+      yield due.filter((a): a is string => a !== null);
+    }
+  }
+}
+
+/** Whether a billing period of one of the account's customers ends on `end` (reads customers until one does). */
+export async function periodEndsOn(catalog: Pick<CatalogStore, 'listCustomers'>, accountId: string, end: string): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.listCustomers(accountId, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    if (page.items.some((c) => customerPeriodEndingOn(historyOf(c), end) !== null)) return true;
+    cursor = page.next ?? undefined;
+  } while (cursor);
+  return false;
 }

@@ -1,6 +1,7 @@
 import { CycleStarter } from '../../../shared/billing/use-cases/cycles';
 import { ScheduleService } from '../../../shared/billing/use-cases/schedules';
 import type { BillingBus, BillingMessage, BillingSchedule, CycleRecord, CycleStore, ScheduleStore } from '../../../shared/billing/ports';
+import type { CustomerRecord } from '../../../shared/catalog/ports';
 
 /** In-memory stores: just enough of the ports for the scheduler's decisions. */
 class MemorySchedules implements ScheduleStore {
@@ -31,13 +32,22 @@ class MemoryCycles implements Pick<CycleStore, 'create'> {
   }
 }
 
-function setup() {
+/** Customers by account, as the catalog lists them (a page of everything). */
+class MemoryCustomers {
+  constructor(private readonly byAccount: Record<string, { billingDay: number; billingDays?: { from: string | null; billingDay: number }[] }[]>) {}
+  async listCustomers(accountId: string) {
+    const items = (this.byAccount[accountId] ?? []).map((c, i) => ({ code: `c${i}`, ...c }));
+    return { items: items as unknown as CustomerRecord[], next: null };
+  }
+}
+
+function setup(customers?: MemoryCustomers) {
   const schedules = new MemorySchedules();
   const cycles = new MemoryCycles();
   const sent: BillingMessage[] = [];
   const bus: BillingBus = { send: async (messages) => void sent.push(...messages) };
   const now = () => new Date('2026-11-15T01:00:00Z');
-  const service = new ScheduleService(schedules, new CycleStarter(cycles as unknown as CycleStore, bus, now), now);
+  const service = new ScheduleService(schedules, new CycleStarter(cycles as unknown as CycleStore, bus, now), now, customers);
   return { schedules, cycles, sent, service };
 }
 
@@ -72,8 +82,51 @@ describe('billing schedule', () => {
     const { service } = setup();
     expect(await service.put('a1', { dayOfMonth: 3 })).toMatchObject({ created: true, schedule: { dayOfMonth: 3 } });
     expect(await service.put('a1', { dayOfMonth: 4 })).toMatchObject({ created: false, schedule: { dayOfMonth: 4 } });
-    await expect(service.put('a1', { dayOfMonth: 0 })).rejects.toMatchObject({ kind: 'invalid', details: ['dayOfMonth: must be from 1 to 28'] });
+    await expect(service.put('a1', { dayOfMonth: 0 })).rejects.toMatchObject({
+      kind: 'invalid',
+      details: ["dayOfMonth: must be from 1 to 28, or 'customers'"],
+    });
+    await expect(service.put('a1', { dayOfMonth: 'monthly' })).rejects.toMatchObject({ kind: 'invalid' });
+    expect(await service.put('a1', { dayOfMonth: 'customers' })).toMatchObject({ created: false, schedule: { dayOfMonth: 'customers' } });
     await expect(service.put('a1', { dayOfMonth: 2.5 })).rejects.toMatchObject({ kind: 'invalid' });
     await expect(service.put('a1', { dayOfMonth: 5, extra: 1 })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  test("'customers': the daily run starts an account's cycle only on days one of its customers' billing periods ends", async () => {
+    const customers = new MemoryCustomers({
+      a1: [{ billingDay: 1 }, { billingDay: 15 }],
+      // billing day 10 until 20 November, then 20: a stub [10 Nov, 20 Nov) ends on the 20th
+      a2: [
+        {
+          billingDay: 10,
+          billingDays: [
+            { from: null, billingDay: 10 },
+            { from: '2026-11-20', billingDay: 20 },
+          ],
+        },
+      ],
+    });
+    const { service, cycles } = setup(customers);
+    await service.put('a1', { dayOfMonth: 'customers' });
+    await service.put('a2', { dayOfMonth: 'customers' });
+    const days = ['2026-11-01', '2026-11-10', '2026-11-15', '2026-11-16', '2026-11-20', '2026-12-10', '2026-12-20'];
+    const started = [];
+    for (const day of days) started.push([day, (await service.runDay(new Date(`${day}T01:00:00Z`))).started]);
+    expect(started).toEqual([
+      ['2026-11-01', 1],
+      ['2026-11-10', 1],
+      ['2026-11-15', 1],
+      ['2026-11-16', 0],
+      ['2026-11-20', 1],
+      ['2026-12-10', 0],
+      ['2026-12-20', 1],
+    ]);
+    expect([...cycles.cycles.values()].map((c) => [c.accountId, c.periodStart, c.periodEnd])).toEqual([
+      ['a1', '2026-10-01', '2026-11-01'],
+      ['a2', '2026-10-10', '2026-11-10'],
+      ['a1', '2026-10-15', '2026-11-15'],
+      ['a2', '2026-10-20', '2026-11-20'],
+      ['a2', '2026-11-20', '2026-12-20'],
+    ]);
   });
 });

@@ -16,7 +16,9 @@ export class DynamoScheduleStore implements ScheduleStore {
 
   async get(accountId: string): Promise<BillingSchedule | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.billingSchedule(accountId), ConsistentRead: true }));
-    return out.Item ? { dayOfMonth: Number(out.Item.dayOfMonth), updatedAt: out.Item.updatedAt as string } : null;
+    if (!out.Item) return null;
+    const day = out.Item.dayOfMonth;
+    return { dayOfMonth: day === 'customers' ? 'customers' : Number(day), updatedAt: out.Item.updatedAt as string };
   }
 
   async put(accountId: string, schedule: BillingSchedule, previous: BillingSchedule | null): Promise<boolean> {
@@ -70,7 +72,7 @@ export class DynamoScheduleStore implements ScheduleStore {
     }
   }
 
-  async *accountsOnDay(dayOfMonth: number): AsyncIterable<string[]> {
+  async *accountsOnDay(dayOfMonth: number | 'customers'): AsyncIterable<string[]> {
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.client.send(
