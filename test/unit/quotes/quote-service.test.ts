@@ -18,7 +18,8 @@ const team: OfferRecord = {
     ],
   }),
 };
-const customer: CustomerRecord = {
+// a cast: the catalog adds fields to customers; these are the ones quotes read
+const customer = {
   code: 'C1',
   name: 'One',
   cluster: 'all',
@@ -28,7 +29,8 @@ const customer: CustomerRecord = {
   onHold: false,
   taxRate: null,
   country: null,
-};
+  updatedAt: '2026-01-01T00:00:00Z',
+} as CustomerRecord;
 
 function setup(today = '2026-02-10') {
   const store = new MemoryQuotes();
