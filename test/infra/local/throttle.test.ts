@@ -80,7 +80,9 @@ describe('the local HTTP API throttles per account', () => {
 });
 
 test('the local default is the throttling the stage deploys on AWS', () => {
-  const [[, stage]] = billstreamTemplate().ofType('AWS::ApiGatewayV2::Stage') as [[string, { Properties: Record<string, unknown> }]];
+  const stages = billstreamTemplate().ofType('AWS::ApiGatewayV2::Stage');
+  expect(stages).toHaveLength(1);
+  const stage = stages[0]![1];
   expect(stage.Properties.DefaultRouteSettings).toMatchObject({
     ThrottlingRateLimit: DEFAULT_THROTTLE.rate,
     ThrottlingBurstLimit: DEFAULT_THROTTLE.burst,
