@@ -21,6 +21,8 @@ export interface BillingBenchOptions {
   readonly idle?: (timeoutMs: number) => Promise<void>;
   /** Called right before the cycle starts (e.g. to reset the AWS request meter). */
   readonly beforeCycle?: () => void | Promise<void>;
+  /** Each customer also subscribes to a monthly in-advance plan (24.95) from 1 October: its invoice carries the fees. */
+  readonly subscriptions?: boolean;
 }
 
 export interface BillingBenchResult {
@@ -50,6 +52,7 @@ export async function benchBillingCycle(options: BillingBenchOptions): Promise<B
     const rule = { productCluster: `p${i}`, currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: UNIT_PRICES[i] } };
     await must(api.call('PUT', `${base}/price-rules/p${i}`, rule, key), 'price rule');
   }
+  if (options.subscriptions) await subscribeAll(api, base, key, customers);
   const total = customers * purchasesPerCustomer;
   await postPurchases(api, accountId, key, total, customers);
   if (options.idle) await options.idle(1_800_000);
@@ -90,6 +93,29 @@ export async function benchBillingCycle(options: BillingBenchOptions): Promise<B
     cycle: { id: started.id, collectors: cycle!.progress?.collectors ?? 0, partitions: cycle!.progress?.partitions ?? 0 },
     settled,
   };
+}
+
+/** A catalogue, one offer with a monthly in-advance fee, and one subscription per customer (20 PUTs at a time). */
+async function subscribeAll(api: ReturnType<typeof client>, base: string, key: string, customers: number): Promise<void> {
+  await must(api.call('PUT', `${base}/product-clusters/plans`, { name: 'Plans', aliases: [] }, key), 'plans cluster');
+  await must(api.call('PUT', `${base}/catalogues/bench`, { name: 'Bench' }, key), 'catalogue');
+  const offer = {
+    catalogue: 'bench',
+    name: 'Bench plan',
+    currency: 'EUR',
+    charges: [{ id: 'base', type: 'recurring', productCluster: 'plans', price: '24.95', period: 'month', timing: 'in-advance' }],
+  };
+  await must(api.call('PUT', `${base}/offers/plan`, offer, key), 'offer');
+  for (let i = 0; i < customers; i += 20) {
+    await Promise.all(
+      Array.from({ length: Math.min(20, customers - i) }, (_, j) =>
+        must(
+          api.call('PUT', `${base}/subscriptions/s${i + j}`, { customer: `C${i + j}`, offer: 'plan', startDate: '2026-10-01' }, key),
+          'subscription',
+        ),
+      ),
+    );
+  }
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {

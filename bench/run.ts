@@ -6,7 +6,7 @@
  *
  * Sizes can be lowered for a quick run: BENCH_PURCHASES (default 50000), BENCH_DROP_ROWS (1000000),
  * BENCH_REPRICE (100000), BENCH_CYCLE_CUSTOMERS (10000, × 20 purchases), BENCH_STREAM_ROWS (1000000);
- * BENCH_ONLY=engine,stages,ingest,reprice,cycle,streams,drop picks sections.
+ * BENCH_ONLY=engine,stages,ingest,reprice,cycle,subcycle,streams,drop picks sections.
  */
 process.env.BILLSTREAM_METER = '1';
 
@@ -26,7 +26,7 @@ import { client, must, postPurchases, seedAccount } from './seed';
 import { benchStagePipeline } from './stage-pipeline';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const only = new Set((process.env.BENCH_ONLY ?? 'engine,stages,ingest,reprice,cycle,streams,drop').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'engine,stages,ingest,reprice,cycle,subcycle,streams,drop').split(','));
 const report: string[] = [];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -50,6 +50,7 @@ async function main() {
     if (only.has('ingest')) await ingest(stack);
     if (only.has('reprice')) await reprice(stack);
     if (only.has('cycle')) await cycle(stack);
+    if (only.has('subcycle')) await subscriptionCycle(stack);
     if (only.has('streams')) await streams(stack);
     // Last: mapping a million rows on DynamoDB Local takes far longer than the drop itself, so it is not awaited.
     if (only.has('drop')) await drop(stack);
@@ -396,6 +397,41 @@ async function cycle(stack: LocalStack) {
     '|---|---|---|',
     ...perThousand.lines.map((l) => `| ${l.kind} | ${fmt(l.count, 1)} | ${l.dollars.toFixed(5)} |`),
     `| **total** | | **${perThousand.total.toFixed(4)}** (target ≤ 0.10) |`,
+    '',
+  );
+}
+
+/** Issue 11: the cycle of 10,000 subscribers, each with one monthly in-advance subscription and 20 rated purchases. */
+async function subscriptionCycle(stack: LocalStack) {
+  const customers = env('BENCH_SUBCYCLE_CUSTOMERS', 10_000);
+  const purchasesPerCustomer = 20;
+  const result = await benchBillingCycle({
+    url: stack.url,
+    adminKey: stack.adminKey,
+    accountId: 'bench-subscriptions',
+    customers,
+    purchasesPerCustomer,
+    subscriptions: true,
+    idle: (ms) => stack.idle(ms),
+    beforeCycle: () => void resetMeter(),
+  });
+  const counts = { ...meter() };
+  const perThousand = costOf(scaled(counts, 1000 / result.invoices));
+  log(
+    `subscription cycle: ${fmt(result.invoices)} invoices (each with its subscription's fees) from ${fmt(result.purchases)} purchases in ${result.seconds.toFixed(1)} s, $${perThousand.total.toFixed(4)} per 1,000 invoices`,
+  );
+  report.push(
+    '## Subscription cycle (issue 11)',
+    '',
+    `${fmt(customers)} customers, each with one subscription (monthly, in advance, from 1 October: October's and November's fees on the October invoice) and ${purchasesPerCustomer} rated purchases; timed from \`POST /billing-cycles\` until \`completed\` (${result.cycle.collectors} collectors, ${result.cycle.partitions} partitions).`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| cycle wall time | ${result.seconds.toFixed(1)} s | ≤ 120 s |`,
+    `| invoices per second | ${fmt(result.invoicesPerSec, 1)} | |`,
+    `| cost per 1,000 invoices | $${perThousand.total.toFixed(4)} | |`,
+    '',
+    ...perThousand.lines.map((l) => `- ${l.kind}: ${fmt(l.count, 1)} per 1,000 invoices ($${l.dollars.toFixed(5)})`),
     '',
   );
 }
