@@ -1,7 +1,8 @@
 /**
  * Jest with swc (fast, no type-check: `tsc --noEmit` does that) and middy 7's ESM packages transformed.
- * Three projects: `unit` (pure domain), `infra` (CDK template assertions) and `integration` (the local stack
- * end to end: its globalSetup starts `npm start` once on a random port). Run one with `--selectProjects`.
+ * Four projects: `unit` (pure domain), `infra` (CDK template assertions), `integration` (the local stack
+ * end to end: its globalSetup starts `npm start` once on a random port) and `browser` (the web console in
+ * Debian's Chromium through playwright-core, against its own local stack). Run one with `--selectProjects`.
  */
 const shared = {
   testEnvironment: 'node',
@@ -24,6 +25,13 @@ module.exports = {
       roots: ['<rootDir>/test/integration'],
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+    {
+      ...shared,
+      displayName: 'browser',
+      roots: ['<rootDir>/test/browser'],
+      globalSetup: '<rootDir>/test/browser/global-setup.ts',
+      globalTeardown: '<rootDir>/test/browser/global-teardown.ts',
     },
   ],
 };

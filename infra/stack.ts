@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { Api } from './constructs/api';
 import { Billing } from './constructs/billing';
 import { Catalog } from './constructs/catalog';
+import { Console } from './constructs/console';
 import { Ingest } from './constructs/ingest';
 import { Platform } from './constructs/platform';
 import { Pricing } from './constructs/pricing';
@@ -33,6 +34,7 @@ export class BillstreamStack extends Stack {
   readonly subscriptions: Subscriptions;
   readonly quotes: Quotes;
   readonly recovery: Recovery;
+  readonly console: Console;
 
   constructor(scope: Construct, id: string = STACK_NAME, props: BillstreamStackProps = {}) {
     super(scope, id, { stackName: STACK_NAME, description: 'Billstream: serverless billing, rating and pricing', ...props });
@@ -57,8 +59,10 @@ export class BillstreamStack extends Stack {
     this.subscriptions = new Subscriptions(this, 'Subscriptions', context);
     this.quotes = new Quotes(this, 'Quotes', context);
     this.recovery = new Recovery(this, 'Recovery', context);
+    this.console = new Console(this, 'Console', { api: this.api });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The web console (sign in with an API key)' });
     new CfnOutput(this, 'TableName', { value: this.state.table.tableName });
     new CfnOutput(this, 'BucketName', { value: this.state.bucket.bucketName });
 

@@ -1,7 +1,12 @@
 import { buildConsole, type ConsoleFile } from '../../functions/console/build';
 
 /** What the local HTTP server answers for a path under /console/, or null when the path is not the console's. */
-export type ConsoleResponder = (method: string, rawPath: string) => { status: number; headers: Record<string, string>; body: Buffer } | null;
+export type ConsoleResponder = (method: string, rawPath: string) => ConsoleReply | null;
+export interface ConsoleReply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
 
 /** Served with every console file: the console talks only to this origin. */
 const HEADERS = {
@@ -20,7 +25,7 @@ const HEADERS = {
 export async function localConsole(): Promise<ConsoleResponder> {
   const files = new Map<string, ConsoleFile>(await buildConsole());
   files.set('config.json', { body: Buffer.from(JSON.stringify({ apiUrl: '' })), contentType: 'application/json' });
-  return (method, rawPath) => {
+  return (method, rawPath): ConsoleReply | null => {
     if (rawPath !== '/console' && !rawPath.startsWith('/console/')) return null;
     if (method !== 'GET' && method !== 'HEAD') return null;
     if (rawPath === '/console') return { status: 308, headers: { location: '/console/' }, body: Buffer.alloc(0) };

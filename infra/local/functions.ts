@@ -39,7 +39,8 @@ const NOT_APPLIED = new Set(['NODE_OPTIONS']);
 
 /**
  * Reads the Lambda functions of the template whose code is a bundled asset (CDK's deploy-time helpers,
- * e.g. the bucket-notifications handler, have inline code and no local role).
+ * e.g. the bucket-notifications handler, have inline code and no local role; neither has the Python handler
+ * of the console's BucketDeployment).
  */
 export function readFunctions(template: CfnTemplate, resolver: Resolver, assets: ReadonlyMap<string, string>): LocalFunction[] {
   const functions: LocalFunction[] = [];
@@ -47,6 +48,8 @@ export function readFunctions(template: CfnTemplate, resolver: Resolver, assets:
     const p = props(resource);
     const code = p.Code as { S3Key?: unknown; ZipFile?: unknown } | undefined;
     if (!code || code.ZipFile !== undefined || code.S3Key === undefined) continue;
+    // Deploy-time helpers in other runtimes (the console's BucketDeployment is Python) have no local role either.
+    if (p.Runtime !== undefined && !String(p.Runtime).startsWith('nodejs')) continue;
     const key = resolver.resolveString(code.S3Key, `${id}.Code.S3Key`);
     const codeDir = assets.get(key);
     if (!codeDir) throw new Error(`${id}: no bundle for asset ${key} in the cloud assembly (synthesize again)`);

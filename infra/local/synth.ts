@@ -124,6 +124,8 @@ function configFiles(): string[] {
 function bundleInputs(assetDirs: string[]): string[] {
   const inputs = new Set<string>();
   for (const dir of assetDirs) {
+    // Only the Lambda bundles: the console's files and CDK's own handler assets (BucketDeployment) have no index.js.
+    if (!fs.existsSync(path.join(dir, 'index.js'))) continue;
     const map = readJson<{ sources?: string[] }>(path.join(dir, 'index.js.map'));
     if (!map?.sources) throw new Error(`no source map in ${dir}: the bundles must keep sourceMap: true`);
     for (const source of map.sources) {

@@ -116,10 +116,11 @@ function Troubleshoot({ ctx, cycle }: { ctx: Ctx; cycle: Cycle }) {
   );
 }
 
-function CycleDetail({ ctx, id }: { ctx: Ctx; id: string }) {
+function CycleDetail({ ctx, id, settled }: { ctx: Ctx; id: string; settled: () => void }) {
   const cycle = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/billing-cycles/{id}', { params: { path: { a: ctx.a, id } } })), [ctx.a, id]);
   // Progress: read again every second while the cycle runs.
   useEffect(() => {
+    if (cycle.data && cycle.data.status !== 'running') settled();
     if (cycle.data?.status !== 'running') return;
     const t = setTimeout(cycle.reload, 1000);
     return () => clearTimeout(t);
@@ -214,7 +215,7 @@ export function Cycles({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       <Pager pageNumber={list.pageNumber} hasNext={!!list.page?.next} next={list.next} previous={list.previous} loading={list.loading} />
-      {param && <CycleDetail ctx={ctx} id={param} key={param} />}
+      {param && <CycleDetail ctx={ctx} id={param} key={param} settled={list.reload} />}
     </section>
   );
 }

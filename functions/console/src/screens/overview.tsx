@@ -31,15 +31,15 @@ function ReasonChart({ byReason }: { byReason: Record<string, number> }) {
   const max = Math.max(1, ...entries.map(([, n]) => n));
   const rowHeight = 26;
   return (
-    <svg class="chart" role="img" aria-labelledby="chart-title" width="520" height={entries.length * rowHeight + 8} viewBox={`0 0 520 ${entries.length * rowHeight + 8}`}>
+    <svg class="chart" role="img" aria-labelledby="chart-title" width="100%" viewBox={`0 0 400 ${entries.length * rowHeight + 8}`}>
       <title id="chart-title">Purchases needing attention, by reason</title>
       {entries.map(([reason, n], i) => (
         <g key={reason} transform={`translate(0 ${i * rowHeight + 4})`}>
           <text x="150" y="16" text-anchor="end" class="chart-label">
             {reason}
           </text>
-          <rect x="160" y="3" height="18" width={Math.max(2, (n / max) * 300)} class={n ? 'bar' : 'bar empty'} />
-          <text x={Math.max(2, (n / max) * 300) + 166} y="16" class="chart-value">
+          <rect x="160" y="3" height="18" width={Math.max(2, (n / max) * 200)} class={n ? 'bar' : 'bar empty'} />
+          <text x={Math.max(2, (n / max) * 200) + 166} y="16" class="chart-value">
             {n}
           </text>
         </g>

@@ -1,0 +1,223 @@
+import AxeBuilder from '@axe-core/playwright';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Account, api, baseUrl, eventually, newAccount } from '../integration/harness';
+
+/**
+ * The web console in real Chromium (Debian's `chromium` package, driven by playwright-core) against the
+ * local stack: a month's work end to end through the UI only — sign in, map an unmapped purchase by
+ * creating the missing customer, fix a price rule (its error shown inline first), preview a period, run a
+ * cycle and read its report, approve an invoice and download its PDF — with no console errors, no serious
+ * or critical axe-core violations, and screenshots of the main screens in docs/console/. A viewer key sees
+ * no write action.
+ */
+
+const CHROMIUM = process.env.BILLSTREAM_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SHOTS = path.resolve(__dirname, '../../docs/console');
+
+let context: BrowserContext;
+let profile: string;
+let acct: Account;
+const problems: string[] = [];
+
+const put = async (p: string, body: unknown) => {
+  const r = await api('PUT', `/v1/accounts/${acct.id}${p}`, body, acct.key);
+  if (r.status >= 300) throw new Error(`PUT ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+};
+const purchase = async (reference: string) =>
+  (await api('GET', `/v1/accounts/${acct.id}/purchases/${reference}`, undefined, acct.key)).body as { status: string; reason: string | null };
+
+/** A page that records every console error, uncaught exception and 5xx answer as a problem. */
+async function newPage(): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    // Chromium itself logs every 4xx answer to fetch; the console asks for some on purpose (sign-in learns
+    // the role from a refused write; a bad price rule is refused with 400). 5xx answers are caught below.
+    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) return;
+    problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 500) problems.push(`${response.status()} from ${response.url()}`);
+  });
+  return page;
+}
+
+async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect({ screen, violations: serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`) }).toEqual({
+    screen,
+    violations: [],
+  });
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto(`${baseUrl()}/console/`);
+  await page.getByLabel('Account id').fill(acct.id);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Screens' }).waitFor();
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (README, prerequisites)`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    headless: true,
+    viewport: { width: 1280, height: 860 },
+  });
+
+  acct = await newAccount();
+  await put('/customer-clusters/all', { name: 'All customers' });
+  await put('/customers/C1', { name: 'Acme Telecom', cluster: 'all', currency: 'EUR' });
+  await put('/product-clusters/voice', { name: 'Voice', aliases: ['call-min'] });
+  // Valid only from 2030: October's voice purchases find no price rule until the rule is fixed.
+  await put('/price-rules/voice-std', {
+    productCluster: 'voice',
+    currency: 'EUR',
+    validFrom: '2030-01-01',
+    model: { type: 'standard', unitPrice: '0.10' },
+  });
+  const purchases = [
+    { reference: 'oct-1', productLabel: 'call-min', customerCode: 'C1', quantity: '100', purchaseDate: '2026-10-05' },
+    { reference: 'oct-2', productLabel: 'call-min', customerCode: 'C1', quantity: '50', purchaseDate: '2026-10-12' },
+    { reference: 'oct-3', productLabel: 'call-min', customerCode: 'C2', quantity: '30', purchaseDate: '2026-10-20' },
+  ];
+  const posted = await api('POST', `/v1/accounts/${acct.id}/purchases`, { purchases }, acct.key);
+  expect(posted.status).toBe(202);
+  await eventually(async () => {
+    for (const p of purchases) if ((await purchase(p.reference)).status === 'received') throw new Error(`${p.reference} in flight`);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+test('a month of work in the console: map, fix a rule, run a cycle, read its report, approve, download the PDF', async () => {
+  const page = await newPage();
+  await signIn(page, acct.key);
+  await expect(page.getByTestId('role').textContent()).resolves.toBe('admin');
+
+  // Overview: what needs attention.
+  await expect(page.getByTestId('count-unmapped').textContent()).resolves.toBe('1');
+  await expect(page.getByTestId('count-not-invoiced').textContent()).resolves.toBe('2');
+  await expectAccessible(page, 'overview');
+  await shot(page, 'overview');
+
+  // Purchases explorer: the unmapped purchase offers to create its missing customer.
+  await page.getByRole('link', { name: 'unmapped' }).click();
+  const row = page.locator('tr[data-reference="oct-3"]');
+  await row.getByText('unknown-customer').waitFor();
+  await row.getByRole('button', { name: 'Create customer' }).click();
+  await page.getByLabel('Customer name').fill('Beta Mobile');
+  await expectAccessible(page, 'purchases');
+  await shot(page, 'purchases');
+  await page.getByRole('button', { name: 'Create customer' }).last().click();
+  await page.getByRole('status').getByText('Customer C2 created').waitFor();
+  await eventually(async () => expect((await purchase('oct-3')).reason).toBe('no-price-rule'));
+
+  // Price rules: a bad unit price is refused and named next to the model; then the rule is fixed.
+  await page.getByRole('link', { name: 'Price rules' }).click();
+  await page.getByRole('button', { name: 'Edit price rule voice-std' }).click();
+  await page.getByLabel('Model (JSON)').fill('{"type":"standard","unitPrice":"ten cents"}');
+  await page.getByRole('button', { name: 'Save price rule' }).click();
+  await page.getByRole('alert').waitFor();
+  await expect(page.locator('.field-error').first().textContent()).resolves.toMatch(/unitPrice/);
+  await expectAccessible(page, 'price rules (with an error)');
+  await shot(page, 'price-rules');
+  await page.getByLabel('Valid from').fill('2026-01-01');
+  await page.getByLabel('Model (JSON)').fill('{"type":"standard","unitPrice":"0.10"}');
+  await page.getByRole('button', { name: 'Save price rule' }).click();
+  await page.getByRole('status').getByText('Price rule voice-std saved').waitFor();
+  await eventually(async () => {
+    for (const ref of ['oct-1', 'oct-2', 'oct-3']) expect((await purchase(ref)).status).toBe('rated');
+  }, 60_000);
+
+  // The price preview of C1's October.
+  await page.getByLabel('Customer code').fill('C1');
+  await page.getByLabel('Period start').fill('2026-10-01');
+  await page.getByLabel('Period end').fill('2026-11-01');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await expect(page.getByTestId('preview').textContent({ timeout: 10_000 })).resolves.toContain('subtotal 15.00 EUR');
+
+  // Billing cycle: start October, watch it complete, read its report, troubleshoot a customer.
+  await page.getByRole('link', { name: 'Billing cycles' }).click();
+  await page.getByLabel('Period start').fill('2026-10-01');
+  await page.getByLabel('Period end (exclusive)').fill('2026-11-01');
+  await page.getByRole('button', { name: 'Start cycle' }).click();
+  await page.getByTestId('cycle-status').getByText('completed').waitFor({ timeout: 90_000 });
+  const report = page.getByTestId('cycle-report');
+  await expect(report.textContent()).resolves.toMatch(/Invoices2/);
+  await expect(report.textContent()).resolves.toContain('18.00 EUR');
+  await page.getByLabel('Customer code').fill('C2');
+  await page.getByRole('button', { name: 'Explain' }).click();
+  await page.getByTestId('troubleshoot').waitFor();
+  await expectAccessible(page, 'billing cycle');
+  await shot(page, 'cycle');
+
+  // Invoices: open C1's draft, approve it, download its PDF.
+  await page.getByRole('link', { name: 'Invoices', exact: true }).click();
+  await page.getByRole('row', { name: /C1/ }).getByRole('link').click();
+  await expect(page.getByTestId('invoice-total').textContent()).resolves.toBe('15.00 EUR');
+  await page.getByRole('button', { name: 'Approve invoice' }).click();
+  await page.getByTestId('invoice-status').getByText('approved').waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+  const pdf = fs.readFileSync((await download.path())!);
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+  await expectAccessible(page, 'invoice');
+  await shot(page, 'invoice');
+
+  await page.getByRole('link', { name: 'Overview' }).click();
+  await page.getByTestId('drafts-count').getByText('1 draft invoice(s)').waitFor();
+  expect(problems).toEqual([]);
+  await page.close();
+}, 300_000);
+
+test('a viewer key sees the data and no write action', async () => {
+  const key = await api('POST', `/v1/accounts/${acct.id}/keys`, { role: 'viewer' }, acct.key);
+  expect(key.status).toBe(201);
+  const page = await newPage();
+  await signIn(page, (key.body as { key: string }).key);
+  await expect(page.getByTestId('role').textContent()).resolves.toBe('viewer');
+  await page.getByTestId('count-rated').waitFor();
+
+  await page.getByRole('link', { name: 'Price rules' }).click();
+  await page.getByRole('button', { name: 'View price rule voice-std' }).click();
+  await page.getByLabel('Model (JSON)').waitFor();
+  await page.getByRole('link', { name: 'Billing cycles' }).click();
+  await page.getByRole('table').first().waitFor();
+  await page.getByRole('link', { name: 'Invoices', exact: true }).click();
+  await page.getByRole('row', { name: /C2/ }).getByRole('link').click();
+  await page.getByTestId('invoice-status').waitFor();
+  await page.getByRole('button', { name: 'Download PDF' }).waitFor();
+  for (const name of ['Approve invoice', 'Save price rule', 'New price rule', 'Start cycle', 'Create customer', 'Create alias'])
+    expect({ name, count: await page.getByRole('button', { name }).count() }).toEqual({ name, count: 0 });
+  await page.getByRole('link', { name: 'Price rules' }).click();
+  expect(await page.getByRole('button', { name: /New price rule|Save price rule|Edit/ }).count()).toBe(0);
+  await page.getByRole('link', { name: 'Billing cycles' }).click();
+  expect(await page.getByRole('button', { name: 'Start cycle' }).count()).toBe(0);
+  await expectAccessible(page, 'invoices (viewer)');
+  expect(problems).toEqual([]);
+  await page.close();
+}, 120_000);
