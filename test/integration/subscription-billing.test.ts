@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { api, eventually, newAccount, type Account } from './harness';
 
 /**
@@ -230,4 +232,45 @@ describe('subscriptions on invoices', () => {
       { kind: 'recurring', charge: 'base', servicePeriod: { start: '2026-11-01', end: '2026-11-21' }, quantity: '1', amount: '20.00' },
     ]);
   });
+});
+
+describe('reference amounts over HTTP: the proration fixtures (a monthly 24.95 in advance, first slice by days)', () => {
+  const fixtures = (
+    JSON.parse(readFileSync(join(__dirname, '../fixtures/charge-models.json'), 'utf8')) as {
+      proration: { cases: { billingDay: number; start: string; line: string }[] };
+    }
+  ).proration.cases;
+
+  test.each(fixtures)(
+    'billing day $billingDay, start $start: the first slice is $line on the cycle ending on the first billing day after it',
+    async ({ billingDay, start, line }) => {
+      const acct = await newAccount();
+      const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
+      const put = async (p: string, body: unknown) => expect((await api('PUT', path(p), body, acct.key)).status).toBeLessThan(300);
+      await put('/customer-clusters/all', { name: 'All' });
+      await put('/product-clusters/plans', { name: 'Plans', aliases: [] });
+      await put('/catalogues/main', { name: 'Main' });
+      await put('/offers/plan', monthly('plan', '24.95', 'in-advance'));
+      await put('/customers/K', { name: 'K', cluster: 'all', currency: 'EUR', billingDay });
+      await put('/subscriptions/k', { customer: 'K', offer: 'plan', startDate: start });
+      // the cycle of the customer's period that contains the start: [billing day, next billing day)
+      const [y, m, d] = start.split('-').map(Number) as [number, number, number];
+      const iso = (year: number, month: number) => new Date(Date.UTC(year, month - 1, billingDay)).toISOString().slice(0, 10);
+      const periodStart = d >= billingDay ? iso(y, m) : iso(y, m - 1);
+      const periodEnd = d >= billingDay ? iso(y, m + 1) : iso(y, m);
+      const started = await api('POST', path('/billing-cycles'), { periodStart, periodEnd }, acct.key);
+      const { id } = started.body as { id: string };
+      await eventually(async () => {
+        const c = (await api('GET', path(`/billing-cycles/${id}`), undefined, acct.key)).body as Cycle;
+        if (c.status !== 'completed') throw new Error(`cycle ${id} is ${c.status}`);
+      }, 90_000);
+      const list = (await api('GET', path('/invoices?customer=K'), undefined, acct.key)).body as { items: { id: string }[] };
+      expect(list.items).toHaveLength(1);
+      const invoice = (await api('GET', path(`/invoices/${list.items[0]!.id}`), undefined, acct.key)).body as Invoice;
+      expect(invoice.lines.map((l) => [l.servicePeriod, l.amount])).toEqual([
+        [{ start, end: periodEnd }, line],
+        [{ start: periodEnd, end: iso(Number(periodEnd.slice(0, 4)), Number(periodEnd.slice(5, 7)) + 1) }, '24.95'],
+      ]);
+    },
+  );
 });
