@@ -105,7 +105,6 @@ export function usePaged<T>(load: (cursor: string | undefined) => Promise<Page<T
   const [error, setError] = useState<unknown>(null);
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [loading, setLoading] = useState(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is rebuilt each render; `deps` say when it changes
   const fetchPage = useCallback(async (cursor: string | undefined) => {
     setLoading(true);
     setError(null);
@@ -117,7 +116,6 @@ export function usePaged<T>(load: (cursor: string | undefined) => Promise<Page<T
       setLoading(false);
     }
   }, deps);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload from the first page when the filters change
   useEffect(() => {
     setCursors([undefined]);
     void fetchPage(undefined);
@@ -156,7 +154,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `deps` say when `load` changes
   useEffect(() => {
     let live = true;
     setError(null);
@@ -171,4 +168,5 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   return { data, error, reload: () => setTick((t) => t + 1) };
 }
 
-export const money = (amount: string | null | undefined, currency?: string | null) => (amount == null ? '—' : `${amount}${currency ? ` ${currency}` : ''}`);
+export const money = (amount: string | null | undefined, currency?: string | null) =>
+  amount == null ? '—' : `${amount}${currency ? ` ${currency}` : ''}`;

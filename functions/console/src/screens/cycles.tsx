@@ -26,7 +26,8 @@ function Report({ cycle }: { cycle: Cycle }) {
         </dd>
         <dt>Not invoiced</dt>
         <dd>
-          no price rule {r.notInvoiced?.['no-price-rule'] ?? 0}, on hold {r.notInvoiced?.['on-hold'] ?? 0}, future date {r.notInvoiced?.['future-date'] ?? 0}
+          no price rule {r.notInvoiced?.['no-price-rule'] ?? 0}, on hold {r.notInvoiced?.['on-hold'] ?? 0}, future date{' '}
+          {r.notInvoiced?.['future-date'] ?? 0}
         </dd>
         <dt>Errors</dt>
         <dd>{r.errors?.count ?? 0}</dd>
@@ -82,7 +83,10 @@ function Troubleshoot({ ctx, cycle }: { ctx: Ctx; cycle: Cycle }) {
       setError(err);
     }
   };
-  const b = bundle as { summary?: { purchases?: number; byStatus?: Record<string, number>; byReason?: Record<string, number> }; invoices?: Schemas['Invoice'][] } | null;
+  const b = bundle as {
+    summary?: { purchases?: number; byStatus?: Record<string, number>; byReason?: Record<string, number> };
+    invoices?: Schemas['Invoice'][];
+  } | null;
   return (
     <section aria-labelledby="trouble-h" class="card">
       <h3 id="trouble-h">Troubleshoot a customer</h3>
@@ -117,7 +121,10 @@ function Troubleshoot({ ctx, cycle }: { ctx: Ctx; cycle: Cycle }) {
 }
 
 function CycleDetail({ ctx, id, settled }: { ctx: Ctx; id: string; settled: () => void }) {
-  const cycle = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/billing-cycles/{id}', { params: { path: { a: ctx.a, id } } })), [ctx.a, id]);
+  const cycle = useLoad(
+    async () => ok(await ctx.client.GET('/v1/accounts/{a}/billing-cycles/{id}', { params: { path: { a: ctx.a, id } } })),
+    [ctx.a, id],
+  );
   // Progress: read again every second while the cycle runs.
   useEffect(() => {
     if (cycle.data && cycle.data.status !== 'running') settled();
@@ -164,12 +171,17 @@ export function Cycles({ ctx, param }: { ctx: Ctx; param: string }) {
   const [periodStart, setPeriodStart] = useState('');
   const [periodEnd, setPeriodEnd] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const list = usePaged(async (cursor) => ok(await ctx.client.GET('/v1/accounts/{a}/billing-cycles', { params: { path: { a: ctx.a }, query: { limit: 20, cursor } } })), [ctx.a, param]);
+  const list = usePaged(
+    async (cursor) => ok(await ctx.client.GET('/v1/accounts/{a}/billing-cycles', { params: { path: { a: ctx.a }, query: { limit: 20, cursor } } })),
+    [ctx.a, param],
+  );
   const start = async (e: Event) => {
     e.preventDefault();
     setError(null);
     try {
-      const started = ok(await ctx.client.POST('/v1/accounts/{a}/billing-cycles', { params: { path: { a: ctx.a } }, body: { periodStart, periodEnd } }));
+      const started = ok(
+        await ctx.client.POST('/v1/accounts/{a}/billing-cycles', { params: { path: { a: ctx.a } }, body: { periodStart, periodEnd } }),
+      );
       ctx.go(`cycles/${started.id}`);
     } catch (err) {
       setError(err);

@@ -5,7 +5,10 @@ import { canWrite } from '../session';
 import { ErrorBox, Field, money, Notice, Pager, useLoad, usePaged } from '../ui';
 
 function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: () => void }) {
-  const invoice = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/invoices/{id}', { params: { path: { a: ctx.a, id } } })), [ctx.a, id]);
+  const invoice = useLoad(
+    async () => ok(await ctx.client.GET('/v1/accounts/{a}/invoices/{id}', { params: { path: { a: ctx.a, id } } })),
+    [ctx.a, id],
+  );
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const approve = async () => {
@@ -22,7 +25,12 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
   const get = async (format: 'pdf' | 'csv') => {
     setError(null);
     try {
-      await download(ctx.baseUrl, ctx.session.key, `/v1/accounts/${encodeURIComponent(ctx.a)}/invoices/${encodeURIComponent(id)}/document?format=${format}`, `${id}.${format}`);
+      await download(
+        ctx.baseUrl,
+        ctx.session.key,
+        `/v1/accounts/${encodeURIComponent(ctx.a)}/invoices/${encodeURIComponent(id)}/document?format=${format}`,
+        `${id}.${format}`,
+      );
     } catch (err) {
       setError(err);
     }
@@ -54,7 +62,6 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
             </thead>
             <tbody>
               {(i.lines ?? []).map((l, n) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: lines have no id
                 <tr key={n}>
                   <td>{l.description}</td>
                   <td>{l.productCluster}</td>
@@ -112,10 +119,18 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
   const [customer, setCustomer] = useState(preset.get('customer') ?? '');
   const [periodStart, setPeriodStart] = useState(preset.get('periodStart') ?? '');
   const [filters, setFilters] = useState({ customer, periodStart });
-  const list = usePaged(async (cursor) => {
-    const q = { limit: 50, cursor, ...(filters.customer ? { customer: filters.customer } : {}), ...(filters.periodStart ? { periodStart: filters.periodStart } : {}) };
-    return ok(await ctx.client.GET('/v1/accounts/{a}/invoices', { params: { path: { a: ctx.a }, query: q } }));
-  }, [ctx.a, filters]);
+  const list = usePaged(
+    async (cursor) => {
+      const q = {
+        limit: 50,
+        cursor,
+        ...(filters.customer ? { customer: filters.customer } : {}),
+        ...(filters.periodStart ? { periodStart: filters.periodStart } : {}),
+      };
+      return ok(await ctx.client.GET('/v1/accounts/{a}/invoices', { params: { path: { a: ctx.a }, query: q } }));
+    },
+    [ctx.a, filters],
+  );
   return (
     <section aria-labelledby="invoices-h">
       <h1 id="invoices-h">Invoices</h1>

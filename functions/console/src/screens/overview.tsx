@@ -50,8 +50,14 @@ function ReasonChart({ byReason }: { byReason: Record<string, number> }) {
 
 export function Overview({ ctx }: { ctx: Ctx }) {
   const counts = useLoad(() => purchaseCounts(ctx), [ctx.a]);
-  const cycles = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/billing-cycles', { params: { path: { a: ctx.a }, query: { limit: 5 } } })), [ctx.a]);
-  const invoices = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/invoices', { params: { path: { a: ctx.a }, query: { limit: LIMIT } } })), [ctx.a]);
+  const cycles = useLoad(
+    async () => ok(await ctx.client.GET('/v1/accounts/{a}/billing-cycles', { params: { path: { a: ctx.a }, query: { limit: 5 } } })),
+    [ctx.a],
+  );
+  const invoices = useLoad(
+    async () => ok(await ctx.client.GET('/v1/accounts/{a}/invoices', { params: { path: { a: ctx.a }, query: { limit: LIMIT } } })),
+    [ctx.a],
+  );
   const drafts = (invoices.data?.items ?? []).filter((i) => i.status === 'draft');
   const totals = new Map<string, { draft: number; approved: number; amount: Record<string, string[]> }>();
   for (const inv of invoices.data?.items ?? []) {

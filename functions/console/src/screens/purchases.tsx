@@ -9,7 +9,10 @@ const STATUSES = ['', 'received', 'unmapped', 'not-invoiced', 'rated', 'invoiced
 
 /** Creates the customer an unmapped purchase names (reason unknown-customer). */
 function CreateCustomer({ ctx, purchase, done }: { ctx: Ctx; purchase: Purchase; done: (message: string) => void }) {
-  const clusters = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/customer-clusters', { params: { path: { a: ctx.a }, query: { limit: 1000 } } })), [ctx.a]);
+  const clusters = useLoad(
+    async () => ok(await ctx.client.GET('/v1/accounts/{a}/customer-clusters', { params: { path: { a: ctx.a }, query: { limit: 1000 } } })),
+    [ctx.a],
+  );
   const [name, setName] = useState(purchase.customerCode ?? '');
   const [cluster, setCluster] = useState('');
   const [currency, setCurrency] = useState('EUR');
@@ -45,7 +48,10 @@ function CreateCustomer({ ctx, purchase, done }: { ctx: Ctx; purchase: Purchase;
 
 /** Adds an unmapped purchase's label as an alias of a product cluster (reason unknown-product). */
 function AddAlias({ ctx, purchase, done }: { ctx: Ctx; purchase: Purchase; done: (message: string) => void }) {
-  const clusters = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/product-clusters', { params: { path: { a: ctx.a }, query: { limit: 1000 } } })), [ctx.a]);
+  const clusters = useLoad(
+    async () => ok(await ctx.client.GET('/v1/accounts/{a}/product-clusters', { params: { path: { a: ctx.a }, query: { limit: 1000 } } })),
+    [ctx.a],
+  );
   const [cluster, setCluster] = useState('');
   const [error, setError] = useState<unknown>(null);
   const options = (clusters.data?.items ?? []).map((c) => c.id);
@@ -84,17 +90,20 @@ export function Purchases({ ctx, param }: { ctx: Ctx; param: string }) {
   const [filters, setFilters] = useState({ status: param || '', customer: '', from: '', to: '' });
   const [open, setOpen] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const list = usePaged(async (cursor) => {
-    const query = {
-      limit: 50,
-      cursor,
-      ...(filters.status ? { status: filters.status as Purchase['status'] } : {}),
-      ...(filters.customer ? { customer: filters.customer } : {}),
-      ...(filters.from ? { from: filters.from } : {}),
-      ...(filters.to ? { to: filters.to } : {}),
-    };
-    return ok(await ctx.client.GET('/v1/accounts/{a}/purchases', { params: { path: { a: ctx.a }, query } }));
-  }, [ctx.a, filters]);
+  const list = usePaged(
+    async (cursor) => {
+      const query = {
+        limit: 50,
+        cursor,
+        ...(filters.status ? { status: filters.status as Purchase['status'] } : {}),
+        ...(filters.customer ? { customer: filters.customer } : {}),
+        ...(filters.from ? { from: filters.from } : {}),
+        ...(filters.to ? { to: filters.to } : {}),
+      };
+      return ok(await ctx.client.GET('/v1/accounts/{a}/purchases', { params: { path: { a: ctx.a }, query } }));
+    },
+    [ctx.a, filters],
+  );
   const done = (m: string) => {
     setOpen(null);
     setMessage(m);
@@ -160,7 +169,11 @@ export function Purchases({ ctx, param }: { ctx: Ctx; param: string }) {
               {open === p.reference && (
                 <tr key={`${p.reference}-fix`}>
                   <td colSpan={10}>
-                    {p.reason === 'unknown-customer' ? <CreateCustomer ctx={ctx} purchase={p} done={done} /> : <AddAlias ctx={ctx} purchase={p} done={done} />}
+                    {p.reason === 'unknown-customer' ? (
+                      <CreateCustomer ctx={ctx} purchase={p} done={done} />
+                    ) : (
+                      <AddAlias ctx={ctx} purchase={p} done={done} />
+                    )}
                   </td>
                 </tr>
               )}

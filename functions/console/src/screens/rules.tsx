@@ -78,8 +78,21 @@ function RuleEditor({ ctx, rule, saved }: { ctx: Ctx; rule: Rule | null; saved: 
     <form class="editor" onSubmit={submit} aria-label={rule ? `Edit price rule ${rule.id}` : 'New price rule'}>
       <h2>{rule ? `Price rule ${rule.id}` : 'New price rule'}</h2>
       {!rule && <Field label="Rule id" name="rule-id" value={d.id} onInput={set('id')} error={errors.id} required />}
-      <Field label="Product cluster" name="rule-product-cluster" value={d.productCluster} onInput={set('productCluster')} error={errors.productCluster} required />
-      <Field label="Customer cluster (empty: every customer)" name="rule-customer-cluster" value={d.customerCluster} onInput={set('customerCluster')} error={errors.customerCluster} />
+      <Field
+        label="Product cluster"
+        name="rule-product-cluster"
+        value={d.productCluster}
+        onInput={set('productCluster')}
+        error={errors.productCluster}
+        required
+      />
+      <Field
+        label="Customer cluster (empty: every customer)"
+        name="rule-customer-cluster"
+        value={d.customerCluster}
+        onInput={set('customerCluster')}
+        error={errors.customerCluster}
+      />
       <Field label="Currency" name="rule-currency" value={d.currency} onInput={set('currency')} error={errors.currency} required />
       <Field label="Valid from" name="rule-valid-from" value={d.validFrom} onInput={set('validFrom')} error={errors.validFrom} required />
       <Field label="Valid to (exclusive, empty: open)" name="rule-valid-to" value={d.validTo} onInput={set('validTo')} error={errors.validTo} />
@@ -137,7 +150,6 @@ function UsagePreview({ ctx }: { ctx: Ctx }) {
             </thead>
             <tbody>
               {(usage.lines ?? []).map((l, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: lines have no id
                 <tr key={i}>
                   <td>{l.description}</td>
                   <td>{l.productCluster}</td>
@@ -165,7 +177,10 @@ function UsagePreview({ ctx }: { ctx: Ctx }) {
 export function PriceRules({ ctx }: { ctx: Ctx }) {
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const list = usePaged(async (cursor) => ok(await ctx.client.GET('/v1/accounts/{a}/price-rules', { params: { path: { a: ctx.a }, query: { limit: 100, cursor } } })), [ctx.a]);
+  const list = usePaged(
+    async (cursor) => ok(await ctx.client.GET('/v1/accounts/{a}/price-rules', { params: { path: { a: ctx.a }, query: { limit: 100, cursor } } })),
+    [ctx.a],
+  );
   return (
     <section aria-labelledby="rules-h">
       <h1 id="rules-h">Price rules</h1>
