@@ -1,3 +1,4 @@
+import { ValidationError } from '../../kernel/errors';
 import { D } from '../../kernel/money';
 import type { Charge, OfferDefinition } from '../../subscriptions/domain/offer';
 import { timeline, type SubscriptionRecord } from '../../subscriptions/domain/subscription';
@@ -41,7 +42,9 @@ export function offersOf(sub: Pick<SubscriptionRecord, 'offer' | 'history'>): st
 export function chargeTimelines(sub: BilledSubscription, offers: ReadonlyMap<string, OfferOfRecord>, currency: string): ChargeTimeline[] {
   const first = offers.get(sub.offer);
   const missing = offersOf(sub).filter((id) => !offers.has(id));
-  if (!first || missing.length) throw new Error(`subscription ${sub.id}: offer(s) ${missing.join(', ')} not found`);
+  if (!first || missing.length) {
+    throw new ValidationError('invalid subscription charges', [`subscription ${sub.id}: offer(s) ${missing.join(', ')} not found`]);
+  }
   const segments = timeline(sub, first.trialDays).segments;
   const out: ChargeTimeline[] = [];
   for (const offerId of offersOf(sub)) {
