@@ -112,3 +112,8 @@ export interface CustomerDropFiles {
   readResult(accountId: string, name: string): Promise<(ImportResult & { etag?: string }) | null>;
   writeResult(accountId: string, name: string, result: ImportResult & { etag: string }): Promise<void>;
 }
+
+/** Which new customer codes have purchases waiting for them (unmapped, unknown customer): only those need a remap. */
+export interface WaitingPurchases {
+  customersWaiting(accountId: string, codes: readonly string[]): Promise<Set<string>>;
+}

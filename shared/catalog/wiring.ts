@@ -3,6 +3,7 @@ import { bucketName, tableName } from '../storage/env';
 import { reevaluations } from '../ingest/wiring';
 import { accountStore } from '../platform/wiring';
 import { DynamoCatalogStore } from './adapters/dynamo/catalog';
+import { DynamoWaitingPurchases } from './adapters/dynamo/waiting';
 import { S3CustomerDropFiles } from './adapters/s3/customer-drops';
 import { CatalogService } from './use-cases/catalog';
 import { CustomerImports } from './use-cases/customer-import';
@@ -19,10 +20,14 @@ export function catalogService(): CatalogService {
 
 /** Imports over HTTP (no bucket needed). */
 export function customerImports(catalog = catalogService()): CustomerImports {
-  return new CustomerImports(catalogStore(), catalog, accountStore(), null);
+  return new CustomerImports(catalogStore(), catalog, accountStore(), null, waitingPurchases());
 }
 
 /** Imports of customer drops (`drops/<a>/customers/…`): needs BUCKET_NAME. */
 export function customerDropImports(): CustomerImports {
-  return new CustomerImports(catalogStore(), catalogService(), accountStore(), new S3CustomerDropFiles(s3Client(), bucketName()));
+  return new CustomerImports(catalogStore(), catalogService(), accountStore(), new S3CustomerDropFiles(s3Client(), bucketName()), waitingPurchases());
+}
+
+function waitingPurchases(): DynamoWaitingPurchases {
+  return new DynamoWaitingPurchases(dynamoClient(), tableName());
 }

@@ -179,7 +179,7 @@ describe('CatalogService and CustomerImports on in-memory ports', () => {
       },
     };
     const service = new CatalogService(catalog, new MemoryAccounts(), reevaluations, now);
-    const imports = new CustomerImports(catalog, service, new MemoryAccounts(), null, now);
+    const imports = new CustomerImports(catalog, service, new MemoryAccounts(), null, null, now);
     return { catalog, service, imports, works };
   }
 
@@ -232,6 +232,26 @@ describe('CatalogService and CustomerImports on in-memory ports', () => {
 
     const third = await imports.importText('acme', csv.replace('Head office', 'Head Office'), 'csv');
     expect(third).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
+  });
+
+  test('many new customers: one remap first (it counts a re-evaluation), then remaps only for codes with purchases waiting', async () => {
+    const { catalog, service, works } = setup();
+    await catalog.putCustomerCluster('acme', { id: 'all', name: 'All', parent: null, updatedAt: '' });
+    const asked: string[][] = [];
+    const waiting = {
+      customersWaiting: async (_a: string, codes: readonly string[]) => {
+        asked.push([...codes]);
+        return new Set(['C3']);
+      },
+    };
+    const imports = new CustomerImports(catalog, service, new MemoryAccounts(), null, waiting);
+    const lines: ImportLine[] = [1, 2, 3, 4].map((i) => ({ line: i, code: `C${i}`, raw: { code: `C${i}`, ...base } }));
+    expect(await imports.importLines('acme', lines)).toMatchObject({ created: 4 });
+    expect(asked).toEqual([['C2', 'C3', 'C4']]);
+    expect(works).toEqual([
+      { kind: 'remap', waitingFor: { customer: 'C1' } },
+      { kind: 'remap', waitingFor: { customer: 'C3' } },
+    ]);
   });
 
   test('a transaction refused by a concurrent change is done again line by line', async () => {

@@ -90,10 +90,25 @@ export class CatalogService {
 
   /**
    * After customers were written: new codes re-map the purchases waiting for them, a changed cluster,
-   * currency or hold re-evaluates what the customers (and whoever routes to them) bought.
+   * currency or hold re-evaluates what the customers (and whoever routes to them) bought. With `waiting`
+   * (many new codes at once, an import), the first new code's remap is started first: it counts a
+   * re-evaluation, so any acceptance rating meanwhile rates once more (see IngestService.complete); then
+   * only the codes with purchases already waiting get a remap of their own.
    */
-  async customersChanged(accountId: string, created: readonly string[], reevaluated: readonly string[]): Promise<void> {
-    const works: ReevaluationWork[] = created.map((customer) => ({ kind: 'remap', waitingFor: { customer } }));
+  async customersChanged(
+    accountId: string,
+    created: readonly string[],
+    reevaluated: readonly string[],
+    waiting?: (codes: readonly string[]) => Promise<Set<string>>,
+  ): Promise<void> {
+    let remapped = created;
+    if (waiting && created.length > 1) {
+      await this.reevaluations.start(accountId, [{ kind: 'remap', waitingFor: { customer: created[0]! } }]);
+      const rest = created.slice(1);
+      const found = await waiting(rest);
+      remapped = rest.filter((c) => found.has(c));
+    }
+    const works: ReevaluationWork[] = remapped.map((customer) => ({ kind: 'remap', waitingFor: { customer } }));
     if (reevaluated.length) works.push({ kind: 'reevaluate', scope: { customers: [...reevaluated], followRouting: true } });
     const groups: ReevaluationWork[][] = [];
     for (let i = 0; i < works.length; i += REEVALUATIONS_PER_START) groups.push(works.slice(i, i + REEVALUATIONS_PER_START));

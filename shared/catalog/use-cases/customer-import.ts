@@ -1,4 +1,5 @@
 import { mapLimit } from '../../kernel/concurrency';
+import { logger } from '../../kernel/logger';
 import { DomainError, ValidationError } from '../../kernel/errors';
 import { MAX_PARENT_CHAIN } from '../domain/catalog';
 import {
@@ -15,14 +16,14 @@ import {
   type ValidLine,
 } from '../domain/customer-import';
 import type { AccountStore } from '../../platform/ports';
-import type { CatalogStore, CustomerDropFiles, CustomerRecord, CustomerWrite, VersionCheck } from '../ports';
+import type { CatalogStore, CustomerDropFiles, CustomerRecord, CustomerWrite, VersionCheck, WaitingPurchases } from '../ports';
 import { type CatalogService, reevaluates } from './catalog';
 import { type CustomerBody, customerBody, linksAnew, sameCustomer } from './customer-records';
 
 /** DynamoDB's limit on the items (writes and checks) of one transaction. */
 const TRANSACTION_ITEMS = 100;
 /** Transactions of one import in flight at once. */
-const TRANSACTIONS_IN_FLIGHT = 4;
+const TRANSACTIONS_IN_FLIGHT = 8;
 
 /** A line that changes its customer: what is stored, what it becomes, and the chain above it when it links anew. */
 interface Planned {
@@ -49,6 +50,7 @@ export class CustomerImports {
     private readonly customers: Pick<CatalogService, 'saveCustomer' | 'customersChanged'>,
     private readonly accounts: AccountStore,
     private readonly files: CustomerDropFiles | null,
+    private readonly waiting: WaitingPurchases | null = null,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -87,6 +89,11 @@ export class CustomerImports {
 
   async importLines(accountId: string, lines: readonly ImportLine[]): Promise<ImportResult> {
     const result: ImportResult = { ...emptyImportResult(), rows: lines.length };
+    const started = Date.now();
+    const phases: Record<string, number> = {};
+    const phase = (name: string) => {
+      phases[name] = Date.now() - started;
+    };
     const reject = (line: number, code: string | null, errors: string[]) => result.rejected.push({ line, code, errors });
 
     // Each line on its own, then what it names: the cluster and the partner account.
@@ -103,12 +110,14 @@ export class CustomerImports {
       }
     }
     const valid = await this.withReferences(accountId, alone, reject);
+    phase('checkedMs');
 
     // What each line makes of the stored customer; lines that change nothing are done.
     const stored = await this.catalog.getCustomers(
       accountId,
       valid.map((v) => v.code),
     );
+    phase('readMs');
     const today = this.now().toISOString().slice(0, 10);
     const inFile = new Map<string, string | null>();
     const changing: Planned[] = [];
@@ -138,7 +147,9 @@ export class CustomerImports {
     for (const p of planned) p.chain = chains.get(p.line.code) ?? [];
     for (const code of refused.keys()) inFile.delete(code);
 
+    phase('chainsMs');
     const { written, unchanged } = await this.write(accountId, planned, inFile, stored, reject);
+    phase('writtenMs');
     for (const w of written) {
       if (w.previous) result.updated += 1;
       else result.created += 1;
@@ -148,8 +159,11 @@ export class CustomerImports {
       accountId,
       written.filter((w) => !w.previous).map((w) => w.record.code),
       written.filter((w) => w.previous && reevaluates(w.previous, w.record)).map((w) => w.record.code),
+      this.waiting ? (codes) => this.waiting!.customersWaiting(accountId, codes) : undefined,
     );
+    phase('reevaluationsMs');
     result.rejected.sort((a, b) => a.line - b.line);
+    logger.info('customers imported', { accountId, rows: result.rows, created: result.created, updated: result.updated, ...phases });
     return result;
   }
 
