@@ -165,6 +165,31 @@ describe('customer hierarchy, legal data, profile and import over HTTP', () => {
     expect(second).toMatchObject({ rows: 2, created: 0, updated: 0, unchanged: 1 });
   });
 
+  test('purchases waiting for imported customers are mapped (a small and a large import)', async () => {
+    await api('PUT', path('/product-clusters/voice'), { name: 'Voice', aliases: ['voice-min'] }, acct.key);
+    const purchase = (reference: string, customerCode: string) => ({
+      reference,
+      productLabel: 'voice-min',
+      customerCode,
+      quantity: 1,
+      purchaseDate: '2026-10-01',
+    });
+    const sent = await api('POST', path('/purchases'), { purchases: [purchase('w-small', 'WAIT-S'), purchase('w-large', 'WAIT-L')] }, acct.key);
+    expect(sent.status).toBeLessThan(300);
+    const status = async (reference: string) =>
+      ((await api('GET', path(`/purchases/${reference}`), undefined, acct.key)).body as { status: string }).status;
+    await eventually(async () => expect(await status('w-large')).toBe('unmapped'));
+    const row = (code: string) => JSON.stringify({ code, name: code, cluster: 'all', currency: 'EUR' });
+    expect((await importFile(acct, ['NEW-S1', 'WAIT-S'].map(row).join('\n'), 'application/x-ndjson')).body).toMatchObject({ created: 2 });
+    const many = Array.from({ length: 60 }, (_, i) => `NEW-L${i}`);
+    many.splice(30, 0, 'WAIT-L');
+    expect((await importFile(acct, many.map(row).join('\n'), 'application/x-ndjson')).body).toMatchObject({ created: 61 });
+    await eventually(async () => {
+      expect(await status('w-small')).toBe('not-invoiced');
+      expect(await status('w-large')).toBe('not-invoiced');
+    }, 60_000);
+  });
+
   test('10,000 customers: imported, then again all unchanged (timed)', async () => {
     const big = await newAccount();
     await api('PUT', `/v1/accounts/${big.id}/customer-clusters/all`, { name: 'All' }, big.key);
