@@ -62,6 +62,7 @@ const invoiceLine = z
     servicePeriod: z
       .object({ start: calendarDate, end: calendarDate })
       .meta({ description: 'the days the line is for, end exclusive; lines of a subscription only' }),
+    customer: z.string().meta({ description: "on a parent's consolidated invoice: the linked customer whose charge the line is" }),
   })
   .partial();
 

@@ -231,6 +231,8 @@ export interface WireInvoiceLine {
   subscription?: string;
   charge?: string;
   servicePeriod?: { start: string; end: string };
+  /** On a parent's consolidated invoice: the child customer whose charge the line is. */
+  customer?: string;
 }
 
 /** docs/api.md `GET /invoices/{id}`, plus taxRate, approvedAt, creditOf, reason and issuedBy (the seller account). */
@@ -260,6 +262,7 @@ export function toWireLine(line: InvoiceLine, currency: string): WireInvoiceLine
     unitPrice: toWire(line.unitPrice),
     amount: toWireMoney(line.amount, currency),
     group: line.group,
+    ...(line.customer === undefined ? {} : { customer: line.customer }),
     ...(line.kind === undefined
       ? {}
       : {
@@ -341,6 +344,7 @@ export function fromInvoiceRecord(record: InvoiceRecord): Invoice {
     amount: dec(line.amount, `lines.${i}.amount`),
     group: line.group,
     priceRule: line.priceRule ?? null,
+    ...(line.customer === undefined ? {} : { customer: line.customer }),
     ...(line.kind === undefined
       ? {}
       : {

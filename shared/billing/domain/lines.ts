@@ -73,6 +73,8 @@ export interface InvoiceLine {
   readonly servicePeriod?: DatePeriod;
   /** Recurring and credit lines: the charge period whose days divide the price; null otherwise. */
   readonly chargePeriod?: DatePeriod | null;
+  /** On a parent's consolidated invoice: the linked child customer whose charge the line is; absent for the payer's own. */
+  readonly customer?: string;
 }
 
 export type SubscriptionLineKind = 'recurring' | 'one-off' | 'credit' | 'minimum' | 'usage';
