@@ -2043,6 +2043,28 @@ export interface components {
         /** @description an amount with the currency's minor-unit digits */
         amount?: string;
         group?: string | null;
+        /**
+         * @description lines of a subscription only
+         * @enum {string}
+         */
+        kind?: 'recurring' | 'one-off' | 'usage' | 'minimum' | 'credit';
+        /** @description lines of a subscription only */
+        subscription?: string;
+        /** @description the offer's charge id; lines of a subscription only */
+        charge?: string;
+        /** @description the days the line is for, end exclusive; lines of a subscription only */
+        servicePeriod?: {
+          /**
+           * Format: date
+           * @description ISO date (whole UTC days)
+           */
+          start: string;
+          /**
+           * Format: date
+           * @description ISO date (whole UTC days)
+           */
+          end: string;
+        };
       }[];
       /** @description an amount with the currency's minor-unit digits */
       subtotal?: string;
@@ -2063,10 +2085,10 @@ export interface components {
       reason: string;
     };
     BillingScheduleInput: {
-      dayOfMonth: number;
+      dayOfMonth: number | 'customers';
     };
     BillingSchedule: {
-      dayOfMonth?: number;
+      dayOfMonth?: number | 'customers';
       updatedAt?: string;
     };
     ExportInput: {
@@ -4007,6 +4029,25 @@ export interface operations {
               [key: string]: unknown;
             }[];
             invoices?: components['schemas']['Invoice'][];
+            /** @description the customer's billing period ending on the cycle's end; null: the cycle does not invoice it */
+            billingPeriod?: {
+              /**
+               * Format: date
+               * @description ISO date (whole UTC days)
+               */
+              start: string;
+              /**
+               * Format: date
+               * @description ISO date (whole UTC days)
+               */
+              end: string;
+            } | null;
+            subscriptions?: {
+              [key: string]: unknown;
+            }[];
+            subscriptionLines?: {
+              [key: string]: unknown;
+            }[];
           };
         };
       };

@@ -11,7 +11,7 @@ import { type Account, api, baseUrl, eventually, newAccount } from '../integrati
  * creating the missing customer, fix a price rule (its error shown inline first), preview a period, run a
  * cycle and read its report, approve an invoice and download its PDF — with no console errors, no serious
  * or critical axe-core violations, and screenshots of the main screens in docs/console/. A viewer key sees
- * no write action.
+ * no write action, and what its role may not do is shown as a 403.
  */
 
 const CHROMIUM = process.env.BILLSTREAM_CHROMIUM ?? '/usr/bin/chromium';
@@ -188,6 +188,13 @@ test('a month of work in the console: map, fix a rule, run a cycle, read its rep
   await expectAccessible(page, 'invoice');
   await shot(page, 'invoice');
 
+  // Customers and clusters as trees.
+  await page.getByRole('link', { name: 'Customers' }).click();
+  await page.getByText('Beta Mobile').waitFor();
+  await page.getByText('aliases: call-min').waitFor();
+  await expectAccessible(page, 'customers');
+  await shot(page, 'customers');
+
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByTestId('drafts-count').getByText('1 draft invoice(s)').waitFor();
   expect(problems).toEqual([]);
@@ -218,6 +225,11 @@ test('a viewer key sees the data and no write action', async () => {
   await page.getByRole('link', { name: 'Billing cycles' }).click();
   expect(await page.getByRole('button', { name: 'Start cycle' }).count()).toBe(0);
   await expectAccessible(page, 'invoices (viewer)');
+
+  // An operation the role may not do is answered 403, and the console says so.
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Not allowed for this key’s role \(403\)/);
+  expect(await page.getByRole('button', { name: 'Issue key' }).count()).toBe(0);
   expect(problems).toEqual([]);
   await page.close();
 }, 120_000);

@@ -2,8 +2,10 @@ import './console.css';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type Client, makeClient } from './api';
+import { Customers } from './screens/customers';
 import { Cycles } from './screens/cycles';
 import { Invoices } from './screens/invoices';
+import { Keys } from './screens/keys';
 import { Overview } from './screens/overview';
 import { Purchases } from './screens/purchases';
 import { PriceRules } from './screens/rules';
@@ -25,6 +27,8 @@ const SCREENS = [
   { route: 'price-rules', title: 'Price rules', view: PriceRules },
   { route: 'cycles', title: 'Billing cycles', view: Cycles },
   { route: 'invoices', title: 'Invoices', view: Invoices },
+  { route: 'customers', title: 'Customers', view: Customers },
+  { route: 'keys', title: 'API keys', view: Keys },
 ] as const;
 
 const currentRoute = () => location.hash.replace(/^#\/?/, '') || 'overview';
