@@ -2065,6 +2065,8 @@ export interface components {
            */
           end: string;
         };
+        /** @description on a parent's consolidated invoice: the linked customer whose charge the line is */
+        customer?: string;
       }[];
       /** @description an amount with the currency's minor-unit digits */
       subtotal?: string;
