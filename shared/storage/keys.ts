@@ -94,6 +94,8 @@ export const keys = {
   /** gsi1 of invoices: one partition per paying customer, sorted by period start. */
   customerInvoices: (accountId: string, customerCode: string) => `ACCOUNT#${s(accountId)}#CUSTOMER#${s(customerCode)}#INVOICES`,
   customerInvoiceSort: (periodStart: string, invoiceId?: string) => `${s(periodStart)}#${invoiceId === undefined ? '' : s(invoiceId)}`,
+  /** The account's invoice-number counter of one year (the last sequence given out), beside its account item. */
+  invoiceNumbers: (accountId: string, year: number) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: `INVOICE-NUMBER#${String(year)}` }),
   billingSchedule: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'BILLING-SCHEDULE' }),
   /** The accounts billed on one day of the month (read by the daily scheduler), sorted by account id. */
   billingScheduleDay: (dayOfMonth: number | 'customers') => `BILLING-SCHEDULE#DAY#${String(dayOfMonth).padStart(2, '0')}`,
