@@ -10,10 +10,10 @@ export const scheduleSchema = z.strictObject({
   dayOfMonth: z.union(
     [
       z
-        .number({ error: "must be a whole number from 1 to 28, or 'customers'" })
-        .int("must be a whole number from 1 to 28, or 'customers'")
-        .min(1, "must be from 1 to 28, or 'customers'")
-        .max(28, "must be from 1 to 28, or 'customers'"),
+        .number({ error: 'must be a whole number from 1 to 28' })
+        .int('must be a whole number from 1 to 28')
+        .min(1, 'must be from 1 to 28')
+        .max(28, 'must be from 1 to 28'),
       z.literal('customers'),
     ],
     { error: "must be a whole number from 1 to 28, or 'customers'" },

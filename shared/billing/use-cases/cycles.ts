@@ -8,6 +8,8 @@ import type { Invoice } from '../domain/invoice';
 import { historyOf } from '../../catalog/domain/billing-days';
 import { customerPeriodEndingOn } from '../../kernel/proration';
 import { subscriptionsSection } from './troubleshoot-subscriptions';
+import { payerLinks } from '../domain/payers';
+import { allCustomers } from '../../pricing/use-cases/rating';
 import type { CatalogStore } from '../../catalog/ports';
 import type { ChunkStore, PurchaseStore } from '../../ingest/ports';
 import type { Page, PageRequest } from '../../kernel/page';
@@ -123,6 +125,8 @@ export class BillingCycleService {
       this.deps.catalog.getCustomer(accountId, code),
       this.deps.planner.resolve(accountId, { customers: [code], followRouting: true }),
     ]);
+    const links = payerLinks(await allCustomers(this.deps.catalog, accountId));
+    const invoicedTo = links[code] ?? null;
     const own = customer ? customerPeriodEndingOn(historyOf(customer), cycle.periodEnd) : null;
     const period = own ?? periodOf(cycle);
     const purchases: PurchaseRecord[] = [];
@@ -174,6 +178,16 @@ export class BillingCycleService {
         return { ...purchaseView(record), inPeriod: share ? { quantity: share.quantity, amount: share.amount } : null };
       }),
       invoices,
+      links: {
+        parent: customer?.parent ?? null,
+        invoicing: customer?.invoicing ?? 'self',
+        /** Who pays for this customer's charges in this cycle (a parent up its chain); null: itself. */
+        invoicedTo,
+        /** The linked customers whose charges are on this customer's invoices. */
+        children: Object.keys(links)
+          .filter((c) => links[c] === code)
+          .sort(),
+      },
       billingPeriod: own,
       ...(subscriptions ? { subscriptions: subscriptions.subscriptions, subscriptionLines: subscriptions.subscriptionLines } : {}),
     };

@@ -39,6 +39,20 @@ export interface CycleRow {
   batch?: string;
   /** What identifies the row within the cycle when `reference` may repeat (batch rows: `<batch>:<row index>`). */
   rowKey?: string;
+  /** On a parent's consolidated invoice (`customerCode` is then the parent): the linked customer whose charge it is. */
+  child?: string;
+}
+
+/**
+ * Who pays for a linked customer's charges: customers with `invoicing: parent`, each mapped to the first
+ * customer up its parent chain that invoices itself (the plan's `links`).
+ */
+export type PayerLinks = Readonly<Record<string, string>>;
+
+/** The row as its final payer receives it: a linked customer's row moves to its parent, naming the child. */
+export function linkedRow(row: CycleRow, links: PayerLinks): CycleRow {
+  const payer = links[row.customerCode];
+  return payer === undefined ? row : { ...row, customerCode: payer, child: row.customerCode };
 }
 
 export function toCycleRow(record: PurchaseRecord, period: BillingPeriod): CycleRow {
@@ -171,6 +185,7 @@ export function rowsDigest(rows: readonly CycleRow[]): string {
         r.productCluster,
         r.priceRule,
         r.metadata,
+        ...(r.child === undefined ? [] : [r.child]),
       ]),
     );
     hash.update('\n');

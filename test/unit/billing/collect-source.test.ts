@@ -48,10 +48,15 @@ describe('the plan file', () => {
   >;
 
   test('keeps the source with the slices and notes, and reads an older file without one', async () => {
-    await writePlanFile(store, cycle, 'p1', { slices: [[batchKey]], notes: ['stream s: missing'], source: 'batches' });
-    expect(await readPlanFile(store, cycle)).toEqual({ slices: [[batchKey]], notes: ['stream s: missing'], source: 'batches' });
+    await writePlanFile(store, cycle, 'p1', { slices: [[batchKey]], notes: ['stream s: missing'], source: 'batches', links: { kid: 'mum' } });
+    expect(await readPlanFile(store, cycle)).toEqual({
+      slices: [[batchKey]],
+      notes: ['stream s: missing'],
+      source: 'batches',
+      links: { kid: 'mum' },
+    });
     files.set(objects.cyclePlan('acme', ref.cycleId, 2, 'p1'), JSON.stringify({ slices: [[journalKey]] }));
-    expect(await readPlanFile(store, cycle)).toStrictEqual({ slices: [[journalKey]], notes: [] });
+    expect(await readPlanFile(store, cycle)).toStrictEqual({ slices: [[journalKey]], notes: [], links: {} });
     expect(await readPlanFile(store, { ...cycle, plan: { planId: 'gone', collectors: 1, partitions: 1 } })).toBeNull();
   });
 

@@ -2,7 +2,8 @@ import { mapLimit } from '../../../kernel/concurrency';
 import { objects } from '../../../storage/keys';
 import { customerReport, errorReport, mergeAll, type CycleReport } from '../../domain/report';
 import type { CycleRecord } from '../../ports';
-import { batchCycleRow, partitionOf, rowsToJsonLines, type CycleRow } from '../rows';
+import { batchCycleRow, linkedRow, partitionOf, rowsToJsonLines, type CycleRow } from '../rows';
+import { planLinks } from './plan-file';
 import { ROWS_PER_PIECE, type StepDeps } from './steps';
 
 /**
@@ -14,6 +15,7 @@ export async function collectBatches(deps: StepDeps, cycle: CycleRecord, collect
   const partitions = cycle.plan!.partitions;
   const clusters = await deps.catalog.allProductClusters(accountId);
   const clusterOfLabel = new Map(clusters.flatMap((c) => c.aliases.map((alias) => [alias, c.id] as const)));
+  const links = await planLinks(deps.files, cycle);
   let parts = new Map<number, CycleRow[]>();
   let buffered = 0;
   let piece = 0;
@@ -35,11 +37,12 @@ export async function collectBatches(deps: StepDeps, cycle: CycleRecord, collect
     let index = 0;
     let skipped = 0;
     for await (const row of deps.batches.rows(batch)) {
-      const cycleRow = batchCycleRow(row, batch, index++, clusterOfLabel);
-      if (!cycleRow) {
+      const unlinked = batchCycleRow(row, batch, index++, clusterOfLabel);
+      if (!unlinked) {
         skipped += 1;
         continue;
       }
+      const cycleRow = linkedRow(unlinked, links);
       const partition = partitionOf(cycleRow.customerCode, partitions);
       const part = parts.get(partition) ?? [];
       part.push(cycleRow);

@@ -5,7 +5,8 @@ import { objects } from '../../../storage/keys';
 import { isBillable, readsFromMonth } from '../../domain/period-rows';
 import { customerReport, type CycleReport, type NotInvoicedReason, type UnmappedReason } from '../../domain/report';
 import type { CycleRecord } from '../../ports';
-import { journalKeyMonth, partitionOf, rowsToJsonLines, toCycleRow, type CycleRow } from '../rows';
+import { journalKeyMonth, linkedRow, partitionOf, rowsToJsonLines, toCycleRow, type CycleRow } from '../rows';
+import { planLinks } from './plan-file';
 import { periodOf, type StepDeps } from './steps';
 
 /**
@@ -24,6 +25,7 @@ export async function collectPurchases(deps: StepDeps, cycle: CycleRecord, colle
     }
   });
   const records = await readPurchases(deps, accountId, [...references]);
+  const links = await planLinks(deps.files, cycle);
 
   const unmapped: Partial<Record<UnmappedReason, number>> = {};
   const notInvoiced: Partial<Record<NotInvoicedReason, number>> = {};
@@ -34,7 +36,7 @@ export async function collectPurchases(deps: StepDeps, cycle: CycleRecord, colle
       unmapped[reason] = (unmapped[reason] ?? 0) + 1;
     } else if (isBillable(record) || record.reason === 'on-hold') {
       // held rows (priced or not) go to their payer's partition too: the invoicer reports a held customer once
-      const row = toCycleRow(record, period);
+      const row = linkedRow(toCycleRow(record, period), links);
       const partition = partitionOf(row.customerCode, partitions);
       const part = parts.get(partition) ?? [];
       part.push(row);

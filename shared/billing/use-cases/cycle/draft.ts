@@ -80,7 +80,7 @@ export async function invoiceCustomer(
     ? {
         subscriptions: payer.subscriptions.list,
         offers: payer.subscriptions.offers,
-        billed: await billedLines(deps.invoices, deps.files, ctx.cycle.accountId, code),
+        billed: await billedOfPayer(deps, ctx.cycle.accountId, code, payer.subscriptions.list),
       }
     : null;
   const held = rows.filter((r) => r.held).length;
@@ -114,18 +114,23 @@ export async function invoiceCustomer(
     }
     let invoice: Invoice;
     let feeLines: InvoiceLine[] = [];
+    let lines: InvoiceLine[] = [];
     try {
-      const lines = usageOfSubscriptions(
-        buildLines({
+      // the payer's own purchases, then each linked customer's (its lines name it)
+      const byChild = new Map<string, CycleRow[]>();
+      for (const row of currencyRows) byChild.set(row.child ?? '', [...(byChild.get(row.child ?? '') ?? []), row]);
+      for (const child of [...byChild.keys()].sort()) {
+        const built = buildLines({
           customerCode: code,
           currency,
-          rows: currencyRows.map(toRatedRow),
+          rows: byChild.get(child)!.map(toRatedRow),
           rules: ctx.rules,
           productClusterNames: ctx.clusterNames,
-        }),
-        period,
-      );
+        });
+        lines.push(...usageOfSubscriptions(built, period).map((l) => (child ? { ...l, customer: child } : l)));
+      }
       if (subs) {
+        const ownerOf = new Map(subs.subscriptions.map((s) => [s.id, s.customer]));
         feeLines = linesForInvoice({
           subs,
           invoiceId: id,
@@ -133,9 +138,14 @@ export async function invoiceCustomer(
           currency,
           billingDays: historyOf(customer),
           usageBySubscription: usageTotals(lines),
-        });
+        }).map((l) => (ownerOf.get(l.subscription!) !== code ? { ...l, customer: ownerOf.get(l.subscription!)! } : l));
       }
       if (!lines.length && !feeLines.length && !stored) continue; // a subscriber with nothing due in this currency
+      // sections: the payer's own fees and lines first, then each linked customer's
+      const section = (l: InvoiceLine) => l.customer ?? '';
+      const order = [...new Set([...feeLines, ...lines].map(section))].sort();
+      lines = order.flatMap((c) => [...feeLines.filter((l) => section(l) === c), ...lines.filter((l) => section(l) === c)]);
+      feeLines = [];
       invoice = buildInvoice({
         id,
         accountId: ctx.cycle.accountId,
@@ -166,6 +176,15 @@ export async function invoiceCustomer(
     invoiceIds.push(id);
   }
   return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds, drafts };
+}
+
+/**
+ * What the payer's other invoices already billed for these subscriptions; a linked customer's subscriptions
+ * may also be on its own invoices from before it was linked.
+ */
+async function billedOfPayer(deps: StepDeps, accountId: string, payer: string, subs: readonly BilledSubscription[]) {
+  const owners = [...new Set([payer, ...subs.map((s) => s.customer)])].sort();
+  return (await Promise.all(owners.map((c) => billedLines(deps.invoices, deps.files, accountId, c)))).flat();
 }
 
 /** Purchase lines priced by a subscription's usage charge are that subscription's `usage` lines. */

@@ -13,6 +13,7 @@ import { coversPeriod } from '../../domain/period-rows';
 import { subscriptionPriceRules } from '../../../subscriptions/domain/rating';
 import { invoiceCustomer, markDrafts, type InvoicingContext, type Payer } from './draft';
 import { offersFor, readSubscriptionFile, subscriptionCurrencies } from './subscriptions';
+import { planLinks } from './plan-file';
 import { finalize } from './finalize';
 import { currentRun, periodOf, type StepDeps } from './steps';
 
@@ -39,7 +40,8 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
     list.push(row);
     byPayer.set(row.customerCode, list);
   }
-  const subscribed = deps.subscriptions ? await readSubscriptionFile(deps.files, cycle, partition) : new Map<string, SubscriptionRecord[]>();
+  const links = await planLinks(deps.files, cycle);
+  const subscribed = deps.subscriptions ? await readSubscriptionFile(deps.files, cycle, partition, links) : new Map<string, SubscriptionRecord[]>();
   const account = await invoicingContext(deps, cycle);
   const codes = [...new Set([...byPayer.keys(), ...subscribed.keys()])].sort();
   const customers = codes.length ? await deps.catalog.getCustomers(accountId, codes) : new Map<string, CustomerRecord>();

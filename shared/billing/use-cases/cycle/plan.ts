@@ -10,6 +10,8 @@ import { monthsOf } from '../period-purchases';
 import { journalKeyMonth } from '../rows';
 import { dispatchCollectors, resume } from './dispatch';
 import { writePlanFile } from './plan-file';
+import { allCustomers } from '../../../pricing/use-cases/rating';
+import { payerLinks } from '../../domain/payers';
 import { subscriptionsByCustomer, writeSubscriptionFiles } from './subscriptions';
 import { CUSTOMERS_PER_PARTITION, KEYS_PER_COLLECTOR, MAX_PARTITIONS, PURCHASES_PER_PARTITION, currentRun, periodOf, type StepDeps } from './steps';
 
@@ -42,6 +44,8 @@ export async function plan(deps: StepDeps, accountId: string, cycleId: string, r
   const { slices, census } = streamed ? batchSlices(accountId, streamed.ready) : await journalSlices(deps, cycle);
   // subscribers are invoiced even without purchases: they count among the customers the partitions share
   const subscribers = deps.subscriptions ? await subscriptionsByCustomer(deps.subscriptions, accountId) : new Map<string, never[]>();
+  // linked customers' rows and subscriptions go to the partition of the parent that pays for them
+  const links = payerLinks(await allCustomers(deps.catalog, accountId));
   const customers = census.customers + subscribers.size;
   const { purchases } = census;
   const partitions = Math.min(
@@ -50,8 +54,8 @@ export async function plan(deps: StepDeps, accountId: string, cycleId: string, r
   );
   const planId = randomBytes(6).toString('hex');
   // The slices (and subscriptions) are kept before the plan is recorded, so that whoever finds the plan can resend them.
-  await writeSubscriptionFiles(deps.files, cycle, planId, partitions, subscribers);
-  await writePlanFile(deps.files, cycle, planId, { slices, notes: streamed?.missing ?? [], source });
+  await writeSubscriptionFiles(deps.files, cycle, planId, partitions, subscribers, links);
+  await writePlanFile(deps.files, cycle, planId, { slices, notes: streamed?.missing ?? [], source, links });
   const planned = await deps.cycles.setPlan(accountId, cycleId, run, { planId, collectors: slices.length, partitions });
   if (!planned) return;
   if (planned.plan?.planId !== planId) return resume(deps, planned); // a concurrent start planned first

@@ -12,7 +12,7 @@ import { subscriptionLines } from '../../domain/recurring';
 import { type BilledSubscription, chargeTimelines, currenciesOf, offersOf } from '../../domain/subscription-charges';
 import { fromInvoiceRecord } from '../../domain/invoice';
 import type { BillingFiles, CycleRecord, CycleSubscriptions, InvoiceStore, StoredInvoice } from '../../ports';
-import { partitionOf } from '../rows';
+import { partitionOf, type PayerLinks } from '../rows';
 import { loadInvoice } from '../documents';
 
 /**
@@ -51,10 +51,11 @@ export async function writeSubscriptionFiles(
   planId: string,
   partitions: number,
   byCustomer: ReadonlyMap<string, readonly SubscriptionRecord[]>,
+  links: PayerLinks = {},
 ): Promise<void> {
   const parts = new Map<number, SubscriptionRecord[]>();
   for (const [customer, subs] of byCustomer) {
-    const partition = partitionOf(customer, partitions);
+    const partition = partitionOf(links[customer] ?? customer, partitions);
     parts.set(partition, [...(parts.get(partition) ?? []), ...subs]);
   }
   await mapLimit([...parts], 8, ([partition, subs]) =>
@@ -62,16 +63,18 @@ export async function writeSubscriptionFiles(
   );
 }
 
-/** The subscriptions of a partition's customers, by customer; empty for a partition without subscribers. */
+/** The subscriptions of a partition's payers, by payer (a linked customer's under its parent's); empty without subscribers. */
 export async function readSubscriptionFile(
   files: Pick<BillingFiles, 'getText'>,
   cycle: RunRef & Pick<CycleRecord, 'plan'>,
   partition: number,
+  links: PayerLinks = {},
 ): Promise<Map<string, SubscriptionRecord[]>> {
   const text = await files.getText(objects.cycleSubscriptions(cycle.accountId, cycle.id, cycle.run, cycle.plan!.planId, partition));
   const out = new Map<string, SubscriptionRecord[]>();
   for (const sub of text === null ? [] : (JSON.parse(text) as SubscriptionRecord[])) {
-    out.set(sub.customer, [...(out.get(sub.customer) ?? []), sub]);
+    const payer = links[sub.customer] ?? sub.customer;
+    out.set(payer, [...(out.get(payer) ?? []), sub]);
   }
   return out;
 }
