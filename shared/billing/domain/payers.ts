@@ -22,7 +22,7 @@ export function payerLinks(customers: Iterable<LinkedCustomer>): Record<string, 
     let payer = c.parent;
     for (;;) {
       const next = byCode.get(payer);
-      if (!next || next.invoicing !== 'parent' || !next.parent || seen.has(next.parent)) break;
+      if (next?.invoicing !== 'parent' || !next.parent || seen.has(next.parent)) break;
       seen.add(payer);
       payer = next.parent;
     }
