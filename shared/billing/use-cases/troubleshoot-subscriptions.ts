@@ -3,7 +3,8 @@ import { toWire } from '../../kernel/money';
 import { daysBetween } from '../../kernel/proration';
 import type { BillingPeriod } from '../../kernel/periods';
 import { subscriptionStatus, timeline } from '../../subscriptions/domain/subscription';
-import type { OfferRecord, SubscriptionRecord } from '../../subscriptions/ports';
+import type { OfferRecord } from '../../subscriptions/ports';
+import { allSubscriptions } from './cycle/subscriptions';
 import type { Invoice } from '../domain/invoice';
 import type { InvoiceLine } from '../domain/lines';
 import { offersOf } from '../domain/subscription-charges';
@@ -64,13 +65,7 @@ export async function subscriptionsSection(
   invoices: readonly Invoice[],
   today: string,
 ) {
-  const subs: SubscriptionRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listSubscriptions(accountId, { customer }, { limit: 100, ...(cursor ? { cursor } : {}) });
-    subs.push(...page.items);
-    cursor = page.next ?? undefined;
-  } while (cursor);
+  const subs = await allSubscriptions(store, accountId, { customer });
   const offers: Map<string, OfferRecord> = subs.length ? await store.getOffers(accountId, [...new Set(subs.flatMap(offersOf))]) : new Map();
   const lines: LineExplanation[] = [];
   for (const invoice of invoices) {

@@ -26,19 +26,26 @@ import { loadInvoice } from '../documents';
 
 const PAGE = 500;
 
+/** Every subscription of the account, or of one customer, page after page. */
+export async function allSubscriptions(
+  store: Pick<CycleSubscriptions, 'listSubscriptions'>,
+  accountId: string,
+  filter: { customer?: string } = {},
+): Promise<SubscriptionRecord[]> {
+  const out: SubscriptionRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listSubscriptions(accountId, filter, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.next ?? undefined;
+  } while (cursor);
+  return out;
+}
+
 /** Every subscription of the account, by customer. */
 export async function subscriptionsByCustomer(store: CycleSubscriptions, accountId: string): Promise<Map<string, SubscriptionRecord[]>> {
   const out = new Map<string, SubscriptionRecord[]>();
-  let cursor: string | undefined;
-  do {
-    const page = await store.listSubscriptions(accountId, {}, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    for (const sub of page.items) {
-      const list = out.get(sub.customer) ?? [];
-      list.push(sub);
-      out.set(sub.customer, list);
-    }
-    cursor = page.next ?? undefined;
-  } while (cursor);
+  for (const sub of await allSubscriptions(store, accountId)) out.set(sub.customer, [...(out.get(sub.customer) ?? []), sub]);
   return out;
 }
 
