@@ -34,6 +34,7 @@ export const handler = httpApi(
       },
       getInvoice: async (r) => ({ status: 200, body: await invoices.get(r.account, r.params.id) }),
       approveInvoice: async (r) => ({ status: 200, body: await invoices.approve(r.account, r.params.id) }),
+      voidInvoice: async (r) => ({ status: 200, body: await invoices.void(r.account, r.params.id) }),
       getInvoiceDocument: async (r) => {
         const { format } = parseInput(routes.getInvoiceDocument.query, { format: r.query.format }, 'query');
         const doc = await invoices.document(r.account, r.params.id, format);

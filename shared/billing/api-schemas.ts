@@ -73,7 +73,14 @@ export const invoice = z
     periodStart: calendarDate,
     periodEnd: calendarDate,
     currency: z.string(),
-    status: z.enum(['draft', 'approved']),
+    status: z.enum(['draft', 'approved', 'voided']),
+    number: z
+      .string()
+      .nullable()
+      .meta({ description: 'the legal number `<prefix>-<year>-<sequence>` (gap-free per account and year), given on approval; null on a draft' }),
+    issueDate: calendarDate.nullable().meta({ description: 'the day of approval (UTC); null on a draft' }),
+    dueDate: calendarDate.nullable().meta({ description: "issueDate + the customer's paymentTermsDays (30); null on a draft" }),
+    voidedAt: z.string().nullable().meta({ description: 'when the invoice was voided (POST /invoices/{id}/void)' }),
     lines: z.array(invoiceLine),
     subtotal: money,
     taxRate: decimal.nullable(),

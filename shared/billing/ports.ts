@@ -153,14 +153,34 @@ export interface InvoiceStore {
   save(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean>;
   /** Deletes a draft still at `expectedRevision`; false otherwise. */
   deleteDraft(accountId: string, id: string, expectedRevision: number): Promise<boolean>;
-  /** Marks an approved invoice credited by `creditNoteId` unless it already is; false otherwise. */
+  /** Marks an approved (or voided) invoice credited by `creditNoteId` unless it already is; false otherwise. */
   markCredited(accountId: string, id: string, creditNoteId: string): Promise<boolean>;
+  /** The last sequence number the account gave out in `year` (0: none yet). */
+  lastNumber(accountId: string, year: number): Promise<number>;
+  /**
+   * Approval with a legal number, all or nothing: the account's counter for `number.year` moves from
+   * `number.sequence - 1` to `number.sequence` and the invoice (still the draft at `expectedRevision`) is
+   * replaced by `invoice`, in one transaction. `number_taken`: the counter moved meanwhile (or a concurrent
+   * transaction got in the way): read it again; `invoice_changed`: the draft is not the one read. Nothing is
+   * written unless `saved`, so a failed approval never uses up a number.
+   */
+  saveNumbered(accountId: string, invoice: StoredInvoice, expectedRevision: number, number: InvoiceSequence): Promise<NumberedSave>;
+  /** Replaces an approved invoice still at `expectedRevision` (voiding it); false otherwise. */
+  replaceApproved(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean>;
   /** Sets the completion state of an approved invoice. */
   setCompletion(accountId: string, id: string, completion: 'pending' | 'done'): Promise<void>;
   list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<StoredInvoice>>;
   /** Every invoice and credit note of the periods starting on `periodStart`, a page at a time. */
   ofPeriodStart(accountId: string, periodStart: string): AsyncIterable<StoredInvoice[]>;
 }
+
+/** One number of an account's per-year invoice sequence. */
+export interface InvoiceSequence {
+  year: number;
+  sequence: number;
+}
+
+export type NumberedSave = 'saved' | 'invoice_changed' | 'number_taken';
 
 export type MarkOutcome = 'marked' | 'already' | 'changed';
 
@@ -182,6 +202,11 @@ export interface PurchaseInvoicing {
   markInvoicedMany(accountId: string, marks: readonly PurchaseMark[], at: string): Promise<MarkOutcome[]>;
   /** Completes a purchase still on `invoiceId`; false when it is not (moved, completed, gone). */
   complete(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean>;
+  /**
+   * The reverse of `complete`, for a voided invoice: a purchase still on `invoiceId` (completed, or not yet)
+   * goes back to `rated` on no invoice, so the next cycle bills it again. False when it is not on it.
+   */
+  reopen(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean>;
 }
 
 export interface BillingSchedule {

@@ -86,9 +86,25 @@ export const billingRoutes = routeTable({
     method: 'POST',
     path: `${base}/invoices/{id}/approve`,
     summary: 'Approve a draft',
-    description: 'The invoice is frozen (corrections are credit notes) and its purchases become `completed`.',
+    description:
+      'The invoice (or credit note) is frozen (corrections are credit notes), gets its legal `number` (`<prefix>-<year>-<sequence>`, gap-free per account and year, also under concurrent approvals), `issueDate` and `dueDate`, and its purchases become `completed`.',
     auth: 'account-write',
-    responses: { 200: { description: 'the approved invoice', schema: invoice }, 409: { description: 'the invoice is not a draft' } },
+    responses: {
+      200: { description: 'the approved invoice', schema: invoice },
+      409: { description: '`invoice_approved` or `invoice_voided`: the invoice is not a draft (it keeps its one number)' },
+    },
+  },
+  voidInvoice: {
+    method: 'POST',
+    path: `${base}/invoices/{id}/void`,
+    summary: 'Void an approved invoice',
+    description:
+      "The invoice becomes `voided`, its full credit note is issued (approved, with its own number; the invoice's existing credit note if it has one) and its purchases go back to `rated` on no invoice, so the next cycle or regeneration bills them again. Repeatable: voiding a voided invoice answers 200 with the same invoice and credit note (`creditedBy`).",
+    auth: 'account-write',
+    responses: {
+      200: { description: 'the voided invoice', schema: invoice },
+      409: { description: '`invoice_not_approved` (a draft: regenerate it) or `credit_note_not_voidable`' },
+    },
   },
   getInvoiceDocument: {
     method: 'GET',

@@ -67,7 +67,13 @@ export function billingCycleService(): BillingCycleService {
 }
 
 export function invoiceService(): InvoiceService {
-  return new InvoiceService({ invoices: invoiceStore(), files: billingFiles(), marks: purchaseInvoicing(), rules: ruleStore() });
+  return new InvoiceService({
+    invoices: invoiceStore(),
+    files: billingFiles(),
+    marks: purchaseInvoicing(),
+    rules: ruleStore(),
+    catalog: catalogStore(),
+  });
 }
 
 export function scheduleService(): ScheduleService {

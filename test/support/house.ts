@@ -101,7 +101,7 @@ export function memoryHouse(clock = new Clock()) {
     policy: QUIET_POLICY,
     now,
   });
-  const invoicing = new InvoiceService({ invoices, files, marks, rules }, now);
+  const invoicing = new InvoiceService({ invoices, files, marks, rules, catalog }, now);
   const tables = new StreamTablesService(new MemoryStreamTables(), now);
   const rulesService = new RulesService(rules, catalog, reevaluations);
   const streamService = new StreamService({

@@ -6,7 +6,9 @@ import type {
   CycleRecord,
   CycleStore,
   InvoiceFilter,
+  InvoiceSequence,
   InvoiceStore,
+  NumberedSave,
   OpenCycle,
   PartialReport,
   StoredInvoice,
@@ -194,8 +196,33 @@ export class MemoryInvoices implements InvoiceStore {
 
   async markCredited(accountId: string, id: string, creditNoteId: string) {
     const current = this.read(accountId, id);
-    if (current?.record.status !== 'approved' || current.creditedBy) return false;
+    if (!(current?.record.status === 'approved' || current?.record.status === 'voided') || current.creditedBy) return false;
     this.invoices.set(`${accountId}/${id}`, JSON.stringify({ ...current, creditedBy: creditNoteId }));
+    return true;
+  }
+
+  /** The per-account, per-year invoice-number counters (the adapter's INVOICE-NUMBER#<year> items). */
+  private readonly numbers = new Map<string, number>();
+
+  async lastNumber(accountId: string, year: number) {
+    return this.numbers.get(`${accountId}/${year}`) ?? 0;
+  }
+
+  async saveNumbered(accountId: string, invoice: StoredInvoice, expectedRevision: number, number: InvoiceSequence): Promise<NumberedSave> {
+    const current = this.read(accountId, invoice.record.id);
+    if (current?.record.status !== 'draft' || current.revision !== expectedRevision) return 'invoice_changed';
+    const counter = `${accountId}/${number.year}`;
+    if ((this.numbers.get(counter) ?? 0) !== number.sequence - 1) return 'number_taken';
+    this.numbers.set(counter, number.sequence);
+    this.invoices.set(`${accountId}/${invoice.record.id}`, JSON.stringify(invoice));
+    this.saves += 1;
+    return 'saved';
+  }
+
+  async replaceApproved(accountId: string, invoice: StoredInvoice, expectedRevision: number) {
+    const current = this.read(accountId, invoice.record.id);
+    if (current?.record.status !== 'approved' || current.revision !== expectedRevision) return false;
+    this.invoices.set(`${accountId}/${invoice.record.id}`, JSON.stringify(invoice));
     return true;
   }
 

@@ -154,6 +154,14 @@ export class MemoryPurchaseInvoicing implements PurchaseInvoicing {
     records.set(reference, { ...current, status: 'completed', version: current.version + 1, updatedAt: at });
     return true;
   }
+
+  async reopen(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean> {
+    const records = this.purchases.of(accountId);
+    const current = records.get(reference);
+    if (!current || current.invoice !== invoiceId || !['completed', 'invoiced', 'rated'].includes(current.status)) return false;
+    records.set(reference, { ...current, status: 'rated', invoice: null, version: current.version + 1, updatedAt: at });
+    return true;
+  }
 }
 
 /** In-flight chunks and the purchase journal under the keys S3ChunkStore writes (`objects.inflight`, `objects.journal`). */

@@ -139,13 +139,15 @@ function header(doc: Doc, invoice: Invoice, parties: PdfParties): void {
     .fillColor('black')
     .text(isCredit ? 'CREDIT NOTE' : 'INVOICE', left, top, { lineBreak: false });
 
-  const facts: [string, string][] = [
-    [isCredit ? 'Credit note' : 'Invoice', invoice.id],
-    ['Status', invoice.status === 'draft' ? 'DRAFT' : 'Approved'],
-    ['Period', `${invoice.periodStart} to ${lastDay(invoice.periodEnd)}`],
-    ['Currency', invoice.currency],
-  ];
-  if (invoice.approvedAt) facts.push(['Approved', invoice.approvedAt]);
+  const status = invoice.status === 'draft' ? 'DRAFT' : invoice.status === 'voided' ? 'VOID' : 'Approved';
+  const facts: [string, string][] = [];
+  if (invoice.number) facts.push([isCredit ? 'Credit note no.' : 'Invoice no.', invoice.number]);
+  facts.push([invoice.number ? 'Reference' : isCredit ? 'Credit note' : 'Invoice', invoice.id], ['Status', status]);
+  if (invoice.issueDate) facts.push(['Issue date', invoice.issueDate]);
+  if (invoice.dueDate) facts.push(['Due date', invoice.dueDate]);
+  facts.push(['Service period', `${invoice.periodStart} to ${lastDay(invoice.periodEnd)}`], ['Currency', invoice.currency]);
+  if (invoice.approvedAt && !invoice.issueDate) facts.push(['Approved', invoice.approvedAt]);
+  if (invoice.voidedAt) facts.push(['Voided', invoice.voidedAt]);
   if (invoice.creditOf) facts.push(['Credits invoice', invoice.creditOf]);
   if (invoice.reason) facts.push(['Reason', invoice.reason]);
   let y = top;
@@ -170,14 +172,17 @@ function header(doc: Doc, invoice: Invoice, parties: PdfParties): void {
       .text(fit(doc, p.name, 230), x, py, { lineBreak: false });
     py += 13;
     doc.font(REGULAR).fontSize(9);
-    for (const line of [...(p.lines ?? []), ...extra].slice(0, 8)) {
+    for (const line of [...(p.lines ?? []), ...extra].slice(0, 9)) {
       doc.text(fit(doc, line, 230), x, py, { lineBreak: false });
       py += 11;
     }
     partyBottom = Math.max(partyBottom, py);
   };
   party('FROM', parties.seller, left, []);
-  const customerExtra = [`Customer ${invoice.customer.code}`, ...(invoice.customer.country ? [invoice.customer.country] : [])];
+  const customerExtra = [
+    `Customer ${invoice.customer.code}`,
+    ...(invoice.customer.country && !invoice.customer.address ? [invoice.customer.country] : []),
+  ];
   party('BILL TO', parties.customer, 320, customerExtra);
   doc.y = partyBottom + 20;
 }
@@ -239,6 +244,34 @@ function detailRow(doc: Doc, text: string): void {
   doc.y = y + ROW;
 }
 
+/**
+ * The lines in sections: the payer's own first (no heading), then one per linked child customer whose
+ * charges a parent's consolidated invoice carries (`line.customer`), in code order, each in invoice order.
+ */
+export function sections(lines: Invoice['lines']): [string | null, Invoice['lines'][number][]][] {
+  const own = lines.filter((line) => line.customer === undefined);
+  const children = new Map<string, Invoice['lines'][number][]>();
+  for (const line of lines) {
+    if (line.customer === undefined) continue;
+    const list = children.get(line.customer) ?? [];
+    list.push(line);
+    children.set(line.customer, list);
+  }
+  const ordered = [...children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...(own.length || !ordered.length ? [[null, own] as [string | null, Invoice['lines'][number][]]] : []), ...ordered];
+}
+
+/** A section heading inside the lines table (a linked child customer's lines). */
+function sectionRow(doc: Doc, text: string): void {
+  const y = doc.y + 2;
+  doc
+    .font(BOLD)
+    .fontSize(9)
+    .fillColor('black')
+    .text(fit(doc, text, textWidth()), MARGIN, y, { lineBreak: false });
+  doc.y = y + ROW;
+}
+
 /** The lowest y a table row or total may start at: above the footer, inside pdfkit's own page bottom. */
 const lastRowY = (doc: Doc) => doc.page.height - MARGIN - FOOTER - ROW;
 
@@ -246,6 +279,7 @@ function totals(doc: Doc, invoice: Invoice): void {
   const money = (d: Parameters<typeof toWireMoney>[0]) => `${toWireMoney(d, invoice.currency)} ${invoice.currency}`;
   const rows: [string, string, boolean][] = [
     ['Subtotal', money(invoice.subtotal), false],
+    // one rate per invoice (the customer's): the tax per rate is this one row
     [invoice.taxRate === null ? 'Tax' : `Tax (${toWire(invoice.taxRate)} %)`, money(invoice.tax), false],
     ['Total', money(invoice.total), true],
   ];
@@ -286,12 +320,12 @@ function decoratePages(doc: Doc, invoice: Invoice): void {
       .font(REGULAR)
       .fontSize(8)
       .fillColor(GREY)
-      .text(`${printable(invoice.id)}  ·  page ${i - range.start + 1} of ${range.count}`, MARGIN, height - MARGIN - 10, {
+      .text(`${printable(invoice.number ?? invoice.id)}  ·  page ${i - range.start + 1} of ${range.count}`, MARGIN, height - MARGIN - 10, {
         width: width - 2 * MARGIN,
         align: 'center',
         lineBreak: false,
       });
-    if (invoice.status === 'draft') {
+    if (invoice.status !== 'approved') {
       doc.save();
       doc.rotate(-40, { origin: [width / 2, height / 2] });
       doc
@@ -299,7 +333,7 @@ function decoratePages(doc: Doc, invoice: Invoice): void {
         .fontSize(120)
         .fillColor('#999999')
         .fillOpacity(0.18)
-        .text('DRAFT', 0, height / 2 - 60, { width, align: 'center', lineBreak: false });
+        .text(invoice.status === 'draft' ? 'DRAFT' : 'VOID', 0, height / 2 - 60, { width, align: 'center', lineBreak: false });
       doc.restore();
     }
     doc.page.margins.bottom = bottomMargin;
@@ -307,9 +341,12 @@ function decoratePages(doc: Doc, invoice: Invoice): void {
 }
 
 /**
- * The invoice as a PDF: parties, invoice id, period (last day inclusive), status (drafts carry a
- * DRAFT watermark on every page), the lines (description, group, quantity, unit price, amount) over
- * as many pages as needed with the table header repeated, subtotal, tax with its rate, total.
+ * The invoice as a PDF: what an EU invoice must show (docs/product.md §7): seller and buyer legal names,
+ * addresses and VAT ids, the number, issue and due dates once approved, the service period (last day
+ * inclusive), status (drafts carry a DRAFT watermark on every page, voided invoices VOID), the lines
+ * (description, group, quantity, unit price, amount; a consolidated invoice's linked children's lines in a
+ * section "For <child>" each, after the payer's own) over
+ * as many pages as needed with the table header repeated, subtotal, tax with its rate (one rate per invoice), total.
  * Money is printed from the invoice's Decimals with the currency's digits; no JS number is involved.
  */
 export function renderInvoicePdf(invoice: Invoice, parties: PdfParties): Promise<Buffer> {
@@ -336,18 +373,27 @@ export function renderInvoicePdf(invoice: Invoice, parties: PdfParties): Promise
       header(doc, invoice, parties);
       tableHeader(doc);
       const numeric = [false, false, true, true, true];
-      for (const line of invoice.lines) {
+      const newPageIfFull = () => {
         if (doc.y > lastRowY(doc)) {
           doc.addPage();
           doc.y = MARGIN;
           tableHeader(doc);
         }
-        tableRow(
-          doc,
-          [line.description, line.group ?? '', toWire(line.quantity), toWire(line.unitPrice), toWireMoney(line.amount, invoice.currency)],
-          numeric,
-        );
-        if (line.servicePeriod) detailRow(doc, servicePeriodText(line));
+      };
+      for (const [child, lines] of sections(invoice.lines)) {
+        if (child !== null) {
+          newPageIfFull();
+          sectionRow(doc, `For ${child}`);
+        }
+        for (const line of lines) {
+          newPageIfFull();
+          tableRow(
+            doc,
+            [line.description, line.group ?? '', toWire(line.quantity), toWire(line.unitPrice), toWireMoney(line.amount, invoice.currency)],
+            numeric,
+          );
+          if (line.servicePeriod) detailRow(doc, servicePeriodText(line));
+        }
       }
       if (invoice.lines.length === 0) {
         doc.font(REGULAR).fontSize(9).fillColor(GREY).text('No charges in this period.', MARGIN, doc.y, { lineBreak: false });

@@ -15,6 +15,7 @@ import {
 } from '../../kernel/money';
 import type { InvoiceLine, SubscriptionLineKind } from './lines';
 import { parseBillingPeriod } from '../../kernel/periods';
+import { DEFAULT_PAYMENT_TERMS_DAYS } from '../../catalog/domain/catalog';
 
 /**
  * Invoices (docs/product.md §3 "Money", §7; docs/api.md "Billing cycles and invoices"). An invoice is built
@@ -23,10 +24,26 @@ import { parseBillingPeriod } from '../../kernel/periods';
  * credit notes. Every function returns a new value: an approved invoice object is never mutated.
  */
 
-export type InvoiceStatus = 'draft' | 'approved';
+export type InvoiceStatus = 'draft' | 'approved' | 'voided';
+
+/** A postal address as an invoice prints it (the catalog's customer and profile address). */
+export interface InvoiceAddress {
+  readonly line1: string;
+  readonly line2?: string | null;
+  readonly postalCode: string;
+  readonly city: string;
+  readonly country: string;
+}
+
+/** What an EU invoice must show of a party (docs/product.md §7), frozen on approval; absent on drafts built before. */
+export interface LegalParty {
+  readonly legalName?: string | null;
+  readonly address?: InvoiceAddress | null;
+  readonly vatId?: string | null;
+}
 
 /** The paying customer as it was when the invoice was built (name and tax rate are frozen on approval). */
-export interface InvoiceCustomer {
+export interface InvoiceCustomer extends LegalParty {
   readonly code: string;
   readonly name: string;
   /** Percent as decimal text (`"21"`, `"8.875"`); null: no tax. */
@@ -36,7 +53,7 @@ export interface InvoiceCustomer {
 }
 
 /** The account that issues the invoice. */
-export interface InvoiceSeller {
+export interface InvoiceSeller extends LegalParty {
   readonly id: string;
   readonly name: string;
 }
@@ -57,6 +74,13 @@ export interface Invoice {
   readonly tax: Decimal;
   readonly total: Decimal;
   readonly approvedAt: string | null;
+  /** The legal number (`<prefix>-<year>-<sequence>`), given on approval; null on a draft. */
+  readonly number: string | null;
+  /** The day of approval (UTC) and the day payment is due; null on a draft. */
+  readonly issueDate: string | null;
+  readonly dueDate: string | null;
+  /** When an approved invoice was voided (its credit note issued); null otherwise. */
+  readonly voidedAt: string | null;
   /** The approved invoice this credit note corrects; null for an invoice. */
   readonly creditOf: string | null;
   /** Why a credit note was issued; null for an invoice. */
@@ -169,18 +193,101 @@ export function buildInvoice(input: InvoiceInput): Invoice {
     ...sums,
     taxRate,
     approvedAt: null,
+    number: null,
+    issueDate: null,
+    dueDate: null,
+    voidedAt: null,
     creditOf: input.creditOf ?? null,
     reason: null,
   };
 }
 
-/** Freezes an invoice. Throws ConflictError `invoice_approved` (409) when it already is. */
-export function approve(invoice: Invoice, at: string): Invoice {
-  if (invoice.status === 'approved') {
+// ------------------------------------------------------------------------------------- legal numbers
+
+/** Digits of an invoice number's sequence (`ACME-2026-000042`); a longer sequence keeps all its digits. */
+export const SEQUENCE_DIGITS = 6;
+
+/**
+ * The prefix of an account's invoice numbers: its profile's `invoicePrefix`, else the account id upper-cased,
+ * every character outside A-Z and 0-9 a dash, runs of dashes one, no dash at either end, at most 12 characters
+ * (`acme_eu` → `ACME-EU`); `INV` when nothing is left.
+ */
+export function invoicePrefixOf(accountId: string, profilePrefix: string | null | undefined): string {
+  if (profilePrefix) return profilePrefix;
+  const cleaned = accountId
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 12)
+    .replace(/-+$/, '');
+  return cleaned || 'INV';
+}
+
+/** `<prefix>-<year>-<sequence>`, the sequence zero-padded to SEQUENCE_DIGITS: one counter per account and year. */
+export function invoiceNumber(prefix: string, year: number, sequence: number): string {
+  if (!Number.isInteger(sequence) || sequence < 1) throw new ValidationError('invalid invoice number', ['sequence: must be a whole number from 1']);
+  if (!Number.isInteger(year) || year < 1000 || year > 9999) throw new ValidationError('invalid invoice number', ['year: must have four digits']);
+  return `${prefix}-${year}-${String(sequence).padStart(SEQUENCE_DIGITS, '0')}`;
+}
+
+/** The issue date of an approval at `at` (its UTC day) and the due date `paymentTermsDays` later (30 when absent). */
+export function legalDates(at: string, paymentTermsDays: number | null | undefined): { issueDate: string; dueDate: string } {
+  const time = Date.parse(at);
+  if (typeof at !== 'string' || !isIsoDate(at) || Number.isNaN(time)) throw new ValidationError('invalid approval', ['at: not an ISO date-time']);
+  const days = paymentTermsDays ?? DEFAULT_PAYMENT_TERMS_DAYS;
+  if (!Number.isInteger(days) || days < 0) throw new ValidationError('invalid approval', ['paymentTermsDays: must be a whole number of days from 0']);
+  const issueDate = new Date(time).toISOString().slice(0, 10);
+  const dueDate = new Date(Date.parse(`${issueDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  return { issueDate, dueDate };
+}
+
+/** What approval adds: the number, the dates, and the parties' legal data as they are at approval. */
+export interface Approval {
+  readonly at: string;
+  readonly number: string;
+  readonly issueDate: string;
+  readonly dueDate: string;
+  readonly seller?: LegalParty;
+  readonly customer?: LegalParty;
+}
+
+/**
+ * Freezes an invoice with its number and dates (a bare time: no number, as in tests of documents). Throws
+ * ConflictError `invoice_approved` (409) when it is not a draft.
+ */
+export function approve(invoice: Invoice, approval: Approval | string): Invoice {
+  if (invoice.status !== 'draft') {
     throw new ConflictError('invoice_approved', `invoice ${invoice.id} is already approved`, [`approvedAt: ${invoice.approvedAt}`]);
   }
+  if (typeof approval === 'string') approval = { at: approval, number: '', issueDate: '', dueDate: '' };
+  const { at } = approval;
   if (typeof at !== 'string' || !isIsoDate(at)) throw new ValidationError('invalid approval', ['at: not an ISO date-time']);
-  return { ...invoice, status: 'approved', approvedAt: at };
+  return {
+    ...invoice,
+    status: 'approved',
+    approvedAt: at,
+    number: approval.number || null,
+    issueDate: approval.issueDate || null,
+    dueDate: approval.dueDate || null,
+    seller: { ...invoice.seller, ...legalOf(approval.seller) },
+    customer: { ...invoice.customer, ...legalOf(approval.customer) },
+  };
+}
+
+const legalOf = (party: LegalParty | undefined): LegalParty =>
+  party ? { legalName: party.legalName ?? null, address: party.address ?? null, vatId: party.vatId ?? null } : {};
+
+/**
+ * An approved invoice voided (its full credit note issued). Throws ConflictError `invoice_not_approved`
+ * for a draft, `invoice_voided` when it already is, `credit_note_not_voidable` for a credit note.
+ */
+export function voidInvoice(invoice: Invoice, at: string): Invoice {
+  if (invoice.creditOf !== null) throw new ConflictError('credit_note_not_voidable', `${invoice.id} is a credit note and cannot be voided`);
+  if (invoice.status === 'draft')
+    throw new ConflictError('invoice_not_approved', `invoice ${invoice.id} is a draft: regenerate it instead of voiding it`);
+  if (invoice.status === 'voided')
+    throw new ConflictError('invoice_voided', `invoice ${invoice.id} is already voided`, [`voidedAt: ${invoice.voidedAt}`]);
+  return { ...invoice, status: 'voided', voidedAt: at };
 }
 
 const negate = (d: Decimal): Decimal => (d.isZero() ? ZERO : d.neg());
@@ -193,7 +300,7 @@ const negate = (d: Decimal): Decimal => (d.isZero() ? ZERO : d.neg());
  * `credit_note_of_credit_note` for a credit note; ValidationError for an empty id or reason.
  */
 export function creditNote(invoice: Invoice, id: string, reason: string): Invoice {
-  if (invoice.status !== 'approved') {
+  if (invoice.status === 'draft') {
     throw new ConflictError('invoice_not_approved', `invoice ${invoice.id} is a draft: regenerate it instead of crediting it`);
   }
   if (invoice.creditOf !== null) throw new ConflictError('credit_note_of_credit_note', `${invoice.id} is a credit note and cannot be credited`);
@@ -212,6 +319,10 @@ export function creditNote(invoice: Invoice, id: string, reason: string): Invoic
     lines,
     ...totals(lines, invoice.taxRate, invoice.currency),
     approvedAt: null,
+    number: null,
+    issueDate: null,
+    dueDate: null,
+    voidedAt: null,
     creditOf: invoice.id,
     reason: reason.trim(),
   };
@@ -235,7 +346,7 @@ export interface WireInvoiceLine {
   customer?: string;
 }
 
-/** docs/api.md `GET /invoices/{id}`, plus taxRate, approvedAt, creditOf, reason and issuedBy (the seller account). */
+/** docs/api.md `GET /invoices/{id}`, plus taxRate, approvedAt, the legal number and dates, voidedAt, creditOf, reason and issuedBy (the seller account). */
 export interface WireInvoice {
   id: string;
   customer: string;
@@ -249,6 +360,10 @@ export interface WireInvoice {
   tax: string;
   total: string;
   approvedAt: string | null;
+  number: string | null;
+  issueDate: string | null;
+  dueDate: string | null;
+  voidedAt: string | null;
   creditOf: string | null;
   reason: string | null;
   issuedBy: string;
@@ -290,6 +405,10 @@ export function toWireInvoice(invoice: Invoice): WireInvoice {
     tax: money(invoice.tax),
     total: money(invoice.total),
     approvedAt: invoice.approvedAt,
+    number: invoice.number,
+    issueDate: invoice.issueDate,
+    dueDate: invoice.dueDate,
+    voidedAt: invoice.voidedAt,
     creditOf: invoice.creditOf,
     reason: invoice.reason,
     issuedBy: invoice.seller.id,
@@ -299,7 +418,12 @@ export function toWireInvoice(invoice: Invoice): WireInvoice {
 // ------------------------------------------------------------------------------------------ storage
 
 /** The JSON form an adapter stores (S3 / DynamoDB): everything, decimals as exact strings. */
-export interface InvoiceRecord extends Omit<WireInvoice, 'lines' | 'customer' | 'issuedBy'> {
+export interface InvoiceRecord extends Omit<WireInvoice, 'lines' | 'customer' | 'issuedBy' | 'number' | 'issueDate' | 'dueDate' | 'voidedAt'> {
+  /** Absent on records written before legal numbers (read as null). */
+  number?: string | null;
+  issueDate?: string | null;
+  dueDate?: string | null;
+  voidedAt?: string | null;
   accountId: string;
   customer: InvoiceCustomer;
   seller: InvoiceSeller;
@@ -371,6 +495,10 @@ export function fromInvoiceRecord(record: InvoiceRecord): Invoice {
     tax: dec(record.tax, 'tax'),
     total: dec(record.total, 'total'),
     approvedAt: record.approvedAt,
+    number: record.number ?? null,
+    issueDate: record.issueDate ?? null,
+    dueDate: record.dueDate ?? null,
+    voidedAt: record.voidedAt ?? null,
     creditOf: record.creditOf,
     reason: record.reason,
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { renderInvoiceCsv } from '../documents/csv';
 import { renderInvoicePdf, type PdfParties } from '../documents/pdf';
-import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice, type Invoice } from '../domain/invoice';
+import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice, type Invoice, type InvoiceAddress } from '../domain/invoice';
 import type { RuleLookup } from '../domain/lines';
 import { parsePriceRule, type PriceRule } from '../../pricing/domain/rules';
 import { objects } from '../../storage/keys';
@@ -17,14 +17,23 @@ export function documentVersion(revision: number): string {
   return `${revision}-${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * The parties as the PDF prints them: legal name (else the name), address, VAT id. Approval freezes the
+ * legal data from the account profile and the customer (docs/product.md §7); a draft shows what it has.
+ */
 export function parties(invoice: Invoice): PdfParties {
+  const { seller, customer } = invoice;
   return {
-    seller: { name: invoice.seller.name, lines: [`Account ${invoice.seller.id}`] },
-    customer: {
-      name: invoice.customer.name,
-      lines: [`Customer ${invoice.customer.code}`, ...(invoice.customer.country ? [invoice.customer.country] : [])],
-    },
+    seller: { name: seller.legalName || seller.name, lines: [...addressLines(seller.address), ...vatLine(seller.vatId), `Account ${seller.id}`] },
+    customer: { name: customer.legalName || customer.name, lines: [...addressLines(customer.address), ...vatLine(customer.vatId)] },
   };
+}
+
+const vatLine = (vatId: string | null | undefined) => (vatId ? [`VAT ID ${vatId}`] : []);
+
+function addressLines(address: InvoiceAddress | null | undefined): string[] {
+  if (!address) return [];
+  return [address.line1, ...(address.line2 ? [address.line2] : []), `${address.postalCode} ${address.city}`, address.country];
 }
 
 /** The account's price rules, compiled, by id (what lines and the itemised CSV need to know of them). */

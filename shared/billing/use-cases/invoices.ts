@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { renderInvoicePdf } from '../documents/pdf';
 import { ConflictError, NotFoundError, PayloadTooLargeError } from '../../kernel/errors';
-import { approve, creditNote } from '../domain/invoice';
+import { approve, creditNote, type Invoice, invoiceNumber, invoicePrefixOf, type LegalParty, legalDates, voidInvoice } from '../domain/invoice';
+import type { CatalogStore } from '../../catalog/ports';
 import { objects } from '../../storage/keys';
 import { logger } from '../../kernel/logger';
 import type { BillingFiles, InvoiceFilter, InvoiceStore, PurchaseInvoicing, StoredInvoice } from '../ports';
@@ -13,7 +14,22 @@ import { documentKeys, documentVersion, invoiceView, itemRecord, loadInvoice, lo
 /** What one API response can carry (Lambda's 6 MB payload limit, base64 for binary). */
 export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 
+/** Approvals that found the draft rewritten meanwhile before giving up (409 concurrent_change). */
 const APPROVE_ATTEMPTS = 3;
+/** Rounds an approval waits for the next number while concurrent approvals of the account take theirs. */
+const NUMBER_ATTEMPTS = 60;
+/** Attempts of voiding an invoice whose record moved meanwhile (its completion, a credit note). */
+const VOID_ATTEMPTS = 3;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What approval needs to know of the parties: the number prefix, the legal data, the payment terms. */
+interface Legal {
+  prefix: string;
+  seller?: LegalParty;
+  customer?: LegalParty;
+  paymentTermsDays: number | null;
+}
 
 export type DocumentFormat = 'pdf' | 'csv';
 
@@ -34,7 +50,14 @@ export class InvoiceService {
   private readonly now: () => Date;
 
   constructor(
-    private readonly deps: { invoices: InvoiceStore; files: BillingFiles; marks: PurchaseInvoicing; rules: RuleStore },
+    private readonly deps: {
+      invoices: InvoiceStore;
+      files: BillingFiles;
+      marks: PurchaseInvoicing;
+      rules: RuleStore;
+      /** The account profile (seller, number prefix) and the customer's legal data; without it: no legal data, the default prefix. */
+      catalog?: Pick<CatalogStore, 'getAccountProfile' | 'getCustomer'>;
+    },
     now?: () => Date,
   ) {
     this.now = now ?? (() => new Date());
@@ -52,19 +75,42 @@ export class InvoiceService {
   }
 
   /**
-   * Approves a draft: the approved record (with its own PDF, no DRAFT mark) replaces the draft only if the
-   * draft is still the revision read, so an approval never freezes something it did not see. Then every
-   * purchase on the invoice is completed; `completion` stays `pending` until that is done, and a repeated
-   * approval (409) finishes it.
+   * Approves a draft (an invoice or a credit note) and gives it its legal number, issue date and due date
+   * (docs/api.md "Invoices as legal documents"). The number is the account's next of the issue date's year:
+   * the counter moves and the approved record (with its own PDF, no DRAFT mark) replaces the draft in one
+   * transaction, only if the counter is still the value read and the draft still the revision read. So two
+   * approvals never share a number, a failed approval uses none up (no gaps), and an approval never freezes
+   * something it did not see. A number taken meanwhile by a concurrent approval is read again (bounded
+   * rounds with jitter). Then every purchase on the invoice is completed; `completion` stays `pending`
+   * until that is done, and a repeated approval (409) finishes it.
    */
   async approve(accountId: string, id: string) {
-    for (let attempt = 0; attempt < APPROVE_ATTEMPTS; attempt++) {
+    let changed = 0;
+    let legal: Legal | null = null;
+    for (let round = 0; round < NUMBER_ATTEMPTS; round++) {
       const stored = await this.stored(accountId, id);
-      if (stored.record.status === 'approved') {
-        if (stored.completion === 'pending') await this.completePurchases(accountId, stored);
-        throw new ConflictError('invoice_approved', `invoice ${id} is already approved`, [`approvedAt: ${stored.record.approvedAt}`]);
+      if (stored.record.status !== 'draft') {
+        if (stored.record.status === 'approved' && stored.completion === 'pending') await this.completePurchases(accountId, stored);
+        throw new ConflictError(
+          `invoice_${stored.record.status === 'voided' ? 'voided' : 'approved'}`,
+          `invoice ${id} is already ${stored.record.status}`,
+          [`approvedAt: ${stored.record.approvedAt}`, `number: ${stored.record.number ?? null}`],
+        );
       }
-      const approved = approve(await loadInvoice(this.deps.files, stored), this.now().toISOString());
+      const draft = await loadInvoice(this.deps.files, stored);
+      legal ??= await this.legal(accountId, draft);
+      const at = this.now().toISOString();
+      const { issueDate, dueDate } = legalDates(at, legal.paymentTermsDays);
+      const year = Number(issueDate.slice(0, 4));
+      const sequence = (await this.deps.invoices.lastNumber(accountId, year)) + 1;
+      const approved = approve(draft, {
+        at,
+        number: invoiceNumber(legal.prefix, year, sequence),
+        issueDate,
+        dueDate,
+        seller: legal.seller,
+        customer: legal.customer,
+      });
       const revision = stored.revision + 1;
       const pdf = objects.invoiceDocument(accountId, id, documentVersion(revision), 'pdf');
       await this.deps.files.put(pdf, await renderInvoicePdf(approved, parties(approved)), 'application/pdf');
@@ -74,10 +120,13 @@ export class InvoiceService {
         revision,
         documents: { ...stored.documents, pdf },
         completion: 'pending',
-        updatedAt: this.now().toISOString(),
+        updatedAt: at,
       };
-      if (!(await this.deps.invoices.save(accountId, next, stored.revision))) {
-        await this.deps.files.delete([pdf]); // regenerated or approved meanwhile: look again
+      const outcome = await this.deps.invoices.saveNumbered(accountId, next, stored.revision, { year, sequence });
+      if (outcome !== 'saved') {
+        await this.quietly(() => this.deps.files.delete([pdf]));
+        if (outcome === 'invoice_changed' && ++changed >= APPROVE_ATTEMPTS) break; // regenerated meanwhile, again and again
+        if (outcome === 'number_taken') await pause(5 + Math.floor(Math.random() * Math.min(200, 10 * 2 ** Math.min(round, 5))));
         continue;
       }
       await this.quietly(() => this.deps.files.delete([stored.documents.pdf]));
@@ -85,6 +134,54 @@ export class InvoiceService {
       return invoiceView(approved, { ...next, completion: 'done' });
     }
     throw new ConflictError('concurrent_change', `invoice ${id} kept changing while it was approved; try again`);
+  }
+
+  /**
+   * Voids an approved invoice: its full credit note (the one already issued for it, else a new one through
+   * `creditNote`) is approved with its own number, the invoice becomes `voided` (a VOID mark on its PDF), and
+   * each of its purchases goes back to `rated` on no invoice, so the next cycle or regeneration bills it
+   * again. Every step can be repeated: a retried void (also of a voided invoice) finishes what is missing
+   * and answers 200 with the same invoice and credit note. 409 `invoice_not_approved` for a draft,
+   * `credit_note_not_voidable` for a credit note.
+   */
+  async void(accountId: string, id: string) {
+    for (let attempt = 0; attempt < VOID_ATTEMPTS; attempt++) {
+      const stored = await this.stored(accountId, id);
+      const invoice = await loadInvoice(this.deps.files, stored);
+      if (invoice.creditOf !== null || invoice.status === 'draft') voidInvoice(invoice, this.now().toISOString()); // throws the 409
+      const noteId = stored.creditedBy ?? (await this.creditNote(accountId, id, `Void of invoice ${invoice.number ?? id}`)).id;
+      const note = await this.stored(accountId, noteId);
+      if (note.record.status === 'draft') {
+        try {
+          await this.approve(accountId, noteId);
+        } catch (error) {
+          if (!(error instanceof ConflictError && error.code === 'invoice_approved')) throw error; // a concurrent void issued it
+        }
+      }
+      let current = await this.stored(accountId, id);
+      if (current.record.status === 'approved') {
+        const voided = voidInvoice(await loadInvoice(this.deps.files, current), this.now().toISOString());
+        const revision = current.revision + 1;
+        const pdf = objects.invoiceDocument(accountId, id, documentVersion(revision), 'pdf');
+        await this.deps.files.put(pdf, await renderInvoicePdf(voided, parties(voided)), 'application/pdf');
+        const next: StoredInvoice = {
+          ...current,
+          record: itemRecord(voided, current.linesKey),
+          revision,
+          documents: { ...current.documents, pdf },
+          updatedAt: this.now().toISOString(),
+        };
+        if (!(await this.deps.invoices.replaceApproved(accountId, next, current.revision))) {
+          await this.quietly(() => this.deps.files.delete([pdf]));
+          continue; // moved meanwhile (a concurrent void): look again
+        }
+        await this.quietly(() => this.deps.files.delete([current.documents.pdf]));
+        current = next;
+      }
+      await this.reopenPurchases(accountId, current);
+      return invoiceView(await loadInvoice(this.deps.files, current), current);
+    }
+    throw new ConflictError('concurrent_change', `invoice ${id} kept changing while it was voided; try again`);
   }
 
   async document(accountId: string, id: string, format: DocumentFormat): Promise<{ content: Buffer; contentType: string; filename: string }> {
@@ -144,6 +241,28 @@ export class InvoiceService {
     const moved = outcomes.filter((done) => !done).length;
     if (moved) logger.warn('purchases of an approved invoice were no longer on it', { invoice: stored.record.id, moved });
     await this.deps.invoices.setCompletion(accountId, stored.record.id, 'done');
+  }
+
+  /** The voided invoice's purchases back to `rated` on no invoice (those still on it: a repeat reopens nothing twice). */
+  private async reopenPurchases(accountId: string, stored: StoredInvoice): Promise<void> {
+    const rows = (await loadRows(this.deps.files, stored)).filter((row) => !row.batch);
+    const at = this.now().toISOString();
+    const outcomes = await mapLimit(rows, 16, (row) => this.deps.marks.reopen(accountId, row.reference, stored.record.id, at));
+    const reopened = outcomes.filter(Boolean).length;
+    if (reopened) logger.info('purchases of a voided invoice reopened', { invoice: stored.record.id, reopened, of: rows.length });
+  }
+
+  /** The seller's profile and the customer's legal data as they are now (frozen on the approved invoice). */
+  private async legal(accountId: string, invoice: Invoice): Promise<Legal> {
+    const catalog = this.deps.catalog;
+    if (!catalog) return { prefix: invoicePrefixOf(accountId, null), paymentTermsDays: null };
+    const [profile, customer] = await Promise.all([catalog.getAccountProfile(accountId), catalog.getCustomer(accountId, invoice.customer.code)]);
+    return {
+      prefix: invoicePrefixOf(accountId, profile?.invoicePrefix),
+      seller: profile ? { legalName: profile.legalName, address: profile.address, vatId: profile.vatId } : invoice.seller,
+      customer: customer ? { legalName: customer.legalName, address: customer.address, vatId: customer.vatId } : invoice.customer,
+      paymentTermsDays: customer?.paymentTermsDays ?? null,
+    };
   }
 
   private async stored(accountId: string, id: string): Promise<StoredInvoice> {

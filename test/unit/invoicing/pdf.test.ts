@@ -32,7 +32,17 @@ describe('renderInvoicePdf', () => {
     expect(pages(pdf)).toBe(1);
     // what it says: the facts, both parties, each line's cells (Voice has no group), the totals, footer and watermark
     const text = pdfText(pdf);
-    expect(text.slice(0, 9)).toEqual(['INVOICE', 'Invoice', 'inv-1', 'Status', 'DRAFT', 'Period', '2026-10-01 to 2026-10-31', 'Currency', 'EUR']);
+    expect(text.slice(0, 9)).toEqual([
+      'INVOICE',
+      'Invoice',
+      'inv-1',
+      'Status',
+      'DRAFT',
+      'Service period',
+      '2026-10-01 to 2026-10-31',
+      'Currency',
+      'EUR',
+    ]);
     expect(between(text, 'FROM', 'Description')).toEqual([
       'Vendor V B.V.',
       'Keizersgracht 1',
@@ -108,7 +118,7 @@ describe('renderInvoicePdf', () => {
     const text = pdfText(a);
     expect(between(text, 'Status', 'FROM')).toEqual([
       'Approved',
-      'Period',
+      'Service period',
       '2026-10-01 to 2026-10-31',
       'Currency',
       'EUR',

@@ -1,8 +1,10 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -10,7 +12,7 @@ import {
 import { ValidationError } from '../../../kernel/errors';
 import type { InvoiceRecord } from '../../domain/invoice';
 import { GSI1, keys } from '../../../storage/keys';
-import type { InvoiceFilter, InvoiceStore, StoredInvoice } from '../../ports';
+import type { InvoiceFilter, InvoiceSequence, InvoiceStore, NumberedSave, StoredInvoice } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
 import { batchGet, conditionHeld, decodeCursor, encodeCursor, queryAll, queryPage, type Item } from '../../../storage/table';
 import { json } from './items';
@@ -87,9 +89,78 @@ export class DynamoInvoiceStore implements InvoiceStore {
           TableName: this.table,
           Key: key,
           UpdateExpression: 'SET creditedBy = :cn',
-          ConditionExpression: '#status = :approved AND (attribute_not_exists(creditedBy) OR attribute_type(creditedBy, :null))',
+          ConditionExpression: '#status IN (:approved, :voided) AND (attribute_not_exists(creditedBy) OR attribute_type(creditedBy, :null))',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':cn': creditNoteId, ':approved': 'approved', ':null': 'NULL' },
+          ExpressionAttributeValues: { ':cn': creditNoteId, ':approved': 'approved', ':voided': 'voided', ':null': 'NULL' },
+        }),
+      ),
+    );
+  }
+
+  async lastNumber(accountId: string, year: number): Promise<number> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: keys.invoiceNumbers(accountId, year), ConsistentRead: true }));
+    return out.Item ? Number(out.Item.sequence) : 0;
+  }
+
+  /**
+   * One TransactWriteItems: the counter item from `sequence - 1` to `sequence` (created at 1) and the invoice
+   * Put under the draft's revision. A cancelled transaction writes nothing; its reasons say which side failed
+   * (a TransactionConflict with a concurrent approval counts as the number being taken: read it again).
+   */
+  async saveNumbered(accountId: string, invoice: StoredInvoice, expectedRevision: number, number: InvoiceSequence): Promise<NumberedSave> {
+    const first = number.sequence === 1;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.invoiceNumbers(accountId, number.year),
+                UpdateExpression: 'SET #sequence = :next, #year = :year, updatedAt = :at',
+                ConditionExpression: first ? 'attribute_not_exists(pk)' : '#sequence = :previous',
+                ExpressionAttributeNames: { '#sequence': 'sequence', '#year': 'year' },
+                ExpressionAttributeValues: {
+                  ':next': number.sequence,
+                  ':year': number.year,
+                  ':at': invoice.updatedAt,
+                  ...(first ? {} : { ':previous': number.sequence - 1 }),
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: this.toItem(accountId, invoice),
+                ConditionExpression: '#status = :draft AND revision = :expected',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision },
+              },
+            },
+          ],
+        }),
+      );
+      return 'saved';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
+      const [counter, item] = error.CancellationReasons;
+      if (item?.Code === 'ConditionalCheckFailed') return 'invoice_changed';
+      if (counter?.Code === 'ConditionalCheckFailed' || counter?.Code === 'TransactionConflict' || item?.Code === 'TransactionConflict') {
+        return 'number_taken';
+      }
+      throw error;
+    }
+  }
+
+  async replaceApproved(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(accountId, invoice),
+          ConditionExpression: '#status = :approved AND revision = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':approved': 'approved', ':expected': expectedRevision },
         }),
       ),
     );

@@ -164,6 +164,33 @@ export class DynamoPurchaseInvoicing implements PurchaseInvoicing {
       return current?.status === 'completed' && current.invoice === invoiceId;
     }
   }
+
+  async reopen(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.purchase(accountId, reference),
+          UpdateExpression: 'SET #status = :rated, invoice = :none, #version = #version + :one, updatedAt = :at',
+          ConditionExpression: 'invoice = :invoice AND #status IN (:completed, :invoiced, :rated)',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':rated': 'rated',
+            ':none': null,
+            ':one': 1,
+            ':at': at,
+            ':invoice': invoiceId,
+            ':completed': 'completed',
+            ':invoiced': 'invoiced',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
+  }
 }
 
 /** A refused mark: the purchase is on this invoice already, or it changed (another version, completed, gone). */
