@@ -274,6 +274,17 @@ export function approve(invoice: Invoice, approval: Approval | string): Invoice 
   };
 }
 
+/**
+ * The id a cycle gives the next invoice of a customer, period and currency once the invoice at `id` is voided
+ * (a voided invoice keeps its id and number for ever): `<id>_r2`, then `_r3`, …, in the same partition. The
+ * cycle's ids end in a 16-character digest (kernel/periods.ts `invoiceId`), so the suffix is never ambiguous.
+ */
+export function reissuedInvoiceId(id: string): string {
+  const m = /^(inv_\d{8}_[A-Za-z0-9_-]{16})(?:_r(\d+))?$/.exec(id);
+  if (!m) throw new ValidationError('invalid invoice id', [`id: ${id} is not a cycle's invoice id`]);
+  return `${m[1]}_r${m[2] === undefined ? 2 : Number(m[2]) + 1}`;
+}
+
 const legalOf = (party: LegalParty | undefined): LegalParty =>
   party ? { legalName: party.legalName ?? null, address: party.address ?? null, vatId: party.vatId ?? null } : {};
 

@@ -4,6 +4,7 @@ import {
   invoiceNumber,
   invoicePrefixOf,
   legalDates,
+  reissuedInvoiceId,
   toInvoiceRecord,
   voidInvoice,
   type Invoice,
@@ -185,5 +186,15 @@ describe('InvoiceService numbering (in-memory ports)', () => {
     const other = await draft(2);
     await expect(svc.void('acc-v', other)).rejects.toMatchObject({ code: 'invoice_not_approved' });
     expect((await svc.approve('acc-v', other)).number).toBe('ACC-V-2026-000003');
+  });
+});
+
+describe('reissued ids', () => {
+  test('a voided invoice keeps its id; the next one of the same customer, period and currency is <id>_r2, then _r3', () => {
+    const id = 'inv_20261001_abcdefgh-r5_xyz1';
+    expect(reissuedInvoiceId(id)).toBe(`${id}_r2`);
+    expect(reissuedInvoiceId(`${id}_r2`)).toBe(`${id}_r3`);
+    expect(reissuedInvoiceId(`${id}_r9`)).toBe(`${id}_r10`);
+    expect(() => reissuedInvoiceId('cn_20261001_x')).toThrow('invalid invoice id');
   });
 });
