@@ -63,7 +63,11 @@ describe('InvoiceService.approve', () => {
     // Act
     const again = house.invoicing.approve('acme', idOf('C1'));
     // Assess
-    await expect(again).rejects.toMatchObject({ name: 'ConflictError', code: 'invoice_approved', details: ['approvedAt: 2026-11-05T08:00:00.000Z'] });
+    await expect(again).rejects.toMatchObject({
+      name: 'ConflictError',
+      code: 'invoice_approved',
+      details: ['approvedAt: 2026-11-05T08:00:00.000Z', 'number: ACME-2026-000001'],
+    });
     expect(await stored(house, idOf('C1'))).toEqual(after);
     expect(JSON.stringify([...house.purchases.items])).toBe(purchases);
     expect(pdfsOf(house, idOf('C1'))).toEqual([after.documents.pdf]);
@@ -119,9 +123,9 @@ describe('approving a superseded draft', () => {
   test('a draft the cycle rewrote while the approval rendered it: the rewritten draft is what gets approved', async () => {
     // Prepare: while the approval of revision 1 is on its way to the store, a late purchase makes run 2 rewrite the draft
     const { house, cycleId } = await drafted();
-    const save = house.invoices.save.bind(house.invoices);
+    const save = house.invoices.saveNumbered.bind(house.invoices);
     let raced = false;
-    house.invoices.save = async (accountId, invoice, expected) => {
+    house.invoices.saveNumbered = async (accountId, invoice, expected, number) => {
       if (!raced && invoice.record.status === 'approved') {
         raced = true;
         house.clock.advance(60_000);
@@ -129,7 +133,7 @@ describe('approving a superseded draft', () => {
         await house.drainBilling();
         expect(await stored(house, idOf('C1'))).toMatchObject({ revision: 2, run: 2, record: { status: 'draft' } });
       }
-      return save(accountId, invoice, expected);
+      return save(accountId, invoice, expected, number);
     };
     // Act
     const view = await house.invoicing.approve('acme', idOf('C1'));
