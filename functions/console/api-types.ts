@@ -650,11 +650,33 @@ export interface paths {
     put?: never;
     /**
      * Approve a draft
-     * @description The invoice is frozen (corrections are credit notes) and its purchases become `completed`.
+     * @description The invoice (or credit note) is frozen (corrections are credit notes), gets its legal `number` (`<prefix>-<year>-<sequence>`, gap-free per account and year, also under concurrent approvals), `issueDate` and `dueDate`, and its purchases become `completed`.
      *
      *     Key: an `admin` or `billing` key of the account, or the platform admin key.
      */
     post: operations['approveInvoice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{a}/invoices/{id}/void': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Void an approved invoice
+     * @description The invoice becomes `voided`, its full credit note is issued (approved, with its own number; the invoice's existing credit note if it has one) and its purchases go back to `rated` on no invoice, so the next cycle or regeneration bills them again. Repeatable: voiding a voided invoice answers 200 with the same invoice and credit note (`creditedBy`).
+     *
+     *     Key: an `admin` or `billing` key of the account, or the platform admin key.
+     */
+    post: operations['voidInvoice'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2032,7 +2054,15 @@ export interface components {
       periodEnd?: string;
       currency?: string;
       /** @enum {string} */
-      status?: 'draft' | 'approved';
+      status?: 'draft' | 'approved' | 'voided';
+      /** @description the legal number `<prefix>-<year>-<sequence>` (gap-free per account and year), given on approval; null on a draft */
+      number?: string | null;
+      /** @description the day of approval (UTC); null on a draft */
+      issueDate?: string | null;
+      /** @description issueDate + the customer's paymentTermsDays (30); null on a draft */
+      dueDate?: string | null;
+      /** @description when the invoice was voided (POST /invoices/{id}/void) */
+      voidedAt?: string | null;
       lines?: {
         description?: string;
         productCluster?: string;
@@ -4147,7 +4177,44 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
-      /** @description the invoice is not a draft */
+      /** @description `invoice_approved` or `invoice_voided`: the invoice is not a draft (it keeps its one number) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  voidInvoice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the account id */
+        a: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the voided invoice */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Invoice'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /** @description `invoice_not_approved` (a draft: regenerate it) or `credit_note_not_voidable` */
       409: {
         headers: {
           [name: string]: unknown;

@@ -7,7 +7,7 @@ import type { CustomerRecord } from '../../../catalog/ports';
 import type { PriceRule } from '../../../pricing/domain/rules';
 import { parseSubscriptionRuleId } from '../../../pricing/domain/subscribers';
 import type { OfferRecord } from '../../../subscriptions/ports';
-import { buildInvoice, toInvoiceRecord, type Invoice } from '../../domain/invoice';
+import { buildInvoice, reissuedInvoiceId, toInvoiceRecord, type Invoice } from '../../domain/invoice';
 import { buildLines, type InvoiceLine } from '../../domain/lines';
 import type { BilledSubscription } from '../../domain/subscription-charges';
 import { customerReport, errorReport, heldReport, mergeAll, type CycleReport } from '../../domain/report';
@@ -96,8 +96,13 @@ export async function invoiceCustomer(
   const drafts: DraftMarks[] = [];
   const problems: CycleReport[] = [];
   for (const [currency, currencyRows] of [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const id = invoiceId(ctx.cycle.accountId, period, code, currency);
-    const stored = existing.get(id) ?? null;
+    let id = invoiceId(ctx.cycle.accountId, period, code, currency);
+    let stored = existing.get(id) ?? null;
+    // a voided invoice keeps its id and number for ever: its reopened purchases go on the next id
+    while (stored?.record.status === 'voided') {
+      id = reissuedInvoiceId(id);
+      stored = await deps.invoices.get(ctx.cycle.accountId, id);
+    }
     if (stored?.record.status === 'approved') {
       invoices.push(await loadInvoice(deps.files, stored));
       invoiceIds.push(id);
