@@ -2,7 +2,7 @@
  * The parts of the API's answers that the fault suite reads (each answer may carry more). The suite
  * trusts the documented shape of a 2xx body and checks the content; a field it reads defensively is optional.
  */
-import type { WireInvoice } from '../../shared/billing/domain/invoice';
+import type { WireInvoice } from '../../shared/billing/domain/invoice-wire';
 
 export type { WireInvoice };
 

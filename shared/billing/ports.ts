@@ -1,5 +1,5 @@
 import type { Page, PageRequest } from '../kernel/page';
-import type { InvoiceRecord } from './domain/invoice';
+import type { InvoiceRecord } from './domain/invoice-wire';
 import type { WireCycleReport } from './domain/report';
 import type { BillingMessage } from './messages';
 import type { SubscriptionStore } from '../subscriptions/ports';

@@ -1,7 +1,8 @@
 import type Decimal from 'decimal.js';
 import { ConflictError } from '../../kernel/errors';
 import { D, toWire, toWireMoney } from '../../kernel/money';
-import { toWireInvoice, type Invoice } from '../domain/invoice';
+import type { Invoice } from '../domain/invoice';
+import { toWireInvoice } from '../domain/invoice-wire';
 import { groupOf, rowScope, type RatedRow, type RuleLookup } from '../domain/lines';
 import { parseSubscriptionRuleId } from '../../pricing/domain/subscribers';
 

@@ -11,11 +11,11 @@ import {
   parseDecimal,
   roundMoney,
   toWire,
-  toWireMoney,
 } from '../../kernel/money';
-import type { InvoiceLine, SubscriptionLineKind } from './lines';
+import type { InvoiceLine } from './lines';
 import { parseBillingPeriod } from '../../kernel/periods';
-import { DEFAULT_PAYMENT_TERMS_DAYS } from '../../catalog/domain/catalog';
+
+export { invoiceNumber, invoicePrefixOf, legalDates, reissuedInvoiceId, SEQUENCE_DIGITS } from './invoice-numbers';
 
 /**
  * Invoices (docs/product.md §3 "Money", §7; docs/api.md "Billing cycles and invoices"). An invoice is built
@@ -141,7 +141,8 @@ function checkTotals(sums: { subtotal: Decimal; tax: Decimal; total: Decimal }, 
   }
 }
 
-function totals(lines: readonly InvoiceLine[], taxRate: Decimal | null, currency: string) {
+/** Subtotal, tax and total of rounded lines (what a stored record is checked against, too). */
+export function totals(lines: readonly InvoiceLine[], taxRate: Decimal | null, currency: string) {
   const subtotal = zeroless(lines.reduce((sum, line) => sum.plus(line.amount), ZERO));
   const tax = taxOf(subtotal, taxRate, currency);
   return { subtotal, tax, total: zeroless(subtotal.plus(tax)) };
@@ -202,44 +203,7 @@ export function buildInvoice(input: InvoiceInput): Invoice {
   };
 }
 
-// ------------------------------------------------------------------------------------- legal numbers
-
-/** Digits of an invoice number's sequence (`ACME-2026-000042`); a longer sequence keeps all its digits. */
-export const SEQUENCE_DIGITS = 6;
-
-/**
- * The prefix of an account's invoice numbers: its profile's `invoicePrefix`, else the account id upper-cased,
- * every character outside A-Z and 0-9 a dash, runs of dashes one, no dash at either end, at most 12 characters
- * (`acme_eu` → `ACME-EU`); `INV` when nothing is left.
- */
-export function invoicePrefixOf(accountId: string, profilePrefix: string | null | undefined): string {
-  if (profilePrefix) return profilePrefix;
-  const cleaned = accountId
-    .toUpperCase()
-    .replace(/[^A-Z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 12)
-    .replace(/-+$/, '');
-  return cleaned || 'INV';
-}
-
-/** `<prefix>-<year>-<sequence>`, the sequence zero-padded to SEQUENCE_DIGITS: one counter per account and year. */
-export function invoiceNumber(prefix: string, year: number, sequence: number): string {
-  if (!Number.isInteger(sequence) || sequence < 1) throw new ValidationError('invalid invoice number', ['sequence: must be a whole number from 1']);
-  if (!Number.isInteger(year) || year < 1000 || year > 9999) throw new ValidationError('invalid invoice number', ['year: must have four digits']);
-  return `${prefix}-${year}-${String(sequence).padStart(SEQUENCE_DIGITS, '0')}`;
-}
-
-/** The issue date of an approval at `at` (its UTC day) and the due date `paymentTermsDays` later (30 when absent). */
-export function legalDates(at: string, paymentTermsDays: number | null | undefined): { issueDate: string; dueDate: string } {
-  const time = Date.parse(at);
-  if (typeof at !== 'string' || !isIsoDate(at) || Number.isNaN(time)) throw new ValidationError('invalid approval', ['at: not an ISO date-time']);
-  const days = paymentTermsDays ?? DEFAULT_PAYMENT_TERMS_DAYS;
-  if (!Number.isInteger(days) || days < 0) throw new ValidationError('invalid approval', ['paymentTermsDays: must be a whole number of days from 0']);
-  const issueDate = new Date(time).toISOString().slice(0, 10);
-  const dueDate = new Date(Date.parse(`${issueDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-  return { issueDate, dueDate };
-}
+// ------------------------------------------------------------------------------------- approval
 
 /** What approval adds: the number, the dates, and the parties' legal data as they are at approval. */
 export interface Approval {
@@ -272,17 +236,6 @@ export function approve(invoice: Invoice, approval: Approval | string): Invoice 
     seller: { ...invoice.seller, ...legalOf(approval.seller) },
     customer: { ...invoice.customer, ...legalOf(approval.customer) },
   };
-}
-
-/**
- * The id a cycle gives the next invoice of a customer, period and currency once the invoice at `id` is voided
- * (a voided invoice keeps its id and number for ever): `<id>_r2`, then `_r3`, …, in the same partition. The
- * cycle's ids end in a 16-character digest (kernel/periods.ts `invoiceId`), so the suffix is never ambiguous.
- */
-export function reissuedInvoiceId(id: string): string {
-  const m = /^(inv_\d{8}_[A-Za-z0-9_-]{16})(?:_r(\d+))?$/.exec(id);
-  if (!m) throw new ValidationError('invalid invoice id', [`id: ${id} is not a cycle's invoice id`]);
-  return `${m[1]}_r${m[2] === undefined ? 2 : Number(m[2]) + 1}`;
 }
 
 const legalOf = (party: LegalParty | undefined): LegalParty =>
@@ -337,185 +290,4 @@ export function creditNote(invoice: Invoice, id: string, reason: string): Invoic
     creditOf: invoice.id,
     reason: reason.trim(),
   };
-}
-
-// --------------------------------------------------------------------------------------------- wire
-
-export interface WireInvoiceLine {
-  description: string;
-  productCluster: string;
-  quantity: string;
-  unitPrice: string;
-  amount: string;
-  group: string | null;
-  /** Lines of a subscription only (docs/api.md "Catalogue, offers, subscriptions"). */
-  kind?: SubscriptionLineKind;
-  subscription?: string;
-  charge?: string;
-  servicePeriod?: { start: string; end: string };
-  /** On a parent's consolidated invoice: the child customer whose charge the line is. */
-  customer?: string;
-}
-
-/** docs/api.md `GET /invoices/{id}`, plus taxRate, approvedAt, the legal number and dates, voidedAt, creditOf, reason and issuedBy (the seller account). */
-export interface WireInvoice {
-  id: string;
-  customer: string;
-  periodStart: string;
-  periodEnd: string;
-  currency: string;
-  status: InvoiceStatus;
-  lines: WireInvoiceLine[];
-  subtotal: string;
-  taxRate: string | null;
-  tax: string;
-  total: string;
-  approvedAt: string | null;
-  number: string | null;
-  issueDate: string | null;
-  dueDate: string | null;
-  voidedAt: string | null;
-  creditOf: string | null;
-  reason: string | null;
-  issuedBy: string;
-}
-
-export function toWireLine(line: InvoiceLine, currency: string): WireInvoiceLine {
-  return {
-    description: line.description,
-    productCluster: line.productCluster,
-    quantity: toWire(line.quantity),
-    unitPrice: toWire(line.unitPrice),
-    amount: toWireMoney(line.amount, currency),
-    group: line.group,
-    ...(line.customer === undefined ? {} : { customer: line.customer }),
-    ...(line.kind === undefined
-      ? {}
-      : {
-          kind: line.kind,
-          subscription: line.subscription!,
-          charge: line.charge!,
-          servicePeriod: { start: line.servicePeriod!.start, end: line.servicePeriod!.end },
-        }),
-  };
-}
-
-/** Every decimal a string; money with exactly the currency's minor-unit digits (`"12.50"`, `"1250"` JPY). */
-export function toWireInvoice(invoice: Invoice): WireInvoice {
-  const money = (d: Decimal) => toWireMoney(d, invoice.currency);
-  return {
-    id: invoice.id,
-    customer: invoice.customer.code,
-    periodStart: invoice.periodStart,
-    periodEnd: invoice.periodEnd,
-    currency: invoice.currency,
-    status: invoice.status,
-    lines: invoice.lines.map((line) => toWireLine(line, invoice.currency)),
-    subtotal: money(invoice.subtotal),
-    taxRate: invoice.taxRate === null ? null : toWire(invoice.taxRate),
-    tax: money(invoice.tax),
-    total: money(invoice.total),
-    approvedAt: invoice.approvedAt,
-    number: invoice.number,
-    issueDate: invoice.issueDate,
-    dueDate: invoice.dueDate,
-    voidedAt: invoice.voidedAt,
-    creditOf: invoice.creditOf,
-    reason: invoice.reason,
-    issuedBy: invoice.seller.id,
-  };
-}
-
-// ------------------------------------------------------------------------------------------ storage
-
-/** The JSON form an adapter stores (S3 / DynamoDB): everything, decimals as exact strings. */
-export interface InvoiceRecord extends Omit<WireInvoice, 'lines' | 'customer' | 'issuedBy' | 'number' | 'issueDate' | 'dueDate' | 'voidedAt'> {
-  /** Absent on records written before legal numbers (read as null). */
-  number?: string | null;
-  issueDate?: string | null;
-  dueDate?: string | null;
-  voidedAt?: string | null;
-  accountId: string;
-  customer: InvoiceCustomer;
-  seller: InvoiceSeller;
-  lines: (WireInvoiceLine & { priceRule: string | null; chargePeriod?: { start: string; end: string } | null })[];
-}
-
-export function toInvoiceRecord(invoice: Invoice): InvoiceRecord {
-  const { lines, customer, issuedBy: _issuedBy, ...wire } = toWireInvoice(invoice);
-  return {
-    ...wire,
-    accountId: invoice.accountId,
-    customer: { ...invoice.customer },
-    seller: { ...invoice.seller },
-    // quantities and unit prices are exact on the wire already; amounts are rounded, so nothing is lost
-    lines: lines.map((line, i) => {
-      const own = invoice.lines[i]!;
-      return own.kind === undefined
-        ? { ...line, priceRule: own.priceRule }
-        : { ...line, priceRule: own.priceRule, chargePeriod: own.chargePeriod ?? null };
-    }),
-  };
-}
-
-/**
- * Reads a stored invoice back and checks its invariant (total = Σ lines + tax, tax recomputed from
- * the frozen rate): a record edited by hand or truncated is refused rather than shown.
- */
-export function fromInvoiceRecord(record: InvoiceRecord): Invoice {
-  const dec = (value: string, field: string) => {
-    try {
-      return parseDecimal(value, field);
-    } catch (error) {
-      if (error instanceof InvalidDecimalError) throw new ValidationError('invalid invoice record', [error.message]);
-      throw error;
-    }
-  };
-  const lines: InvoiceLine[] = record.lines.map((line, i) => ({
-    description: line.description,
-    productCluster: line.productCluster,
-    quantity: dec(line.quantity, `lines.${i}.quantity`),
-    unitPrice: dec(line.unitPrice, `lines.${i}.unitPrice`),
-    amount: dec(line.amount, `lines.${i}.amount`),
-    group: line.group,
-    priceRule: line.priceRule ?? null,
-    ...(line.customer === undefined ? {} : { customer: line.customer }),
-    ...(line.kind === undefined
-      ? {}
-      : {
-          kind: line.kind,
-          subscription: line.subscription,
-          charge: line.charge,
-          servicePeriod: line.servicePeriod,
-          chargePeriod: line.chargePeriod ?? null,
-        }),
-  }));
-  const taxRate = record.taxRate === null ? null : parseTaxRate(record.taxRate, 'taxRate');
-  const invoice: Invoice = {
-    id: record.id,
-    accountId: record.accountId,
-    customer: record.customer,
-    seller: record.seller,
-    periodStart: record.periodStart,
-    periodEnd: record.periodEnd,
-    currency: record.currency,
-    status: record.status,
-    lines,
-    subtotal: dec(record.subtotal, 'subtotal'),
-    taxRate,
-    tax: dec(record.tax, 'tax'),
-    total: dec(record.total, 'total'),
-    approvedAt: record.approvedAt,
-    number: record.number ?? null,
-    issueDate: record.issueDate ?? null,
-    dueDate: record.dueDate ?? null,
-    voidedAt: record.voidedAt ?? null,
-    creditOf: record.creditOf,
-    reason: record.reason,
-  };
-  const expected = totals(lines, taxRate, invoice.currency);
-  if (!expected.subtotal.eq(invoice.subtotal) || !expected.tax.eq(invoice.tax) || !expected.total.eq(invoice.total)) {
-    throw new ValidationError('invalid invoice record', [`${record.id}: totals do not match its lines and tax rate`]);
-  }
-  return invoice;
 }

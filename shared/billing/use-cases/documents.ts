@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { renderInvoiceCsv } from '../documents/csv';
 import { renderInvoicePdf, type PdfParties } from '../documents/pdf';
-import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice, type Invoice, type InvoiceAddress } from '../domain/invoice';
+import type { Invoice, InvoiceAddress } from '../domain/invoice';
+import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice } from '../domain/invoice-wire';
 import type { RuleLookup } from '../domain/lines';
 import { parsePriceRule, type PriceRule } from '../../pricing/domain/rules';
 import { objects } from '../../storage/keys';

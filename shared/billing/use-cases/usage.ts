@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../kernel/errors';
 import { buildLines, type RatedRow } from '../domain/lines';
-import { toWireLine } from '../domain/invoice';
+import { toWireLine } from '../domain/invoice-wire';
 import type { BillingPeriod } from '../../kernel/periods';
 import { roundMoney, toWireMoney } from '../../kernel/money';
 import { D } from '../../kernel/money';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { ConflictError, ValidationError } from '../../../shared/kernel/errors';
 import { D, minorUnits, roundMoney, toWire } from '../../../shared/kernel/money';
-import { approve, creditNote, fromInvoiceRecord, toInvoiceRecord, toWireInvoice, type Invoice } from '../../../shared/billing/domain/invoice';
+import { approve, creditNote, type Invoice } from '../../../shared/billing/domain/invoice';
+import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice } from '../../../shared/billing/domain/invoice-wire';
 import { customer, dec, invoice, line } from './builders';
 
 const sum = (invoiceValue: Invoice) => invoiceValue.lines.reduce((s, l) => s.plus(l.amount), new D(0));

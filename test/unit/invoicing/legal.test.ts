@@ -5,10 +5,10 @@ import {
   invoicePrefixOf,
   legalDates,
   reissuedInvoiceId,
-  toInvoiceRecord,
   voidInvoice,
   type Invoice,
 } from '../../../shared/billing/domain/invoice';
+import { toInvoiceRecord } from '../../../shared/billing/domain/invoice-wire';
 import type { StoredInvoice } from '../../../shared/billing/ports';
 import { parties } from '../../../shared/billing/use-cases/documents';
 import { InvoiceService } from '../../../shared/billing/use-cases/invoices';

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { renderInvoiceCsv, exportLinesCsv } from '../../../shared/billing/documents/csv';
 import { renderInvoicePdf } from '../../../shared/billing/documents/pdf';
-import { creditNote, approve, fromInvoiceRecord, toInvoiceRecord, toWireInvoice } from '../../../shared/billing/domain/invoice';
+import { creditNote, approve } from '../../../shared/billing/domain/invoice';
+import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice } from '../../../shared/billing/domain/invoice-wire';
 import { subscriptionLines } from '../../../shared/billing/domain/recurring';
 import { D } from '../../../shared/kernel/money';
 import { pdfText } from '../../support/pdf-text';

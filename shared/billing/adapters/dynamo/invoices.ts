@@ -10,7 +10,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../../kernel/errors';
-import type { InvoiceRecord } from '../../domain/invoice';
+import type { InvoiceRecord } from '../../domain/invoice-wire';
 import { GSI1, keys } from '../../../storage/keys';
 import type { InvoiceFilter, InvoiceSequence, InvoiceStore, NumberedSave, StoredInvoice } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';

@@ -10,7 +10,7 @@ import type { InvoiceLine } from '../../domain/lines';
 import type { BilledLine } from '../../domain/recurring';
 import { subscriptionLines } from '../../domain/recurring';
 import { type BilledSubscription, chargeTimelines, currenciesOf, offersOf } from '../../domain/subscription-charges';
-import { fromInvoiceRecord } from '../../domain/invoice';
+import { fromInvoiceRecord } from '../../domain/invoice-wire';
 import type { BillingFiles, CycleRecord, CycleSubscriptions, InvoiceStore, StoredInvoice } from '../../ports';
 import { partitionOf, type PayerLinks } from '../rows';
 import { loadInvoice } from '../documents';
