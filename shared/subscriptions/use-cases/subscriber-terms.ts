@@ -9,12 +9,19 @@ import type { SubscriptionRecord, SubscriptionStore } from '../ports';
 const ACCOUNT_PAGE = 200;
 /** Customer queries in flight when an account has more subscriptions than one page. */
 const CUSTOMER_QUERIES = 16;
+/**
+ * A chunk naming more customers than this reads the account's whole partition (pages of 1,000, a few MB for
+ * 10,000 subscriptions) rather than one customer-index query per customer: a chunk of 1,000 purchases of
+ * 1,000 customers would otherwise wait on 1,000 queries.
+ */
+const CUSTOMERS_FOR_ONE_QUERY_EACH = 50;
 
 /**
  * Rating's view of subscriptions (pricing's `SubscriberTermsSource`): the subscriptions of the customers a
  * chunk names, their offers, and what they make of them (`subscriberTerms`). An account with no more than
  * 200 subscriptions is read in one consistent query of its partition (an account without any costs one
- * empty query per chunk); a larger one through the customer index, one query per customer named.
+ * empty query per chunk); a larger one through the customer index, one query per customer named, unless the
+ * chunk names many customers: then the whole partition is read, page after page.
  */
 export class SubscriberTermsReader implements SubscriberTermsSource {
   constructor(private readonly store: Pick<SubscriptionStore, 'listSubscriptions' | 'getOffers'>) {}
@@ -25,7 +32,15 @@ export class SubscriberTermsReader implements SubscriberTermsSource {
     const first = await this.store.listSubscriptions(accountId, {}, { limit: ACCOUNT_PAGE });
     let subscriptions: SubscriptionRecord[];
     if (first.next === null) subscriptions = first.items.filter((s) => wanted.has(s.customer));
-    else {
+    else if (wanted.size > CUSTOMERS_FOR_ONE_QUERY_EACH) {
+      subscriptions = first.items.filter((s) => wanted.has(s.customer));
+      let cursor: string | undefined = first.next;
+      while (cursor) {
+        const page = await this.store.listSubscriptions(accountId, {}, { limit: 1000, cursor });
+        subscriptions.push(...page.items.filter((s) => wanted.has(s.customer)));
+        cursor = page.next ?? undefined;
+      }
+    } else {
       const pages = await mapLimit([...wanted], CUSTOMER_QUERIES, (customer) => this.customerSubscriptions(accountId, customer));
       subscriptions = pages.flat();
     }

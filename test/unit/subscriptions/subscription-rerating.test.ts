@@ -152,6 +152,16 @@ describe('SubscriberTermsReader', () => {
     expect(terms.rules.map((r) => r.id)).toEqual(['subscription#s7#talk#calls', 'subscription#s7#plus#calls', 'subscription#s200#talk#calls']);
     expect(terms.windows.find((w) => w.subscription === 's7' && w.from === '2026-06-01')?.parameters).toEqual({ included: '900' });
 
+    // a chunk of many customers reads the partition page after page instead of one query per customer
+    t.store.queries.length = 0;
+    const many = await t.reader.subscriberTerms(
+      'a',
+      Array.from({ length: 120 }, (_, i) => `C${i * 2}`),
+    );
+    expect(t.store.queries).toEqual([{}, {}]);
+    expect(many.rules.filter((r) => r.id.startsWith('subscription#s7#'))).toEqual([]);
+    expect(new Set(many.rules.map((r) => r.customer)).size).toBe(103); // C0, C2, … C204: 103 of them subscribe
+
     const account = await t.reader.accountRules('a');
     expect(account.rules.size).toBe(206);
     expect(account.rules.get('subscription#s7#plus#calls')).toMatchObject({ customer: 'C7', productCluster: 'voice' });
