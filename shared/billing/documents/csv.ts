@@ -178,6 +178,10 @@ export const INVOICE_EXPORT_COLUMNS = [
   'approvedAt',
   'creditOf',
   'reason',
+  'number',
+  'issueDate',
+  'dueDate',
+  'voidedAt',
 ] as const;
 
 export type InvoiceExportRecord = Record<(typeof INVOICE_EXPORT_COLUMNS)[number], string | number | null>;
@@ -203,6 +207,10 @@ export function invoiceExportRecord(invoice: Invoice): InvoiceExportRecord {
     approvedAt: wire.approvedAt,
     creditOf: wire.creditOf,
     reason: wire.reason,
+    number: wire.number,
+    issueDate: wire.issueDate,
+    dueDate: wire.dueDate,
+    voidedAt: wire.voidedAt,
   };
 }
 

@@ -119,39 +119,9 @@ export async function invoiceCustomer(
       continue;
     }
     let invoice: Invoice;
-    let feeLines: InvoiceLine[] = [];
-    let lines: InvoiceLine[] = [];
     try {
-      // the payer's own purchases, then each linked customer's (its lines name it)
-      const byChild = new Map<string, CycleRow[]>();
-      for (const row of currencyRows) byChild.set(row.child ?? '', [...(byChild.get(row.child ?? '') ?? []), row]);
-      for (const child of [...byChild.keys()].sort()) {
-        const built = buildLines({
-          customerCode: code,
-          currency,
-          rows: byChild.get(child)!.map(toRatedRow),
-          rules: ctx.rules,
-          productClusterNames: ctx.clusterNames,
-        });
-        lines.push(...usageOfSubscriptions(built, period).map((l) => (child ? { ...l, customer: child } : l)));
-      }
-      if (subs) {
-        const ownerOf = new Map(subs.subscriptions.map((s) => [s.id, s.customer]));
-        feeLines = linesForInvoice({
-          subs,
-          invoiceId: id,
-          period,
-          currency,
-          billingDays: historyOf(customer),
-          usageBySubscription: usageTotals(lines),
-        }).map((l) => (ownerOf.get(l.subscription!) !== code ? { ...l, customer: ownerOf.get(l.subscription!)! } : l));
-      }
-      if (!lines.length && !feeLines.length && !stored) continue; // a subscriber with nothing due in this currency
-      // sections: the payer's own fees and lines first, then each linked customer's
-      const section = (l: InvoiceLine) => l.customer ?? '';
-      const order = [...new Set([...feeLines, ...lines].map(section))].sort();
-      lines = order.flatMap((c) => [...feeLines.filter((l) => section(l) === c), ...lines.filter((l) => section(l) === c)]);
-      feeLines = [];
+      const lines = invoiceLines(ctx, { code, currency, rows: currencyRows, subs, id, period, billingDays: historyOf(customer) });
+      if (!lines.length && !stored) continue; // a subscriber with nothing due in this currency
       invoice = buildInvoice({
         id,
         accountId: ctx.cycle.accountId,
@@ -161,7 +131,6 @@ export async function invoiceCustomer(
         periodEnd: period.end,
         currency,
         lines,
-        subscriptionLines: feeLines,
       });
     } catch (error) {
       if (!isRefusal(error)) throw error;
@@ -182,6 +151,54 @@ export async function invoiceCustomer(
     invoiceIds.push(id);
   }
   return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds, drafts };
+}
+
+/**
+ * The lines of one invoice: the payer's own subscription fees and purchase lines first, then a section per
+ * linked customer (its fees, then its purchases; each line names it). Purchase lines are built per section;
+ * usage lines of a subscription count toward its minimum.
+ */
+function invoiceLines(
+  ctx: InvoicingContext,
+  input: {
+    code: string;
+    currency: string;
+    rows: readonly CycleRow[];
+    subs: CustomerSubscriptions | null;
+    id: string;
+    period: BillingPeriod;
+    billingDays: ReturnType<typeof historyOf>;
+  },
+): InvoiceLine[] {
+  const { code, currency, subs, period } = input;
+  const bySection = new Map<string, CycleRow[]>();
+  for (const row of input.rows) bySection.set(row.child ?? '', [...(bySection.get(row.child ?? '') ?? []), row]);
+  const purchases: InvoiceLine[] = [];
+  for (const child of [...bySection.keys()].sort()) {
+    const built = buildLines({
+      customerCode: code,
+      currency,
+      rows: bySection.get(child)!.map(toRatedRow),
+      rules: ctx.rules,
+      productClusterNames: ctx.clusterNames,
+    });
+    purchases.push(...usageOfSubscriptions(built, period).map((l) => (child ? { ...l, customer: child } : l)));
+  }
+  let fees: InvoiceLine[] = [];
+  if (subs) {
+    const ownerOf = new Map(subs.subscriptions.map((s) => [s.id, s.customer]));
+    fees = linesForInvoice({
+      subs,
+      invoiceId: input.id,
+      period,
+      currency,
+      billingDays: input.billingDays,
+      usageBySubscription: usageTotals(purchases),
+    }).map((l) => (ownerOf.get(l.subscription!) === code ? l : { ...l, customer: ownerOf.get(l.subscription!)! }));
+  }
+  const section = (l: InvoiceLine) => l.customer ?? '';
+  const order = [...new Set([...fees, ...purchases].map(section))].sort();
+  return order.flatMap((c) => [...fees.filter((l) => section(l) === c), ...purchases.filter((l) => section(l) === c)]);
 }
 
 /**
