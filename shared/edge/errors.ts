@@ -13,6 +13,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorKind, number>> = {
   'not-found': 404,
   conflict: 409,
   'too-large': 413,
+  throttled: 429,
   failed: 500,
 };
 

@@ -2,10 +2,11 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '../platform/domain/access';
-import { DomainError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../kernel/errors';
+import { DomainError, NotFoundError, PayloadTooLargeError, ThrottledError, UnauthorizedError, ValidationError } from '../kernel/errors';
 import { identifier } from '../kernel/fields';
 import { logger } from '../kernel/logger';
 import { audited } from './audit';
+import { throttled } from './throttle';
 import { HTTP_STATUS, publicCode } from './errors';
 import { sealNext } from './pagination';
 
@@ -80,6 +81,8 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
         const principal = await authenticate(match[1]);
         if (!principal) throw new UnauthorizedError('unknown API key');
         event.principal = principal;
+        // each account's keys share one request budget, on AWS as locally (shared/edge/throttle.ts)
+        await throttled(principal);
       },
     })
     .use({
@@ -175,7 +178,12 @@ export function errorBody(code: string, message: string, details: string[] = [])
  */
 export function errorReply(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof DomainError && HTTP_STATUS[error.kind] < 500) {
-    return reply({ status: HTTP_STATUS[error.kind], body: errorBody(publicCode(error), error.message, error.details) });
+    const headers = error instanceof ThrottledError ? { 'retry-after': String(error.retryAfterSeconds) } : undefined;
+    return reply({
+      status: HTTP_STATUS[error.kind],
+      body: errorBody(publicCode(error), error.message, error.details),
+      ...(headers ? { headers } : {}),
+    });
   }
   const status = (error as { statusCode?: number })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -7,13 +7,13 @@
 
 /**
  * - `invalid`: the input breaks a rule (400); every invalid error shows the one public code `invalid_input`.
- * - `unauthenticated` (401), `forbidden` (403), `not-found` (404), `too-large` (413).
+ * - `unauthenticated` (401), `forbidden` (403), `not-found` (404), `too-large` (413), `throttled` (429).
  * - `conflict`: the state or a uniqueness rule refuses it (409); `code` says which conflict.
  * - `failed`: work on data already accepted failed (a purchase that cannot be rated, a row a stage cannot
  *   process, a stored tree that is not a tree). The code that does the work catches it and records it; one
  *   that reaches the edge is a fault, answered as a bare 500.
  */
-export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'failed';
+export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'throttled' | 'failed';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
@@ -65,6 +65,18 @@ export class ConflictError extends DomainError {
     details: readonly string[] = [],
   ) {
     super(message, details);
+  }
+}
+
+/** Too many requests of one account; try again after `retryAfterSeconds`. */
+export class ThrottledError extends DomainError {
+  readonly kind = 'throttled';
+  readonly code = 'throttled';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
   }
 }
 

@@ -1,10 +1,12 @@
-import { requireEnv } from '../kernel/config';
+import { optionalEnv, requireEnv } from '../kernel/config';
 import { dynamoClient } from '../storage/aws';
 import { tableName } from '../storage/env';
 import { cycleReconciler } from '../billing/wiring';
 import { reevaluationReconciler } from '../ingest/wiring';
 import { streamReconciler } from '../streams/wiring';
 import { auditTo } from '../edge/audit';
+import { throttleWith } from '../edge/throttle';
+import { accountLimits, DynamoAccountBudget } from './adapters/dynamo/budget';
 import { DynamoAccountStore } from './adapters/dynamo/accounts';
 import { DynamoAuditStore } from './adapters/dynamo/audit';
 import { AuditService } from './use-cases/audit';
@@ -23,12 +25,15 @@ export function accountStore(): DynamoAccountStore {
 
 /**
  * The platform service every API function authenticates through. Building it also points the edge's audit
- * hook at the account audit log (shared/edge/audit.ts), so every API function records changes without
- * wiring of its own.
+ * hook at the account audit log (shared/edge/audit.ts) and its throttle at the accounts' request budgets
+ * (shared/edge/throttle.ts; `ACCOUNT_THROTTLE`, default 200/400), so every API function records changes and
+ * shares its account's budget without wiring of its own.
  */
 export function platformService(): PlatformService {
   const service = new PlatformService(accountStore(), requireEnv('ADMIN_KEY_HASH'));
   auditTo(auditService());
+  const limits = accountLimits(optionalEnv('ACCOUNT_THROTTLE'));
+  throttleWith(limits ? new DynamoAccountBudget(dynamoClient(), tableName(), limits) : null);
   return service;
 }
 

@@ -60,6 +60,8 @@ export const keys = {
   accountKeys: (accountId: string) => `ACCOUNT#${s(accountId)}#APIKEYS`,
   /** An account's audit log: one item per entry, sort key `<at>#<random>` (read backwards: newest first). */
   audit: (accountId: string) => `ACCOUNT#${s(accountId)}#AUDIT`,
+  /** An account's request budget: one counter item per throttle window (sort key: the window's start, epoch seconds). */
+  accountThrottle: (accountId: string) => `ACCOUNT#${s(accountId)}#THROTTLE`,
   customerClusters: (accountId: string) => `ACCOUNT#${s(accountId)}#CCLUSTER`,
   customers: (accountId: string) => `ACCOUNT#${s(accountId)}#CUSTOMER`,
   productClusters: (accountId: string) => `ACCOUNT#${s(accountId)}#PCLUSTER`,

@@ -1,7 +1,15 @@
 import { errorReply } from '../../shared/edge/http';
 import { HTTP_STATUS } from '../../shared/edge/errors';
 import { InvalidDateError } from '../../shared/kernel/dates';
-import { ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '../../shared/kernel/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ThrottledError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/kernel/errors';
 import { InvalidDecimalError } from '../../shared/kernel/money';
 import {
   AmbiguousPriceRulesError,
@@ -29,8 +37,15 @@ describe('the one kind → status table of the HTTP edge', () => {
       'not-found': 404,
       conflict: 409,
       'too-large': 413,
+      throttled: 429,
       failed: 500,
     });
+  });
+
+  test('a throttled account is a 429 with Retry-After', () => {
+    const res = errorReply(new ThrottledError("too many requests for account 'a'", 2));
+    expect(res).toMatchObject({ statusCode: 429, headers: { 'retry-after': '2' } });
+    expect(JSON.parse(res.body as string)).toEqual({ error: { code: 'throttled', message: "too many requests for account 'a'", details: [] } });
   });
 
   test.each<[string, unknown, number, string, string[]]>([

@@ -1,0 +1,59 @@
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../../../storage/table';
+import { keys } from '../../../storage/keys';
+import type { AccountBudget } from '../../../edge/throttle';
+
+/** Requests per second an account may make, steady state, and at most at once: the stage throttle's figures. */
+export const ACCOUNT_RATE = 200;
+export const ACCOUNT_BURST = 400;
+
+/**
+ * An account's request budget as fixed windows of `burst / rate` seconds (2 s: 400 requests), one counter
+ * item per account and window (`ACCOUNT#<a>#THROTTLE` / `<window start>`), incremented under the condition
+ * that it is below the limit; the item expires (TTL) soon after its window. One conditional write per
+ * request (one write unit); a refused request costs the failed condition only.
+ */
+export class DynamoAccountBudget implements AccountBudget {
+  readonly windowSeconds: number;
+  private readonly limit: number;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    limits: { rate: number; burst: number } = { rate: ACCOUNT_RATE, burst: ACCOUNT_BURST },
+  ) {
+    this.windowSeconds = Math.max(1, Math.round(limits.burst / limits.rate));
+    this.limit = limits.burst;
+  }
+
+  async take(accountId: string, at: Date): Promise<boolean> {
+    const window = Math.floor(at.getTime() / 1000 / this.windowSeconds) * this.windowSeconds;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.accountThrottle(accountId), sk: String(window) },
+          UpdateExpression: 'ADD #n :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          ExpressionAttributeNames: { '#n': 'requests' },
+          ExpressionAttributeValues: { ':one': 1, ':limit': this.limit, ':expires': window + this.windowSeconds + 60 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+/** `ACCOUNT_THROTTLE` (`<rate>/<burst>`, or `off`); unset: the stage throttle's figures. */
+export function accountLimits(value: string | undefined): { rate: number; burst: number } | null {
+  if (value === undefined || value.trim() === '') return { rate: ACCOUNT_RATE, burst: ACCOUNT_BURST };
+  if (value.trim() === 'off') return null;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+)\s*$/.exec(value);
+  const rate = Number(match?.[1]);
+  const burst = Number(match?.[2]);
+  if (!match || !(rate > 0) || !(burst >= 1)) throw new Error(`ACCOUNT_THROTTLE must be <rate>/<burst> (e.g. 200/400) or off, not '${value}'`);
+  return { rate, burst };
+}
