@@ -1,7 +1,9 @@
 import { ValidationError } from '../../kernel/errors';
 import { D } from '../../kernel/money';
 import type { Charge, OfferDefinition } from '../../subscriptions/domain/offer';
-import { timeline, type SubscriptionRecord } from '../../subscriptions/domain/subscription';
+import { offersOf, timeline, type SubscriptionRecord } from '../../subscriptions/domain/subscription';
+
+export { offersOf };
 import type { ChargeTimeline, Segment, SubscriptionCharge } from './recurring-model';
 
 /**
@@ -27,13 +29,6 @@ export type BilledSubscription = Pick<
 };
 
 export type OfferOfRecord = Pick<OfferDefinition, 'name' | 'currency' | 'trialDays' | 'charges'>;
-
-/** The offers a subscription has had: the one it started with and every offer a change named. */
-export function offersOf(sub: Pick<SubscriptionRecord, 'offer' | 'history'>): string[] {
-  const ids = new Set([sub.offer]);
-  for (const entry of sub.history) if (entry.type === 'change' && entry.offer) ids.add(entry.offer);
-  return [...ids];
-}
 
 /**
  * The subscription's charge timelines in `currency` (an offer of another currency bills on that currency's

@@ -166,6 +166,13 @@ export function termEnd(startDate: string, billingDay: number, months: number, d
 // ------------------------------------------------------------------------------------------ replay
 
 /** When an entry takes effect: a change or cancel from `appliesFrom`, a pause or resume from its effective date. */
+/** The offers a subscription has had: the one it started with and every offer a change named, in that order. */
+export function offersOf(sub: Pick<SubscriptionRecord, 'offer' | 'history'>): string[] {
+  const ids = new Set([sub.offer]);
+  for (const entry of sub.history) if (entry.type === 'change' && entry.offer) ids.add(entry.offer);
+  return [...ids];
+}
+
 export const appliesFrom = (entry: HistoryEntry): string => ('appliesFrom' in entry ? entry.appliesFrom : entry.effectiveDate);
 
 /** Entries in the order they take effect; entries of the same day in the order they were recorded. */

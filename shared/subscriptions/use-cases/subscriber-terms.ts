@@ -3,6 +3,7 @@ import type { SubscriberTerms } from '../../pricing/domain/subscribers';
 import type { SubscriberTermsSource } from '../../pricing/ports';
 import type { PriceRule } from '../../pricing/domain/rules';
 import { subscriberTerms, subscriptionPriceRules, subscriptionRuleScopes } from '../domain/rating';
+import { offersOf } from '../domain/subscription';
 import type { SubscriptionRecord, SubscriptionStore } from '../ports';
 
 /** An account with up to this many subscriptions is read in one consistent query; a larger one customer by customer. */
@@ -45,7 +46,7 @@ export class SubscriberTermsReader implements SubscriberTermsSource {
       subscriptions = pages.flat();
     }
     if (!subscriptions.length) return { rules: [], windows: [] };
-    const offers = await this.store.getOffers(accountId, [...offersOf(subscriptions)]);
+    const offers = await this.store.getOffers(accountId, [...offersOfAll(subscriptions)]);
     return subscriberTerms(subscriptions, offers);
   }
 
@@ -61,7 +62,7 @@ export class SubscriberTermsReader implements SubscriberTermsSource {
       subscriptions.push(...page.items);
       cursor = page.next ?? undefined;
     } while (cursor);
-    const offers = await this.store.getOffers(accountId, [...offersOf(subscriptions)]);
+    const offers = await this.store.getOffers(accountId, [...offersOfAll(subscriptions)]);
     return { rules: subscriptionPriceRules(subscriptions, offers), scopes: subscriptionRuleScopes(subscriptions, offers) };
   }
 
@@ -78,11 +79,4 @@ export class SubscriberTermsReader implements SubscriberTermsSource {
 }
 
 /** The offers subscriptions start with or change to. */
-function offersOf(subscriptions: readonly SubscriptionRecord[]): Set<string> {
-  const ids = new Set<string>();
-  for (const sub of subscriptions) {
-    ids.add(sub.offer);
-    for (const entry of sub.history) if (entry.type === 'change' && entry.offer !== null) ids.add(entry.offer);
-  }
-  return ids;
-}
+const offersOfAll = (subscriptions: readonly SubscriptionRecord[]): Set<string> => new Set(subscriptions.flatMap(offersOf));

@@ -19,6 +19,7 @@ import {
   type HistoryEntry,
   type SubscriptionRecord,
   type SubscriptionStatus,
+  offersOf,
 } from '../domain/subscription';
 import type { Reevaluations } from '../../ingest/use-cases/reevaluation';
 import type { SubscriptionStore } from '../ports';
@@ -68,10 +69,15 @@ export class SubscriptionService {
   /**
    * The subscriber's open purchases (its own and those routed to it) are re-rated: a subscription's usage
    * charges and parameters price them on its days. Also after a create answered unchanged, so a retried PUT
-   * finishes what a failed one started.
+   * finishes what a failed one started. A subscription none of whose offers has a usage charge or parameters,
+   * and that has no parameters of its own, changes no rating: nothing is re-rated (10,000 plain subscriptions
+   * created at once start no re-evaluation).
    */
-  private async rerate(accountId: string, customer: string): Promise<void> {
-    await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customers: [customer], followRouting: true } }]);
+  private async rerate(accountId: string, sub: Pick<SubscriptionRecord, 'customer' | 'offer' | 'history' | 'parameters'>): Promise<void> {
+    const offers = await this.store.getOffers(accountId, offersOf(sub));
+    const rates = Object.keys(sub.parameters ?? {}).length > 0 || [...offers.values()].some(ratesPurchases);
+    if (!rates) return;
+    await this.reevaluations.start(accountId, [{ kind: 'reevaluate', scope: { customers: [sub.customer], followRouting: true } }]);
   }
 
   async putSubscription(accountId: string, id: string, body: unknown): Promise<Saved<WireSubscription>> {
@@ -86,7 +92,7 @@ export class SubscriptionService {
     const record: SubscriptionRecord = { id, ...terms, chargedThrough: null, history: [], version: 1, createdAt: at, updatedAt: at };
     const held = await this.store.createSubscription(accountId, record);
     if (held === null) {
-      await this.rerate(accountId, record.customer);
+      await this.rerate(accountId, record);
       return { created: true, record: this.wire(record, offer!.trialDays) };
     }
     if (termsKey(held) !== termsKey(terms)) {
@@ -96,7 +102,7 @@ export class SubscriptionService {
         [`id: subscription '${id}' exists (customer '${held.customer}', offer '${held.offer}', startDate ${held.startDate})`],
       );
     }
-    await this.rerate(accountId, held.customer);
+    await this.rerate(accountId, held);
     return { created: false, record: await this.wireOne(accountId, held) };
   }
 
@@ -138,7 +144,7 @@ export class SubscriptionService {
     };
     const held = await this.store.createSubscription(accountId, record);
     if (held === null) {
-      await this.rerate(accountId, record.customer);
+      await this.rerate(accountId, record);
       return { created: true, record: this.wire(record, offer!.trialDays) };
     }
     if (termsKey(held) !== termsKey(terms) || pricesKey(held.prices) !== pricesKey(normalized)) {
@@ -146,7 +152,7 @@ export class SubscriptionService {
         `subscription: subscription '${id}' exists (customer '${held.customer}', offer '${held.offer}', startDate ${held.startDate})`,
       ]);
     }
-    await this.rerate(accountId, held.customer);
+    await this.rerate(accountId, held);
     return { created: false, record: await this.wireOne(accountId, held) };
   }
 
@@ -246,7 +252,7 @@ export class SubscriptionService {
       checkOperation(sub, entry);
       const next: SubscriptionRecord = { ...sub, history: [...sub.history, entry], version: sub.version + 1, updatedAt: at };
       if (await this.store.updateSubscription(accountId, next, sub.version)) {
-        await this.rerate(accountId, sub.customer);
+        await this.rerate(accountId, next);
         return this.wireOne(accountId, next);
       }
       if (attempt >= OPERATION_ATTEMPTS) {
@@ -296,4 +302,9 @@ function checkCurrency(offer: OfferRecord, customer: CustomerRecord, field: stri
       [`${field}: offer '${offer.id}' is in ${offer.currency}, not the customer's ${customer.currency}`],
     );
   }
+}
+
+/** Whether an offer takes part in rating: a usage charge prices purchases, parameters are `subscription.<key>`. */
+function ratesPurchases(offer: Pick<OfferRecord, 'charges' | 'parameters'>): boolean {
+  return offer.charges.some((c) => c.type === 'usage') || Object.keys(offer.parameters ?? {}).length > 0;
 }

@@ -97,6 +97,25 @@ const talk = {
 const rerate = (...customers: string[]) => ({ kind: 'reevaluate', scope: { customers, followRouting: true } });
 
 describe('re-rating when subscriptions change', () => {
+  test('a subscription that takes no part in rating (no usage charge, no parameters) re-rates nothing; a change to an offer that does, does', async () => {
+    const t = setUp();
+    const plain = {
+      catalogue: 'main',
+      name: 'Plain',
+      currency: 'EUR',
+      charges: [{ id: 'base', type: 'recurring', productCluster: 'voice', price: '10', period: 'month', timing: 'in-advance' }],
+    };
+    await t.offers.putOffer('a', 'plain', plain);
+    await t.offers.putOffer('a', 'talk', talk);
+    await t.subscriptions.putSubscription('a', 'p1', { customer: 'C1', offer: 'plain', startDate: '2026-01-01' });
+    await t.subscriptions.pause('a', 'p1', { effectiveDate: '2026-02-01' });
+    expect(t.works).toEqual([]);
+    await t.subscriptions.putSubscription('a', 'p2', { customer: 'C2', offer: 'plain', startDate: '2026-01-01', parameters: { included: 5 } });
+    expect(t.works).toEqual([rerate('C2')]);
+    await t.subscriptions.change('a', 'p1', { effectiveDate: '2026-03-01', offer: 'talk', policy: 'immediate' });
+    expect(t.works).toEqual([rerate('C2'), rerate('C1')]);
+  });
+
   test('create, the same PUT again and every operation re-rate the subscriber; a refused PUT does not', async () => {
     const t = setUp();
     await t.offers.putOffer('a', 'talk', talk);
