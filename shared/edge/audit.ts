@@ -21,7 +21,10 @@ import type { ApiReply, ApiRequest, RouteSpec } from './http';
 
 /** Where entries go: set once per container by the platform wiring, which every API function authenticates through. */
 export interface AuditTrail {
-  record(accountId: string, entry: AuditEntry): Promise<void>;
+  /** The entry of a request about to run (`status: null`); its id, or null when it could not be stored. */
+  open(accountId: string, entry: AuditEntry): Promise<string | null>;
+  /** The finished entry, in place of the opened one. */
+  close(accountId: string, id: string | null, entry: AuditEntry): Promise<void>;
 }
 
 let trail: AuditTrail | null = null;
@@ -77,7 +80,7 @@ export async function audited(
   const read = () => (sibling ? represent(sibling, getKey, request) : Promise.resolve(null));
   const before = await read();
   const [method] = request.routeKey.split(' ') as [string];
-  const entry = (status: number, b: unknown, a: unknown): AuditEntry => ({
+  const entry = (status: number | null, b: unknown, a: unknown): AuditEntry => ({
     at,
     keyId: request.principal.kind === 'platform' ? 'platform' : (request.principal.keyId ?? 'unknown'),
     role: request.principal.kind === 'platform' ? 'platform' : request.principal.role,
@@ -88,11 +91,13 @@ export async function audited(
     before: boundedRepresentation(b),
     after: boundedRepresentation(a),
   });
+  // written before the change: a function that dies mid-request leaves the entry, its outcome unknown (status null)
+  const id = await log.open(scope.accountId, entry(null, before, null));
   let result: ApiReply;
   try {
     result = await handle();
   } catch (error) {
-    await log.record(scope.accountId, entry(errorStatus(error), before, null));
+    await log.close(scope.accountId, id, entry(errorStatus(error), before, null));
     throw error;
   }
   let after: unknown = null;
@@ -102,7 +107,7 @@ export async function audited(
     after = replyIsResource ? result.body : await read();
   }
   const shownBefore = result.audit && 'before' in result.audit ? result.audit.before : before;
-  await log.record(scope.accountId, entry(result.status, shownBefore, after));
+  await log.close(scope.accountId, id, entry(result.status, shownBefore, after));
   return result;
 }
 

@@ -49,6 +49,9 @@ export interface AccountStore {
 
 /** The audit log: one item per entry, newest first. */
 export interface AuditStore {
-  append(accountId: string, entry: AuditEntry): Promise<void>;
+  /** Stores a new entry; returns its id (for `replace`). */
+  append(accountId: string, entry: AuditEntry): Promise<string>;
+  /** Replaces the entry `id` (the same request, now finished). */
+  replace(accountId: string, id: string, entry: AuditEntry): Promise<void>;
   list(accountId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntry>>;
 }

@@ -9,7 +9,7 @@ export class MemoryAuditStore implements AuditStore {
   /** Appends that throw, for tests of a failing log. */
   failing = 0;
 
-  async append(accountId: string, entry: AuditEntry): Promise<void> {
+  async append(accountId: string, entry: AuditEntry): Promise<string> {
     if (this.failing > 0) {
       this.failing--;
       throw new Error('audit store unavailable');
@@ -17,6 +17,15 @@ export class MemoryAuditStore implements AuditStore {
     const list = this.entries.get(accountId) ?? [];
     list.push(structuredClone(entry));
     this.entries.set(accountId, list);
+    return String(list.length - 1);
+  }
+
+  async replace(accountId: string, id: string, entry: AuditEntry): Promise<void> {
+    if (this.failing > 0) {
+      this.failing--;
+      throw new Error('audit store unavailable');
+    }
+    this.entries.get(accountId)![Number(id)] = structuredClone(entry);
   }
 
   async list(accountId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntry>> {

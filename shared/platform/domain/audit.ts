@@ -15,7 +15,11 @@ export interface AuditEntry {
   path: string;
   /** The resource the request acts on, below `/v1/accounts/{a}/`: `price-rules/r1`, `subscriptions/s1` (for `…/s1/pause`), `purchases`. */
   resource: string;
-  status: number;
+  /**
+   * The status answered; null while the request runs (the entry is written before the change, so a change
+   * whose function died mid-request stays in the log, with its outcome unknown).
+   */
+  status: number | null;
   before: unknown;
   after: unknown;
 }

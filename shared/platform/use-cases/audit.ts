@@ -14,15 +14,32 @@ const APPEND_TRIES = 3;
 export class AuditService {
   constructor(private readonly store: AuditStore) {}
 
+  /**
+   * Writes the entry of a request that is about to run (`status: null`), before it changes anything; the id
+   * to `close` it with, or null when it could not be stored (then `close` stores the finished entry anew).
+   */
+  async open(accountId: string, entry: AuditEntry): Promise<string | null> {
+    return this.tried(accountId, entry, () => this.store.append(accountId, entry));
+  }
+
+  /** Replaces an opened entry by the finished one (its status, before and after). */
+  async close(accountId: string, id: string | null, entry: AuditEntry): Promise<void> {
+    await this.tried<unknown>(accountId, entry, () => (id === null ? this.store.append(accountId, entry) : this.store.replace(accountId, id, entry)));
+  }
+
+  /** An entry in one go (a request recorded once it ended). */
   async record(accountId: string, entry: AuditEntry): Promise<void> {
+    await this.close(accountId, null, entry);
+  }
+
+  private async tried<T>(accountId: string, entry: AuditEntry, write: () => Promise<T>): Promise<T | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.append(accountId, entry);
-        return;
+        return await write();
       } catch (error) {
         if (attempt >= APPEND_TRIES) {
           logger.error('audit entry not stored', { accountId, entry: JSON.stringify(entry).slice(0, 10_000), error: error as Error });
-          return;
+          return null;
         }
       }
     }

@@ -218,7 +218,7 @@ describe('audit log through the edge', () => {
   test('a failing audit store never fails the request', async () => {
     // Arrange
     const { store, call, admin } = await stack();
-    store.failing = 3;
+    store.failing = 6; // the opening entry's three tries and the finished entry's three
 
     // Act
     const status = await call('PUT', '/v1/accounts/acme/price-rules/r1', admin.key, { unitPrice: '0.10' });
@@ -226,6 +226,29 @@ describe('audit log through the edge', () => {
     // Assess
     expect(status).toBe(201);
     expect(store.entries.get('acme')).toBeUndefined();
+  });
+
+  test('the entry is written before the change (status null while it runs) and finished in place; an entry that could not be opened is stored when the request ends', async () => {
+    const { store, call, admin } = await stack();
+    // while the handler runs, the log already holds the request, its outcome unknown
+    let during: unknown[] = [];
+    const trail = new AuditService(store);
+    auditTo({
+      open: async (a, e) => {
+        const id = await trail.open(a, e);
+        during = (store.entries.get(a) ?? []).map((x) => x.status);
+        return id;
+      },
+      close: (a, id, e) => trail.close(a, id, e),
+    });
+    expect(await call('PUT', '/v1/accounts/acme/price-rules/r1', admin.key, { unitPrice: '0.10' })).toBe(201);
+    expect(during).toEqual([null]);
+    expect(store.entries.get('acme')!.map((e) => e.status)).toEqual([201]);
+    // the opening write fails three times: the finished entry is appended at the end
+    auditTo(trail);
+    store.failing = 3;
+    expect(await call('PUT', '/v1/accounts/acme/price-rules/r1', admin.key, { unitPrice: '0.11' })).toBe(200);
+    expect(store.entries.get('acme')!.map((e) => e.status)).toEqual([201, 200]);
   });
 
   test('the resource of a request is the path up to its last parameter, ids encoded', () => {

@@ -22,12 +22,17 @@ export class DynamoAuditStore implements AuditStore {
     private readonly table: string,
   ) {}
 
-  async append(accountId: string, entry: AuditEntry): Promise<void> {
+  async append(accountId: string, entry: AuditEntry): Promise<string> {
     // within a millisecond a container's entries keep their order; the random part keeps containers apart
     const sk = `${entry.at}#${(sequence++).toString(36).padStart(8, '0')}${randomBytes(6).toString('hex')}`;
     await this.client.send(
       new PutCommand({ TableName: this.table, Item: { pk: keys.audit(accountId), sk, ...entry }, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
+    return sk;
+  }
+
+  async replace(accountId: string, id: string, entry: AuditEntry): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: keys.audit(accountId), sk: id, ...entry } }));
   }
 
   async list(accountId: string, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntry>> {
