@@ -281,3 +281,54 @@ describe('reference amounts over HTTP: the proration fixtures (a monthly 24.95 i
     },
   );
 });
+
+describe('a quote accepted into a subscription bills at the quoted prices', () => {
+  test('10 % off the monthly fee and the setup fee waived: the October invoice carries 22.455 a month and no setup', async () => {
+    const acct = await newAccount();
+    const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
+    const call = async (method: string, p: string, body?: unknown) => {
+      const res = await api(method, path(p), body, acct.key);
+      if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    };
+    await call('PUT', '/customer-clusters/all', { name: 'All' });
+    await call('PUT', '/product-clusters/plans', { name: 'Plans', aliases: [] });
+    await call('PUT', '/product-clusters/fees', { name: 'Fees', aliases: [] });
+    await call('PUT', '/catalogues/main', { name: 'Main' });
+    await call(
+      'PUT',
+      '/offers/plan',
+      monthly('plan', '24.95', 'in-advance', [{ id: 'setup', type: 'one-off', productCluster: 'fees', price: '50.00' }]),
+    );
+    await call('PUT', '/customers/Q', { name: 'Quoted', cluster: 'all', currency: 'EUR' });
+    const validUntil = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    await call('PUT', '/quotes/deal', {
+      customer: 'Q',
+      offer: 'plan',
+      validUntil,
+      lines: [
+        { charge: 'base', quantity: '1', discount: 10 },
+        { charge: 'setup', quantity: '1', unitPrice: '0' },
+      ],
+    });
+    expect(await call('POST', '/quotes/deal/submit', {})).toMatchObject({ status: 'approved' });
+    expect(await call('POST', '/quotes/deal/accept', { startDate: '2026-10-01' })).toMatchObject({
+      id: 'deal',
+      prices: { base: '22.455', setup: '0' },
+    });
+
+    const started = (await call('POST', '/billing-cycles', { periodStart: '2026-10-01', periodEnd: '2026-11-01' })) as { id: string };
+    await eventually(async () => {
+      const c = (await call('GET', `/billing-cycles/${started.id}`)) as Cycle;
+      if (c.status !== 'completed') throw new Error(`cycle is ${c.status}`);
+    }, 90_000);
+    const [summary] = ((await call('GET', '/invoices?customer=Q')) as { items: { id: string }[] }).items;
+    const invoice = (await call('GET', `/invoices/${summary!.id}`)) as Invoice;
+    expect(invoice.lines.map((l) => [l.kind, l.charge, l.unitPrice, l.amount])).toEqual([
+      ['one-off', 'setup', '0', '0.00'],
+      ['recurring', 'base', '22.455', '22.46'], // October
+      ['recurring', 'base', '22.455', '22.46'], // November, in advance
+    ]);
+    expect(invoice.subtotal).toBe('44.92');
+  });
+});
