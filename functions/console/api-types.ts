@@ -2037,6 +2037,15 @@ export interface components {
           message?: string;
         }[];
       };
+      /** @description linked customers whose charges went on a parent's invoice; absent when none */
+      consolidated?: {
+        count?: number;
+        /** @description the first 100 */
+        customers?: {
+          customer: string;
+          invoicedTo: string;
+        }[];
+      };
     };
     /** @description an invoice or a credit note */
     Invoice: {

@@ -26,6 +26,10 @@ const cycleReport = z
     errors: z
       .object({ count, items: z.array(z.object({ customer: z.string().nullable(), code: z.string(), message: z.string() }).partial()) })
       .partial(),
+    consolidated: z
+      .object({ count, customers: z.array(z.object({ customer: z.string(), invoicedTo: z.string() })).meta({ description: 'the first 100' }) })
+      .partial()
+      .meta({ description: "linked customers whose charges went on a parent's invoice; absent when none" }),
   })
   .partial()
   .meta({ id: 'CycleReport' });

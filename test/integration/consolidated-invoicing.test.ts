@@ -63,9 +63,17 @@ describe('consolidated invoicing: a parent pays for its linked customers', () =>
     const started = await api('POST', path('/billing-cycles'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key);
     cycleId = (started.body as { id: string }).id;
     await eventually(async () => {
-      const c = await get<{ status: string; report: { errors: { count: number } } }>(`/billing-cycles/${cycleId}`);
+      const c = await get<{ status: string; report: { errors: { count: number }; consolidated: unknown } }>(`/billing-cycles/${cycleId}`);
       if (c.status !== 'completed') throw new Error(`cycle is ${c.status}`);
       expect(c.report.errors.count).toBe(0);
+      // the report names who was invoiced to whom
+      expect(c.report.consolidated).toEqual({
+        count: 2,
+        customers: [
+          { customer: 'BRANCH', invoicedTo: 'HQ' },
+          { customer: 'SHOP', invoicedTo: 'HQ' },
+        ],
+      });
     }, 90_000);
   });
 

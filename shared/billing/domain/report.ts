@@ -181,6 +181,16 @@ export interface WireCycleReport {
   unmapped: Record<UnmappedReason, number>;
   notInvoiced: Record<NotInvoicedReason, number>;
   errors: { count: number; items: CycleError[] };
+  /** Linked customers whose charges the cycle put on a parent's invoice (at most REPORT_LIST_CAP listed); absent when none. */
+  consolidated?: { count: number; customers: { customer: string; invoicedTo: string }[] };
+}
+
+/** The report's list of linked customers invoiced to a parent (the plan's links), sorted by customer. */
+export function consolidatedOf(links: Readonly<Record<string, string>>): WireCycleReport['consolidated'] {
+  const customers = Object.keys(links)
+    .sort()
+    .map((customer) => ({ customer, invoicedTo: links[customer]! }));
+  return customers.length ? { count: customers.length, customers: customers.slice(0, REPORT_LIST_CAP) } : undefined;
 }
 
 /** Sums of rounded invoice amounts are exact, so they print with the currency's digits losslessly. */

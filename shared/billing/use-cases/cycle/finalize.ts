@@ -1,31 +1,30 @@
 import { logger } from '../../../kernel/logger';
 import { objects } from '../../../storage/keys';
-import { errorReport, fromWireReport, mergeAll, toWireReport, type CycleReport } from '../../domain/report';
+import { consolidatedOf, errorReport, fromWireReport, mergeAll, toWireReport } from '../../domain/report';
 import type { CycleRecord } from '../../ports';
 import { documentKeys } from '../documents';
 import { readPlanFile } from './plan-file';
 import { removeQuietly, type StepDeps } from './steps';
 
 /**
- * Merges the partial reports into the cycle and ends the run. A regeneration also removes the drafts
+ * Merges the partial reports into the cycle (with what the plan found: billing streams without a batch as
+ * errors, linked customers invoiced to a parent as `consolidated`) and ends the run. A regeneration also removes the drafts
  * of this period that the run did not produce again (their customer has nothing left to invoice, is
  * held or failed): a draft never outlives the purchases it was built from.
  */
 export async function finalize(deps: StepDeps, cycle: CycleRecord): Promise<void> {
   const { accountId, id: cycleId, run } = cycle;
   const partials = await deps.cycles.partials(accountId, cycleId, run);
-  const report = mergeAll([...partials.map((p) => fromWireReport(p.report)), ...(await planNotes(deps, cycle))]);
+  const plan = await readPlanFile(deps.files, cycle);
+  const notes = (plan?.notes ?? []).map((message) => errorReport({ customer: null, code: 'stream_not_billed', message }));
+  const report = mergeAll([...partials.map((p) => fromWireReport(p.report)), ...notes]);
   if (run > 1) await removeStaleDrafts(deps, cycle, new Set(partials.flatMap((p) => p.invoiceIds)));
-  const finished = await deps.cycles.finish(accountId, cycleId, run, 'completed', toWireReport(report), deps.now().toISOString());
+  const consolidated = consolidatedOf(plan?.links ?? {});
+  const wire = { ...toWireReport(report), ...(consolidated ? { consolidated } : {}) };
+  const finished = await deps.cycles.finish(accountId, cycleId, run, 'completed', wire, deps.now().toISOString());
   if (!finished) return;
   logger.info('cycle completed', { accountId, cycleId, run, invoices: report.invoices, errors: report.errors.count });
   await removeQuietly(deps.files, await deps.files.list(objects.cycleRunPrefix(accountId, cycleId, run)));
-}
-
-/** What the plan found missing (billing streams without a batch of the period), as report errors. */
-async function planNotes(deps: StepDeps, cycle: CycleRecord): Promise<CycleReport[]> {
-  const notes = (await readPlanFile(deps.files, cycle))?.notes ?? [];
-  return notes.map((message) => errorReport({ customer: null, code: 'stream_not_billed', message }));
 }
 
 async function removeStaleDrafts(deps: StepDeps, cycle: CycleRecord, produced: ReadonlySet<string>): Promise<void> {
