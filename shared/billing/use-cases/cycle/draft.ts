@@ -121,7 +121,7 @@ export async function invoiceCustomer(
     let invoice: Invoice;
     try {
       const lines = invoiceLines(ctx, { code, currency, rows: currencyRows, subs, id, period, billingDays: historyOf(customer) });
-      if (!lines.length && !stored) continue; // a subscriber with nothing due in this currency
+      if (!lines.length) continue; // nothing due in this currency: no draft (a stale one is removed when the run finishes)
       invoice = buildInvoice({
         id,
         accountId: ctx.cycle.accountId,

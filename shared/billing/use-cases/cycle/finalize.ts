@@ -1,7 +1,7 @@
 import { logger } from '../../../kernel/logger';
 import { objects } from '../../../storage/keys';
 import { consolidatedOf, errorReport, fromWireReport, mergeAll, toWireReport } from '../../domain/report';
-import type { CycleRecord } from '../../ports';
+import type { CycleRecord, StoredInvoice } from '../../ports';
 import { documentKeys } from '../documents';
 import { readPlanFile } from './plan-file';
 import { removeQuietly, type StepDeps } from './steps';
@@ -27,12 +27,26 @@ export async function finalize(deps: StepDeps, cycle: CycleRecord): Promise<void
   await removeQuietly(deps.files, await deps.files.list(objects.cycleRunPrefix(accountId, cycleId, run)));
 }
 
+/**
+ * Drafts of the cycle's period that this run did not produce, and drafts the previous run produced that this
+ * one did not (a stub customer's period starts after the cycle's own).
+ */
 async function removeStaleDrafts(deps: StepDeps, cycle: CycleRecord, produced: ReadonlySet<string>): Promise<void> {
+  const stale = (stored: StoredInvoice) =>
+    stored.record.periodEnd === cycle.periodEnd &&
+    stored.record.status === 'draft' &&
+    stored.record.creditOf === null &&
+    !produced.has(stored.record.id);
+  const remove = async (stored: StoredInvoice) => {
+    if (await deps.invoices.deleteDraft(cycle.accountId, stored.record.id, stored.revision)) await removeQuietly(deps.files, documentKeys(stored));
+  };
   for await (const page of deps.invoices.ofPeriodStart(cycle.accountId, cycle.periodStart)) {
-    for (const stored of page) {
-      const { record } = stored;
-      if (record.periodEnd !== cycle.periodEnd || record.status !== 'draft' || record.creditOf !== null || produced.has(record.id)) continue;
-      if (await deps.invoices.deleteDraft(cycle.accountId, record.id, stored.revision)) await removeQuietly(deps.files, documentKeys(stored));
-    }
+    for (const stored of page) if (stale(stored)) await remove(stored);
+  }
+  const before = (await deps.cycles.partials(cycle.accountId, cycle.id, cycle.run - 1)).flatMap((p) => p.invoiceIds);
+  const elsewhere = [...new Set(before)].filter((id) => !produced.has(id));
+  if (!elsewhere.length) return;
+  for (const stored of (await deps.invoices.getMany(cycle.accountId, elsewhere)).values()) {
+    if (stored.record.periodStart !== cycle.periodStart && stale(stored)) await remove(stored);
   }
 }
