@@ -18,12 +18,12 @@ describe('account request budget (DynamoDB counter per account and window)', () 
   });
 
   test('concurrent requests of two containers share one budget; another account keeps its own; the next window opens again', async () => {
-    const limits = { rate: 5, burst: 10 }; // windows of 2 s, 10 requests each
+    const limits = { rate: 5, burst: 10 }; // windows of 2 s, 10 + 5 × 2 = 20 requests each
     const one = new DynamoAccountBudget(db.doc, db.table, limits);
     const two = new DynamoAccountBudget(db.doc, db.table, limits);
     const at = new Date('2026-12-02T10:00:00.500Z');
-    const taken = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? one : two).take('busy', at)));
-    expect(taken.filter(Boolean)).toHaveLength(10);
+    const taken = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? one : two).take('busy', at)));
+    expect(taken.filter(Boolean)).toHaveLength(20);
     expect(await one.take('quiet', at)).toBe(true);
     expect(await two.take('busy', new Date('2026-12-02T10:00:01.900Z'))).toBe(false); // same window
     expect(await two.take('busy', new Date('2026-12-02T10:00:02.000Z'))).toBe(true); // the next one
@@ -31,11 +31,10 @@ describe('account request budget (DynamoDB counter per account and window)', () 
   });
 
   test('the edge: an account key over budget is ThrottledError (429, Retry-After); the platform key is not throttled', async () => {
-    throttleWith(new DynamoAccountBudget(db.doc, db.table, { rate: 1, burst: 2 }));
+    throttleWith(new DynamoAccountBudget(db.doc, db.table, { rate: 1, burst: 2 })); // 2 s windows of 2 + 1 × 2 = 4
     const now = () => new Date('2026-12-02T11:00:00Z');
     const key = { kind: 'account' as const, accountId: 'edge', role: 'admin' as const };
-    await throttled(key, now);
-    await throttled(key, now);
+    for (let i = 0; i < 4; i++) await throttled(key, now);
     await expect(throttled(key, now)).rejects.toMatchObject({ kind: 'throttled', code: 'throttled', retryAfterSeconds: 2 });
     await expect(throttled({ kind: 'platform' }, now)).resolves.toBeUndefined();
   });

@@ -8,10 +8,13 @@ export const ACCOUNT_RATE = 200;
 export const ACCOUNT_BURST = 400;
 
 /**
- * An account's request budget as fixed windows of `burst / rate` seconds (2 s: 400 requests), one counter
- * item per account and window (`ACCOUNT#<a>#THROTTLE` / `<window start>`), incremented under the condition
- * that it is below the limit; the item expires (TTL) soon after its window. One conditional write per
- * request (one write unit); a refused request costs the failed condition only.
+ * An account's request budget as fixed windows of `burst / rate` seconds (2 s), one counter item per account
+ * and window (`ACCOUNT#<a>#THROTTLE` / `<window start>`), incremented under the condition that it is below
+ * the limit; the item expires (TTL) soon after its window. The limit, `burst + rate × window` (800 in 2 s),
+ * is the most a token bucket of that rate and burst can admit in any stretch of the window's length: the
+ * counter never refuses what the stage's (or the local API's) bucket in front of it would serve, and still
+ * stops one account's flood. One conditional write per request (one write unit); a refused request costs
+ * the failed condition only.
  */
 export class DynamoAccountBudget implements AccountBudget {
   readonly windowSeconds: number;
@@ -23,7 +26,7 @@ export class DynamoAccountBudget implements AccountBudget {
     limits: { rate: number; burst: number } = { rate: ACCOUNT_RATE, burst: ACCOUNT_BURST },
   ) {
     this.windowSeconds = Math.max(1, Math.round(limits.burst / limits.rate));
-    this.limit = limits.burst;
+    this.limit = limits.burst + Math.floor(limits.rate * this.windowSeconds);
   }
 
   async take(accountId: string, at: Date): Promise<boolean> {
