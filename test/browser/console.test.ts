@@ -24,7 +24,13 @@ const ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const SHOTS = path.resolve(__dirname, '../../docs/console');
+/**
+ * Every run takes the screenshots; `npm run console:screenshots` writes them to docs/console/ (the README's),
+ * any other run to a temporary folder, so that a test run leaves the working tree as it found it.
+ */
+const SHOTS = process.env.CONSOLE_SCREENSHOTS
+  ? path.resolve(process.env.CONSOLE_SCREENSHOTS)
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-console-shots-'));
 
 let context: BrowserContext;
 let profile: string;
