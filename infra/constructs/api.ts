@@ -1,4 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { DEFAULT_RATE_LIMIT } from '../../shared/kernel/config';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -13,11 +14,11 @@ export type RouteMethod = 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE' | 'ANY';
  * any function runs. On AWS this is the limit of the whole API (all accounts together): an HTTP API has no
  * usage plans, so API Gateway cannot tell tenants apart (their Bearer keys are checked in the functions).
  * The local HTTP API enforces the same numbers per account (infra/local/throttle.ts, BILLSTREAM_THROTTLE;
- * test/infra/local/throttle.test.ts keeps them equal). Per-account limits on AWS would need a REST API with
- * a usage plan and an API Gateway key per account, or a per-account counter in the request path (one write
- * per request); neither is deployed (docs/api.md, "Throttling").
+ * test/infra/local/throttle.test.ts keeps them equal). Per account, on AWS as locally, every API function
+ * counts its account's requests in a shared budget (shared/edge/throttle.ts: one conditional write per
+ * request; docs/api.md, "Throttling").
  */
-const THROTTLE = { rateLimit: 200, burstLimit: 400 };
+const THROTTLE = { rateLimit: DEFAULT_RATE_LIMIT.rate, burstLimit: DEFAULT_RATE_LIMIT.burst };
 
 /**
  * The public HTTP API (API Gateway HTTP API, Lambda proxy payload 2.0). Contexts register their routes with

@@ -1,3 +1,4 @@
+import { DEFAULT_RATE_LIMIT, type RateLimit, rateLimitSetting } from '../../shared/kernel/config';
 /**
  * Per-account throttling of the local HTTP API: a token bucket per account id, taken from the path
  * (`/v1/accounts/{a}/…`), refilled at `rate` requests per second up to `burst`. A request that finds its
@@ -7,25 +8,13 @@
  * test/unit/local-throttle.test.ts keeps equal.
  */
 
-export interface ThrottleLimits {
-  /** Requests per second, steady state. */
-  readonly rate: number;
-  /** Requests at once after a quiet period. */
-  readonly burst: number;
-}
+/** Requests per second, steady state, and requests at once after a quiet period. */
+export type ThrottleLimits = RateLimit;
 
-export const DEFAULT_THROTTLE: ThrottleLimits = { rate: 200, burst: 400 };
+export const DEFAULT_THROTTLE: ThrottleLimits = DEFAULT_RATE_LIMIT;
 
 /** `BILLSTREAM_THROTTLE`: unset → the default, `off` → none, `<rate>/<burst>` (positive numbers) → those. */
-export function throttleFromEnv(value: string | undefined): ThrottleLimits | null {
-  if (value === undefined || value.trim() === '') return DEFAULT_THROTTLE;
-  if (value.trim() === 'off') return null;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+)\s*$/.exec(value);
-  const rate = Number(match?.[1]);
-  const burst = Number(match?.[2]);
-  if (!match || !(rate > 0) || !(burst >= 1)) throw new Error(`BILLSTREAM_THROTTLE must be <rate>/<burst> (e.g. 200/400) or off, not '${value}'`);
-  return { rate, burst };
-}
+export const throttleFromEnv = (value: string | undefined): ThrottleLimits | null => rateLimitSetting('BILLSTREAM_THROTTLE', value);
 
 /** The account a request is throttled under, from its raw path; null for routes outside an account. */
 export function accountOfPath(rawPath: string): string | null {

@@ -2,10 +2,7 @@ import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamod
 import { isConditionFailure } from '../../../storage/table';
 import { keys } from '../../../storage/keys';
 import type { AccountBudget } from '../../../edge/throttle';
-
-/** Requests per second an account may make, steady state, and at most at once: the stage throttle's figures. */
-export const ACCOUNT_RATE = 200;
-export const ACCOUNT_BURST = 400;
+import { DEFAULT_RATE_LIMIT, type RateLimit, rateLimitSetting } from '../../../kernel/config';
 
 /**
  * An account's request budget as fixed windows of `burst / rate` seconds (2 s), one counter item per account
@@ -23,7 +20,7 @@ export class DynamoAccountBudget implements AccountBudget {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    limits: { rate: number; burst: number } = { rate: ACCOUNT_RATE, burst: ACCOUNT_BURST },
+    limits: RateLimit = DEFAULT_RATE_LIMIT,
   ) {
     this.windowSeconds = Math.max(1, Math.round(limits.burst / limits.rate));
     this.limit = limits.burst + Math.floor(limits.rate * this.windowSeconds);
@@ -51,12 +48,4 @@ export class DynamoAccountBudget implements AccountBudget {
 }
 
 /** `ACCOUNT_THROTTLE` (`<rate>/<burst>`, or `off`); unset: the stage throttle's figures. */
-export function accountLimits(value: string | undefined): { rate: number; burst: number } | null {
-  if (value === undefined || value.trim() === '') return { rate: ACCOUNT_RATE, burst: ACCOUNT_BURST };
-  if (value.trim() === 'off') return null;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+)\s*$/.exec(value);
-  const rate = Number(match?.[1]);
-  const burst = Number(match?.[2]);
-  if (!match || !(rate > 0) || !(burst >= 1)) throw new Error(`ACCOUNT_THROTTLE must be <rate>/<burst> (e.g. 200/400) or off, not '${value}'`);
-  return { rate, burst };
-}
+export const accountLimits = (value: string | undefined): RateLimit | null => rateLimitSetting('ACCOUNT_THROTTLE', value);
