@@ -170,3 +170,33 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
 
 export const money = (amount: string | null | undefined, currency?: string | null) =>
   amount == null ? '—' : `${amount}${currency ? ` ${currency}` : ''}`;
+
+/** A table's header row: one `th scope="col"` per column. */
+export function HeaderRow({ columns }: { columns: readonly string[] }) {
+  return (
+    <tr>
+      {columns.map((h) => (
+        <th scope="col" key={h}>
+          {h}
+        </th>
+      ))}
+    </tr>
+  );
+}
+
+/** An invoice or usage-preview line: description, product cluster, quantity, unit price and amount. */
+export function LineRow({
+  line,
+}: {
+  line: { description?: string; productCluster?: string; quantity?: string; unitPrice?: string; amount?: string };
+}) {
+  return (
+    <tr>
+      <td>{line.description}</td>
+      <td>{line.productCluster}</td>
+      <td class="num">{line.quantity}</td>
+      <td class="num">{line.unitPrice}</td>
+      <td class="num">{line.amount}</td>
+    </tr>
+  );
+}

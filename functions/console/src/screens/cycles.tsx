@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, money, Pager, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Pager, money, useLoad, usePaged } from '../ui';
 
 type Cycle = Schemas['BillingCycle'];
 
@@ -43,13 +43,7 @@ function Report({ cycle }: { cycle: Cycle }) {
       )}
       <table>
         <thead>
-          <tr>
-            {['Currency', 'Invoices', 'Subtotal', 'Tax', 'Total'].map((h) => (
-              <th scope="col" key={h}>
-                {h}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow columns={['Currency', 'Invoices', 'Subtotal', 'Tax', 'Total']} />
         </thead>
         <tbody>
           {Object.entries(r.totals ?? {}).map(([currency, t]) => (
@@ -200,13 +194,7 @@ export function Cycles({ ctx, param }: { ctx: Ctx; param: string }) {
       <ErrorBox error={error ?? list.error} />
       <table class="wide">
         <thead>
-          <tr>
-            {['Cycle', 'Period', 'Status', 'Invoices', 'Started'].map((h) => (
-              <th scope="col" key={h}>
-                {h}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow columns={['Cycle', 'Period', 'Status', 'Invoices', 'Started']} />
         </thead>
         <tbody>
           {(list.page?.items ?? []).map((c) => (

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { download, ok } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, money, Notice, Pager, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, LineRow, Notice, Pager, money, useLoad, usePaged } from '../ui';
 
 function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: () => void }) {
   const invoice = useLoad(
@@ -52,23 +52,11 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
           </p>
           <table>
             <thead>
-              <tr>
-                {['Description', 'Product cluster', 'Quantity', 'Unit price', 'Amount'].map((h) => (
-                  <th scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
+              <HeaderRow columns={['Description', 'Product cluster', 'Quantity', 'Unit price', 'Amount']} />
             </thead>
             <tbody>
               {(i.lines ?? []).map((l, n) => (
-                <tr key={n}>
-                  <td>{l.description}</td>
-                  <td>{l.productCluster}</td>
-                  <td class="num">{l.quantity}</td>
-                  <td class="num">{l.unitPrice}</td>
-                  <td class="num">{l.amount}</td>
-                </tr>
+                <LineRow key={n} line={l} />
               ))}
             </tbody>
             <tfoot>
@@ -150,13 +138,7 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
       <ErrorBox error={list.error} />
       <table class="wide">
         <thead>
-          <tr>
-            {['Invoice', 'Customer', 'Period', 'Status', 'Total'].map((h) => (
-              <th scope="col" key={h}>
-                {h}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow columns={['Invoice', 'Customer', 'Period', 'Status', 'Total']} />
         </thead>
         <tbody>
           {(list.page?.items ?? []).map((i) => (

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ok } from '../api';
 import type { Ctx } from '../main';
-import { ErrorBox, Notice, Select, useLoad } from '../ui';
+import { ErrorBox, HeaderRow, Notice, Select, useLoad } from '../ui';
 
 /** The account's API keys (account admins): list, issue (the secret is shown once), revoke. */
 export function Keys({ ctx }: { ctx: Ctx }) {
@@ -42,13 +42,7 @@ export function Keys({ ctx }: { ctx: Ctx }) {
           </form>
           <table class="wide">
             <thead>
-              <tr>
-                {['Key id', 'Role', 'Created', 'Last used', 'Revoked', ''].map((h) => (
-                  <th scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
+              <HeaderRow columns={['Key id', 'Role', 'Created', 'Last used', 'Revoked', '']} />
             </thead>
             <tbody>
               {keys.data.items.map((k) => (

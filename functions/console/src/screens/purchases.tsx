@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, Notice, Pager, Select, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged } from '../ui';
 
 type Purchase = Schemas['Purchase'];
 const STATUSES = ['', 'received', 'unmapped', 'not-invoiced', 'rated', 'invoiced', 'completed'] as const;
@@ -134,13 +134,7 @@ export function Purchases({ ctx, param }: { ctx: Ctx; param: string }) {
       <ErrorBox error={list.error} />
       <table class="wide">
         <thead>
-          <tr>
-            {['Reference', 'Product label', 'Customer', 'Quantity', 'Date', 'Status', 'Reason', 'Amount', 'Invoice', ''].map((h) => (
-              <th scope="col" key={h}>
-                {h}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow columns={['Reference', 'Product label', 'Customer', 'Quantity', 'Date', 'Status', 'Reason', 'Amount', 'Invoice', '']} />
         </thead>
         <tbody>
           {(list.page?.items ?? []).map((p) => (

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, Notice, Pager, Select, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, LineRow, Notice, Pager, Select, usePaged } from '../ui';
 
 type Rule = Schemas['PriceRule'];
 
@@ -140,23 +140,11 @@ function UsagePreview({ ctx }: { ctx: Ctx }) {
           </p>
           <table>
             <thead>
-              <tr>
-                {['Line', 'Product cluster', 'Quantity', 'Unit price', 'Amount'].map((h) => (
-                  <th scope="col" key={h}>
-                    {h}
-                  </th>
-                ))}
-              </tr>
+              <HeaderRow columns={['Line', 'Product cluster', 'Quantity', 'Unit price', 'Amount']} />
             </thead>
             <tbody>
               {(usage.lines ?? []).map((l, i) => (
-                <tr key={i}>
-                  <td>{l.description}</td>
-                  <td>{l.productCluster}</td>
-                  <td class="num">{l.quantity}</td>
-                  <td class="num">{l.unitPrice}</td>
-                  <td class="num">{l.amount}</td>
-                </tr>
+                <LineRow key={i} line={l} />
               ))}
             </tbody>
           </table>
@@ -193,13 +181,7 @@ export function PriceRules({ ctx }: { ctx: Ctx }) {
       <ErrorBox error={list.error} />
       <table class="wide">
         <thead>
-          <tr>
-            {['Id', 'Product cluster', 'Customer cluster', 'Currency', 'Valid', 'Priority', 'Model', ''].map((h) => (
-              <th scope="col" key={h}>
-                {h}
-              </th>
-            ))}
-          </tr>
+          <HeaderRow columns={['Id', 'Product cluster', 'Customer cluster', 'Currency', 'Valid', 'Priority', 'Model', '']} />
         </thead>
         <tbody>
           {(list.page?.items ?? []).map((r) => (
