@@ -19,7 +19,8 @@ import { CUSTOMERS_PER_PARTITION, KEYS_PER_COLLECTOR, MAX_PARTITIONS, PURCHASES_
 const STREAM_WAIT_SECONDS = 5;
 
 interface Census {
-  customers: number;
+  /** The customers the journal lines name (original ones: an upper bound of who pays). */
+  customers: ReadonlySet<string>;
   purchases: number;
 }
 
@@ -46,7 +47,7 @@ export async function plan(deps: StepDeps, accountId: string, cycleId: string, r
   const subscribers = deps.subscriptions ? await subscriptionsByCustomer(deps.subscriptions, accountId) : new Map<string, never[]>();
   // linked customers' rows and subscriptions go to the partition of the parent that pays for them
   const links = payerLinks(await allCustomers(deps.catalog, accountId));
-  const customers = census.customers + subscribers.size;
+  const customers = new Set([...census.customers, ...subscribers.keys()]).size;
   const { purchases } = census;
   const partitions = Math.min(
     MAX_PARTITIONS,
@@ -76,7 +77,7 @@ export async function plan(deps: StepDeps, accountId: string, cycleId: string, r
 /** Invoices are views of the billing streams' batches: one collector per batch, sized by the batches' rows. */
 function batchSlices(accountId: string, ready: readonly BatchRecord[]): { slices: string[][]; census: Census } {
   const slices = ready.map((batch) => [objects.batchFile(accountId, batch.id, 'rows.csv', batch.attempt)]);
-  return { slices, census: { customers: 0, purchases: ready.reduce((n, b) => n + b.rows, 0) } };
+  return { slices, census: { customers: new Set(), purchases: ready.reduce((n, b) => n + b.rows, 0) } };
 }
 
 /** The journal objects of the period's months, KEYS_PER_COLLECTOR to a collector. */
@@ -107,5 +108,5 @@ async function census(deps: StepDeps, period: BillingPeriod, keys: readonly stri
       purchases += 1;
     }
   });
-  return { customers: customers.size, purchases };
+  return { customers, purchases };
 }
