@@ -1,9 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type Account, api, baseUrl, eventually, newAccount } from '../integration/harness';
+import { api, type Account, eventually, newAccount } from '../integration/harness';
+import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
 
 /**
  * The web console in real Chromium (Debian's `chromium` package, driven by playwright-core) against the
@@ -14,28 +11,8 @@ import { type Account, api, baseUrl, eventually, newAccount } from '../integrati
  * no write action, and what its role may not do is shown as a 403.
  */
 
-const CHROMIUM = process.env.BILLSTREAM_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-/**
- * Every run takes the screenshots; `npm run console:screenshots` writes them to docs/console/ (the README's),
- * any other run to a temporary folder, so that a test run leaves the working tree as it found it.
- */
-const SHOTS = process.env.CONSOLE_SCREENSHOTS
-  ? path.resolve(process.env.CONSOLE_SCREENSHOTS)
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-console-shots-'));
-
-let context: BrowserContext;
-let profile: string;
+let browser: Browser;
 let acct: Account;
-const problems: string[] = [];
 
 const put = async (p: string, body: unknown) => {
   const r = await api('PUT', `/v1/accounts/${acct.id}${p}`, body, acct.key);
@@ -44,52 +21,8 @@ const put = async (p: string, body: unknown) => {
 const purchase = async (reference: string) =>
   (await api('GET', `/v1/accounts/${acct.id}/purchases/${reference}`, undefined, acct.key)).body as { status: string; reason: string | null };
 
-/** A page that records every console error, uncaught exception and 5xx answer as a problem. */
-async function newPage(): Promise<Page> {
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    // Chromium itself logs every 4xx answer to fetch; the console asks for some on purpose (sign-in learns
-    // the role from a refused write; a bad price rule is refused with 400). 5xx answers are caught below.
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) return;
-    problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`${response.status()} from ${response.url()}`);
-  });
-  return page;
-}
-
-async function expectAccessible(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect({ screen, violations: serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`) }).toEqual({
-    screen,
-    violations: [],
-  });
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.goto(`${baseUrl()}/console/`);
-  await page.getByLabel('Account id').fill(acct.id);
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Screens' }).waitFor();
-}
-
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (README, prerequisites)`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ARGS,
-    headless: true,
-    viewport: { width: 1280, height: 860 },
-  });
+  browser = await openBrowser();
 
   acct = await newAccount();
   await put('/customer-clusters/all', { name: 'All customers' });
@@ -115,13 +48,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 test('a month of work in the console: map, fix a rule, run a cycle, read its report, approve, download the PDF', async () => {
-  const page = await newPage();
-  await signIn(page, acct.key);
+  const page = await browser.newPage();
+  await signIn(page, acct.id, acct.key);
   await expect(page.getByTestId('role').textContent()).resolves.toBe('admin');
 
   // Overview: what needs attention.
@@ -203,15 +135,15 @@ test('a month of work in the console: map, fix a rule, run a cycle, read its rep
 
   await page.getByRole('link', { name: 'Overview' }).click();
   await page.getByTestId('drafts-count').getByText('1 draft invoice(s)').waitFor();
-  expect(problems).toEqual([]);
+  expect(browser.problems).toEqual([]);
   await page.close();
 }, 300_000);
 
 test('a viewer key sees the data and no write action', async () => {
   const key = await api('POST', `/v1/accounts/${acct.id}/keys`, { role: 'viewer' }, acct.key);
   expect(key.status).toBe(201);
-  const page = await newPage();
-  await signIn(page, (key.body as { key: string }).key);
+  const page = await browser.newPage();
+  await signIn(page, acct.id, (key.body as { key: string }).key);
   await expect(page.getByTestId('role').textContent()).resolves.toBe('viewer');
   await page.getByTestId('count-rated').waitFor();
 
@@ -236,6 +168,6 @@ test('a viewer key sees the data and no write action', async () => {
   await page.getByRole('link', { name: 'API keys' }).click();
   await expect(page.getByRole('alert').textContent()).resolves.toMatch(/Not allowed for this key’s role \(403\)/);
   expect(await page.getByRole('button', { name: 'Issue key' }).count()).toBe(0);
-  expect(problems).toEqual([]);
+  expect(browser.problems).toEqual([]);
   await page.close();
 }, 120_000);
