@@ -2,13 +2,18 @@ import './console.css';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type Client, makeClient } from './api';
+import { InboundBatches } from './screens/batches';
 import { Customers } from './screens/customers';
 import { Cycles } from './screens/cycles';
 import { Invoices } from './screens/invoices';
 import { Keys } from './screens/keys';
+import { Offers } from './screens/offers';
 import { Overview } from './screens/overview';
 import { Purchases } from './screens/purchases';
+import { Quotes } from './screens/quotes';
 import { PriceRules } from './screens/rules';
+import { Streams } from './screens/streams';
+import { Subscriptions } from './screens/subscriptions';
 import { loadSession, type Session, saveSession, signIn } from './session';
 import { ErrorBox, Field } from './ui';
 
@@ -27,6 +32,11 @@ const SCREENS = [
   { route: 'price-rules', title: 'Price rules', view: PriceRules },
   { route: 'cycles', title: 'Billing cycles', view: Cycles },
   { route: 'invoices', title: 'Invoices', view: Invoices },
+  { route: 'offers', title: 'Offers', view: Offers },
+  { route: 'subscriptions', title: 'Subscriptions', view: Subscriptions },
+  { route: 'quotes', title: 'Quotes', view: Quotes },
+  { route: 'streams', title: 'Streams', view: Streams },
+  { route: 'inbound-batches', title: 'Inbound batches', view: InboundBatches },
   { route: 'customers', title: 'Customers', view: Customers },
   { route: 'keys', title: 'API keys', view: Keys },
 ] as const;
