@@ -42,7 +42,10 @@ function RowsTable({ label, columns, rows }: { label: string; columns: readonly 
   );
 }
 
-/** The rows a stage could not process: stage, reason and the row as the stage received it. */
+/**
+ * The rows a stage could not process: stage, reason and the row as the stage received it. A line the run could
+ * not read as a row at all comes with `stage: null`, type `input` and its raw `fields` instead of a row.
+ */
 function ErrorRows({ ctx, id }: { ctx: Ctx; id: string }) {
   const list = usePaged(
     async (cursor) =>
@@ -60,12 +63,10 @@ function ErrorRows({ ctx, id }: { ctx: Ctx; id: string }) {
         <tbody>
           {(list.page?.items ?? []).map((e, i) => (
             <tr key={i}>
-              <td>
-                {(e.stage ?? 0) + 1} ({e.type})
-              </td>
+              <td>{e.stage == null ? `reading the file (${e.type})` : `${e.stage + 1} (${e.type})`}</td>
               <td>{e.reason}</td>
               <td>
-                <code>{JSON.stringify(e.row)}</code>
+                <code>{JSON.stringify(e.row ?? (e as { fields?: unknown }).fields ?? null)}</code>
               </td>
             </tr>
           ))}
