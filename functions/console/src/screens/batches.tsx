@@ -257,7 +257,7 @@ function InboundDetail({ ctx, inbound }: { ctx: Ctx; inbound: Inbound }) {
       <h2 id="inbound-h">Inbound batch {id}</h2>
       <p>
         Shared by {inbound.account} from its stream {inbound.stream} (batch {inbound.batch}), {inbound.kind}, {inbound.periodStart} →{' '}
-        {inbound.periodEnd}: {inbound.rows ?? 0} row(s), <Totals totals={inbound.totals} />.
+        {inbound.periodEnd}: {inbound.rows ?? 0} row(s), totals <Totals totals={inbound.totals} />.
       </p>
       {canWrite(ctx.session) && inbound.kind === 'pricing' && (
         <button type="button" onClick={apply}>

@@ -25,6 +25,19 @@ const STAGE_TEMPLATES: Record<StageType, Record<string, unknown>> = {
   aggregate: { groupBy: ['customerCode', 'productLabel'], sum: ['quantity', 'amount'] },
 };
 
+/** What each stage type does and which fields it takes (docs/api.md, "Stages"), shown under its editor. */
+const STAGE_HINTS: Record<StageType, string> = {
+  rate: "prices each row with this account's price rules; optional columns product, customer, quantity, date",
+  copy: 'columns: {"target": "source"}, up to 100',
+  split: 'column, pattern (RE2, one capture group per column), into: [columns]',
+  formula: 'column, expression (markup(x, pct), round(x, n), if(c, a, b), margin(price, cost)); optional columnType',
+  filter: 'keep or drop: a condition (exactly one of them)',
+  'convert-currency': "columns: [amount columns], to: a currency; from the row's currency at the row date; optional date",
+  lookup: 'table (a lookup table of this account), key: the row column, columns: [columns to copy]; optional: true',
+  vat: 'country: the column with the country, into: the rate column; optional date',
+  aggregate: 'groupBy: [columns], sum: [numeric columns]',
+};
+
 /** One stage being edited: its type, and its other fields as JSON; `key` keeps it apart while stages move. */
 interface StageDraft {
   readonly key: number;
@@ -112,6 +125,7 @@ function StageEditor(props: {
         error={props.error || undefined}
         multiline
       />
+      <p class="hint">{STAGE_HINTS[stage.type]}</p>
       {props.writable && (
         <div class="actions">
           <button type="button" onClick={() => props.move(-1)} disabled={index === 0} aria-label={`Move stage ${n} up`}>
@@ -129,13 +143,16 @@ function StageEditor(props: {
   );
 }
 
-/** Edits a stream; the API's 400 details show next to the field or the stage they name. */
+/**
+ * Edits a stream; the API's 400 details show next to the field or the stage they name. Choosing the source
+ * sets the type it goes with (an upstream stream is computed, purchases and uploads are simple).
+ */
 function StreamEditor({ ctx, stream, saved }: { ctx: Ctx; stream: Stream | null; saved: (s: Stream) => void }) {
   const [d, setD] = useState<StreamDraft>(toDraft(stream));
   const [addType, setAddType] = useState<string>('rate');
   const [error, setError] = useState<unknown>(null);
   const writable = canWrite(ctx.session);
-  const set = (k: 'id' | 'kind' | 'type' | 'sourceKind' | 'upstreamAccount' | 'upstreamStream' | 'currency') => (v: string) => setD({ ...d, [k]: v });
+  const set = (k: 'id' | 'kind' | 'type' | 'upstreamAccount' | 'upstreamStream' | 'currency') => (v: string) => setD({ ...d, [k]: v });
   const setStages = (stages: StageDraft[]) => setD({ ...d, stages });
   const move = (i: number, by: -1 | 1) => {
     const stages = [...d.stages];
@@ -184,7 +201,13 @@ function StreamEditor({ ctx, stream, saved }: { ctx: Ctx; stream: Stream | null;
       {!stream && <Field label="Stream id" name="stream-id" value={d.id} onInput={set('id')} error={errors.id} required />}
       <Select label="Kind" name="stream-kind" value={d.kind} options={['billing', 'pricing']} onInput={set('kind')} />
       <Select label="Type" name="stream-type" value={d.type} options={['simple', 'computed']} onInput={set('type')} />
-      <Select label="Source" name="stream-source" value={d.sourceKind} options={['purchases', 'upload', 'upstream']} onInput={set('sourceKind')} />
+      <Select
+        label="Source"
+        name="stream-source"
+        value={d.sourceKind}
+        options={['purchases', 'upload', 'upstream']}
+        onInput={(v) => setD({ ...d, sourceKind: v as SourceKind, type: v === 'upstream' ? 'computed' : 'simple' })}
+      />
       {d.sourceKind === 'upstream' && (
         <>
           <Field label="Upstream account" name="stream-upstream-account" value={d.upstreamAccount} onInput={set('upstreamAccount')} required />
