@@ -55,7 +55,8 @@ export class Billing extends Construct {
     const objects = new ObjectGrants(bucket);
 
     // Billing API: starts cycles (one message), reads reports and invoices, approves (renders the approved
-    // PDF, completes purchases), issues credit notes, serves documents and exports, keeps the schedule.
+    // PDF, completes purchases), issues credit notes, serves documents (a draft's preview PDF rendered on
+    // its first request) and exports, keeps the schedule.
     this.api = new BillstreamFunction(this, 'Api', {
       entry: 'functions/billing/api.ts',
       timeout: Duration.seconds(29),
@@ -64,7 +65,8 @@ export class Billing extends Construct {
     });
     grantTable(table, this.api, 'readWrite');
     objects.grant(this.api, ['s3:GetObject'], JOURNAL, INVOICES, EXPORTS); // troubleshooting walks the journal
-    objects.grant(this.api, ['s3:PutObject'], INVOICES); // approved PDFs, credit note documents
+    objects.grant(this.api, ['s3:PutObject'], INVOICES); // approved PDFs, draft previews, credit note documents
+    objects.grant(this.api, ['s3:DeleteObject'], INVOICES); // the PDF an approval or a void superseded
     objects.grantList(this.api);
     billingQueue.grantSendMessages(this.api);
     for (const r of operations(billingRoutes)) props.api.route(r.method, r.path, this.api);

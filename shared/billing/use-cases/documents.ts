@@ -45,9 +45,12 @@ export async function ruleLookup(rules: RuleStore, accountId: string): Promise<M
 }
 
 /**
- * Writes the documents of one revision of an invoice: the PDF, the itemised CSV and the rows (which
- * purchases it holds), and the lines when the record is too large for its item. Keys carry the
- * revision, so a draft rewritten concurrently with an approval never replaces what the approval froze.
+ * Writes the documents of one revision of an invoice: the itemised CSV and the rows (which purchases it
+ * holds), the lines when the record is too large for its item, and the PDF of an issued invoice. Keys
+ * carry the revision, so a draft rewritten concurrently with an approval never replaces what the approval
+ * froze. A draft's PDF is only a preview (approval renders the legal one, with its number): its key is
+ * reserved here and it is rendered on its first request (`draftPdf`), so that a cycle does not render
+ * thousands of previews nobody opens (a PDF costs about 8 ms of CPU, most of a small invoice's work).
  */
 export async function writeDocuments(
   files: BillingFiles,
@@ -63,11 +66,10 @@ export async function writeDocuments(
     csv: objects.invoiceDocument(accountId, id, version, 'csv'),
     rows: options.keepRows ? objects.invoiceDocument(accountId, id, version, 'rows.jsonl') : null,
   };
-  const pdf = await renderInvoicePdf(invoice, parties(invoice));
   const csv = renderInvoiceCsv(invoice, rows.map(toRatedRow), { rules });
   const linesKey = recordTooLarge(invoice) ? objects.invoiceDocument(accountId, id, version, 'lines.json') : null;
   await Promise.all([
-    files.put(documents.pdf, pdf, 'application/pdf'),
+    invoice.status === 'draft' ? Promise.resolve() : files.put(documents.pdf, await renderInvoicePdf(invoice, parties(invoice)), 'application/pdf'),
     files.put(documents.csv, csv, 'text/csv; charset=utf-8'),
     documents.rows ? files.put(documents.rows, rowsToJsonLines(rows), 'application/x-ndjson') : Promise.resolve(),
     linesKey ? files.put(linesKey, JSON.stringify(toInvoiceRecord(invoice).lines), 'application/json') : Promise.resolve(),

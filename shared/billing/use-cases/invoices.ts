@@ -184,10 +184,25 @@ export class InvoiceService {
     throw new ConflictError('concurrent_change', `invoice ${id} kept changing while it was voided; try again`);
   }
 
+  /**
+   * The preview PDF of a draft, rendered on its first request and kept at the key its revision reserved
+   * (writeDocuments). A draft regenerated meanwhile has removed that revision's documents: the preview
+   * written after that is removed again, so nothing is left behind for a revision that is gone.
+   */
+  private async draftPdf(accountId: string, stored: StoredInvoice): Promise<Buffer> {
+    const invoice = await loadInvoice(this.deps.files, stored);
+    const pdf = await renderInvoicePdf(invoice, parties(invoice));
+    await this.deps.files.put(stored.documents.pdf, pdf, 'application/pdf');
+    const current = await this.deps.invoices.get(accountId, stored.record.id);
+    if (current?.revision !== stored.revision) await this.quietly(() => this.deps.files.delete([stored.documents.pdf]));
+    return pdf;
+  }
+
   async document(accountId: string, id: string, format: DocumentFormat): Promise<{ content: Buffer; contentType: string; filename: string }> {
     const stored = await this.stored(accountId, id);
     const key = format === 'pdf' ? stored.documents.pdf : stored.documents.csv;
-    const content = await this.deps.files.get(key);
+    const content =
+      (await this.deps.files.get(key)) ?? (format === 'pdf' && stored.record.status === 'draft' ? await this.draftPdf(accountId, stored) : null);
     if (!content) throw new NotFoundError(`the ${format} document of invoice ${id} is missing`);
     if (content.length > MAX_DOCUMENT_BYTES) {
       throw new PayloadTooLargeError(`the ${format} document of invoice ${id} is ${content.length} bytes, more than one response carries`, [

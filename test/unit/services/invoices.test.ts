@@ -166,3 +166,51 @@ describe('approving a superseded draft', () => {
     expect(await house.cycles.get('acme', cycleId)).toMatchObject({ run: 2, report: { held: { count: 1, customers: ['C2'] }, invoices: 1 } });
   });
 });
+
+describe('InvoiceService.document of a draft', () => {
+  test('a cycle renders no preview PDF; the first request renders it at the revision’s key and later ones read it', async () => {
+    // Prepare
+    const { house } = await drafted();
+    const draft = await stored(house, idOf('C1'));
+    expect(pdfsOf(house, idOf('C1'))).toEqual([]);
+    expect(await house.files.get(draft.documents.csv)).not.toBeNull();
+    // Act
+    const first = await house.invoicing.document('acme', idOf('C1'), 'pdf');
+    const again = await house.invoicing.document('acme', idOf('C1'), 'pdf');
+    // Assess
+    expect(first.content.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(first.contentType).toBe('application/pdf');
+    expect(pdfsOf(house, idOf('C1'))).toEqual([draft.documents.pdf]);
+    expect(again.content.equals(first.content)).toBe(true);
+  });
+
+  test('a preview rendered for a revision a regeneration replaced meanwhile is removed again', async () => {
+    // Prepare
+    const { house, cycleId } = await drafted();
+    const draft = await stored(house, idOf('C1'));
+    await house.ingest.accept('acme', rowsOf(purchase('c1-v9', 'C1', '5')), 'api');
+    await house.starter.regenerate('acme', cycleId);
+    await house.drainBilling();
+    const current = await stored(house, idOf('C1'));
+    expect(current.revision).toBe(draft.revision + 1);
+    // Act: a request that read the old revision renders its preview after the regeneration
+    const pdf = await (house.invoicing as unknown as { draftPdf: (a: string, s: typeof draft) => Promise<Buffer> }).draftPdf('acme', draft);
+    // Assess
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdfsOf(house, idOf('C1'))).toEqual([]);
+    await house.invoicing.document('acme', idOf('C1'), 'pdf');
+    expect(pdfsOf(house, idOf('C1'))).toEqual([current.documents.pdf]);
+  });
+
+  test('an approved invoice whose PDF is missing is 404, not re-rendered', async () => {
+    // Prepare
+    const { house } = await drafted();
+    const approved = await house.invoicing.approve('acme', idOf('C1'));
+    const record = await stored(house, approved.id);
+    await house.files.delete([record.documents.pdf]);
+    // Act
+    const reading = house.invoicing.document('acme', idOf('C1'), 'pdf');
+    // Assess
+    await expect(reading).rejects.toMatchObject({ name: 'NotFoundError' });
+  });
+});
