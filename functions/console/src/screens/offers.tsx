@@ -264,7 +264,7 @@ export function Offers({ ctx, param }: { ctx: Ctx; param: string }) {
                 <td>{c.id}</td>
                 <td>{c.name}</td>
                 <td>{c.description ?? ''}</td>
-                <td class="actions">
+                <td>
                   <button type="button" onClick={() => setCatalogue(c.id)} aria-label={`Show offers of catalogue ${c.id}`}>
                     Offers
                   </button>

@@ -176,7 +176,8 @@ function LinesTable({ quote }: { quote: Quote }) {
   );
 }
 
-function Versions({ ctx, id, latest }: { ctx: Ctx; id: string; latest: number }) {
+/** The versions, read again whenever the latest one changes (a new version, or its status). */
+function Versions({ ctx, id, latest }: { ctx: Ctx; id: string; latest: string }) {
   const versions = usePaged(
     async (cursor) =>
       ok(await ctx.client.GET('/v1/accounts/{a}/quotes/{id}/versions', { params: { path: { a: ctx.a, id }, query: { limit: 20, cursor } } })),
@@ -384,7 +385,7 @@ function QuoteDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: () =
               }}
             />
           )}
-          <Versions ctx={ctx} id={id} latest={q.version} />
+          <Versions ctx={ctx} id={id} latest={`${q.version} ${q.status}`} />
         </>
       )}
     </section>

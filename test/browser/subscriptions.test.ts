@@ -1,0 +1,256 @@
+import * as fs from 'node:fs';
+import type { Locator, Page } from 'playwright-core';
+import { type Account, api, newAccount } from '../integration/harness';
+import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+
+/**
+ * The recurring half of billing in the console (issue 13), in real Chromium against the local stack: an
+ * offer built in the UI (its API 400 shown next to the charge it names first), a customer subscribed to it,
+ * its quantity changed, paused, resumed and cancelled at the end of the term, with the history read back;
+ * a quote with a discount in two versions, submitted, approved and accepted into the subscription the
+ * console then opens. A billing key's approval is answered 403 and shown; a viewer sees no write action.
+ */
+
+let browser: Browser;
+let acct: Account;
+
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
+const put = async (p: string, body: unknown) => {
+  const r = await api('PUT', path(p), body, acct.key);
+  if (r.status >= 300) throw new Error(`PUT ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+};
+const get = async <T>(p: string) => (await api('GET', path(p), undefined, acct.key)).body as T;
+
+type Subscription = {
+  quantity: string;
+  status: string;
+  prices: Record<string, string> | null;
+  history: { type: string; effectiveDate: string; appliesFrom?: string; policy?: string; quantity?: string | null }[];
+};
+
+/** The base fee: 10 % off needs an admin's approval, more than 25 % or under 18 is refused. */
+const base = (price: string) => ({
+  id: 'base',
+  type: 'recurring',
+  productCluster: 'plans',
+  price,
+  period: 'month',
+  timing: 'in-advance',
+  floorPrice: '18',
+  maxDiscount: '25',
+  approvalAbove: '10',
+});
+
+/** The text of each cell of each row. */
+const cells = async (rows: Locator) => Promise.all((await rows.all()).map((row) => row.locator('td').allTextContents()));
+
+const newKey = async (role: string) => ((await api('POST', path('/keys'), { role }, acct.key)).body as { key: string }).key;
+
+async function operate(page: Page, operation: string, effectiveDate: string, fill: (page: Page) => Promise<void> = async () => {}) {
+  await page.getByLabel('Operation', { exact: true }).selectOption(operation);
+  await page.getByLabel('Effective date').fill(effectiveDate);
+  await fill(page);
+  const verb = operation[0]!.toUpperCase() + operation.slice(1);
+  await page.getByRole('button', { name: `${verb} subscription` }).click();
+  return page.getByRole('status').filter({ hasText: `${verb} recorded` });
+}
+
+beforeAll(async () => {
+  browser = await openBrowser();
+  acct = await newAccount();
+  await put('/customer-clusters/all', { name: 'All customers' });
+  await put('/customers/C1', { name: 'Acme Telecom', cluster: 'all', currency: 'EUR' });
+  await put('/product-clusters/plans', { name: 'Plans', aliases: [] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+test('build an offer, subscribe, change, pause, resume, cancel at the end of the term; quote, approve, accept into a subscription', async () => {
+  const page = await browser.newPage();
+  await signIn(page, acct.id, acct.key);
+
+  // Offers: a catalogue, then an offer whose first price the API refuses, named next to its charge.
+  await page.getByRole('link', { name: 'Offers' }).click();
+  await page.getByRole('button', { name: 'New catalogue' }).click();
+  await page.getByLabel('Catalogue id').fill('main');
+  await page.getByLabel('Catalogue name').fill('Main catalogue');
+  await page.getByRole('button', { name: 'Save catalogue' }).click();
+  await page.getByRole('status').getByText('Catalogue main saved').waitFor();
+  await page.getByRole('heading', { name: 'Offers of catalogue main' }).waitFor();
+
+  await page.getByRole('button', { name: 'New offer' }).click();
+  await page.getByLabel('Offer id').fill('team');
+  await expect(page.getByLabel('Catalogue', { exact: true }).inputValue()).resolves.toBe('main');
+  await page.getByLabel('Offer name').fill('Team');
+  await page.getByRole('button', { name: 'Add charge' }).click();
+  await page.getByLabel('New charge type').selectOption('one-off');
+  await page.getByRole('button', { name: 'Add charge' }).click();
+  await page.getByLabel('Charge 1 (JSON)').fill(JSON.stringify(base('-24.95')));
+  await page.getByLabel('Charge 2 (JSON)').fill(JSON.stringify({ id: 'setup', type: 'one-off', productCluster: 'plans', price: '50.00' }));
+  await page.getByRole('button', { name: 'Save offer' }).click();
+  await page.getByRole('alert').waitFor();
+  const chargeError = page.locator('#f-offer-charge-0-error');
+  await expect(chargeError.textContent()).resolves.toBe('charges.0.price: must not be negative');
+  await expect(page.getByLabel('Charge 1 (JSON)').getAttribute('aria-invalid')).resolves.toBe('true');
+  expect(await page.locator('#f-offer-charge-1-error').count()).toBe(0);
+  await expectAccessible(page, 'offers (with an error)');
+  await shot(page, 'offers');
+  expect((await api('GET', path('/offers/team'), undefined, acct.key)).status).toBe(404);
+
+  await page.getByLabel('Charge 1 (JSON)').fill(JSON.stringify(base('24.95')));
+  await page.getByRole('button', { name: 'Save offer' }).click();
+  await page.getByRole('status').getByText('Offer team saved').waitFor();
+  await page.getByTestId('offer-detail').getByRole('heading', { name: 'Offer team' }).waitFor();
+  await page
+    .getByRole('row', { name: /team Team main EUR/ })
+    .getByText('base (recurring), setup (one-off)')
+    .waitFor();
+  const offer = await get<{ charges: { id: string; price: string }[] }>('/offers/team');
+  expect(offer.charges.map((c) => [c.id, c.price])).toEqual([
+    ['base', '24.95'],
+    ['setup', '50'],
+  ]);
+
+  // Subscriptions: subscribe C1 forty days ago, then operate on it.
+  await page.getByRole('link', { name: 'Subscriptions' }).click();
+  await page.getByRole('button', { name: 'New subscription' }).click();
+  await page.getByLabel('Subscription id').fill('s1');
+  await page.getByLabel('Customer', { exact: true }).last().fill('C1');
+  await page.getByLabel('Offer', { exact: true }).fill('team');
+  await page.getByLabel('Quantity').fill('2');
+  await page.getByLabel('Start date').fill(day(-40));
+  await page.getByRole('button', { name: 'Subscribe' }).click();
+  await page.getByRole('heading', { name: 'Subscription s1' }).waitFor();
+  await page.getByTestId('subscription-status').getByText('active').waitFor();
+  await page.getByRole('row', { name: /s1 C1 team 2/ }).waitFor();
+
+  const changed = await operate(page, 'change', day(-20), async (p) => {
+    await p.getByLabel('Policy').selectOption('immediate');
+    await p.getByLabel('New quantity (optional)').fill('5');
+  });
+  await expect(changed.textContent()).resolves.toContain('quantity 5');
+  await expect(page.getByTestId('subscription-quantity').textContent()).resolves.toBe('5');
+  await operate(page, 'pause', day(-10)).then((s) => s.waitFor());
+  await page.getByTestId('subscription-status').getByText('paused').waitFor();
+  await operate(page, 'resume', day(-5)).then((s) => s.waitFor());
+  await page.getByTestId('subscription-status').getByText('active').waitFor();
+  const cancelled = await operate(page, 'cancel', day(0), async (p) => {
+    await p.getByLabel('Policy').selectOption('end-of-term');
+  });
+  await expect(cancelled.textContent()).resolves.toMatch(/applies from \d{4}-\d{2}-\d{2}: today active/);
+
+  const history = page.getByTestId('subscription-history').locator('tbody tr');
+  await expect(history.count()).resolves.toBe(4);
+  const timeline = await cells(history);
+  expect(timeline.map((row) => row.slice(0, 5))).toEqual([
+    ['change', day(-20), day(-20), 'immediate', 'quantity → 5'],
+    ['pause', day(-10), day(-10), '', 'no recurring fee while paused'],
+    ['resume', day(-5), day(-5), '', 'recurring fees again'],
+    ['cancel', day(0), expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), 'end-of-term', 'service ends'],
+  ]);
+  const s1 = await get<Subscription>('/subscriptions/s1');
+  expect(s1).toMatchObject({ quantity: '5', status: 'active' });
+  expect(s1.history.map((h) => h.type)).toEqual(['change', 'pause', 'resume', 'cancel']);
+  expect(s1.history[3]!.appliesFrom! > day(0)).toBe(true);
+  expect(timeline[3]![2]).toBe(s1.history[3]!.appliesFrom);
+  await expectAccessible(page, 'subscription');
+  await shot(page, 'subscription');
+
+  // Quotes: an unknown charge is named on its line; then version 1 at list price, version 2 at 15 % off.
+  await page.getByRole('link', { name: 'Quotes' }).click();
+  await page.getByRole('button', { name: 'New quote' }).click();
+  await page.getByLabel('Quote id').fill('q1');
+  await page.getByLabel('Customer', { exact: true }).last().fill('C1');
+  await page.getByLabel('Offer', { exact: true }).fill('team');
+  await page.getByLabel('Line 1 charge').fill('ghost');
+  await page.getByLabel('Line 1 quantity').fill('3');
+  await page.getByRole('button', { name: 'Save quote' }).click();
+  await expect(page.locator('#f-line-0-charge-error').textContent()).resolves.toBe("offer 'team' has no charge 'ghost'");
+  await page.getByLabel('Line 1 charge').fill('base');
+  await page.getByRole('button', { name: 'Save quote' }).click();
+  await page.getByRole('heading', { name: 'Quote q1' }).waitFor();
+  await expect(page.getByTestId('quote-total').textContent()).resolves.toBe('74.85 EUR');
+
+  await page.getByRole('button', { name: 'Edit quote' }).click();
+  await page.getByLabel('Line 1 discount (%)').fill('15');
+  await page.getByRole('button', { name: 'Save quote' }).click();
+  await page.getByRole('status').getByText('Quote q1 saved as version 2 (draft)').waitFor();
+  await expect(page.getByTestId('quote-total').textContent()).resolves.toBe('63.62 EUR');
+  await expect(cells(page.getByTestId('quote-lines').locator('tbody tr'))).resolves.toEqual([['base', '3', '24.95', '15', '21.2075', '63.62']]);
+  const versions = page.getByTestId('quote-versions').locator('tbody tr');
+  await versions.nth(1).waitFor();
+  expect((await cells(versions)).map((row) => row.slice(0, 4))).toEqual([
+    ['1', 'draft', 'base 3 × 24.95', '74.85 EUR'],
+    ['2', 'draft', 'base 3 × 21.2075', '63.62 EUR'],
+  ]);
+
+  await page.getByRole('button', { name: 'Submit quote' }).click();
+  await page.getByTestId('quote-status').getByText('pending-approval').waitFor();
+  await page.getByRole('button', { name: 'Approve quote' }).click();
+  await page.getByTestId('quote-status').getByText('approved', { exact: true }).waitFor();
+  await versions.nth(1).getByText('approved', { exact: true }).waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download quote PDF' }).click()]);
+  expect(
+    fs
+      .readFileSync((await download.path())!)
+      .subarray(0, 5)
+      .toString('latin1'),
+  ).toBe('%PDF-');
+  expect(download.suggestedFilename()).toBe('q1.pdf');
+  await expectAccessible(page, 'quote');
+  await shot(page, 'quote');
+
+  await page.getByLabel('Subscription start date').fill(day(1));
+  await page.getByRole('button', { name: 'Accept quote' }).click();
+  await page.getByRole('heading', { name: 'Subscription q1' }).waitFor();
+  expect(page.url()).toMatch(/#\/subscriptions\/q1$/);
+  await expect(page.getByTestId('subscription-quantity').textContent()).resolves.toBe('3');
+  await page.getByText('base 21.2075').waitFor();
+  await page.getByTestId('subscription-status').getByText('pending').waitFor();
+  expect(await get<Subscription>('/subscriptions/q1')).toMatchObject({ quantity: '3', prices: { base: '21.2075' } });
+
+  expect(browser.problems).toEqual([]);
+  await page.close();
+}, 300_000);
+
+test('a billing key may not approve a quote (403 shown); a viewer sees offers, subscriptions and quotes with no write action', async () => {
+  await put('/quotes/q2', { customer: 'C1', offer: 'team', validUntil: day(30), lines: [{ charge: 'base', quantity: '1', discount: '20' }] });
+  expect((await api('POST', path('/quotes/q2/submit'), {}, acct.key)).body).toMatchObject({ status: 'pending-approval' });
+
+  const billing = await browser.newPage();
+  await signIn(billing, acct.id, await newKey('billing'));
+  await expect(billing.getByTestId('role').textContent()).resolves.toBe('billing');
+  await billing.getByRole('link', { name: 'Quotes' }).click();
+  await billing.getByRole('link', { name: 'q2' }).click();
+  await billing.getByRole('button', { name: 'Approve quote' }).click();
+  await expect(billing.getByRole('alert').textContent()).resolves.toMatch(/Not allowed for this key’s role \(403\)/);
+  await billing.getByTestId('quote-status').getByText('pending-approval').waitFor();
+  expect((await get<{ status: string }>('/quotes/q2')).status).toBe('pending-approval');
+  await billing.close();
+
+  const viewer = await browser.newPage();
+  await signIn(viewer, acct.id, await newKey('viewer'));
+  await expect(viewer.getByTestId('role').textContent()).resolves.toBe('viewer');
+  const writes = /New|Save|Edit|Add|Remove|Subscribe|Submit|Approve|Decline|Accept|subscription$/;
+  await viewer.getByRole('link', { name: 'Offers' }).click();
+  await viewer.getByRole('link', { name: 'team' }).click();
+  await viewer.getByLabel('Charge 1 (JSON)').waitFor();
+  expect(await viewer.getByRole('button', { name: writes }).count()).toBe(0);
+  await viewer.getByRole('link', { name: 'Subscriptions' }).click();
+  await viewer.getByRole('link', { name: 's1' }).click();
+  await viewer.getByTestId('subscription-history').waitFor();
+  expect(await viewer.getByRole('button', { name: writes }).count()).toBe(0);
+  expect(await viewer.getByLabel('Operation', { exact: true }).count()).toBe(0);
+  await viewer.getByRole('link', { name: 'Quotes' }).click();
+  await viewer.getByRole('link', { name: 'q2' }).click();
+  await viewer.getByTestId('quote-versions').waitFor();
+  expect(await viewer.getByRole('button', { name: writes }).count()).toBe(0);
+  await viewer.getByRole('button', { name: 'Download quote PDF' }).waitFor();
+  await expectAccessible(viewer, 'quote (viewer)');
+  expect(browser.problems).toEqual([]);
+  await viewer.close();
+}, 180_000);
