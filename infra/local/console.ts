@@ -8,13 +8,16 @@ export interface ConsoleReply {
   readonly body: Buffer;
 }
 
-/** Served with every console file: the console talks only to this origin. */
+/**
+ * Served with every console file: the console talks only to this origin. It frames only blob URLs it made
+ * itself: an invoice's PDF, fetched with the key, previewed in the page (the key never goes in a URL).
+ */
 const HEADERS = {
   'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-src blob:; frame-ancestors 'none'",
 };
 
 /**

@@ -1,8 +1,139 @@
-import { useState } from 'preact/hooks';
-import { download, ok } from '../api';
+import { type ComponentChildren, Fragment } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { download, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, LineRow, Notice, Pager, money, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, money, useLoad, usePaged } from '../ui';
+
+type Invoice = Schemas['Invoice'];
+type Line = Invoice['lines'] extends (infer L)[] | undefined ? L : never;
+
+const isCreditNote = (i: Invoice) => !!i.creditOf;
+const invoiceLink = (id: string) => <a href={`#/invoices/${id}`}>{id}</a>;
+
+/**
+ * One invoice line. Lines of a subscription carry their kind and service period, lines of a linked child on
+ * its parent's consolidated invoice the child's code: the columns say so only when the invoice has such lines.
+ */
+function InvoiceLineRow({ line, withCustomer, withSubscription }: { line: Line; withCustomer: boolean; withSubscription: boolean }) {
+  return (
+    <tr>
+      {withCustomer && <td>{line.customer ?? ''}</td>}
+      <td>{line.description}</td>
+      {withSubscription && <td>{line.kind ?? ''}</td>}
+      {withSubscription && <td>{line.servicePeriod ? `${line.servicePeriod.start} → ${line.servicePeriod.end}` : ''}</td>}
+      <td>{line.productCluster}</td>
+      <td class="num">{line.quantity}</td>
+      <td class="num">{line.unitPrice}</td>
+      <td class="num">{line.amount}</td>
+    </tr>
+  );
+}
+
+/** The legal data of an invoice: what its PDF prints as the document's identity. */
+function LegalFacts({ i }: { i: Invoice }) {
+  const facts: Array<[string, ComponentChildren]> = [
+    ['Customer', i.customer],
+    ['Service period', `${i.periodStart} → ${i.periodEnd} (end exclusive)`],
+    ['Number', i.number ?? 'none until approved'],
+    ['Issue date', i.issueDate ?? '—'],
+    ['Due date', i.dueDate ?? '—'],
+    ['Tax rate', i.taxRate == null ? '—' : `${i.taxRate} %`],
+  ];
+  if (i.approvedAt) facts.push(['Approved at', i.approvedAt]);
+  if (i.voidedAt) facts.push(['Voided at', i.voidedAt]);
+  if (i.creditOf) facts.push(['Credit note of', invoiceLink(i.creditOf)]);
+  if (i.reason) facts.push(['Reason', i.reason]);
+  if (i.creditedBy) facts.push(['Credited by', invoiceLink(i.creditedBy)]);
+  return (
+    <dl class="facts" data-testid="invoice-legal">
+      {facts.map(([k, v]) => (
+        <Fragment key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </Fragment>
+      ))}
+    </dl>
+  );
+}
+
+/** The PDF shown in the page: fetched with the key through the typed client, shown from a blob URL (the key never goes in a URL). */
+function PdfPreview({ ctx, id }: { ctx: Ctx; id: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    let made: string | null = null;
+    ctx.client
+      .GET('/v1/accounts/{a}/invoices/{id}/document', { params: { path: { a: ctx.a, id }, query: { format: 'pdf' } }, parseAs: 'blob' })
+      .then((reply) => {
+        const blob = ok(reply) as unknown as Blob;
+        made = URL.createObjectURL(blob.type === 'application/pdf' ? blob : new Blob([blob], { type: 'application/pdf' }));
+        if (live) setUrl(made);
+        else URL.revokeObjectURL(made);
+      })
+      .catch((err: unknown) => live && setError(err));
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [ctx.a, id]);
+  return (
+    <section class="pdf-preview" aria-label={`PDF preview of ${id}`}>
+      <ErrorBox error={error} />
+      {!url && !error && <p>Loading the PDF…</p>}
+      {url && <iframe title={`PDF of invoice ${id}`} src={url} data-testid="pdf-preview" />}
+    </section>
+  );
+}
+
+/** Credits an approved invoice in full: a draft credit note with its reason, approved (and numbered) later. */
+function CreditNoteForm({ ctx, id, issued }: { ctx: Ctx; id: string; issued: (note: Invoice) => void }) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      issued(
+        ok(
+          await ctx.client.POST('/v1/accounts/{a}/invoices/{id}/credit-notes', {
+            params: { path: { a: ctx.a, id } },
+            body: { reason },
+          }),
+        ),
+      );
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={`Credit note for ${id}`}>
+      <Field label="Reason for the credit note" name="credit-reason" value={reason} onInput={setReason} error={fieldErrors(error).reason} required />
+      <button type="submit">Issue credit note</button>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+/** The credit note a void or a credit issued, read whole: its number says whether it is approved yet. */
+function CreditNoteSummary({ ctx, id }: { ctx: Ctx; id: string }) {
+  const note = useLoad(async () => ok(await ctx.client.GET('/v1/accounts/{a}/invoices/{id}', { params: { path: { a: ctx.a, id } } })), [ctx.a, id]);
+  const n = note.data;
+  return (
+    <div class="credit-note" data-testid="credit-note">
+      <ErrorBox error={note.error} />
+      {n && (
+        <p>
+          Credit note {invoiceLink(id)} · <span class={`status ${n.status}`}>{n.status}</span>
+          {n.number ? ` · ${n.number}` : ''} · {money(n.total, n.currency)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+type Pending = 'credit' | 'void' | null;
 
 function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: () => void }) {
   const invoice = useLoad(
@@ -11,17 +142,29 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
   );
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const approve = async () => {
+  const [pending, setPending] = useState<Pending>(null);
+  const [preview, setPreview] = useState(false);
+  const act = async (what: () => Promise<string>) => {
     setError(null);
     try {
-      const approved = ok(await ctx.client.POST('/v1/accounts/{a}/invoices/{id}/approve', { params: { path: { a: ctx.a, id } } }));
-      setMessage(`Invoice approved${(approved as { number?: string | null }).number ? ` as ${(approved as { number?: string }).number}` : ''}.`);
+      setMessage(await what());
+      setPending(null);
       invoice.reload();
       changed();
     } catch (err) {
       setError(err);
     }
   };
+  const approve = () =>
+    act(async () => {
+      const approved = ok(await ctx.client.POST('/v1/accounts/{a}/invoices/{id}/approve', { params: { path: { a: ctx.a, id } } }));
+      return `Invoice approved${approved.number ? ` as ${approved.number}` : ''}.`;
+    });
+  const voidIt = () =>
+    act(async () => {
+      const voided = ok(await ctx.client.POST('/v1/accounts/{a}/invoices/{id}/void', { params: { path: { a: ctx.a, id } } }));
+      return `Invoice voided: its credit note ${voided.creditedBy ?? ''} is issued and its purchases are open again.`;
+    });
   const get = async (format: 'pdf' | 'csv') => {
     setError(null);
     try {
@@ -36,9 +179,25 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
     }
   };
   const i = invoice.data;
+  const lines = i?.lines ?? [];
+  const withCustomer = lines.some((l) => l.customer);
+  const withSubscription = lines.some((l) => l.kind || l.servicePeriod);
+  const columns = [
+    ...(withCustomer ? ['Customer'] : []),
+    'Description',
+    ...(withSubscription ? ['Kind', 'Service period'] : []),
+    'Product cluster',
+    'Quantity',
+    'Unit price',
+    'Amount',
+  ];
+  const writer = canWrite(ctx.session);
+  const approvedInvoice = i?.status === 'approved' && !isCreditNote(i);
   return (
     <section aria-labelledby="invoice-h" class="card" data-testid="invoice-detail">
-      <h2 id="invoice-h">Invoice {id}</h2>
+      <h2 id="invoice-h">
+        {i && isCreditNote(i) ? 'Credit note' : 'Invoice'} {id}
+      </h2>
       <ErrorBox error={invoice.error ?? error} />
       {message && <Notice>{message}</Notice>}
       {i && (
@@ -48,46 +207,57 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
             <span class={`status ${i.status}`} data-testid="invoice-status">
               {i.status}
             </span>
-            {(i as { number?: string | null }).number ? ` · ${(i as { number?: string }).number}` : ''}
+            {i.number ? ` · ${i.number}` : ''}
           </p>
+          <LegalFacts i={i} />
           <table>
             <thead>
-              <HeaderRow columns={['Description', 'Product cluster', 'Quantity', 'Unit price', 'Amount']} />
+              <HeaderRow columns={columns} />
             </thead>
             <tbody>
-              {(i.lines ?? []).map((l, n) => (
-                <LineRow key={n} line={l} />
+              {lines.map((l, n) => (
+                <InvoiceLineRow key={n} line={l} withCustomer={withCustomer} withSubscription={withSubscription} />
               ))}
             </tbody>
             <tfoot>
-              <tr>
-                <th scope="row" colSpan={4}>
-                  Subtotal
-                </th>
-                <td class="num">{money(i.subtotal, i.currency)}</td>
-              </tr>
-              <tr>
-                <th scope="row" colSpan={4}>
-                  Tax
-                </th>
-                <td class="num">{money(i.tax, i.currency)}</td>
-              </tr>
-              <tr>
-                <th scope="row" colSpan={4}>
-                  Total
-                </th>
-                <td class="num" data-testid="invoice-total">
-                  {money(i.total, i.currency)}
-                </td>
-              </tr>
+              {(
+                [
+                  ['Subtotal', i.subtotal, undefined],
+                  ['Tax', i.tax, undefined],
+                  ['Total', i.total, 'invoice-total'],
+                ] as const
+              ).map(([label, amount, testId]) => (
+                <tr key={label}>
+                  <th scope="row" colSpan={columns.length - 1}>
+                    {label}
+                  </th>
+                  <td class="num" data-testid={testId}>
+                    {money(amount, i.currency)}
+                  </td>
+                </tr>
+              ))}
             </tfoot>
           </table>
+          {i.creditedBy && <CreditNoteSummary ctx={ctx} id={i.creditedBy} key={`${i.creditedBy}-${i.status}`} />}
           <div class="actions">
-            {canWrite(ctx.session) && i.status === 'draft' && (
+            {writer && i.status === 'draft' && (
               <button type="button" onClick={approve}>
-                Approve invoice
+                {isCreditNote(i) ? 'Approve credit note' : 'Approve invoice'}
               </button>
             )}
+            {writer && approvedInvoice && !i.creditedBy && (
+              <button type="button" aria-expanded={pending === 'credit'} onClick={() => setPending(pending === 'credit' ? null : 'credit')}>
+                Credit note…
+              </button>
+            )}
+            {writer && approvedInvoice && (
+              <button type="button" aria-expanded={pending === 'void'} onClick={() => setPending(pending === 'void' ? null : 'void')}>
+                Void invoice…
+              </button>
+            )}
+            <button type="button" aria-expanded={preview} onClick={() => setPreview(!preview)}>
+              {preview ? 'Hide PDF preview' : 'Preview PDF'}
+            </button>
             <button type="button" onClick={() => get('pdf')}>
               Download PDF
             </button>
@@ -95,6 +265,30 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
               Download CSV
             </button>
           </div>
+          {writer && pending === 'credit' && (
+            <CreditNoteForm
+              ctx={ctx}
+              id={id}
+              issued={(note) =>
+                act(async () => `Credit note ${note.id} issued as a draft for ${money(note.total, note.currency)}: approve it to number it.`)
+              }
+            />
+          )}
+          {writer && pending === 'void' && (
+            <fieldset class="confirm">
+              <legend>
+                Void {i.number ?? id}? It keeps its number; its full credit note is issued and approved, and its purchases go back to open for the
+                next cycle.
+              </legend>
+              <button type="button" class="danger" onClick={voidIt}>
+                Confirm void
+              </button>
+              <button type="button" onClick={() => setPending(null)}>
+                Keep the invoice
+              </button>
+            </fieldset>
+          )}
+          {preview && <PdfPreview ctx={ctx} id={id} key={`${id}-${i.status}`} />}
         </>
       )}
     </section>
@@ -127,7 +321,7 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
         aria-label="Invoice filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setFilters({ customer, periodStart });
+          setFilters({ customer: customer.trim(), periodStart });
         }}
       >
         <Field label="Customer" name="invoice-customer" value={customer} onInput={setCustomer} />
@@ -138,20 +332,20 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
       <ErrorBox error={list.error} />
       <table class="wide">
         <thead>
-          <HeaderRow columns={['Invoice', 'Customer', 'Period', 'Status', 'Total']} />
+          <HeaderRow columns={['Invoice', 'Number', 'Customer', 'Period', 'Status', 'Total']} />
         </thead>
         <tbody>
           {(list.page?.items ?? []).map((i) => (
             <tr key={i.id}>
-              <td>
-                <a href={`#/invoices/${i.id}`}>{i.id}</a>
-              </td>
+              <td>{invoiceLink(i.id!)}</td>
+              <td>{i.number ?? '—'}</td>
               <td>{i.customer}</td>
               <td>
                 {i.periodStart} → {i.periodEnd}
               </td>
               <td>
                 <span class={`status ${i.status}`}>{i.status}</span>
+                {i.creditOf ? ' credit note' : ''}
               </td>
               <td class="num">{money(i.total, i.currency)}</td>
             </tr>

@@ -1,0 +1,285 @@
+import * as fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { type Account, api, eventually, newAccount } from '../integration/harness';
+import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+
+/**
+ * Billing operations in the console (issue 13), in real Chromium against the local stack: an approved
+ * invoice credited in full and another voided (after a confirmation), with the resulting credit note shown;
+ * the PDF previewed in the page from a blob fetched with the key; customers edited (a bad field named
+ * inline), held and released (their purchases go on hold and back), a billing day changed, clusters created
+ * and an alias refused with 409 at the field. A viewer key sees all of it and no write action.
+ */
+
+let browser: Browser;
+let acct: Account;
+const invoiceIds: Record<string, string> = {};
+
+const call = async (method: string, p: string, body?: unknown) => {
+  const r = await api(method, `/v1/accounts/${acct.id}${p}`, body, acct.key);
+  if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as Record<string, unknown>;
+};
+const purchase = async (reference: string) =>
+  (await call('GET', `/purchases/${reference}`)) as { status: string; reason: string | null; invoice: string | null };
+const invoice = async (id: string) =>
+  (await call('GET', `/invoices/${id}`)) as {
+    status: string;
+    number: string | null;
+    total: string;
+    creditedBy: string | null;
+    creditOf: string | null;
+  };
+
+beforeAll(async () => {
+  browser = await openBrowser();
+  acct = await newAccount();
+  await call('PUT', '/customer-clusters/all', { name: 'All customers' });
+  for (const [code, name] of [
+    ['C1', 'Acme Telecom'],
+    ['C2', 'Beta Mobile'],
+    ['H1', 'Hold Co'],
+  ])
+    await call('PUT', `/customers/${code}`, { name, cluster: 'all', currency: 'EUR' });
+  await call('PUT', '/product-clusters/voice', { name: 'Voice', aliases: ['call-min'] });
+  await call('PUT', '/product-clusters/data', { name: 'Data', aliases: ['gb'] });
+  await call('PUT', '/price-rules/voice-std', {
+    productCluster: 'voice',
+    currency: 'EUR',
+    validFrom: '2026-01-01',
+    model: { type: 'standard', unitPrice: '0.10' },
+  });
+  const purchases = [
+    { reference: 'oct-c1', productLabel: 'call-min', customerCode: 'C1', quantity: '100', purchaseDate: '2026-10-05' },
+    { reference: 'oct-c2', productLabel: 'call-min', customerCode: 'C2', quantity: '50', purchaseDate: '2026-10-10' },
+    { reference: 'nov-h1', productLabel: 'call-min', customerCode: 'H1', quantity: '20', purchaseDate: '2026-11-03' },
+  ];
+  const posted = await api('POST', `/v1/accounts/${acct.id}/purchases`, { purchases }, acct.key);
+  expect(posted.status).toBe(202);
+  await eventually(async () => {
+    for (const p of purchases) expect((await purchase(p.reference)).status).toBe('rated');
+  });
+
+  // October's cycle over the API, then both drafts approved over the API: the UI acts on approved invoices.
+  const cycle = await call('POST', '/billing-cycles', { periodStart: '2026-10-01', periodEnd: '2026-11-01' });
+  await eventually(async () => expect((await call('GET', `/billing-cycles/${cycle.id}`)).status).toBe('completed'), 90_000);
+  for (const code of ['C1', 'C2']) {
+    const page = (await call('GET', `/invoices?customer=${code}&periodStart=2026-10-01`)) as { items: { id: string }[] };
+    expect(page.items).toHaveLength(1);
+    invoiceIds[code] = page.items[0]!.id;
+    await call('POST', `/invoices/${invoiceIds[code]}/approve`);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const openInvoice = async (page: Page, customer: string) => {
+  await page.getByRole('link', { name: 'Invoices', exact: true }).click();
+  await page.getByLabel('Customer', { exact: true }).fill(customer);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('link', { name: invoiceIds[customer], exact: true }).click();
+  await page.getByTestId('invoice-status').waitFor();
+};
+
+test('invoice operations: legal data, credit note, void with its credit note, PDF preview and CSV', async () => {
+  const page = await browser.newPage();
+  await signIn(page, acct.id, acct.key);
+
+  // C1's approved invoice: its legal data and lines; the list filtered on the customer shows it alone.
+  await openInvoice(page, 'C1');
+  await expect(page.locator('table.wide tbody tr').count()).resolves.toBe(1);
+  const approved = await invoice(invoiceIds.C1!);
+  expect(approved.number).toMatch(/-2026-\d{6}$/);
+  const legal = page.getByTestId('invoice-legal');
+  await expect(legal.textContent()).resolves.toContain(approved.number!);
+  await expect(legal.textContent()).resolves.toMatch(/Issue date\d{4}-\d{2}-\d{2}Due date\d{4}-\d{2}-\d{2}/);
+  await expect(page.getByTestId('invoice-total').textContent()).resolves.toBe('10.00 EUR');
+  await expect(page.getByTestId('invoice-detail').getByRole('row', { name: /voice/ }).first().textContent()).resolves.toContain('10.00');
+
+  // The PDF shown in the page: fetched with the key in the header (not in the URL), framed from a blob URL.
+  // (Chromium does not hand the body of a fetched attachment to response.body(): the route passes it on and keeps a copy.)
+  const seen: { url: string; authorization: string | undefined; body: Buffer }[] = [];
+  await page.route('**/document?format=pdf', async (route) => {
+    const reply = await route.fetch();
+    seen.push({ url: route.request().url(), authorization: route.request().headers().authorization, body: await reply.body() });
+    await route.fulfill({ response: reply });
+  });
+  await page.getByRole('button', { name: 'Preview PDF' }).click();
+  const frame = page.getByTestId('pdf-preview');
+  await frame.waitFor();
+  const src = (await frame.getAttribute('src'))!;
+  expect(src).toMatch(/^blob:/);
+  await eventually(() => expect(page.frames().map((f) => f.url())).toContain(src), 10_000);
+  expect(seen).toHaveLength(1);
+  expect(seen[0]!.url).toContain(`/invoices/${invoiceIds.C1}/document?format=pdf`);
+  expect(seen[0]!.url).not.toContain(acct.key);
+  expect(seen[0]!.authorization).toBe(`Bearer ${acct.key}`);
+  expect(seen[0]!.body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  await page.unroute('**/document?format=pdf');
+  await page.getByRole('button', { name: 'Hide PDF preview' }).click();
+
+  // The itemised CSV downloads with the key.
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  expect(fs.readFileSync((await csv.path())!, 'utf8')).toContain('oct-c1');
+
+  // A credit note for C1's invoice: a draft reversing it in full, shown with the invoice.
+  await page.getByRole('button', { name: 'Credit note…' }).click();
+  await page.getByLabel('Reason for the credit note').fill('Service outage in October');
+  await page.getByRole('button', { name: 'Issue credit note' }).click();
+  await page
+    .getByRole('status')
+    .getByText(/Credit note cn_\S+ issued as a draft for -10.00 EUR/)
+    .waitFor();
+  const credited = await invoice(invoiceIds.C1!);
+  expect(credited.creditedBy).toMatch(/^cn_/);
+  const note = await invoice(credited.creditedBy!);
+  expect({ status: note.status, total: note.total, creditOf: note.creditOf }).toEqual({ status: 'draft', total: '-10.00', creditOf: invoiceIds.C1 });
+  await page.getByTestId('credit-note').getByText('draft').waitFor();
+  expect(await page.getByRole('button', { name: 'Credit note…' }).count()).toBe(0);
+
+  // C2's invoice voided, after a confirmation: it is voided, its credit note approved with the next number, its purchase open again.
+  await openInvoice(page, 'C2');
+  await page.getByRole('button', { name: 'Void invoice…' }).click();
+  await page.getByRole('group', { name: /Void .*It keeps its number/ }).waitFor();
+  await expect(invoice(invoiceIds.C2!)).resolves.toMatchObject({ status: 'approved' });
+  await page.getByRole('button', { name: 'Confirm void' }).click();
+  await page.getByTestId('invoice-status').getByText('voided').waitFor();
+  const voided = await invoice(invoiceIds.C2!);
+  expect(voided.status).toBe('voided');
+  const voidNote = await invoice(voided.creditedBy!);
+  expect({ status: voidNote.status, total: voidNote.total }).toEqual({ status: 'approved', total: '-5.00' });
+  expect(voidNote.number).toMatch(/-2026-\d{6}$/);
+  const shown = page.getByTestId('credit-note');
+  await shown.getByText('approved').waitFor();
+  await expect(shown.textContent()).resolves.toContain(voidNote.number!);
+  await expect(purchase('oct-c2')).resolves.toMatchObject({ status: 'rated', invoice: null });
+  expect(await page.getByRole('button', { name: /Void invoice|Credit note…/ }).count()).toBe(0);
+  await page.getByRole('button', { name: 'Preview PDF' }).click();
+  await page.getByTestId('pdf-preview').waitFor();
+  await expectAccessible(page, 'invoice actions');
+  await shot(page, 'invoice-actions');
+
+  expect(browser.problems).toEqual([]);
+  await page.close();
+}, 240_000);
+
+test('customers: edit with an inline error, hold and release, billing day, clusters and a taken alias', async () => {
+  const page = await browser.newPage();
+  await signIn(page, acct.id, acct.key);
+  await page.getByRole('link', { name: 'Customers' }).click();
+
+  // Edit H1: a bad country is named next to its field; then saved with its legal data.
+  await page.getByRole('button', { name: 'Edit customer H1' }).click();
+  const editor = page.getByRole('form', { name: 'Edit customer H1' });
+  await editor.getByLabel('Customer name').fill('Hold Company');
+  await editor.getByLabel('Tax rate (percent)').fill('19');
+  await editor.getByLabel('Country (ISO 3166-1 alpha-2)').fill('Germany');
+  await editor.getByLabel('Legal name').fill('Hold Company GmbH');
+  await editor.getByLabel('Address line 1').fill('Hauptstraße 1');
+  await editor.getByLabel('Postal code').fill('10115');
+  await editor.getByLabel('City').fill('Berlin');
+  await editor.getByLabel('Address country').fill('DE');
+  await editor.getByRole('button', { name: 'Save customer' }).click();
+  await editor.getByRole('alert').waitFor();
+  await expect(editor.locator('#f-cust-country-error').textContent()).resolves.toMatch(/ISO|country|code/i);
+  await expectAccessible(page, 'customer editor (with an error)');
+  await shot(page, 'customer-edit');
+  await editor.getByLabel('Country (ISO 3166-1 alpha-2)').fill('DE');
+  await editor.getByRole('button', { name: 'Save customer' }).click();
+  await page.getByRole('status').getByText('Customer H1 saved').waitFor();
+  await expect(call('GET', '/customers/H1')).resolves.toMatchObject({
+    name: 'Hold Company',
+    taxRate: '19',
+    country: 'DE',
+    legalName: 'Hold Company GmbH',
+    address: { line1: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
+    onHold: false,
+  });
+  await page.getByText('Hold Company').waitFor();
+
+  // On hold: its purchase waits (on-hold); released: billable again.
+  await page.getByRole('button', { name: 'Put H1 on hold' }).click();
+  await page.getByRole('status').getByText('Customer H1 is on hold').waitFor();
+  await page.locator('.leaves li', { hasText: 'Hold Company' }).getByText('on hold').waitFor();
+  await eventually(async () => expect(await purchase('nov-h1')).toMatchObject({ status: 'not-invoiced', reason: 'on-hold' }), 60_000);
+  await expect(call('GET', '/customers/H1')).resolves.toMatchObject({ onHold: true, name: 'Hold Company', taxRate: '19' });
+  await page.getByRole('button', { name: 'Release H1' }).click();
+  await page.getByRole('status').getByText('Customer H1 is released').waitFor();
+  await eventually(async () => expect(await purchase('nov-h1')).toMatchObject({ status: 'rated', reason: null }), 60_000);
+
+  // Its billing day from 2027-01-01.
+  await page.getByRole('button', { name: 'Billing day of H1' }).click();
+  await page.getByLabel('New billing day (1–28)').fill('15');
+  await page.getByLabel('Effective date (empty: end of the current period)').fill('2027-01-01');
+  await page.getByRole('button', { name: 'Change billing day' }).click();
+  await page.getByRole('status').getByText('Billing day of H1: 15 from 2027-01-01').waitFor();
+  await expect(call('GET', '/customers/H1')).resolves.toMatchObject({
+    billingDays: [
+      { from: null, billingDay: 1 },
+      { from: '2027-01-01', billingDay: 15 },
+    ],
+  });
+
+  // A customer cluster under "all", and a new customer in it invoiced to its parent C1.
+  await page.getByRole('button', { name: 'New customer cluster' }).click();
+  await page.getByLabel('Customer cluster id').fill('eu');
+  await page.getByLabel('Customer cluster name').fill('Europe');
+  await page.getByLabel('Parent cluster (empty: top level)').fill('all');
+  await page.getByRole('button', { name: 'Create customer cluster' }).click();
+  await page.getByRole('status').getByText('Customer cluster eu saved').waitFor();
+  await page.getByRole('button', { name: 'Edit customer cluster eu' }).waitFor();
+  await page.getByRole('button', { name: 'New customer', exact: true }).click();
+  const created = page.getByRole('form', { name: 'New customer' });
+  await created.getByLabel('Customer code', { exact: true }).fill('C9');
+  await created.getByLabel('Customer name').fill('Gamma Europe');
+  await created.getByLabel('Customer cluster', { exact: true }).selectOption('eu');
+  await created.getByLabel('Parent customer code (empty: none)').fill('C1');
+  await created.getByLabel('Invoicing').selectOption('parent');
+  await created.getByRole('button', { name: 'Create customer' }).click();
+  await page.getByRole('status').getByText('Customer C9 saved').waitFor();
+  await expect(call('GET', '/customers/C9')).resolves.toMatchObject({ cluster: 'eu', parent: 'C1', invoicing: 'parent', billingDay: 1 });
+  await page.getByText('Gamma Europe').waitFor();
+
+  // An alias another cluster holds is a 409 named at the aliases; another alias is saved.
+  await page.getByRole('button', { name: 'Edit product cluster data' }).click();
+  const aliases = page.getByLabel('Aliases (product labels, comma-separated)');
+  await aliases.fill('gb, call-min');
+  await page.getByRole('button', { name: 'Save product cluster' }).click();
+  await expect(page.getByRole('alert').textContent()).resolves.toMatch(/The API refused \(409\)/);
+  await expect(page.locator('#f-pc-aliases-error').textContent()).resolves.toContain("'call-min' is an alias of 'voice'");
+  await expect(aliases.getAttribute('aria-invalid')).resolves.toBe('true');
+  await expectAccessible(page, 'product cluster editor (alias taken)');
+  await expect(call('GET', '/product-clusters/data')).resolves.toMatchObject({ aliases: ['gb'] });
+  await aliases.fill('gb, mb');
+  await page.getByRole('button', { name: 'Save product cluster' }).click();
+  await page.getByRole('status').getByText('Product cluster data saved').waitFor();
+  await page.getByText('aliases: gb, mb').waitFor();
+  await expect(call('GET', '/product-clusters/data')).resolves.toMatchObject({ aliases: ['gb', 'mb'] });
+  await expectAccessible(page, 'customers (after the edits)');
+
+  expect(browser.problems).toEqual([]);
+  await page.close();
+}, 240_000);
+
+test('a viewer sees invoices and customers, previews a PDF, and has no write action', async () => {
+  const key = await api('POST', `/v1/accounts/${acct.id}/keys`, { role: 'viewer' }, acct.key);
+  expect(key.status).toBe(201);
+  const page = await browser.newPage();
+  await signIn(page, acct.id, (key.body as { key: string }).key);
+  await expect(page.getByTestId('role').textContent()).resolves.toBe('viewer');
+
+  await page.getByRole('link', { name: 'Customers' }).click();
+  await page.getByText('Hold Company').waitFor();
+  await page.getByText('aliases: call-min').waitFor();
+  expect(await page.getByRole('button', { name: /Edit|Hold|on hold|Release|New customer|New product cluster|Billing day/ }).count()).toBe(0);
+
+  await openInvoice(page, 'C1');
+  await page.getByRole('button', { name: 'Preview PDF' }).click();
+  await page.getByTestId('pdf-preview').waitFor();
+  expect(await page.getByRole('button', { name: /Approve|Credit note…|Void invoice|Confirm void/ }).count()).toBe(0);
+  await expectAccessible(page, 'invoice (viewer)');
+  expect(browser.problems).toEqual([]);
+  await page.close();
+}, 120_000);
