@@ -116,6 +116,7 @@ export function usageService(): UsageService {
     chunks: chunkStore(),
     purchases: purchaseStore(),
     planner: reevaluationPlanner(),
+    subscriptions: subscriptionStore(),
   });
 }
 

@@ -112,13 +112,30 @@ describe('subscriptions on invoices', () => {
         { id: 'commit', type: 'minimum', amount: '20.00' },
       ],
     });
-    for (const code of ['A1', 'R1', 'M1', 'U1', 'N1']) await put(`/customers/${code}`, { name: code, cluster: 'all', currency: 'EUR' });
+    // an allowance read from the subscription's parameters, priced on the period's sum
+    await put('/offers/allowance', {
+      catalogue: 'main',
+      name: 'Allowance',
+      currency: 'EUR',
+      parameters: { included: '100' },
+      charges: [
+        {
+          id: 'calls',
+          type: 'usage',
+          productCluster: 'voice',
+          model: { type: 'expression', expression: 'max(0, quantity - subscription.included) * 0.5' },
+          scope: 'period',
+        },
+      ],
+    });
+    for (const code of ['A1', 'R1', 'M1', 'U1', 'N1', 'P1']) await put(`/customers/${code}`, { name: code, cluster: 'all', currency: 'EUR' });
     await put('/customers/D15', { name: 'Day fifteen', cluster: 'all', currency: 'EUR', billingDay: 15 });
     await put('/subscriptions/a1', { customer: 'A1', offer: 'advance', startDate: '2026-10-15' });
     await put('/subscriptions/r1', { customer: 'R1', offer: 'arrears', startDate: '2026-10-10' });
     await put('/subscriptions/m1', { customer: 'M1', offer: 'committed', startDate: '2026-10-01' });
     await put('/subscriptions/u1', { customer: 'U1', offer: 'metered', startDate: '2026-10-01' });
-    const calls = ['U1', 'U1', 'U1', 'N1'].map((customerCode, i) => ({
+    await put('/subscriptions/p1', { customer: 'P1', offer: 'allowance', startDate: '2026-10-01', parameters: { included: '150' } });
+    const calls = ['U1', 'U1', 'U1', 'N1', 'P1', 'P1'].map((customerCode, i) => ({
       reference: `call-${i}`,
       customerCode,
       productLabel: 'voice-min',
@@ -172,6 +189,21 @@ describe('subscriptions on invoices', () => {
     expect(await invoicesOf('D15')).toEqual([]);
     expect((await get<{ chargedThrough: string | null }>('/subscriptions/a1')).chargedThrough).toBe('2026-12-01');
     expect((await get<{ chargedThrough: string | null }>('/subscriptions/r1')).chargedThrough).toBe('2026-11-01');
+  });
+
+  test("a period-scope usage charge reads its subscription's parameters, on the invoice and in the usage preview", async () => {
+    // P1's 200 minutes, 150 included by its subscription (the offer's 100 overridden): (200 − 150) × 0.5 = 25.00
+    const expected = [{ kind: 'usage', subscription: 'p1', charge: 'calls', quantity: '200', amount: '25.00' }];
+    const preview = await get<{ lines: Line[]; subtotal: string }>('/customers/P1/usage?periodStart=2026-10-01&periodEnd=2026-11-01');
+    expect(preview.lines.map((l) => ({ quantity: l.quantity, amount: l.amount }))).toEqual([{ quantity: '200', amount: '25.00' }]);
+    expect(preview.subtotal).toBe('25.00');
+    const october = await cycle('2026-10-01', '2026-11-01');
+    expect(october.report.errors.items).toEqual([]);
+    const p1 = await invoiceFor('P1', '2026-10-01');
+    expect(p1.lines.map((l) => ({ kind: l.kind, subscription: l.subscription, charge: l.charge, quantity: l.quantity, amount: l.amount }))).toEqual(
+      expected,
+    );
+    expect(p1.subtotal).toBe('25.00');
   });
 
   test('a cycle ending on the 15th invoices the billing-day-15 customer for its own period', async () => {

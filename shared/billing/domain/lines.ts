@@ -88,6 +88,11 @@ export interface LineInput {
   readonly rules: RuleLookup;
   /** Product cluster names for line descriptions; the cluster id is shown when absent. */
   readonly productClusterNames?: ReadonlyMap<string, string>;
+  /**
+   * Further names a period rule's model reads when its sum is priced, by rule id: a subscription's usage
+   * charge reads its own subscription's parameters as `subscription.<key>` (subscriptionRuleScopes).
+   */
+  readonly ruleScopes?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 /** How a row is invoiced: priced per purchase (its amount) or summed over the period (the rule's model on the sum). */
@@ -186,7 +191,7 @@ function toLine(bucket: Bucket, input: LineInput): InvoiceLine {
   let amount = bucket.amount;
   if (bucket.scope === 'period') {
     try {
-      amount = rate(rule!.model, { quantity: bucket.quantity });
+      amount = rate(rule!.model, { quantity: bucket.quantity, scope: input.ruleScopes?.get(bucket.priceRule!) });
     } catch (error) {
       if (!cannotPrice(error)) throw error;
       throw new ConflictError('rating_failed', `price rule ${bucket.priceRule} cannot price the period sum`, [error.message]);

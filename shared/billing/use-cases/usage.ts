@@ -11,15 +11,27 @@ import type { ChunkStore, PurchaseStore } from '../../ingest/ports';
 import type { RuleStore } from '../../pricing/ports';
 import { purchasesOfPeriod } from './period-purchases';
 import type { ReevaluationPlanner } from '../../ingest/use-cases/reevaluation';
+import type { CycleSubscriptions } from '../ports';
+import { subscriptionPriceRules, subscriptionRuleScopes } from '../../subscriptions/domain/rating';
+import { allSubscriptions, offersFor } from './cycle/subscriptions';
 
 /**
  * The current charges of a customer for a period, as its invoice would show them now: priced purchases
  * billed to it (its own and those routed to it) summed into lines, period-scoped rules priced on the
- * summed quantity; plus what is not billable yet, counted by reason.
+ * summed quantity (a subscription's usage charge with its own model and parameters, as the cycle prices
+ * it); plus what is not billable yet, counted by reason. Subscription fees are not previewed here: the
+ * cycle's troubleshooting shows them.
  */
 export class UsageService {
   constructor(
-    private readonly deps: { catalog: CatalogStore; rules: RuleStore; chunks: ChunkStore; purchases: PurchaseStore; planner: ReevaluationPlanner },
+    private readonly deps: {
+      catalog: CatalogStore;
+      rules: RuleStore;
+      chunks: ChunkStore;
+      purchases: PurchaseStore;
+      planner: ReevaluationPlanner;
+      subscriptions?: Pick<CycleSubscriptions, 'listSubscriptions' | 'getOffers'>;
+    },
   ) {}
 
   async preview(accountId: string, code: string, period: BillingPeriod) {
@@ -42,7 +54,14 @@ export class UsageService {
     }
     const rules = new Map<string, PriceRule>();
     for (const { id, ...definition } of await this.deps.rules.priceRules(accountId)) rules.set(id, parsePriceRule(id, definition));
-    const lines = buildLines({ customerCode: code, currency: customer.currency, rows, rules });
+    let ruleScopes: Map<string, Record<string, string>> | undefined;
+    if (this.deps.subscriptions) {
+      const subscriptions = await allSubscriptions(this.deps.subscriptions, accountId, { customer: code });
+      const offers = await offersFor(this.deps.subscriptions, accountId, subscriptions);
+      for (const [id, rule] of subscriptionPriceRules(subscriptions, offers)) rules.set(id, rule);
+      ruleScopes = subscriptionRuleScopes(subscriptions, offers);
+    }
+    const lines = buildLines({ customerCode: code, currency: customer.currency, rows, rules, ruleScopes });
     const subtotal = lines.reduce((sum, line) => sum.plus(line.amount), new D(0));
     return {
       customer: code,

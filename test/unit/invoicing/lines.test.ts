@@ -246,6 +246,29 @@ describe('buildLines: period-scoped rules', () => {
     expect(wire(lines)).toEqual([{ description: 'usage', productCluster: 'usage', quantity: '100', unitPrice: '0.1', amount: '10.00', group: null }]);
   });
 
+  test("a period rule's sum is priced with the names its rule scope gives (a subscription's parameters)", () => {
+    const allowance = { type: 'expression' as const, expression: 'max(0, quantity - subscription.included) * 0.5' };
+    const lookup = rules({ sub: rule({ productCluster: 'voice', scope: 'period', model: allowance }) });
+    const input = [
+      row({ productCluster: 'voice', priceRule: 'sub', quantity: dec(120), amount: null }),
+      row({ productCluster: 'voice', priceRule: 'sub', quantity: dec(80), amount: null }),
+    ];
+
+    const lines = buildLines({
+      customerCode: 'c-1',
+      currency: 'EUR',
+      rows: input,
+      rules: lookup,
+      ruleScopes: new Map([['sub', { 'subscription.included': '150' }]]),
+    });
+    const unscoped = () => buildLines({ customerCode: 'c-1', currency: 'EUR', rows: input, rules: lookup });
+
+    expect(wire(lines)).toEqual([
+      { description: 'voice', productCluster: 'voice', quantity: '200', unitPrice: '0.125', amount: '25.00', group: null },
+    ]);
+    expect(unscoped).toThrow('price rule sub cannot price the period sum');
+  });
+
   test('a period rule that cannot price the sum is a rating_failed conflict naming the rule', () => {
     const lookup = rules({ pct: rule({ scope: 'period', model: { type: 'percentage', rate: '2', base: 'metadata.amount' } }) });
 

@@ -24,6 +24,8 @@ export interface InvoicingContext {
   seller: { id: string; name: string };
   rules: Map<string, PriceRule>;
   clusterNames: Map<string, string>;
+  /** The `subscription.<key>` names of the partition's subscription usage rules, by rule id (period sums read them). */
+  ruleScopes?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
 export interface CustomerOutcome {
@@ -181,6 +183,7 @@ function invoiceLines(
       rows: bySection.get(child)!.map(toRatedRow),
       rules: ctx.rules,
       productClusterNames: ctx.clusterNames,
+      ruleScopes: ctx.ruleScopes,
     });
     purchases.push(...usageOfSubscriptions(built, period).map((l) => (child ? { ...l, customer: child } : l)));
   }

@@ -10,7 +10,7 @@ import { historyOf } from '../../../catalog/domain/billing-days';
 import { customerPeriodEndingOn } from '../../../kernel/proration';
 import type { OfferRecord, SubscriptionRecord } from '../../../subscriptions/ports';
 import { coversPeriod } from '../../domain/period-rows';
-import { subscriptionPriceRules } from '../../../subscriptions/domain/rating';
+import { subscriptionPriceRules, subscriptionRuleScopes } from '../../../subscriptions/domain/rating';
 import { invoiceCustomer, markDrafts, type InvoicingContext, type Payer } from './draft';
 import { offersFor, readSubscriptionFile, subscriptionCurrencies } from './subscriptions';
 import { planLinks } from './plan-file';
@@ -49,8 +49,13 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
     ? await offersFor(deps.subscriptions, accountId, [...subscribed.values()].flat())
     : new Map<string, OfferRecord>();
   // purchases priced by a subscriber's usage charge are invoiced by that charge's model (e.g. on the period's sum)
+  const subscriptions = [...subscribed.values()].flat();
   const context = subscribed.size
-    ? { ...account, rules: new Map([...account.rules, ...subscriptionPriceRules([...subscribed.values()].flat(), offers)]) }
+    ? {
+        ...account,
+        rules: new Map([...account.rules, ...subscriptionPriceRules(subscriptions, offers)]),
+        ruleScopes: subscriptionRuleScopes(subscriptions, offers),
+      }
     : account;
 
   // A customer is invoiced when one of its billing periods ends on the cycle's end, for that period; its

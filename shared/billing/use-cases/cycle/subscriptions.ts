@@ -87,7 +87,11 @@ export async function readSubscriptionFile(
 }
 
 /** The offers of these subscriptions (every offer a change named, too). */
-export async function offersFor(store: CycleSubscriptions, accountId: string, subs: Iterable<BilledSubscription>): Promise<Map<string, OfferRecord>> {
+export async function offersFor(
+  store: Pick<CycleSubscriptions, 'getOffers'>,
+  accountId: string,
+  subs: Iterable<BilledSubscription>,
+): Promise<Map<string, OfferRecord>> {
   const ids = new Set<string>();
   for (const sub of subs) for (const id of offersOf(sub)) ids.add(id);
   return ids.size ? store.getOffers(accountId, [...ids]) : new Map();
