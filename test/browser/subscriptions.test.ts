@@ -217,7 +217,7 @@ test('build an offer, subscribe, change, pause, resume, cancel at the end of the
   await page.close();
 }, 300_000);
 
-test('a billing key may not approve a quote (403 shown); a viewer sees offers, subscriptions and quotes with no write action', async () => {
+test('a billing key may not approve a quote (403 shown) nor submit one under its floor (the line named); a viewer sees offers, subscriptions and quotes with no write action', async () => {
   await put('/quotes/q2', { customer: 'C1', offer: 'team', validUntil: day(30), lines: [{ charge: 'base', quantity: '1', discount: '20' }] });
   expect((await api('POST', path('/quotes/q2/submit'), {}, acct.key)).body).toMatchObject({ status: 'pending-approval' });
 
@@ -230,6 +230,17 @@ test('a billing key may not approve a quote (403 shown); a viewer sees offers, s
   await expect(billing.getByRole('alert').textContent()).resolves.toMatch(/Not allowed for this key’s role \(403\)/);
   await billing.getByTestId('quote-status').getByText('pending-approval').waitFor();
   expect((await get<{ status: string }>('/quotes/q2')).status).toBe('pending-approval');
+
+  // A price under the floor is refused at submit, and the line it names is shown.
+  await put('/quotes/q3', { customer: 'C1', offer: 'team', validUntil: day(30), lines: [{ charge: 'base', quantity: '1', unitPrice: '17.99' }] });
+  await billing.getByRole('button', { name: 'Filter' }).click();
+  await billing.getByRole('link', { name: 'q3' }).click();
+  await billing.getByRole('button', { name: 'Submit quote' }).click();
+  await expect(billing.getByRole('list', { name: 'Lines refused' }).textContent()).resolves.toBe(
+    "Line 1: unit price 17.99 of charge 'base' is under its floor price 18",
+  );
+  await billing.getByTestId('quote-status').getByText('draft').waitFor();
+  await expectAccessible(billing, 'quote refused at submit');
   await billing.close();
 
   const viewer = await browser.newPage();
