@@ -8,6 +8,8 @@ import { type Browser, expectAccessible, openBrowser, shot, signIn } from './bro
  * stream in the UI (stages added and reordered, a bad formula shown at its stage and fixed), uploads its price
  * list, runs it, reads the batch's rows, CSV and error file and publishes it; its partner sees the shared rows
  * as an inbound batch and applies them as its price rules. A viewer sees streams and batches but no write action.
+ * A billing stream rates the vendor's purchases (totals per currency) and, once published, the partner's
+ * computed stream built in the UI on it runs by itself.
  */
 
 let browser: Browser;
@@ -185,3 +187,70 @@ test('a viewer reads streams and batches with no write action', async () => {
   expect(browser.problems).toEqual([]);
   await page.close();
 }, 120_000);
+
+test("a billing stream rates the vendor's purchases; the partner's computed stream, built in the UI, runs on what is published", async () => {
+  const v = at(vendor);
+  await v('PUT', '/product-clusters/voice', { name: 'Voice', aliases: ['voice-min'] });
+  await v('PUT', '/price-rules/voice-std', {
+    productCluster: 'voice',
+    currency: 'EUR',
+    validFrom: '2026-01-01',
+    model: { type: 'standard', unitPrice: '0.10' },
+  });
+  await v('POST', '/purchases', {
+    purchases: [
+      { reference: 'u-1', productLabel: 'voice-min', customerCode: 'D', quantity: '100', purchaseDate: '2026-10-05' },
+      { reference: 'u-2', productLabel: 'voice-min', customerCode: 'OTHER', quantity: '50', purchaseDate: '2026-10-12' },
+    ],
+  });
+  await eventually(async () => expect(((await v('GET', '/purchases?status=rated')) as { items: unknown[] }).items).toHaveLength(2), 60_000);
+
+  // The partner's computed stream on the vendor's `usage`: source upstream makes it computed.
+  const downstream = await browser.newPage();
+  await signIn(downstream, partner.id, partner.key);
+  await downstream.getByRole('link', { name: 'Streams', exact: true }).click();
+  await button(downstream, 'New stream').click();
+  await label(downstream, 'Stream id').fill('resale');
+  await label(downstream, 'Source').selectOption('upstream');
+  await expect(label(downstream, 'Type').inputValue()).resolves.toBe('computed');
+  await label(downstream, 'Upstream account').fill(vendor.id);
+  await label(downstream, 'Upstream stream').fill('usage');
+  await label(downstream, 'New stage type').selectOption('formula');
+  await button(downstream, 'Add stage').click();
+  await button(downstream, 'Save stream').click();
+  await downstream.getByRole('status').getByText('Stream resale saved.').waitFor();
+
+  // The vendor's usage stream: purchases, one rate stage; totals per currency.
+  const page = await browser.newPage();
+  await signIn(page, vendor.id, vendor.key);
+  await page.getByRole('link', { name: 'Streams', exact: true }).click();
+  await button(page, 'New stream').click();
+  await label(page, 'Stream id').fill('usage');
+  await button(page, 'Add stage').click();
+  await expect(page.getByTestId('stage-1').locator('legend').textContent()).resolves.toBe('Stage 1: rate');
+  await button(page, 'Save stream').click();
+  await page.getByRole('status').getByText('Stream usage saved.').waitFor();
+  await label(page, 'Run period start').fill('2026-10-01');
+  await label(page, 'Run period end (exclusive)').fill('2026-11-01');
+  await button(page, 'Run').click();
+  await page.getByTestId('batch-status').getByText('draft').waitFor({ timeout: 60_000 });
+  await expect(page.getByTestId('batch-totals').textContent()).resolves.toBe('15 EUR');
+  await page.getByTestId('stream-batches').getByRole('cell', { name: '15 EUR' }).waitFor();
+  await button(page, 'Publish batch').click();
+  await button(page, 'Confirm publish').click();
+  await page.getByTestId('batch-status').getByText('published').waitFor();
+
+  // D's 10 EUR reached the partner, whose stream ran by itself and marked it up.
+  await eventually(async () => {
+    await downstream.reload();
+    await downstream.getByRole('button', { name: /^Open batch / }).waitFor({ timeout: 2000 });
+  }, 60_000);
+  await downstream.getByRole('button', { name: /^Open batch / }).click();
+  await downstream.getByTestId('batch-status').getByText('draft').waitFor({ timeout: 60_000 });
+  await expect(downstream.getByTestId('batch-totals').textContent()).resolves.toBe('12 EUR');
+  await downstream.getByText(`shared by ${vendor.id} (usage, batch `).waitFor();
+  await expectAccessible(downstream, 'streams (computed)');
+  expect(browser.problems).toEqual([]);
+  await page.close();
+  await downstream.close();
+}, 240_000);
