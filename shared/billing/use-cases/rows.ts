@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RatedRow } from '../domain/lines';
 import type { BillingPeriod } from '../../kernel/periods';
 import { D, InvalidDecimalError, parseDecimal, toWire } from '../../kernel/money';
-import { ratedRowOf } from '../domain/period-rows';
+import { periodShare, ratedRowOf } from '../domain/period-rows';
 import type { Metadata, PurchaseRecord, PurchaseStatus } from '../../ingest/domain/purchase';
 import type { BatchRecord } from '../../streams/domain/batch';
 import type { Row } from '../../streams/domain/columns';
@@ -41,6 +41,11 @@ export interface CycleRow {
   rowKey?: string;
   /** On a parent's consolidated invoice (`customerCode` is then the parent): the linked customer whose charge it is. */
   child?: string;
+  /**
+   * A purchase with an `endDate`: its whole quantity and amount, of which `quantity` and `amount` are the
+   * cycle's period's share; a payer whose own period is shorter (a stub) is billed its own share (`proratedTo`).
+   */
+  whole?: { quantity: string; amount: string | null };
 }
 
 /**
@@ -74,6 +79,21 @@ export function toCycleRow(record: PurchaseRecord, period: BillingPeriod): Cycle
     priceRule: rated.priceRule,
     metadata: rated.metadata,
     ...(record.reason === 'on-hold' ? { held: true as const } : {}),
+    ...(record.endDate ? { whole: { quantity: record.quantity, amount: record.amount } } : {}),
+  };
+}
+
+/**
+ * The row as the invoice of `period` bills it: a purchase with an `endDate` is prorated by days to that
+ * period (a stub customer's period is shorter than the cycle's, which the collector prorated to).
+ */
+export function proratedTo(row: CycleRow, period: BillingPeriod): CycleRow {
+  if (!row.whole || !row.endDate) return row;
+  const share = periodShare({ purchaseDate: row.purchaseDate, endDate: row.endDate }, period);
+  return {
+    ...row,
+    quantity: toWire(new D(row.whole.quantity).times(share)),
+    amount: row.whole.amount === null ? null : toWire(new D(row.whole.amount).times(share)),
   };
 }
 

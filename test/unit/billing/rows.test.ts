@@ -1,6 +1,6 @@
 import type { PurchaseRecord } from '../../../shared/ingest/domain/purchase';
 import { collectingMonth } from '../../../shared/billing/domain/period-rows';
-import { journalKeyMonth, partitionOf, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/billing/use-cases/rows';
+import { journalKeyMonth, partitionOf, proratedTo, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/billing/use-cases/rows';
 
 /** A rated purchase of C1, priced per purchase. */
 function record(overrides: Partial<PurchaseRecord> = {}): PurchaseRecord {
@@ -55,6 +55,22 @@ describe('cycle rows', () => {
     });
     expect(row.held).toBeUndefined();
     expect(toRatedRow(row).amount!.toString()).toBe('0.6555');
+  });
+
+  test("a stub payer's invoice bills its own period's share of a purchase with an endDate, not the cycle's", () => {
+    // Prepare: 30 days from 20 September (30 minutes, 1.311); the cycle [15 Sep, 15 Oct) holds 25 of them,
+    // a customer whose billing day moved to the 15th has the stub [1 Oct, 15 Oct): 14 days
+    const spanning = record({ purchaseDate: '2026-09-20', endDate: '2026-10-20' });
+    const row = toCycleRow(spanning, { start: '2026-09-15', end: '2026-10-15' });
+    // Act
+    const stub = proratedTo(row, { start: '2026-10-01', end: '2026-10-15' });
+    // Assess
+    expect(row).toMatchObject({ quantity: '25', amount: '1.0925', whole: { quantity: '30', amount: '1.311' } });
+    expect(stub).toMatchObject({ quantity: '14', amount: '0.6118' });
+    expect(proratedTo(row, { start: '2026-09-15', end: '2026-10-15' })).toMatchObject({ quantity: '25', amount: '1.0925' });
+    const single = toCycleRow(record(), OCTOBER);
+    expect(single.whole).toBeUndefined();
+    expect(proratedTo(single, { start: '2026-10-01', end: '2026-10-15' })).toBe(single);
   });
 
   test("a held payer's priced purchase is flagged held", () => {

@@ -5,7 +5,7 @@ import type { CustomerRecord } from '../../../catalog/ports';
 import { mergeAll, toWireReport } from '../../domain/report';
 import type { CycleRecord, StoredInvoice } from '../../ports';
 import { ruleLookup } from '../documents';
-import { rowsFromJsonLines, type CycleRow } from '../rows';
+import { proratedTo, rowsFromJsonLines, type CycleRow } from '../rows';
 import { historyOf } from '../../../catalog/domain/billing-days';
 import { customerPeriodEndingOn } from '../../../kernel/proration';
 import type { OfferRecord, SubscriptionRecord } from '../../../subscriptions/ports';
@@ -72,7 +72,7 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
       code,
       customer,
       period,
-      rows: period.start === cyclePeriod.start ? own : own.filter((r) => coversPeriod(r, period)),
+      rows: period.start === cyclePeriod.start ? own : own.filter((r) => coversPeriod(r, period)).map((r) => proratedTo(r, period)),
       subscriptions: list?.length ? { list, offers } : null,
     });
   }
