@@ -41,6 +41,17 @@ beforeAll(async () => {
     ['H1', 'Hold Co'],
   ])
     await call('PUT', `/customers/${code}`, { name, cluster: 'all', currency: 'EUR' });
+  // K1's charges go on its parent C1's invoice; C1 also subscribes to a monthly fee billed in arrears.
+  await call('PUT', '/customers/K1', { name: 'Kid Branch', cluster: 'all', currency: 'EUR', parent: 'C1', invoicing: 'parent' });
+  await call('PUT', '/product-clusters/plans', { name: 'Plans', aliases: [] });
+  await call('PUT', '/catalogues/main', { name: 'Main' });
+  await call('PUT', '/offers/monthly', {
+    catalogue: 'main',
+    name: 'Monthly',
+    currency: 'EUR',
+    charges: [{ id: 'base', type: 'recurring', productCluster: 'plans', price: '30.00', period: 'month', timing: 'in-arrears' }],
+  });
+  await call('PUT', '/subscriptions/s1', { customer: 'C1', offer: 'monthly', startDate: '2026-10-01' });
   await call('PUT', '/product-clusters/voice', { name: 'Voice', aliases: ['call-min'] });
   await call('PUT', '/product-clusters/data', { name: 'Data', aliases: ['gb'] });
   await call('PUT', '/price-rules/voice-std', {
@@ -51,6 +62,7 @@ beforeAll(async () => {
   });
   const purchases = [
     { reference: 'oct-c1', productLabel: 'call-min', customerCode: 'C1', quantity: '100', purchaseDate: '2026-10-05' },
+    { reference: 'oct-k1', productLabel: 'call-min', customerCode: 'K1', quantity: '20', purchaseDate: '2026-10-07' },
     { reference: 'oct-c2', productLabel: 'call-min', customerCode: 'C2', quantity: '50', purchaseDate: '2026-10-10' },
     { reference: 'nov-h1', productLabel: 'call-min', customerCode: 'H1', quantity: '20', purchaseDate: '2026-11-03' },
   ];
@@ -95,8 +107,13 @@ test('invoice operations: legal data, credit note, void with its credit note, PD
   const legal = page.getByTestId('invoice-legal');
   await expect(legal.textContent()).resolves.toContain(approved.number!);
   await expect(legal.textContent()).resolves.toMatch(/Issue date\d{4}-\d{2}-\d{2}Due date\d{4}-\d{2}-\d{2}/);
-  await expect(page.getByTestId('invoice-total').textContent()).resolves.toBe('10.00 EUR');
-  await expect(page.getByTestId('invoice-detail').getByRole('row', { name: /voice/ }).first().textContent()).resolves.toContain('10.00');
+  // Every line: C1's own purchase, its subscription's fee (kind and service period) and its child K1's purchase.
+  const detail = page.getByTestId('invoice-detail');
+  const cells = async (name: RegExp) => (await detail.getByRole('row', { name }).allTextContents()).map((t) => t.trim());
+  await expect(detail.locator('thead').textContent()).resolves.toBe('CustomerDescriptionKindService periodProduct clusterQuantityUnit priceAmount');
+  await expect(cells(/recurring/)).resolves.toEqual([expect.stringMatching(/recurring2026-10-01 → 2026-11-01plans.*30\.00$/)]);
+  await expect(cells(/^K1/)).resolves.toEqual([expect.stringMatching(/^K1.*voice200\.12\.00$/)]);
+  await expect(page.getByTestId('invoice-total').textContent()).resolves.toBe('42.00 EUR');
 
   // The PDF shown in the page: fetched with the key in the header (not in the URL), framed from a blob URL.
   // (Chromium does not hand the body of a fetched attachment to response.body(): the route passes it on and keeps a copy.)
@@ -130,14 +147,23 @@ test('invoice operations: legal data, credit note, void with its credit note, PD
   await page.getByRole('button', { name: 'Issue credit note' }).click();
   await page
     .getByRole('status')
-    .getByText(/Credit note cn_\S+ issued as a draft for -10.00 EUR/)
+    .getByText(/Credit note cn_\S+ issued as a draft for -42.00 EUR/)
     .waitFor();
   const credited = await invoice(invoiceIds.C1!);
   expect(credited.creditedBy).toMatch(/^cn_/);
   const note = await invoice(credited.creditedBy!);
-  expect({ status: note.status, total: note.total, creditOf: note.creditOf }).toEqual({ status: 'draft', total: '-10.00', creditOf: invoiceIds.C1 });
+  expect({ status: note.status, total: note.total, creditOf: note.creditOf }).toEqual({ status: 'draft', total: '-42.00', creditOf: invoiceIds.C1 });
   await page.getByTestId('credit-note').getByText('draft').waitFor();
   expect(await page.getByRole('button', { name: 'Credit note…' }).count()).toBe(0);
+  // The credit note opened from the invoice and approved: it takes the next number.
+  await page.getByTestId('credit-note').getByRole('link').click();
+  await page.getByRole('heading', { name: `Credit note ${credited.creditedBy}` }).waitFor();
+  await page.getByRole('button', { name: 'Approve credit note' }).click();
+  await page.getByTestId('invoice-status').getByText('approved').waitFor();
+  const numbered = await invoice(credited.creditedBy!);
+  expect(numbered.number).toMatch(/-2026-\d{6}$/);
+  expect(numbered.number).not.toBe(approved.number);
+  await expect(page.getByTestId('invoice-legal').textContent()).resolves.toContain(`Credit note of${invoiceIds.C1}`);
 
   // C2's invoice voided, after a confirmation: it is voided, its credit note approved with the next number, its purchase open again.
   await openInvoice(page, 'C2');
