@@ -213,6 +213,14 @@ test('build an offer, subscribe, change, pause, resume, cancel at the end of the
   await page.getByTestId('subscription-status').getByText('pending').waitFor();
   expect(await get<Subscription>('/subscriptions/q1')).toMatchObject({ quantity: '3', prices: { base: '21.2075' } });
 
+  // The list by status today: the accepted quote's subscription starts tomorrow, s1 is active.
+  await page.getByLabel('Status today').selectOption('pending');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByRole('row', { name: /^s1 / }).waitFor({ state: 'detached' });
+  await expect(cells(page.getByRole('table').first().locator('tbody tr'))).resolves.toEqual([
+    ['q1', 'C1', 'team', '3', `${day(1)} → open`, 'pending', '—'],
+  ]);
+
   expect(browser.problems).toEqual([]);
   await page.close();
 }, 300_000);

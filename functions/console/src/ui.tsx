@@ -135,9 +135,10 @@ export function usePaged<T>(load: (cursor: string | undefined) => Promise<Page<T
   return { page, error, loading, next, previous, reload, pageNumber: cursors.length };
 }
 
-export function Pager(props: { pageNumber: number; hasNext: boolean; next: () => void; previous: () => void; loading: boolean }) {
+/** Previous and next page of a list; `label` names the list when a screen has more than one (landmarks stay unique). */
+export function Pager(props: { pageNumber: number; hasNext: boolean; next: () => void; previous: () => void; loading: boolean; label?: string }) {
   return (
-    <nav class="pager" aria-label="Pages">
+    <nav class="pager" aria-label={props.label ?? 'Pages'}>
       <button type="button" onClick={props.previous} disabled={props.pageNumber < 2 || props.loading}>
         Previous page
       </button>

@@ -285,6 +285,7 @@ export function Offers({ ctx, param }: { ctx: Ctx; param: string }) {
           next={catalogues.next}
           previous={catalogues.previous}
           loading={catalogues.loading}
+          label="Pages of catalogues"
         />
         {editingCatalogue && (
           <CatalogueEditor
@@ -335,7 +336,14 @@ export function Offers({ ctx, param }: { ctx: Ctx; param: string }) {
           </tbody>
         </table>
         {offers.page?.items.length === 0 && <p>No offer yet.</p>}
-        <Pager pageNumber={offers.pageNumber} hasNext={!!offers.page?.next} next={offers.next} previous={offers.previous} loading={offers.loading} />
+        <Pager
+          pageNumber={offers.pageNumber}
+          hasNext={!!offers.page?.next}
+          next={offers.next}
+          previous={offers.previous}
+          loading={offers.loading}
+          label="Pages of offers"
+        />
       </section>
       {newOffer && <OfferEditor ctx={ctx} offer={null} catalogue={catalogue} saved={offerSaved} />}
       {param && !newOffer && <OfferDetail key={param} ctx={ctx} id={param} saved={offerSaved} />}

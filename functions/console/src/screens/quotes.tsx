@@ -211,6 +211,7 @@ function Versions({ ctx, id, latest }: { ctx: Ctx; id: string; latest: string })
         next={versions.next}
         previous={versions.previous}
         loading={versions.loading}
+        label="Pages of versions"
       />
     </>
   );
