@@ -104,6 +104,23 @@ function fragmentLine(fragment: Fragment, timeline: ChargeTimeline, currency: st
 
 const keyOf = (subscription: string, charge: string) => JSON.stringify([subscription, charge]);
 
+/**
+ * The timeline (offer) that names a fragment's line: a recurring fragment is named by the timeline whose days
+ * it lies in; a credit reverses billed days, so it is named by the timeline that was billed for them (the one
+ * in force on the first day of the billed line it reverses), not by an offer that replaced it on those days.
+ * Undefined when no timeline has a piece there (e.g. a change dated back to the billed line's first day).
+ */
+function namingTimeline(
+  fragment: Fragment,
+  owned: readonly { piece: Piece; timeline: ChargeTimeline }[],
+  billed: readonly BilledLine[],
+): ChargeTimeline | undefined {
+  const inForceOn = (day: string) => owned.find((o) => o.piece.start <= day && day < o.piece.end)?.timeline;
+  if (fragment.kind === 'recurring') return inForceOn(fragment.start);
+  const reversed = billed.find((l) => l.kind === 'recurring' && l.servicePeriod.start <= fragment.start && fragment.start < l.servicePeriod.end);
+  return reversed === undefined ? inForceOn(fragment.start) : inForceOn(reversed.servicePeriod.start);
+}
+
 function firstActiveDay(segments: readonly Segment[]): string | null {
   const first = segments.find(charged);
   return first === undefined ? null : utcDate(first.from);
@@ -211,9 +228,7 @@ export function subscriptionLines(input: SubscriptionLinesInput): SubscriptionLi
     const subscription = group.timelines[0]!.subscription;
     piecesBySubscription.set(subscription, [...(piecesBySubscription.get(subscription) ?? []), ...pieces]);
     for (const fragment of recurringFragments(pieces, billed, period)) {
-      // the timeline whose days the fragment lies in names the line (credits of days no longer due: the first one)
-      const timeline = owned.find((o) => o.piece.start <= fragment.start && fragment.start < o.piece.end)?.timeline ?? group.timelines[0]!;
-      push(fragmentLine(fragment, timeline, currency));
+      push(fragmentLine(fragment, namingTimeline(fragment, owned, billed) ?? group.timelines[0]!, currency));
     }
   }
 

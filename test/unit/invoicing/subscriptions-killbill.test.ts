@@ -183,6 +183,24 @@ describe('TestWithBCDUpdate (Shotgun created 2016-04-01 with a 30-day trial, BCD
     ]);
   });
 
+  test('testBCDChangeAfterChangePlan, the lines named: the credit reverses the days billed as Shotgun, the new lines are Assault-Rifle', () => {
+    const customer = new Customer(history(1));
+    const shotgun = (...segments: ReturnType<typeof active>[]) => timeline(SHOTGUN, trialThen(...segments), { label: 'Shotgun' });
+    customer.invoice(period('2016-04-01', '2016-05-01'), [shotgun(active('2016-05-01'))]);
+
+    customer.billingDays = history(1, ['2016-06-01', 10]);
+    const may = customer.preview(period('2016-05-01', '2016-06-01'), [
+      shotgun(active('2016-05-01', '2016-05-05')),
+      timeline(monthly('599.95'), [active('2016-05-05')], { label: 'Assault-Rifle' }),
+    ]);
+
+    expect(may.map((l) => l.description)).toEqual([
+      'Credit: Shotgun, 2016-05-05 to 2016-05-31 (27 of 31 days)',
+      'Assault-Rifle, 2016-05-05 to 2016-05-31 (27 of 31 days)',
+      'Assault-Rifle, 2016-06-01 to 2016-06-09 (9 of 31 days)',
+    ]);
+  });
+
   test('testBCDChangeBeforeChangePlan: the credit (-217.70) and the month from the new day (599.95); the 5-day stub differs from Kill Bill (see comment)', () => {
     // Kill Bill applies the pending billing day 10 to the new plan at once: 2016-05-05 → 05-10 of 99.99
     // (599.95 × 5 / 30, over [04-10, 05-10)). The contract prorates a slice over the charge period of the
