@@ -101,8 +101,8 @@ const toCustomerDraft = (c: Customer | null, cluster: string): CustomerDraft => 
   addressCountry: c?.address?.country ?? '',
 });
 
-/** A whole number typed in a field; anything else goes to the API as it is, which names the field in its 400. */
-const wholeNumber = (text: string): number => (/^\s*\d+\s*$/.test(text) ? Number(text) : (text as unknown as number));
+/** A number typed in a field; what is not one goes as NaN (JSON null), which the API's 400 names at the field. */
+const wholeNumber = (text: string): number => Number(text.trim() || Number.NaN);
 const orNull = (text: string) => text.trim() || null;
 
 /**

@@ -6,7 +6,7 @@ import { canWrite } from '../session';
 import { ErrorBox, Field, HeaderRow, Notice, Pager, money, useLoad, usePaged } from '../ui';
 
 type Invoice = Schemas['Invoice'];
-type Line = Invoice['lines'] extends (infer L)[] | undefined ? L : never;
+type Line = NonNullable<Invoice['lines']>[number];
 
 const isCreditNote = (i: Invoice) => !!i.creditOf;
 const invoiceLink = (id: string) => <a href={`#/invoices/${id}`}>{id}</a>;
