@@ -211,9 +211,10 @@ describe('TestWithInArrearSubscriptions (InArrearCatalog.xml: support plans in a
     ]);
 
     // Act: on 2012-05-11 the base plan becomes basic-support and the add-on, not available with it, is cancelled.
-    // Kill Bill's items end both on 2012-05-11: its end of term for an in-arrears plan is the day of the change
-    // (nothing was billed ahead). Billstream's end-of-term would wait for 2012-06-01, so the operations here are
-    // immediate, which is the outcome Kill Bill's figures describe.
+    // Kill Bill's END_OF_TERM change of an in-arrears plan takes effect at once (nothing is billed ahead to wait
+    // for: the test finds basic-support active and the add-on cancelled on 2012-05-11, and both items end then).
+    // Billstream's end-of-term would wait for the end of the term, 2012-06-01, so the operations here are
+    // immediate: the outcome Kill Bill's figures describe.
     await kb.operate('bp', 'changes', { effectiveDate: '2012-05-11', offer: 'basic-support-monthly-notrial', policy: 'immediate' });
     await kb.operate('ao', 'cancel', { effectiveDate: '2012-05-11', policy: 'immediate' });
     await kb.cycle('2012-05-01', '2012-06-01');
