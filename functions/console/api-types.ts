@@ -437,6 +437,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/accounts/{a}/price-preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Price one purchase without storing it: which rule wins and why
+     * @description Maps, routes and prices the purchase exactly as the pipeline would now, and judges every price rule for the paying customer. Writes nothing, so a viewer key may call it.
+     *
+     *     Key: any key of the account, or the platform admin key.
+     */
+    post: operations['previewPrice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/accounts/{a}/customers/{code}/usage': {
     parameters: {
       query?: never;
@@ -499,6 +521,28 @@ export interface paths {
      * @description Key: any key of the account, or the platform admin key.
      */
     get: operations['getPurchase'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{a}/purchase-counts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Count purchases by status and reason
+     * @description Exact at any volume: one pass over the purchase indexes, reading status, reason and date only. `from` inclusive, `to` exclusive on purchaseDate.
+     *
+     *     Key: any key of the account, or the platform admin key.
+     */
+    get: operations['countPurchases'];
     put?: never;
     post?: never;
     delete?: never;
@@ -606,7 +650,7 @@ export interface paths {
     };
     /**
      * List invoices and credit notes
-     * @description Of a paying customer (latest period first), of the periods starting on a day, or all of them.
+     * @description Of a paying customer (latest period first), of the periods starting on a day, or all of them; `status` and `kind` narrow any of these. A filtered page may hold fewer than `limit` items, even none, while `next` is set: follow `next` until it is null.
      *
      *     Key: any key of the account, or the platform admin key.
      */
@@ -965,8 +1009,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The rows a stage could not process
-     * @description Each with the stage (index and type), the reason and the row as the stage received it.
+     * The rows a stage could not process, and the input lines that are not rows
+     * @description In the order the run met them. A stage error row is `{stage, type, reason, row}`: the stage (index in `stages` and type), why, and the row as that stage received it. A line of the uploaded or shared CSV that is not a row (another number of fields than the header, a value not of its column's type) is `{stage: null, type: "input", reason, fields}` with the line's raw fields.
      *
      *     Key: any key of the account, or the platform admin key.
      */
@@ -1037,6 +1081,28 @@ export interface paths {
      *     Key: any key of the account, or the platform admin key.
      */
     get: operations['listInboundBatches'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{a}/inbound-batches/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One batch a partner shared with this account
+     * @description As an item of GET /inbound-batches; 404 for an id this account did not receive.
+     *
+     *     Key: any key of the account, or the platform admin key.
+     */
+    get: operations['getInboundBatch'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1866,6 +1932,57 @@ export interface components {
       /** @description the customer who pays */
       targetCustomer: string;
     };
+    /** @description a purchase as `POST /purchases` takes it (checked by the same schema), without `reference`: nothing is stored */
+    PricePreviewInput: {
+      productLabel: string;
+      customerCode: string;
+      /** @description decimal as a string (requests also accept numbers) */
+      quantity: string;
+      /** @description ISO 8601 date or date-time */
+      purchaseDate: string;
+      endDate?: string | null;
+      metadata?: {
+        [key: string]: string | number | boolean;
+      };
+    };
+    PricePreview: {
+      /** @description the customer after mapping */
+      customer: string | null;
+      /** @description the customer who pays, after routing */
+      billedTo: string | null;
+      routingRule: string | null;
+      productCluster: string | null;
+      /** @description the rule the pipeline would price it with now */
+      priceRule: string | null;
+      /** @description full precision; null when not priced or priced per period */
+      amount: string | null;
+      currency: string | null;
+      pricing: ('purchase' | 'period') | null;
+      /** @enum {string} */
+      status: 'unmapped' | 'not-invoiced' | 'rated';
+      reason: ('unknown-customer' | 'unknown-product' | 'future-date' | 'no-price-rule' | 'on-hold') | null;
+      /** @description why a rule that applies could not price it */
+      ratingError: string | null;
+      /** @description every price rule judged for the paying customer: the winner first, then the rules that applied and lost, then the others */
+      candidates: {
+        priceRule: string;
+        /** @enum {string} */
+        outcome:
+          | 'wins'
+          | 'ambiguous'
+          | 'blocked'
+          | 'lower-priority'
+          | 'less-specific'
+          | 'condition-false'
+          | 'condition-error'
+          | 'not-valid-on-date'
+          | 'other-customer-cluster'
+          | 'other-product-cluster'
+          | 'other-currency'
+          | 'other-customer';
+        why: string;
+      }[];
+    };
     Usage: {
       customer?: string;
       /**
@@ -1959,6 +2076,24 @@ export interface components {
       pricing?: 'purchase' | 'period';
       /** @description present when a rule applies but cannot price the purchase */
       ratingError?: string;
+    };
+    /** @description exact counts of the stored purchases (not those still `received`) */
+    PurchaseCounts: {
+      byStatus: {
+        unmapped: number;
+        'not-invoiced': number;
+        rated: number;
+        invoiced: number;
+        completed: number;
+      };
+      byReason: {
+        'unknown-customer': number;
+        'unknown-product': number;
+        'future-date': number;
+        'no-price-rule': number;
+        'on-hold': number;
+      };
+      total: number;
     };
     /** @description whole UTC days, the end exclusive, at most one year */
     BillingPeriod: {
@@ -2404,13 +2539,29 @@ export interface components {
     BatchRow: {
       [key: string]: string | boolean | null;
     };
-    BatchErrorRow: {
+    BatchErrorRow: components['schemas']['StageErrorRow'] | components['schemas']['InputErrorRow'];
+    /** @description a row a stage could not process, as that stage received it */
+    StageErrorRow: {
       /** @description index of the stage in `stages` */
-      stage?: number;
-      /** @description the stage type */
-      type?: string;
-      reason?: string;
-      row?: components['schemas']['BatchRow'];
+      stage: number;
+      /**
+       * @description the stage type
+       * @enum {string}
+       */
+      type: 'rate' | 'copy' | 'split' | 'formula' | 'filter' | 'convert-currency' | 'lookup' | 'vat' | 'aggregate';
+      reason: string;
+      row: components['schemas']['BatchRow'];
+    };
+    /** @description a line of the uploaded or shared CSV that is not a row: another number of fields than the header, or a value not of its column's type */
+    InputErrorRow: {
+      /** @description no stage: the run could not read the line as a row */
+      stage: null;
+      /** @constant */
+      type: 'input';
+      /** @description `record <n>: …`, n counting the data lines of the input from 1 */
+      reason: string;
+      /** @description the fields of the line as read, untyped; an empty unquoted field is null */
+      fields: (string | null)[];
     };
     PriceRulesApplied: {
       batch?: string;
@@ -3751,6 +3902,36 @@ export interface operations {
       404: components['responses']['NotFound'];
     };
   };
+  previewPrice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the account id */
+        a: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PricePreviewInput'];
+      };
+    };
+    responses: {
+      /** @description the decision and every candidate rule */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PricePreview'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
   getUsage: {
     parameters: {
       query: {
@@ -3884,6 +4065,37 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Purchase'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  countPurchases: {
+    parameters: {
+      query?: {
+        /** @description ISO 8601 date or date-time */
+        from?: string;
+        /** @description ISO 8601 date or date-time */
+        to?: string;
+      };
+      header?: never;
+      path: {
+        /** @description the account id */
+        a: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the counts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PurchaseCounts'];
         };
       };
       400: components['responses']['BadRequest'];
@@ -4103,6 +4315,8 @@ export interface operations {
         customer?: string;
         /** @description ISO date (whole UTC days) */
         periodStart?: string;
+        status?: 'draft' | 'approved' | 'voided';
+        kind?: 'invoice' | 'credit-note';
         limit?: number;
         /** @description the `next` of the previous page of the same list (a cursor is sealed to its account and list: any other is a 400) */
         cursor?: string;
@@ -4934,6 +5148,33 @@ export interface operations {
             items: components['schemas']['InboundBatch'][];
             next: string | null;
           };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getInboundBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description the account id */
+        a: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the inbound batch */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InboundBatch'];
         };
       };
       400: components['responses']['BadRequest'];

@@ -39,6 +39,7 @@ export function streamHandlers(account: AccountResolver): Record<string, RouteSp
       publishBatch: async (r) => ({ status: 200, body: await streams.publish(r.account, r.params.id) }),
       applyBatch: async (r) => ({ status: 200, body: await streams.apply(r.account, r.params.id) }),
       listInboundBatches: async (r) => ({ status: 200, body: await streams.inbound(r.account, pageRequest(r)) }),
+      getInboundBatch: async (r) => ({ status: 200, body: await streams.inboundBatch(r.account, r.params.id) }),
       applyInboundBatch: async (r) => ({ status: 200, body: await streams.applyInbound(r.account, r.params.id) }),
       getInboundBatchRows: async (r) => ({ status: 200, body: await streams.inboundRows(r.account, r.params.id, pageRequest(r)) }),
     },

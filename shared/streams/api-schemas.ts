@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { calendarDate, decimal, identifier, isoDate } from '../kernel/fields';
+import { STAGE_TYPES } from './domain/stages/types';
 import { MAX_LOOKUP_ROWS } from './domain/tables';
 
 /**
@@ -157,15 +158,27 @@ export const inboundBatch = z
 export const batchRow = z
   .record(z.string(), z.union([z.string(), z.boolean(), z.null()]))
   .meta({ id: 'BatchRow', description: 'column name → value; decimals and dates as strings, empty cells null' });
-export const batchErrorRow = z
-  .object({
-    stage: z.int().meta({ description: 'index of the stage in `stages`' }),
-    type: z.string().meta({ description: 'the stage type' }),
+const stageErrorRow = z
+  .strictObject({
+    stage: z.int().min(0).meta({ description: 'index of the stage in `stages`' }),
+    type: z.enum(STAGE_TYPES).meta({ description: 'the stage type' }),
     reason: z.string(),
     row: batchRow,
   })
-  .partial()
-  .meta({ id: 'BatchErrorRow' });
+  .meta({ id: 'StageErrorRow', description: 'a row a stage could not process, as that stage received it' });
+const inputErrorRow = z
+  .strictObject({
+    stage: z.null().meta({ description: 'no stage: the run could not read the line as a row' }),
+    type: z.literal('input'),
+    reason: z.string().meta({ description: '`record <n>: …`, n counting the data lines of the input from 1' }),
+    fields: z.array(z.string().nullable()).meta({ description: 'the fields of the line as read, untyped; an empty unquoted field is null' }),
+  })
+  .meta({
+    id: 'InputErrorRow',
+    description:
+      "a line of the uploaded or shared CSV that is not a row: another number of fields than the header, or a value not of its column's type",
+  });
+export const batchErrorRow = z.union([stageErrorRow, inputErrorRow]).meta({ id: 'BatchErrorRow' });
 export const priceRulesApplied = z
   .object({
     batch: z.string(),

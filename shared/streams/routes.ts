@@ -117,8 +117,11 @@ export const streamRoutes = routeTable({
   getBatchErrors: {
     method: 'GET',
     path: `${base}/batches/{id}/errors`,
-    summary: 'The rows a stage could not process',
-    description: 'Each with the stage (index and type), the reason and the row as the stage received it.',
+    summary: 'The rows a stage could not process, and the input lines that are not rows',
+    description:
+      'In the order the run met them. A stage error row is `{stage, type, reason, row}`: the stage (index in `stages` and type), why, and the ' +
+      'row as that stage received it. A line of the uploaded or shared CSV that is not a row (another number of fields than the header, a ' +
+      'value not of its column\'s type) is `{stage: null, type: "input", reason, fields}` with the line\'s raw fields.',
     auth: 'account-read',
     page: true,
     responses: { 200: { description: 'a page of error rows', schema: pageOf(batchErrorRow) }, ...conflict('the batch is still running') },
@@ -156,6 +159,14 @@ export const streamRoutes = routeTable({
     auth: 'account-read',
     page: true,
     responses: { 200: { description: 'a page of inbound batches', schema: pageOf(inboundBatch) } },
+  },
+  getInboundBatch: {
+    method: 'GET',
+    path: `${base}/inbound-batches/{id}`,
+    summary: 'One batch a partner shared with this account',
+    description: 'As an item of GET /inbound-batches; 404 for an id this account did not receive.',
+    auth: 'account-read',
+    responses: { 200: { description: 'the inbound batch', schema: inboundBatch } },
   },
   applyInboundBatch: {
     method: 'POST',

@@ -1,7 +1,7 @@
 import { CsvError } from 'csv-parse';
 import { ConflictError, NotFoundError, ValidationError } from '../../kernel/errors';
 import { parseBillingPeriod } from '../../kernel/periods';
-import { batchView, inboundView, newBatchId, runningBatch, type BatchRecord } from '../domain/batch';
+import { batchView, inboundView, newBatchId, runningBatch, type BatchRecord, type InboundRecord } from '../domain/batch';
 import { BatchReader, parseHeader } from '../domain/batch-format';
 import { rowToWire, type Row } from '../domain/columns';
 import { compilePipeline } from '../domain/pipeline';
@@ -207,10 +207,13 @@ export class StreamService {
     return { items: result.items.map(inboundView), next: result.next };
   }
 
+  async inboundBatch(accountId: string, id: string) {
+    return inboundView(await this.received(accountId, id));
+  }
+
   /** One page of an inbound batch's rows as JSON objects. */
   async inboundRows(accountId: string, id: string, page: PageRequest) {
-    const inbound = await this.deps.streams.getInbound(accountId, id);
-    if (!inbound) throw new NotFoundError(`inbound batch '${id}' not found`);
+    await this.received(accountId, id);
     return this.readRows(objects.inboundRows(accountId, id), page);
   }
 
@@ -229,8 +232,7 @@ export class StreamService {
 
   /** The same for a pricing batch a partner shared, as received (no stream of this account in between). */
   async applyInbound(accountId: string, id: string): Promise<AppliedPriceList> {
-    const inbound = await this.deps.streams.getInbound(accountId, id);
-    if (!inbound) throw new NotFoundError(`inbound batch '${id}' not found`);
+    const inbound = await this.received(accountId, id);
     if (inbound.kind !== 'pricing')
       throw new ConflictError('not_a_pricing_batch', `inbound batch '${id}' is a ${inbound.kind} batch; only pricing batches become price rules`);
     const rules = await this.applyRows(accountId, objects.inboundRows(accountId, id), `inbound batch ${id}`, {
@@ -303,6 +305,13 @@ export class StreamService {
     const batch = await this.deps.streams.getBatch(accountId, id);
     if (!batch) throw new NotFoundError(`batch '${id}' not found`);
     return batch;
+  }
+
+  /** An inbound batch of this account: its key holds the receiving account, so another account's id is not found. */
+  private async received(accountId: string, id: string): Promise<InboundRecord> {
+    const inbound = await this.deps.streams.getInbound(accountId, id);
+    if (!inbound) throw new NotFoundError(`inbound batch '${id}' not found`);
+    return inbound;
   }
 
   /** A batch whose rows exist (draft or published). */

@@ -42,6 +42,31 @@ function RowsTable({ label, columns, rows }: { label: string; columns: readonly 
   );
 }
 
+const ROWS_PER_PAGE = 20;
+
+/** A batch's rows page by page with the API's cursors, under the batch's columns; the heading says which rows are shown. */
+function RowsPreview(props: {
+  label: string;
+  heading: 'h3' | 'h4';
+  count: number;
+  columns: readonly Column[];
+  load: (cursor: string | undefined) => Promise<{ items: Row[]; next: string | null }>;
+  deps: readonly unknown[];
+}) {
+  const list = usePaged(props.load, props.deps);
+  const Heading = props.heading;
+  const first = (list.pageNumber - 1) * ROWS_PER_PAGE;
+  const shown = list.page?.items.length ?? 0;
+  return (
+    <section>
+      <Heading>Rows {shown > 0 ? `${first + 1}–${first + shown} of ${props.count}` : `(${props.count})`}</Heading>
+      <ErrorBox error={list.error} />
+      {list.page && <RowsTable label={props.label} columns={props.columns} rows={list.page.items} />}
+      <Pager pageNumber={list.pageNumber} hasNext={!!list.page?.next} next={list.next} previous={list.previous} loading={list.loading} />
+    </section>
+  );
+}
+
 /**
  * The rows a stage could not process: stage, reason and the row as the stage received it. A line the run could
  * not read as a row at all comes with `stage: null`, type `input` and its raw `fields` instead of a row.
@@ -63,10 +88,10 @@ function ErrorRows({ ctx, id }: { ctx: Ctx; id: string }) {
         <tbody>
           {(list.page?.items ?? []).map((e, i) => (
             <tr key={i}>
-              <td>{e.stage == null ? `reading the file (${e.type})` : `${e.stage + 1} (${e.type})`}</td>
+              <td>{e.type === 'input' ? 'reading the file (input)' : `${e.stage + 1} (${e.type})`}</td>
               <td>{e.reason}</td>
               <td>
-                <code>{JSON.stringify(e.row ?? (e as { fields?: unknown }).fields ?? null)}</code>
+                <code>{JSON.stringify(e.type === 'input' ? e.fields : e.row)}</code>
               </td>
             </tr>
           ))}
@@ -100,13 +125,6 @@ export function BatchDetail({ ctx, id, changed }: { ctx: Ctx; id: string; change
     const t = setTimeout(batch.reload, 1000);
     return () => clearTimeout(t);
   }, [b]);
-  const rows = useLoad(
-    async () =>
-      finished
-        ? ok(await ctx.client.GET('/v1/accounts/{a}/batches/{id}/rows', { params: { path: { a: ctx.a, id }, query: { format: 'json', limit: 20 } } }))
-        : null,
-    [ctx.a, id, finished],
-  );
   const act = async (what: () => Promise<void>) => {
     setError(null);
     setMessage(null);
@@ -215,15 +233,22 @@ export function BatchDetail({ ctx, id, changed }: { ctx: Ctx; id: string; change
           {message && <Notice>{message}</Notice>}
           <ErrorBox error={error} />
           {finished && (
-            <section aria-labelledby="batch-rows-h">
-              <h4 id="batch-rows-h">
-                Rows (first {Math.min(20, b.rows ?? 0)} of {b.rows ?? 0})
-              </h4>
-              <ErrorBox error={rows.error} />
-              {rows.data && (
-                <RowsTable label={`Rows of batch ${id}`} columns={b.columns ?? []} rows={typeof rows.data === 'string' ? [] : rows.data.items} />
-              )}
-            </section>
+            <RowsPreview
+              label={`Rows of batch ${id}`}
+              heading="h4"
+              count={b.rows ?? 0}
+              columns={b.columns ?? []}
+              load={async (cursor) => {
+                const page = ok(
+                  await ctx.client.GET('/v1/accounts/{a}/batches/{id}/rows', {
+                    params: { path: { a: ctx.a, id }, query: { format: 'json', limit: ROWS_PER_PAGE, cursor } },
+                  }),
+                );
+                // format=json answers a page; the CSV alternative of the same route is typed here too
+                return typeof page === 'string' ? { items: [], next: null } : page;
+              }}
+              deps={[ctx.a, id, b.status]}
+            />
           )}
           {finished && (b.errors ?? 0) > 0 && <ErrorRows ctx={ctx} id={id} />}
         </>
@@ -234,15 +259,15 @@ export function BatchDetail({ ctx, id, changed }: { ctx: Ctx; id: string; change
 
 type Inbound = Schemas['InboundBatch'];
 
-/** One shared batch: the first page of its rows, and apply for pricing rows. */
-function InboundDetail({ ctx, inbound }: { ctx: Ctx; inbound: Inbound }) {
-  const id = inbound.id!;
-  const rows = useLoad(
-    async () => ok(await ctx.client.GET('/v1/accounts/{a}/inbound-batches/{id}/rows', { params: { path: { a: ctx.a, id }, query: { limit: 20 } } })),
+/** One shared batch, read by its id (so a link opens it whatever page of the list it is on): its rows page by page, and apply for pricing rows. */
+function InboundDetail({ ctx, id }: { ctx: Ctx; id: string }) {
+  const loaded = useLoad(
+    async () => ok(await ctx.client.GET('/v1/accounts/{a}/inbound-batches/{id}', { params: { path: { a: ctx.a, id } } })),
     [ctx.a, id],
   );
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const inbound: Inbound | null = loaded.data;
   const apply = async () => {
     setError(null);
     setMessage(null);
@@ -255,19 +280,36 @@ function InboundDetail({ ctx, inbound }: { ctx: Ctx; inbound: Inbound }) {
   return (
     <section aria-labelledby="inbound-h" class="card">
       <h2 id="inbound-h">Inbound batch {id}</h2>
-      <p>
-        Shared by {inbound.account} from its stream {inbound.stream} (batch {inbound.batch}), {inbound.kind}, {inbound.periodStart} →{' '}
-        {inbound.periodEnd}: {inbound.rows ?? 0} row(s), totals <Totals totals={inbound.totals} />.
-      </p>
-      {canWrite(ctx.session) && inbound.kind === 'pricing' && (
-        <button type="button" onClick={apply}>
-          Apply as price rules
-        </button>
+      <ErrorBox error={loaded.error} />
+      {inbound && (
+        <>
+          <p>
+            Shared by {inbound.account} from its stream {inbound.stream} (batch {inbound.batch}), {inbound.kind}, {inbound.periodStart} →{' '}
+            {inbound.periodEnd}: {inbound.rows ?? 0} row(s), totals <Totals totals={inbound.totals} />.
+          </p>
+          {canWrite(ctx.session) && inbound.kind === 'pricing' && (
+            <button type="button" onClick={apply}>
+              Apply as price rules
+            </button>
+          )}
+          {message && <Notice>{message}</Notice>}
+          <ErrorBox error={error} />
+          <RowsPreview
+            label={`Rows of inbound batch ${id}`}
+            heading="h3"
+            count={inbound.rows ?? 0}
+            columns={inbound.columns ?? []}
+            load={async (cursor) =>
+              ok(
+                await ctx.client.GET('/v1/accounts/{a}/inbound-batches/{id}/rows', {
+                  params: { path: { a: ctx.a, id }, query: { limit: ROWS_PER_PAGE, cursor } },
+                }),
+              )
+            }
+            deps={[ctx.a, id]}
+          />
+        </>
       )}
-      {message && <Notice>{message}</Notice>}
-      <ErrorBox error={error ?? rows.error} />
-      <h3>Rows (first {Math.min(20, inbound.rows ?? 0)})</h3>
-      {rows.data && <RowsTable label={`Rows of inbound batch ${id}`} columns={inbound.columns ?? []} rows={rows.data.items} />}
     </section>
   );
 }
@@ -278,7 +320,6 @@ export function InboundBatches({ ctx, param }: { ctx: Ctx; param: string }) {
     async (cursor) => ok(await ctx.client.GET('/v1/accounts/{a}/inbound-batches', { params: { path: { a: ctx.a }, query: { limit: 20, cursor } } })),
     [ctx.a],
   );
-  const opened = (list.page?.items ?? []).find((i) => i.id === param);
   return (
     <section aria-labelledby="inbound-list-h">
       <h1 id="inbound-list-h">Inbound batches</h1>
@@ -313,7 +354,7 @@ export function InboundBatches({ ctx, param }: { ctx: Ctx; param: string }) {
       </table>
       {list.page && list.page.items.length === 0 && <p class="hint">Nothing shared with this account yet.</p>}
       <Pager pageNumber={list.pageNumber} hasNext={!!list.page?.next} next={list.next} previous={list.previous} loading={list.loading} />
-      {opened && <InboundDetail key={opened.id} ctx={ctx} inbound={opened} />}
+      {param && <InboundDetail key={param} ctx={ctx} id={param} />}
     </section>
   );
 }
