@@ -258,9 +258,10 @@ describe('spec/scenarios/subscriptions/downgrade_spec.rb (129.00 a month in adva
     expect(changed.history).toEqual([expect.objectContaining({ type: 'change', appliesFrom: '2023-11-19' })]);
 
     // Lago's 19 November invoice: 1188 / 366 × 243 = 788.75 for 2023-11-19 → 2024-07-19, because Lago keeps the
-    // old subscription's anniversary (19 July) for the yearly period. Billstream's rule differs: a new charge's
-    // year starts with its first slice, anchored on the billing day in force (docs/api.md; Kill Bill's
-    // testChangeMonthlyToAnnual), so the yearly plan bills a whole year from 2023-11-19
+    // old subscription's anniversary (19 July) for the yearly period. Billstream's rule differs: the charge
+    // period of a first slice is the year, anchored on the billing day in force, that contains it (docs/api.md
+    // "Subscriptions on invoices"; recurring.ts; as in Kill Bill's testChangeMonthlyToAnnual, where a year from
+    // 2012-05-12 runs to 2013-05-01), here [2023-11-19, 2024-11-19): a whole year
     await lago.cycle('2023-10-19', '2023-11-19');
     expect(fees(await lago.invoice('2023-10-19'))).toEqual([fee('plan', '2023-11-19', '2024-11-19', 'recurring', '1188.00')]);
     expect((await lago.call<{ offer: string; status: string }>('GET', '/subscriptions/s')).offer).toBe('yearly');

@@ -185,7 +185,8 @@ describe('TestWithInArrearSubscriptions (InArrearCatalog.xml: support plans in a
     const january = await kb.approve(await kb.invoice('2020-01-01'));
     expect(fees(january)).toEqual([fee('2020-01-01', '2020-01-15', 'recurring', '45.16')]);
 
-    // resumed on 2020-01-20, a date of the approved period: Kill Bill's second invoice carries 2020-01-20 → 02-01
+    // resumed on 2020-01-20, a date of the approved period: Kill Bill's second invoice carries 2020-01-20 → 02-01;
+    // February's own days in arrears (Kill Bill's third invoice) are on the same invoice of [02-01, 03-01) here
     await kb.operate('basic', 'resume', { effectiveDate: '2020-01-20' });
     await kb.cycle('2020-02-01', '2020-03-01');
     const february = await kb.invoice('2020-02-01');
