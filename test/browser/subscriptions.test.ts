@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
-import { type Account, api, newAccount } from '../integration/harness';
+import { type Account, api, eventually, newAccount } from '../integration/harness';
 import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
 
 /**
@@ -8,7 +8,10 @@ import { type Browser, expectAccessible, openBrowser, shot, signIn } from './bro
  * offer built in the UI (its API 400 shown next to the charge it names first), a customer subscribed to it,
  * its quantity changed, paused, resumed and cancelled at the end of the term, with the history read back;
  * a quote with a discount in two versions, submitted, approved and accepted into the subscription the
- * console then opens. A billing key's approval is answered 403 and shown; a viewer sees no write action.
+ * console then opens. Lists are read again when the nav link brings the user back to them, once per visit.
+ * A billing key is not offered approve or decline (the API answers it 403); the quotes list filters by
+ * customer and status; a viewer's offer is read-only. 1,000 subscriptions are read 50 a page, one request
+ * per page and none per row; an offer's catalogue is chosen from the account's catalogues, read page by page.
  */
 
 let browser: Browser;
@@ -46,6 +49,36 @@ const base = (price: string) => ({
 /** The text of each cell of each row. */
 const cells = async (rows: Locator) => Promise.all((await rows.all()).map((row) => row.locator('td').allTextContents()));
 
+/** The query of each list request the page makes to `list` (an account's path), recorded from now on. */
+function listReads(page: Page, list: string): string[] {
+  const queries: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (request.method() === 'GET' && url.pathname === list) queries.push(url.search);
+  });
+  return queries;
+}
+
+/** The GET requests the page makes under `prefix` (an item's path, e.g. `/subscriptions/`), recorded from now on. */
+function itemReads(page: Page, prefix: string): string[] {
+  const paths: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (request.method() === 'GET' && url.pathname.startsWith(prefix)) paths.push(url.pathname);
+  });
+  return paths;
+}
+
+/** Waits until `read` gives `expected`: the page shows a list once its request is answered. */
+const settles = <T>(read: () => Promise<T>, expected: T) => eventually(async () => expect(await read()).toEqual(expected), 15_000);
+
+/** Runs `fn` over 0 … n-1, `width` at a time. */
+async function times(n: number, width: number, fn: (i: number) => Promise<unknown>) {
+  for (let start = 0; start < n; start += width) {
+    await Promise.all(Array.from({ length: Math.min(width, n - start) }, (_, k) => fn(start + k)));
+  }
+}
+
 const newKey = async (role: string) => ((await api('POST', path('/keys'), { role }, acct.key)).body as { key: string }).key;
 
 async function operate(page: Page, operation: string, effectiveDate: string, fill: (page: Page) => Promise<void> = async () => {}) {
@@ -62,6 +95,7 @@ beforeAll(async () => {
   acct = await newAccount();
   await put('/customer-clusters/all', { name: 'All customers' });
   await put('/customers/C1', { name: 'Acme Telecom', cluster: 'all', currency: 'EUR' });
+  await put('/customers/C2', { name: 'Bolt Mobile', cluster: 'all', currency: 'EUR' });
   await put('/product-clusters/plans', { name: 'Plans', aliases: [] });
 }, 120_000);
 
@@ -84,7 +118,9 @@ test('build an offer, subscribe, change, pause, resume, cancel at the end of the
 
   await page.getByRole('button', { name: 'New offer' }).click();
   await page.getByLabel('Offer id').fill('team');
-  await expect(page.getByLabel('Catalogue', { exact: true }).inputValue()).resolves.toBe('main');
+  const catalogueSelect = page.getByLabel('Catalogue', { exact: true });
+  await expect(catalogueSelect.inputValue()).resolves.toBe('main');
+  await expect(catalogueSelect.locator('option').allTextContents()).resolves.toEqual(['(choose a catalogue)', 'main (Main catalogue)']);
   await page.getByLabel('Offer name').fill('Team');
   await page.getByRole('button', { name: 'Add charge' }).click();
   await page.getByLabel('New charge type').selectOption('one-off');
@@ -115,8 +151,20 @@ test('build an offer, subscribe, change, pause, resume, cancel at the end of the
     ['setup', '50'],
   ]);
 
-  // Subscriptions: subscribe C1 forty days ago, then operate on it.
+  // Back to the list through the nav link from the offer: it is read again (an offer made meanwhile shows).
+  await put('/offers/solo', { catalogue: 'main', name: 'Solo', currency: 'EUR', charges: [base('30.00')] });
+  const offerReads = listReads(page, path('/offers'));
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Offers' }).click();
+  await page.getByRole('row', { name: /solo Solo main EUR/ }).waitFor();
+  expect(page.url()).toMatch(/#\/offers$/);
+  expect(offerReads).toHaveLength(1);
+
+  // Subscriptions: subscribe C1 forty days ago, then operate on it. Opening the screen reads its list once.
+  const subscriptionReads = listReads(page, path('/subscriptions'));
   await page.getByRole('link', { name: 'Subscriptions' }).click();
+  await page.getByRole('button', { name: 'New subscription' }).waitFor();
+  await page.getByText('No subscription matches.').waitFor();
+  expect(subscriptionReads).toHaveLength(1);
   await page.getByRole('button', { name: 'New subscription' }).click();
   await page.getByLabel('Subscription id').fill('s1');
   await page.getByLabel('Customer', { exact: true }).last().fill('C1');
@@ -159,6 +207,21 @@ test('build an offer, subscribe, change, pause, resume, cancel at the end of the
   expect(timeline[3]![2]).toBe(s1.history[3]!.appliesFrom);
   await expectAccessible(page, 'subscription');
   await shot(page, 'subscription');
+
+  // The nav link back to the list reads it again; so does the link of the list already shown (no hashchange).
+  await put('/subscriptions/s0', { customer: 'C2', offer: 'solo', quantity: '1', startDate: day(-3) });
+  subscriptionReads.length = 0;
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Subscriptions' }).click();
+  await page.getByRole('row', { name: /^s0 C2 solo 1/ }).waitFor();
+  expect(await page.getByTestId('subscription-detail').count()).toBe(0);
+  expect(subscriptionReads).toHaveLength(1);
+  await api('POST', path('/subscriptions/s0/cancel'), { effectiveDate: day(-2), policy: 'immediate' }, acct.key);
+  await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Subscriptions' }).click();
+  await page
+    .getByRole('row', { name: /^s0 C2 solo 1/ })
+    .getByText('cancelled')
+    .waitFor();
+  expect(subscriptionReads).toHaveLength(2);
 
   // Quotes: an unknown charge is named on its line; then version 1 at list price, version 2 at 15 % off.
   await page.getByRole('link', { name: 'Quotes' }).click();
@@ -225,23 +288,47 @@ test('build an offer, subscribe, change, pause, resume, cancel at the end of the
   await page.close();
 }, 300_000);
 
-test('a billing key may not approve a quote (403 shown) nor submit one under its floor (the line named); a viewer sees offers, subscriptions and quotes with no write action', async () => {
+test('a billing key is offered no approve nor decline (the API answers 403) and may not submit under the floor (the line named); quotes filtered by customer and status; a viewer sees offers, subscriptions and quotes read-only', async () => {
   await put('/quotes/q2', { customer: 'C1', offer: 'team', validUntil: day(30), lines: [{ charge: 'base', quantity: '1', discount: '20' }] });
   expect((await api('POST', path('/quotes/q2/submit'), {}, acct.key)).body).toMatchObject({ status: 'pending-approval' });
+  await put('/quotes/q4', { customer: 'C2', offer: 'solo', validUntil: day(30), lines: [{ charge: 'base', quantity: '2' }] });
 
+  const billingKey = await newKey('billing');
   const billing = await browser.newPage();
-  await signIn(billing, acct.id, await newKey('billing'));
+  await signIn(billing, acct.id, billingKey);
   await expect(billing.getByTestId('role').textContent()).resolves.toBe('billing');
   await billing.getByRole('link', { name: 'Quotes' }).click();
   await billing.getByRole('link', { name: 'q2' }).click();
-  await billing.getByRole('button', { name: 'Approve quote' }).click();
-  await expect(billing.getByRole('alert').textContent()).resolves.toMatch(/Not allowed for this key’s role \(403\)/);
   await billing.getByTestId('quote-status').getByText('pending-approval').waitFor();
+  await billing.getByRole('button', { name: 'Edit quote' }).waitFor();
+  expect(await billing.getByRole('button', { name: /Approve|Decline/ }).count()).toBe(0);
+  // The buttons are an admin's because the API refuses this key both operations.
+  expect((await api('POST', path('/quotes/q2/approve'), {}, billingKey)).status).toBe(403);
+  expect((await api('POST', path('/quotes/q2/decline'), {}, billingKey)).status).toBe(403);
   expect((await get<{ status: string }>('/quotes/q2')).status).toBe('pending-approval');
+
+  // The list filtered by customer, by status today, and by both.
+  const listRows = billing.getByRole('table').first().locator('tbody tr');
+  const quoteIds = async () => (await cells(listRows)).map((row) => row[0]);
+  const filter = async (customer: string, status: string, shown: string[]) => {
+    await billing.getByLabel('Customer', { exact: true }).fill(customer);
+    await billing.getByLabel('Status today').selectOption(status);
+    await billing.getByRole('button', { name: 'Filter' }).click();
+    await settles(quoteIds, shown);
+  };
+  await filter('', '', ['q1', 'q2', 'q4']);
+  await filter('C2', '', ['q4']);
+  await expect(cells(listRows)).resolves.toEqual([['q4', 'C2', 'solo', '1', 'draft', day(30), '60.00 EUR']]);
+  await filter('', 'pending-approval', ['q2']);
+  await filter('C1', 'accepted', ['q1']);
+  await filter('C2', 'accepted', []);
+  await billing.getByText('No quote matches.').waitFor();
+  await expectAccessible(billing, 'quotes filtered');
+  await filter('', '', ['q1', 'q2', 'q4']);
 
   // A price under the floor is refused at submit, and the line it names is shown.
   await put('/quotes/q3', { customer: 'C1', offer: 'team', validUntil: day(30), lines: [{ charge: 'base', quantity: '1', unitPrice: '17.99' }] });
-  await billing.getByRole('button', { name: 'Filter' }).click();
+  await billing.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Quotes' }).click();
   await billing.getByRole('link', { name: 'q3' }).click();
   await billing.getByRole('button', { name: 'Submit quote' }).click();
   await expect(billing.getByRole('list', { name: 'Lines refused' }).textContent()).resolves.toBe(
@@ -259,6 +346,14 @@ test('a billing key may not approve a quote (403 shown) nor submit one under its
   await viewer.getByRole('link', { name: 'team' }).click();
   await viewer.getByLabel('Charge 1 (JSON)').waitFor();
   expect(await viewer.getByRole('button', { name: writes }).count()).toBe(0);
+  // Its fields are shown as they are, not editable: inputs read-only, the catalogue's select disabled.
+  for (const label of ['Offer name', 'Currency', 'Trial days', 'Parameters (JSON, optional)', 'Charge 1 (JSON)']) {
+    await expect(viewer.getByLabel(label).isEditable()).resolves.toBe(false);
+  }
+  await expect(viewer.getByLabel('Offer name').inputValue()).resolves.toBe('Team');
+  await expect(viewer.getByLabel('Catalogue', { exact: true }).isDisabled()).resolves.toBe(true);
+  await expect(viewer.getByLabel('Catalogue', { exact: true }).inputValue()).resolves.toBe('main');
+  await expectAccessible(viewer, 'offer (viewer)');
   await viewer.getByRole('link', { name: 'Subscriptions' }).click();
   await viewer.getByRole('link', { name: 's1' }).click();
   await viewer.getByTestId('subscription-history').waitFor();
@@ -273,3 +368,71 @@ test('a billing key may not approve a quote (403 shown) nor submit one under its
   expect(browser.problems).toEqual([]);
   await viewer.close();
 }, 180_000);
+
+test('1,000 subscriptions are read 50 a page with the cursors, one request per page and none per row; an offer chooses among 60 catalogues read page by page', async () => {
+  const big = await newAccount();
+  const bigPath = (p: string) => `/v1/accounts/${big.id}${p}`;
+  const bigPut = async (p: string, body: unknown) => {
+    const r = await api('PUT', bigPath(p), body, big.key);
+    if (r.status >= 300) throw new Error(`PUT ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  await bigPut('/customer-clusters/all', { name: 'All customers' });
+  await bigPut('/product-clusters/plans', { name: 'Plans', aliases: [] });
+  const pad = (i: number) => String(i).padStart(4, '0');
+  await times(60, 10, (i) => bigPut(`/catalogues/cat-${pad(i)}`, { name: `Catalogue ${i}` }));
+  await bigPut('/offers/team', { catalogue: 'cat-0000', name: 'Team', currency: 'EUR', charges: [base('24.95')] });
+  await times(10, 10, (c) => bigPut(`/customers/C${c}`, { name: `Customer ${c}`, cluster: 'all', currency: 'EUR' }));
+  await times(1000, 16, (i) => bigPut(`/subscriptions/s${pad(i)}`, { customer: `C${i % 10}`, offer: 'team', quantity: '1', startDate: day(-10) }));
+
+  const page = await browser.newPage();
+  await signIn(page, big.id, big.key);
+  const pages = listReads(page, bigPath('/subscriptions'));
+  const items = itemReads(page, bigPath('/subscriptions/'));
+  await page.getByRole('link', { name: 'Subscriptions' }).click();
+  const rows = page.getByRole('table').first().locator('tbody tr');
+  const firstIds = async () => (await cells(rows)).map((row) => row[0]);
+  await settles(async () => rows.count(), 50);
+  const first = await firstIds();
+  expect(pages).toHaveLength(1);
+  expect(new URLSearchParams(pages[0]).get('limit')).toBe('50');
+
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.getByText('Page 2').waitFor();
+  await settles(async () => (await firstIds())[0] !== first[0], true);
+  const second = await firstIds();
+  expect(second).toHaveLength(50);
+  expect(second.filter((id) => first.includes(id))).toEqual([]);
+  expect(pages).toHaveLength(2);
+  expect(new URLSearchParams(pages[1]).get('cursor')).toBeTruthy();
+  await page.getByRole('button', { name: 'Previous page' }).click();
+  await page.getByText('Page 1').waitFor();
+  await settles(firstIds, first);
+
+  await page.getByLabel('Customer', { exact: true }).fill('C3');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await settles(async () => new Set((await cells(rows)).map((row) => row[1])), new Set(['C3']));
+  expect(await rows.count()).toBe(50);
+  await expect(page.getByRole('button', { name: 'Next page' }).isEnabled()).resolves.toBe(true);
+  expect(pages).toHaveLength(4);
+  expect(items).toEqual([]);
+  await expectAccessible(page, 'subscriptions (1,000)');
+
+  // The catalogue select: the first 50 catalogues, then the other 10 when asked.
+  await page.getByRole('link', { name: 'Offers' }).click();
+  await page.getByRole('button', { name: 'New offer' }).click();
+  const options = page.getByLabel('Catalogue', { exact: true }).locator('option');
+  await settles(async () => options.count(), 51);
+  await page.getByRole('button', { name: 'More catalogues' }).click();
+  await settles(async () => options.count(), 61);
+  await page.getByRole('button', { name: 'More catalogues' }).waitFor({ state: 'detached' });
+  await page.getByLabel('Catalogue', { exact: true }).selectOption('cat-0059');
+  await page.getByLabel('Offer id').fill('late');
+  await page.getByLabel('Offer name').fill('Late');
+  await page.getByRole('button', { name: 'Add charge' }).click();
+  await page.getByLabel('Charge 1 (JSON)').fill(JSON.stringify(base('20.00')));
+  await page.getByRole('button', { name: 'Save offer' }).click();
+  await page.getByRole('status').getByText('Offer late saved').waitFor();
+  expect(((await api('GET', bigPath('/offers/late'), undefined, big.key)).body as { catalogue: string }).catalogue).toBe('cat-0059');
+  expect(browser.problems).toEqual([]);
+  await page.close();
+}, 300_000);

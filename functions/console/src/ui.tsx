@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 
 /** An error as the user reads it: a 403 says the role may not do this; never swallowed. */
@@ -41,6 +41,8 @@ export function Field(props: {
   required?: boolean;
   placeholder?: string;
   multiline?: boolean;
+  /** Shown but not editable (a viewer's form): still focusable and read by screen readers. */
+  readOnly?: boolean;
 }) {
   const id = `f-${props.name}`;
   const errorId = `${id}-error`;
@@ -50,6 +52,7 @@ export function Field(props: {
     value: props.value,
     required: props.required,
     placeholder: props.placeholder,
+    readOnly: props.readOnly,
     'aria-invalid': props.error ? true : undefined,
     'aria-describedby': props.error ? errorId : undefined,
     onInput: (e: Event) => props.onInput((e.currentTarget as HTMLInputElement).value),
@@ -75,18 +78,48 @@ export function Field(props: {
   );
 }
 
-export function Select(props: { label: string; name: string; value: string; options: readonly string[]; onInput: (value: string) => void }) {
+/**
+ * A labelled select; `optionLabel` words an option (default: the value, '' as "(any)"), `error` shows the
+ * API's message for this field, `disabled` when the key's role may not change it.
+ */
+export function Select(props: {
+  label: string;
+  name: string;
+  value: string;
+  options: readonly string[];
+  onInput: (value: string) => void;
+  optionLabel?: (option: string) => string;
+  error?: string;
+  required?: boolean;
+  disabled?: boolean;
+}) {
   const id = `f-${props.name}`;
+  const errorId = `${id}-error`;
+  const word = props.optionLabel ?? ((o: string) => (o === '' ? '(any)' : o));
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
-      <select id={id} name={props.name} value={props.value} onChange={(e) => props.onInput((e.currentTarget as HTMLSelectElement).value)}>
+      <select
+        id={id}
+        name={props.name}
+        value={props.value}
+        required={props.required}
+        disabled={props.disabled}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? errorId : undefined}
+        onChange={(e) => props.onInput((e.currentTarget as HTMLSelectElement).value)}
+      >
         {props.options.map((o) => (
           <option key={o} value={o}>
-            {o === '' ? '(any)' : o}
+            {word(o)}
           </option>
         ))}
       </select>
+      {props.error && (
+        <span class="field-error" id={errorId}>
+          {props.error}
+        </span>
+      )}
     </div>
   );
 }
@@ -133,6 +166,30 @@ export function usePaged<T>(load: (cursor: string | undefined) => Promise<Page<T
   };
   const reload = () => void fetchPage(cursors[cursors.length - 1]);
   return { page, error, loading, next, previous, reload, pageNumber: cursors.length };
+}
+
+/**
+ * Calls `reload` when the user comes back to `route` (`#/<route>`, the screen's list) while the screen stays
+ * mounted: from one of its items through the nav link, or a click on the link of the list already shown
+ * (no hashchange then). Mounting the screen loads its lists by itself, so the first load is not doubled.
+ */
+export function useReloadOnReturn(route: string, reload: () => void) {
+  const latest = useRef(reload);
+  latest.current = reload;
+  useEffect(() => {
+    const target = `#/${route}`;
+    const onHash = () => location.hash === target && latest.current();
+    const onClick = (e: MouseEvent) => {
+      const link = (e.target as Element | null)?.closest?.('a');
+      if (link?.getAttribute('href') === target && location.hash === target) latest.current();
+    };
+    addEventListener('hashchange', onHash);
+    document.addEventListener('click', onClick);
+    return () => {
+      removeEventListener('hashchange', onHash);
+      document.removeEventListener('click', onClick);
+    };
+  }, [route]);
 }
 
 /** Previous and next page of a list; `label` names the list when a screen has more than one (landmarks stay unique). */

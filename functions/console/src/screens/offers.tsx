@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, useReloadOnReturn } from '../ui';
 
 type Catalogue = Schemas['Catalogue'];
 type Offer = Schemas['Offer'];
@@ -20,6 +20,40 @@ const TEMPLATES: Record<ChargeType, object> = {
 };
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** Catalogues read per page by the offer editor's select: enough for most accounts, more on demand. */
+const CATALOGUE_PAGE = 50;
+
+/**
+ * The account's catalogues as a select's options, read page by page with the API's cursor: the first page
+ * on opening, each further one when asked (`more`), appended, so an account with many catalogues never
+ * waits for all of them.
+ */
+function useCatalogueOptions(ctx: Ctx) {
+  const [items, setItems] = useState<Catalogue[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(false);
+  const read = async (cursor: string | undefined) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = ok(
+        await ctx.client.GET('/v1/accounts/{a}/catalogues', { params: { path: { a: ctx.a }, query: { limit: CATALOGUE_PAGE, cursor } } }),
+      );
+      setItems((before) => (cursor ? [...before, ...page.items] : page.items));
+      setNext(page.next);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => {
+    void read(undefined);
+  }, [ctx.a]);
+  return { items, error, loading, hasMore: next !== null, more: () => next && void read(next) };
+}
 
 /** The API's messages about one field and what is inside it (`charges.1`: `charges.1.price`, `charges.1.model.tiers`), as one line. */
 function errorsUnder(errors: Record<string, string>, own: string): string | undefined {
@@ -91,6 +125,11 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
   const [newType, setNewType] = useState<ChargeType>('recurring');
   const [error, setError] = useState<unknown>(null);
   const writer = canWrite(ctx.session);
+  const catalogues = useCatalogueOptions(ctx);
+  // The offer's own catalogue is an option even before the page that holds it is read.
+  const catalogueIds = catalogues.items.map((c) => c.id);
+  const catalogueOptions = ['', ...(d.catalogue && !catalogueIds.includes(d.catalogue) ? [d.catalogue] : []), ...catalogueIds];
+  const catalogueNames = new Map(catalogues.items.map((c) => [c.id, c.name]));
   const set = (k: 'id' | 'catalogue' | 'name' | 'currency' | 'trialDays' | 'parameters') => (v: string) => setD({ ...d, [k]: v });
   const setCharge = (i: number) => (v: string) => setD({ ...d, charges: d.charges.map((c, n) => (n === i ? v : c)) });
   const submit = async (e: Event) => {
@@ -140,10 +179,36 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
     <form class="editor offer-editor" onSubmit={submit} aria-label={offer ? `Edit offer ${offer.id}` : 'New offer'}>
       <h2>{offer ? `Offer ${offer.id}` : 'New offer'}</h2>
       {!offer && <Field label="Offer id" name="offer-id" value={d.id} onInput={set('id')} error={errors.id} required />}
-      <Field label="Catalogue" name="offer-catalogue" value={d.catalogue} onInput={set('catalogue')} error={errors.catalogue} required />
-      <Field label="Offer name" name="offer-name" value={d.name} onInput={set('name')} error={errors.name} required />
-      <Field label="Currency" name="offer-currency" value={d.currency} onInput={set('currency')} error={errors.currency} required />
-      <Field label="Trial days" name="offer-trial-days" value={d.trialDays} onInput={set('trialDays')} error={errors.trialDays} />
+      <div class="filters">
+        <Select
+          label="Catalogue"
+          name="offer-catalogue"
+          value={d.catalogue}
+          options={catalogueOptions}
+          optionLabel={(id) => (id === '' ? '(choose a catalogue)' : catalogueNames.has(id) ? `${id} (${catalogueNames.get(id)})` : id)}
+          onInput={set('catalogue')}
+          error={errors.catalogue}
+          required
+          disabled={!writer}
+        />
+        {writer && catalogues.hasMore && (
+          <button type="button" onClick={catalogues.more} disabled={catalogues.loading}>
+            More catalogues
+          </button>
+        )}
+      </div>
+      <ErrorBox error={catalogues.error} />
+      <Field label="Offer name" name="offer-name" value={d.name} onInput={set('name')} error={errors.name} required readOnly={!writer} />
+      <Field
+        label="Currency"
+        name="offer-currency"
+        value={d.currency}
+        onInput={set('currency')}
+        error={errors.currency}
+        required
+        readOnly={!writer}
+      />
+      <Field label="Trial days" name="offer-trial-days" value={d.trialDays} onInput={set('trialDays')} error={errors.trialDays} readOnly={!writer} />
       <Field
         label="Parameters (JSON, optional)"
         name="offer-parameters"
@@ -151,6 +216,7 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
         onInput={set('parameters')}
         error={errorsUnder(errors, 'parameters')}
         multiline
+        readOnly={!writer}
       />
       <fieldset class="charges">
         <legend>Charges</legend>
@@ -164,6 +230,7 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
               onInput={setCharge(i)}
               error={errorsUnder(errors, `charges.${i}`)}
               multiline
+              readOnly={!writer}
             />
             {writer && (
               <button type="button" onClick={() => setD({ ...d, charges: d.charges.filter((_, n) => n !== i) })}>
@@ -235,6 +302,10 @@ export function Offers({ ctx, param }: { ctx: Ctx; param: string }) {
       ),
     [ctx.a, catalogue],
   );
+  useReloadOnReturn('offers', () => {
+    catalogues.reload();
+    offers.reload();
+  });
   const offerSaved = (id: string) => {
     setNewOffer(false);
     setMessage(`Offer ${id} saved.`);

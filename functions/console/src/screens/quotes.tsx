@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { download, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, money, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, money, useLoad, usePaged, useReloadOnReturn } from '../ui';
 
 type Quote = Schemas['Quote'];
 type Status = Quote['status'];
@@ -266,6 +266,7 @@ function QuoteDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: () =
   const [message, setMessage] = useState<string | null>(null);
   const q = latest ?? loaded.data;
   const writer = canWrite(ctx.session);
+  const admin = ctx.session.role === 'admin';
   const updated = (after: Quote, said: string) => {
     setLatest(after);
     setMessage(said);
@@ -359,13 +360,13 @@ function QuoteDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: () =
                 Submit quote
               </button>
             )}
-            {/* The API decides who approves (an admin key): a billing key is answered 403, shown above. */}
-            {writer && q.status === 'pending-approval' && (
+            {/* Approving and declining are an admin's (the API answers any other key 403). */}
+            {admin && q.status === 'pending-approval' && (
               <button type="button" onClick={act('approve')}>
                 Approve quote
               </button>
             )}
-            {writer && q.status !== 'accepted' && q.status !== 'declined' && (
+            {admin && !['accepted', 'declined', 'expired'].includes(q.status) && (
               <button type="button" onClick={act('decline')}>
                 Decline quote
               </button>
@@ -412,6 +413,7 @@ export function Quotes({ ctx, param }: { ctx: Ctx; param: string }) {
     },
     [ctx.a, filters],
   );
+  useReloadOnReturn('quotes', list.reload);
   return (
     <section aria-labelledby="quotes-h">
       <h1 id="quotes-h">Quotes</h1>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, useReloadOnReturn } from '../ui';
 
 type Subscription = Schemas['Subscription'];
 type HistoryEntry = Subscription['history'][number];
@@ -228,6 +228,7 @@ export function Subscriptions({ ctx, param }: { ctx: Ctx; param: string }) {
     },
     [ctx.a, filters],
   );
+  useReloadOnReturn('subscriptions', list.reload);
   return (
     <section aria-labelledby="subscriptions-h">
       <h1 id="subscriptions-h">Subscriptions</h1>
