@@ -2,14 +2,15 @@ import { parseInput } from '../../shared/kernel/validation';
 import { accountResolver, httpApi } from '../../shared/edge/http';
 import { pageRequest } from '../../shared/edge/pagination';
 import { bindRoutes } from '../../shared/edge/routes';
-import { ingestRoutes as routes, purchaseBatch } from '../../shared/ingest/routes';
-import { ingestService } from '../../shared/ingest/wiring';
+import { ingestRoutes as routes, purchaseBatch, purchaseRange } from '../../shared/ingest/routes';
+import { ingestService, purchaseCounts } from '../../shared/ingest/wiring';
 import { platformService } from '../../shared/platform/wiring';
 
 const platform = platformService();
 const ingest = ingestService();
+const counts = purchaseCounts();
 
-/** Purchases: accept a batch (202, asynchronous mapping), read one, list them. */
+/** Purchases: accept a batch (202, asynchronous mapping), read one, list and count them. */
 export const handler = httpApi(
   bindRoutes(
     routes,
@@ -37,6 +38,10 @@ export const handler = httpApi(
           status: 200,
           body: await ingest.list(r.account, parseInput(routes.listPurchases.query, { status, customer, from, to }, 'query'), pageRequest(r)),
         };
+      },
+      countPurchases: async (r) => {
+        const { from, to } = r.query;
+        return { status: 200, body: await counts.counts(r.account, parseInput(purchaseRange, { from, to }, 'query')) };
       },
     },
     accountResolver(platform),

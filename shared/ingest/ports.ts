@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Page, PageRequest } from '../kernel/page';
 import type { DropResult } from './domain/drop';
 import type { AcceptedPurchase } from './domain/ingest';
-import type { PurchaseRecord } from './domain/purchase';
+import type { PurchaseReason, PurchaseRecord, PurchaseStatus } from './domain/purchase';
 import type { PipelineMessage, ReevaluationScope, WaitingFor } from './messages';
 
 /** The remap queue's messages and the scope they carry: their schema and types are in messages.ts. */
@@ -35,6 +35,21 @@ export interface PurchaseStore {
   getMany(accountId: string, references: readonly string[]): Promise<Map<string, PurchaseRecord>>;
   /** Open unmapped purchases, optionally only those waiting for one customer code or product label. */
   unmapped(accountId: string, waitingFor: { customer: string } | { label: string } | null, page: PageRequest): Promise<Page<PurchaseRecord>>;
+}
+
+/** Where a stored purchase stands: what the counts of `GET /purchase-counts` add up. */
+export interface PurchaseStanding {
+  status: PurchaseStatus;
+  reason: PurchaseReason | null;
+  purchaseDate: string;
+}
+
+/**
+ * The standing of every stored purchase of an account dated in [from, to) (either bound optional), page by
+ * page, from the purchase indexes: only status, reason and date are read back, never whole purchases.
+ */
+export interface PurchaseStandings {
+  standings(accountId: string, range: { from?: string; to?: string }): AsyncIterable<readonly PurchaseStanding[]>;
 }
 
 /** A chunk of accepted purchases on its way through the pipeline (the claim check). */

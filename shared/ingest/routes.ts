@@ -3,6 +3,7 @@ import { decimal, identifier, isoDate } from '../kernel/fields';
 import { pageOf, routeTable } from '../edge/routes';
 import { MAX_PURCHASES_PER_REQUEST } from './domain/ingest';
 import { PURCHASE_STATUSES, purchaseSchema } from './domain/purchase';
+import { PURCHASE_REASONS } from './domain/counts';
 
 /** Ingest operations: accept a batch of purchases (202, asynchronous mapping), read one, list them. */
 
@@ -22,7 +23,7 @@ export const purchaseBatch = z.object(
 
 const purchaseInput = purchaseSchema.meta({ id: 'PurchaseInput' });
 
-const MAPPING_REASONS = ['unknown-customer', 'unknown-product', 'future-date', 'no-price-rule', 'on-hold'] as const;
+const MAPPING_REASONS = PURCHASE_REASONS;
 const nullableId = identifier.nullable();
 
 const purchase = z
@@ -63,6 +64,18 @@ const ingestResult = z
   .partial()
   .meta({ id: 'IngestResult' });
 
+const count = z.int().min(0);
+const purchaseCounts = z
+  .object({
+    byStatus: z.object(Object.fromEntries(PURCHASE_STATUSES.filter((s) => s !== 'received').map((s) => [s, count]))),
+    byReason: z.object(Object.fromEntries(PURCHASE_REASONS.map((r) => [r, count]))),
+    total: count,
+  })
+  .meta({ id: 'PurchaseCounts', description: 'exact counts of the stored purchases (not those still `received`)' });
+
+/** `from` inclusive, `to` exclusive on purchaseDate, as in the list. */
+export const purchaseRange = z.object({ from: isoDate.optional(), to: isoDate.optional() });
+
 export const ingestRoutes = routeTable({
   submitPurchases: {
     method: 'POST',
@@ -97,5 +110,15 @@ export const ingestRoutes = routeTable({
       to: isoDate.optional(),
     }),
     responses: { 200: { description: 'a page of purchases', schema: pageOf(purchase) } },
+  },
+  countPurchases: {
+    method: 'GET',
+    path: '/v1/accounts/{a}/purchase-counts',
+    summary: 'Count purchases by status and reason',
+    description:
+      'Exact at any volume: one pass over the purchase indexes, reading status, reason and date only. `from` inclusive, `to` exclusive on purchaseDate.',
+    auth: 'account-read',
+    query: purchaseRange,
+    responses: { 200: { description: 'the counts', schema: purchaseCounts } },
   },
 });

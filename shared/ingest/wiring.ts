@@ -14,6 +14,7 @@ import { S3DropFiles } from './adapters/s3/drops';
 import { SqsMessageBus } from './adapters/sqs/bus';
 import { DropService } from './use-cases/drop';
 import { IngestService } from './use-cases/ingest';
+import { PurchaseCountsService } from './use-cases/purchase-counts';
 import { ReevaluationPlanner, Reevaluations, ReevaluationWorker } from './use-cases/reevaluation';
 import { ReevaluationReconciler } from './use-cases/reevaluation-recovery';
 
@@ -21,6 +22,10 @@ import { ReevaluationReconciler } from './use-cases/reevaluation-recovery';
 
 export function purchaseStore(): DynamoPurchaseStore {
   return new DynamoPurchaseStore(dynamoClient(), tableName());
+}
+
+export function purchaseCounts(): PurchaseCountsService {
+  return new PurchaseCountsService(purchaseStore());
 }
 
 export function chunkStore(): S3ChunkStore {

@@ -57,6 +57,63 @@ const usage = z
   .partial()
   .meta({ id: 'Usage' });
 
+const CANDIDATE_OUTCOMES = [
+  'wins',
+  'ambiguous',
+  'blocked',
+  'lower-priority',
+  'less-specific',
+  'condition-false',
+  'condition-error',
+  'not-valid-on-date',
+  'other-customer-cluster',
+  'other-product-cluster',
+  'other-currency',
+  'other-customer',
+] as const;
+const PREVIEW_REASONS = ['unknown-customer', 'unknown-product', 'future-date', 'no-price-rule', 'on-hold'] as const;
+
+const pricePreviewInput = z
+  .object({
+    productLabel: identifier,
+    customerCode: identifier,
+    quantity: decimal,
+    purchaseDate: isoDate,
+    endDate: isoDate.nullable().optional(),
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .meta({
+    id: 'PricePreviewInput',
+    description: 'a purchase as `POST /purchases` takes it (checked by the same schema), without `reference`: nothing is stored',
+  });
+
+const pricePreview = z
+  .object({
+    customer: identifier.nullable().meta({ description: 'the customer after mapping' }),
+    billedTo: identifier.nullable().meta({ description: 'the customer who pays, after routing' }),
+    routingRule: identifier.nullable(),
+    productCluster: identifier.nullable(),
+    priceRule: identifier.nullable().meta({ description: 'the rule the pipeline would price it with now' }),
+    amount: decimal.nullable().meta({ description: 'full precision; null when not priced or priced per period' }),
+    currency: z.string().nullable(),
+    pricing: z.enum(['purchase', 'period']).nullable(),
+    status: z.enum(['unmapped', 'not-invoiced', 'rated']),
+    reason: z.enum(PREVIEW_REASONS).nullable(),
+    ratingError: z.string().nullable().meta({ description: 'why a rule that applies could not price it' }),
+    candidates: z
+      .array(
+        z.object({
+          priceRule: identifier,
+          outcome: z.enum(CANDIDATE_OUTCOMES),
+          why: z.string(),
+        }),
+      )
+      .meta({
+        description: 'every price rule judged for the paying customer: the winner first, then the rules that applied and lost, then the others',
+      }),
+  })
+  .meta({ id: 'PricePreview' });
+
 const saved = (schema: z.ZodType, what: string) => ({
   200: { description: `the ${what}, replaced`, schema },
   201: { description: `the ${what}, created`, schema },
@@ -110,6 +167,16 @@ export const pricingRoutes = routeTable({
     auth: 'account-read',
     page: true,
     responses: { 200: { description: 'a page of routing rules', schema: pageOf(routingRule) } },
+  },
+  previewPrice: {
+    method: 'POST',
+    path: '/v1/accounts/{a}/price-preview',
+    summary: 'Price one purchase without storing it: which rule wins and why',
+    description:
+      'Maps, routes and prices the purchase exactly as the pipeline would now, and judges every price rule for the paying customer. Writes nothing, so a viewer key may call it.',
+    auth: 'account-read',
+    body: pricePreviewInput,
+    responses: { 200: { description: 'the decision and every candidate rule', schema: pricePreview } },
   },
   getUsage: {
     method: 'GET',

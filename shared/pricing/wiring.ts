@@ -6,6 +6,7 @@ import { subscriberTerms } from '../subscriptions/wiring';
 import { DynamoRuleStore } from './adapters/dynamo/rules';
 import { RatingContextLoader } from './use-cases/rating';
 import { RulesService } from './use-cases/rules';
+import { PricePreview } from './use-cases/preview';
 
 /** Pricing wiring: price and routing rules, and the catalogue a batch of purchases is rated against. */
 
@@ -19,4 +20,8 @@ export function ratingContextLoader(): RatingContextLoader {
 
 export function rulesService(): RulesService {
   return new RulesService(ruleStore(), catalogStore(), reevaluations());
+}
+
+export function pricePreview(): PricePreview {
+  return new PricePreview(ratingContextLoader());
 }

@@ -46,6 +46,9 @@ export function idOfKeySegment(segment: string): string {
 
 const s = keySegment;
 
+/** Partitions of an account's purchase index (`keys.purchaseIndex`): 16 × 1,000 writes a second before one throttles. */
+export const PURCHASE_SHARDS = 16;
+
 /**
  * Every DynamoDB key of the single table is built here (docs/architecture.md, "DynamoDB single table").
  * Every id inside a key string is encoded with `keySegment`; an id that is a whole sort key under its
@@ -77,6 +80,16 @@ export const keys = {
     'customer' in waitingFor
       ? `CUSTOMER#${s(waitingFor.customer)}#${reference === undefined ? '' : s(reference)}`
       : `LABEL#${s(waitingFor.label)}#${reference === undefined ? '' : s(reference)}`,
+  /**
+   * gsi1 of the purchases that are not unmapped (those sit on `unmappedIndex`): PURCHASE_SHARDS partitions per
+   * account, the reference's hash picking one, so no partition takes all of an account's writes; sorted by
+   * purchase date (a UTC instant) then reference, so a date range is a key condition. Read to count purchases.
+   */
+  purchaseIndex: (accountId: string, shard: number) => `ACCOUNT#${s(accountId)}#PURCHASES#${String(shard).padStart(2, '0')}`,
+  purchaseIndexShard: (reference: string) => createHash('sha256').update(reference).digest().readUInt16BE(0) % PURCHASE_SHARDS,
+  /** Without a reference: the bound of a date range (`2026-11-01T00:00:00.000Z` sorts before every purchase of that instant). */
+  purchaseIndexSort: (purchaseDate: string, reference?: string) =>
+    `${new Date(instant(purchaseDate)).toISOString()}${reference === undefined ? '' : `#${s(reference)}`}`,
   dropMarker: (accountId: string) => `ACCOUNT#${s(accountId)}#DROP`,
   /** gsi1 of drop markers while their file is being ingested: the recovery's list of drops to finish. */
   openDrops: 'DROPS#OPEN',

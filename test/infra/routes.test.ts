@@ -22,7 +22,7 @@ describe('route tables, stack, handlers and OpenAPI document agree', () => {
     expect(new Set(declared).size).toBe(declared.length);
     const ids = operations(...API_SECTIONS.map((s) => s.routes)).map((op) => op.operationId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(declared.length).toBe(89);
+    expect(declared.length).toBe(91);
   });
 
   test('the stack deploys exactly the declared routes, each to the function of its table', () => {

@@ -79,13 +79,8 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
   let rule: PriceRule | null;
   let amount: Decimal | null = null;
   try {
-    // The payer's subscriptions on the purchase's day give `subscription.<key>` to conditions and models.
-    const windows = ctx.subscriptions?.get(payer.code) ?? NO_WINDOWS;
-    const day = windows.length ? dateKey(p.purchaseDate) : '';
-    const names = windows.length ? subscriptionNames(windows, day) : NO_NAMES;
+    const { windows, day, names, scope } = conditionScope(p, ctx, customer.code, payer);
     if (names.conflicts.size) checkConditions(ctx, productCluster, payer, names.conflicts);
-    const scope = purchaseScope({ ...p, usedBy: customer.code, customerCode: payer.code });
-    for (const [name, value] of Object.entries(names.values)) scope.set(name, value);
     rule = ctx.customerTree.has(payer.cluster)
       ? selectPriceRule(ctx.priceRules, {
           productCluster,
@@ -120,6 +115,19 @@ export function ratePurchase(p: PurchaseInput, ctx: RatingContext): RatingDecisi
     pricing: rule.scope,
   };
   return payer.onHold ? { ...priced, status: 'not-invoiced', reason: 'on-hold' } : { ...priced, status: 'rated', reason: null };
+}
+
+/**
+ * What price conditions see for a purchase once routed: its facts with the payer as `customerCode` and the
+ * original customer as `usedBy`, and the payer's subscriptions on the purchase's day as `subscription.<key>`.
+ */
+export function conditionScope(p: PurchaseInput, ctx: Pick<RatingContext, 'subscriptions'>, usedBy: string, payer: CustomerFacts) {
+  const windows = ctx.subscriptions?.get(payer.code) ?? NO_WINDOWS;
+  const day = windows.length ? dateKey(p.purchaseDate) : '';
+  const names = windows.length ? subscriptionNames(windows, day) : NO_NAMES;
+  const scope = purchaseScope({ ...p, usedBy, customerCode: payer.code });
+  for (const [name, value] of Object.entries(names.values)) scope.set(name, value);
+  return { windows, day, names, scope };
 }
 
 const NO_WINDOWS: readonly SubscriptionWindow[] = [];

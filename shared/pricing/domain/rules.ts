@@ -182,19 +182,35 @@ function inValidity(rule: PriceRuleDefinition, at: number): boolean {
   return from <= at && at < to;
 }
 
-/** Rules on clusters that no longer exist apply to nothing. */
-function applies(rule: PriceRule, ctx: PriceSelectionContext, at: number): boolean {
-  return (
-    rule.currency === ctx.currency &&
-    (rule.customer == null || rule.customer === ctx.customer) &&
-    ctx.trees.products.isAncestorOrSelf(rule.productCluster, ctx.productCluster) &&
-    (rule.customerCluster === null || ctx.trees.customers.isAncestorOrSelf(rule.customerCluster, ctx.customerCluster)) &&
-    inValidity(rule, at) &&
-    (rule.condition === null || rule.condition.evaluateBoolean(ctx.scope ?? EMPTY_SCOPE))
-  );
+/** Why a rule does not apply to a purchase, in the order `selectPriceRule` checks (the condition last). */
+export type Inapplicability =
+  | 'other-currency'
+  | 'other-customer'
+  | 'other-product-cluster'
+  | 'other-customer-cluster'
+  | 'not-valid-on-date'
+  | 'condition-false';
+
+/**
+ * The first reason the rule does not apply, or null when it applies. Rules on clusters that no longer
+ * exist apply to nothing. `at` is the purchase date's instant (`utcInstant`).
+ */
+export function inapplicability(rule: PriceRule, ctx: PriceSelectionContext, at: number): Inapplicability | null {
+  if (rule.currency !== ctx.currency) return 'other-currency';
+  if (rule.customer != null && rule.customer !== ctx.customer) return 'other-customer';
+  if (!ctx.trees.products.isAncestorOrSelf(rule.productCluster, ctx.productCluster)) return 'other-product-cluster';
+  if (rule.customerCluster !== null && !ctx.trees.customers.isAncestorOrSelf(rule.customerCluster, ctx.customerCluster))
+    return 'other-customer-cluster';
+  if (!inValidity(rule, at)) return 'not-valid-on-date';
+  if (rule.condition !== null && !rule.condition.evaluateBoolean(ctx.scope ?? EMPTY_SCOPE)) return 'condition-false';
+  return null;
 }
 
-interface Specificity {
+function applies(rule: PriceRule, ctx: PriceSelectionContext, at: number): boolean {
+  return inapplicability(rule, ctx, at) === null;
+}
+
+export interface Specificity {
   /** 1 for a rule bound to the paying customer (a subscription's usage charge): it outranks every rule on clusters. */
   readonly subscriber: number;
   readonly product: number;
@@ -203,7 +219,7 @@ interface Specificity {
   readonly priority: number;
 }
 
-function specificity(rule: PriceRule, trees: ClusterTrees): Specificity {
+export function specificity(rule: PriceRule, trees: ClusterTrees): Specificity {
   return {
     subscriber: rule.customer == null ? 0 : 1,
     product: trees.products.depth(rule.productCluster),
@@ -213,7 +229,7 @@ function specificity(rule: PriceRule, trees: ClusterTrees): Specificity {
 }
 
 /** > 0 when `a` is more specific than `b`; 0 when they tie on all three. */
-function compareSpecificity(a: Specificity, b: Specificity): number {
+export function compareSpecificity(a: Specificity, b: Specificity): number {
   return a.subscriber - b.subscriber || a.product - b.product || a.customer - b.customer || b.priority - a.priority;
 }
 
