@@ -25,9 +25,10 @@ export const handler = httpApi(
       regenerateBillingCycle: async (r) => ({ status: 202, body: await cycles.regenerate(r.account, r.params.id) }),
       troubleshootCustomer: async (r) => ({ status: 200, body: await cycles.troubleshoot(r.account, r.params.id, r.params.code) }),
       listInvoices: async (r) => {
+        const { customer, periodStart, status, kind } = r.query;
         const filter = parseInput(
           routes.listInvoices.query,
-          { customer: r.query.customer || undefined, periodStart: r.query.periodStart || undefined },
+          { customer: customer || undefined, periodStart: periodStart || undefined, status: status || undefined, kind: kind || undefined },
           'query',
         );
         return { status: 200, body: await invoices.list(r.account, filter, pageRequest(r)) };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { calendarDate, decimal, identifier } from '../kernel/fields';
+import type { InvoiceStatus } from './domain/invoice';
 import { exportSchema, scheduleSchema } from './domain/requests';
+import type { InvoiceKind } from './ports';
 
 /** What billing's operations take and answer on the wire, as zod schemas (for the OpenAPI document). */
 
@@ -99,6 +101,17 @@ export const invoice = z
   })
   .partial()
   .meta({ id: 'Invoice', description: 'an invoice or a credit note' });
+
+const INVOICE_STATUSES = ['draft', 'approved', 'voided'] as const satisfies readonly InvoiceStatus[];
+const INVOICE_KINDS = ['invoice', 'credit-note'] as const satisfies readonly InvoiceKind[];
+
+/** `GET /invoices`: every filter given applies. */
+export const invoiceListQuery = z.object({
+  customer: identifier.optional(),
+  periodStart: calendarDate.optional(),
+  status: z.enum(INVOICE_STATUSES, { error: `must be one of ${INVOICE_STATUSES.join(', ')}` }).optional(),
+  kind: z.enum(INVOICE_KINDS, { error: `must be one of ${INVOICE_KINDS.join(', ')}` }).optional(),
+});
 
 export const troubleshooting = z
   .object({

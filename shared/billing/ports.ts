@@ -1,4 +1,5 @@
 import type { Page, PageRequest } from '../kernel/page';
+import type { InvoiceStatus } from './domain/invoice';
 import type { InvoiceRecord } from './domain/invoice-wire';
 import type { WireCycleReport } from './domain/report';
 import type { BillingMessage } from './messages';
@@ -138,10 +139,16 @@ export interface StoredInvoice {
   updatedAt: string;
 }
 
+/** Which invoices a list answers: every given filter applies (none: all of the account's). */
 export interface InvoiceFilter {
   customer?: string;
   periodStart?: string;
+  status?: InvoiceStatus;
+  /** Invoices only, or credit notes only (those with a `creditOf`). */
+  kind?: InvoiceKind;
 }
+
+export type InvoiceKind = 'invoice' | 'credit-note';
 
 export interface InvoiceStore {
   get(accountId: string, id: string): Promise<StoredInvoice | null>;

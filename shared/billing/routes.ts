@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { calendarDate, identifier } from '../kernel/fields';
 import { pageOf, routeTable } from '../edge/routes';
 import {
   billingCycle,
@@ -11,6 +10,7 @@ import {
   exportInput,
   exportRecord,
   invoice,
+  invoiceListQuery,
   schedule,
   scheduleInput,
   text,
@@ -69,10 +69,12 @@ export const billingRoutes = routeTable({
     method: 'GET',
     path: `${base}/invoices`,
     summary: 'List invoices and credit notes',
-    description: 'Of a paying customer (latest period first), of the periods starting on a day, or all of them.',
+    description:
+      'Of a paying customer (latest period first), of the periods starting on a day, or all of them; `status` and `kind` narrow any of these. ' +
+      'A filtered page may hold fewer than `limit` items, even none, while `next` is set: follow `next` until it is null.',
     auth: 'account-read',
     page: true,
-    query: z.object({ customer: identifier.optional(), periodStart: calendarDate.optional() }),
+    query: invoiceListQuery,
     responses: { 200: { description: 'a page of invoices', schema: pageOf(invoice) } },
   },
   getInvoice: {

@@ -14,7 +14,7 @@ import type { InvoiceRecord } from '../../domain/invoice-wire';
 import { GSI1, keys } from '../../../storage/keys';
 import type { InvoiceFilter, InvoiceSequence, InvoiceStore, NumberedSave, StoredInvoice } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
-import { batchGet, conditionHeld, decodeCursor, encodeCursor, queryAll, queryPage, type Item } from '../../../storage/table';
+import { batchGet, conditionHeld, decodeCursor, encodeCursor, queryAll, type Item } from '../../../storage/table';
 import { json } from './items';
 
 const INVOICE_ID = /^(?:inv|cn)_(\d{4})(\d{2})(\d{2})_[A-Za-z0-9_-]+$/;
@@ -181,28 +181,27 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   async list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<StoredInvoice>> {
+    const narrowing = statusAndKind(filter);
     if (filter.customer) {
-      const result = await queryPage(
-        this.client,
-        {
-          TableName: this.table,
-          IndexName: GSI1,
-          KeyConditionExpression: filter.periodStart ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
-          ExpressionAttributeValues: {
-            ':pk': keys.customerInvoices(accountId, filter.customer),
-            ...(filter.periodStart ? { ':prefix': keys.customerInvoiceSort(filter.periodStart) } : {}),
-          },
-          ScanIndexForward: false,
+      const query: QueryCommandInput = {
+        TableName: this.table,
+        IndexName: GSI1,
+        KeyConditionExpression: filter.periodStart ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': keys.customerInvoices(accountId, filter.customer),
+          ...(filter.periodStart ? { ':prefix': keys.customerInvoiceSort(filter.periodStart) } : {}),
         },
-        page,
-      );
+        ScanIndexForward: false,
+      };
+      const result = await this.readPartition(narrowed(query, narrowing), page.cursor, page.limit, readBudget(page, narrowing));
       return { items: result.items.map((i) => this.fromItem(i)), next: result.next };
     }
     if (filter.periodStart) {
-      const result = await queryPage(this.client, this.periodQuery(accountId, filter.periodStart), page);
+      const query = narrowed(this.periodQuery(accountId, filter.periodStart), narrowing);
+      const result = await this.readPartition(query, page.cursor, page.limit, readBudget(page, narrowing));
       return { items: result.items.map((i) => this.fromItem(i)), next: result.next };
     }
-    return this.listAll(accountId, page);
+    return this.listAll(accountId, page, narrowing);
   }
 
   async *ofPeriodStart(accountId: string, periodStart: string): AsyncIterable<StoredInvoice[]> {
@@ -216,7 +215,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   /** Every invoice of the account, newest period first: the period partitions named by its cycles, one after another. */
-  private async listAll(accountId: string, page: PageRequest): Promise<Page<StoredInvoice>> {
+  private async listAll(accountId: string, page: PageRequest, narrowing: Narrowing | null): Promise<Page<StoredInvoice>> {
     const cycles = await queryAll(this.client, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
@@ -226,17 +225,44 @@ export class DynamoInvoiceStore implements InvoiceStore {
     });
     const starts = [...new Set(cycles.map((c) => c.periodStart as string))];
     let position = decodeListCursor(page.cursor);
-    const items: StoredInvoice[] = [];
-    while (position && position.start < starts.length && items.length < page.limit) {
-      const result = await queryPage(this.client, this.periodQuery(accountId, starts[position.start]!), {
-        limit: page.limit - items.length,
-        cursor: position.key,
-      });
-      items.push(...result.items.map((i) => this.fromItem(i)));
+    const items: Item[] = [];
+    const budget = readBudget(page, narrowing);
+    let read = 0;
+    while (position.start < starts.length && items.length < page.limit && read < budget) {
+      const query = narrowed(this.periodQuery(accountId, starts[position.start]!), narrowing);
+      const result = await this.readPartition(query, position.key, page.limit - items.length, budget - read);
+      items.push(...result.items);
+      read += result.read;
       position = result.next ? { start: position.start, key: result.next } : { start: position.start + 1 };
     }
-    const more = position !== null && position.start < starts.length;
-    return { items, next: more ? encodeCursor(position as unknown as Record<string, unknown>) : null };
+    const more = position.start < starts.length;
+    return { items: items.map((i) => this.fromItem(i)), next: more ? encodeCursor(position as unknown as Record<string, unknown>) : null };
+  }
+
+  /**
+   * Up to `want` items of one partition from `cursor`, reading at most `budget` of them (a filter drops
+   * some after they are read). `next` continues right after the last item answered, or after the last one
+   * read when the budget ran out first; null when the partition is done.
+   */
+  private async readPartition(
+    query: QueryCommandInput,
+    cursor: string | undefined,
+    want: number,
+    budget: number,
+  ): Promise<{ items: Item[]; next: string | null; read: number }> {
+    const items: Item[] = [];
+    let start = decodeCursor(cursor);
+    let read = 0;
+    do {
+      const limit = query.FilterExpression ? Math.min(budget - read, Math.max(want, FILTERED_CHUNK)) : want - items.length;
+      const out = await this.client.send(new QueryCommand({ ...query, Limit: limit, ExclusiveStartKey: start }));
+      const found = (out.Items ?? []) as Item[];
+      read += out.ScannedCount ?? found.length;
+      const taken = found.slice(0, want - items.length);
+      items.push(...taken);
+      start = taken.length < found.length ? itemKey(taken[taken.length - 1]!, query.IndexName) : out.LastEvaluatedKey;
+    } while (start && items.length < want && read < budget);
+    return { items, next: start ? encodeCursor(start) : null, read };
   }
 
   private periodQuery(accountId: string, periodStart: string): QueryCommandInput {
@@ -304,4 +330,55 @@ function decodeListCursor(cursor: string | undefined): { start: number; key?: st
     return { start: position.start as number, key: position.key as string | undefined };
   }
   throw new ValidationError('invalid cursor', ['cursor: not a cursor this API returned']);
+}
+
+/** The status and kind filters of a list, as a FilterExpression on the partition it reads. */
+interface Narrowing {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** A filtered list reads at most this many invoices per request (and per query, at least this many). */
+const FILTERED_READS = 1000;
+const FILTERED_CHUNK = 100;
+
+function statusAndKind(filter: InvoiceFilter): Narrowing | null {
+  const terms: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (filter.status) {
+    terms.push('#status = :status');
+    names['#status'] = 'status';
+    values[':status'] = filter.status;
+  }
+  if (filter.kind) {
+    // A credit note is the invoice with a creditOf; an invoice has it null (or not at all).
+    terms.push(filter.kind === 'credit-note' ? 'attribute_type(creditOf, :string)' : 'NOT attribute_type(creditOf, :string)');
+    values[':string'] = 'S';
+  }
+  return terms.length ? { expression: terms.join(' AND '), names, values } : null;
+}
+
+function narrowed(query: QueryCommandInput, narrowing: Narrowing | null): QueryCommandInput {
+  if (!narrowing) return query;
+  const names = { ...query.ExpressionAttributeNames, ...narrowing.names };
+  return {
+    ...query,
+    FilterExpression: narrowing.expression,
+    // DynamoDB refuses an empty ExpressionAttributeNames
+    ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ...narrowing.values },
+  };
+}
+
+function readBudget(page: PageRequest, narrowing: Narrowing | null): number {
+  return narrowing ? Math.max(page.limit, FILTERED_READS) : page.limit;
+}
+
+/** The key a query goes on from after `item`: the table's key, plus gsi1's when it reads gsi1. */
+function itemKey(item: Item, indexName: string | undefined): Record<string, unknown> {
+  const key: Record<string, unknown> = { pk: item.pk, sk: item.sk };
+  if (indexName === GSI1) Object.assign(key, { gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk });
+  return key;
 }
