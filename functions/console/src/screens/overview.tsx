@@ -3,26 +3,12 @@ import type { Ctx } from '../main';
 import { ErrorBox, money, useLoad } from '../ui';
 
 const REASONS = ['unknown-customer', 'unknown-product', 'no-price-rule', 'on-hold', 'future-date'] as const;
-const STATUSES = ['unmapped', 'not-invoiced', 'rated', 'invoiced'] as const;
+const STATUSES = ['unmapped', 'not-invoiced', 'rated', 'invoiced', 'completed'] as const;
 const LIMIT = 1000;
 
-interface Counts {
-  byStatus: Record<string, { count: number; more: boolean }>;
-  byReason: Record<string, number>;
-}
-
-/** One page per status (up to 1,000): the counts are exact below that and shown as "1000+" above it. */
-async function purchaseCounts(ctx: Ctx): Promise<Counts> {
-  const byStatus: Counts['byStatus'] = {};
-  const byReason: Record<string, number> = Object.fromEntries(REASONS.map((r) => [r, 0]));
-  await Promise.all(
-    STATUSES.map(async (status) => {
-      const page = ok(await ctx.client.GET('/v1/accounts/{a}/purchases', { params: { path: { a: ctx.a }, query: { status, limit: LIMIT } } }));
-      byStatus[status] = { count: page.items.length, more: page.next !== null };
-      for (const p of page.items) if (p.reason) byReason[p.reason] = (byReason[p.reason] ?? 0) + 1;
-    }),
-  );
-  return { byStatus, byReason };
+/** Exact counts by status and reason from the API's counts endpoint (one pass over its indexes, any volume). */
+async function purchaseCounts(ctx: Ctx): Promise<Schemas['PurchaseCounts']> {
+  return ok(await ctx.client.GET('/v1/accounts/{a}/purchase-counts', { params: { path: { a: ctx.a } } }));
 }
 
 /** A small horizontal bar chart (SVG) of the purchases that need attention, by reason. */
@@ -89,14 +75,14 @@ export function Overview({ ctx }: { ctx: Ctx }) {
                       <th scope="row">
                         <a href={`#/purchases/${s}`}>{s}</a>
                       </th>
-                      <td data-testid={`count-${s}`}>
-                        {counts.data!.byStatus[s]?.count}
-                        {counts.data!.byStatus[s]?.more ? '+' : ''}
+                      <td class="num" data-testid={`count-${s}`}>
+                        {counts.data!.byStatus[s] ?? 0}
                       </td>
                     </tr>
                   ))}
                 </tbody>
               </table>
+              <p data-testid="count-total">{counts.data.total} purchase(s) in all</p>
               <h3>By reason</h3>
               <ReasonChart byReason={counts.data.byReason} />
             </>

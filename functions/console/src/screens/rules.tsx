@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, LineRow, Notice, Pager, Select, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, LineRow, money, Notice, Pager, Select, usePaged } from '../ui';
 
 type Rule = Schemas['PriceRule'];
 
@@ -162,6 +162,118 @@ function UsagePreview({ ctx }: { ctx: Ctx }) {
   );
 }
 
+/**
+ * "Price this purchase" (`POST /price-preview`): the rule the pipeline would price one purchase with now, its
+ * amount, who pays, and every price rule with why it won or lost. Nothing is stored, so a viewer may use it.
+ */
+function PurchasePreview({ ctx }: { ctx: Ctx }) {
+  const [f, setF] = useState({ productLabel: '', customerCode: '', quantity: '1', purchaseDate: '', metadata: '' });
+  const [result, setResult] = useState<Schemas['PricePreview'] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setResult(null);
+    let metadata: Record<string, string | number | boolean> | undefined;
+    if (f.metadata.trim()) {
+      try {
+        metadata = JSON.parse(f.metadata) as typeof metadata;
+      } catch {
+        setError(new ApiError(400, 'invalid_input', 'The metadata is not JSON', ['metadata: not valid JSON']));
+        return;
+      }
+    }
+    try {
+      const body = { productLabel: f.productLabel, customerCode: f.customerCode, quantity: f.quantity, purchaseDate: f.purchaseDate, metadata };
+      setResult(ok(await ctx.client.POST('/v1/accounts/{a}/price-preview', { params: { path: { a: ctx.a } }, body })));
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const errors = fieldErrors(error);
+  const winner = result?.candidates.find((c) => c.outcome === 'wins');
+  return (
+    <section aria-labelledby="price-purchase-h" class="card">
+      <h2 id="price-purchase-h">Price this purchase</h2>
+      <form class="filters" onSubmit={submit} aria-label="Price this purchase">
+        <Field label="Product label" name="pp-product" value={f.productLabel} onInput={set('productLabel')} error={errors.productLabel} required />
+        <Field label="Customer code" name="pp-customer" value={f.customerCode} onInput={set('customerCode')} error={errors.customerCode} required />
+        <Field label="Quantity" name="pp-quantity" value={f.quantity} onInput={set('quantity')} error={errors.quantity} required />
+        <Field
+          label="Purchase date"
+          name="pp-date"
+          value={f.purchaseDate}
+          onInput={set('purchaseDate')}
+          error={errors.purchaseDate}
+          placeholder="2026-10-10"
+          required
+        />
+        <Field
+          label="Metadata (JSON, optional)"
+          name="pp-metadata"
+          value={f.metadata}
+          onInput={set('metadata')}
+          error={
+            Object.entries(errors)
+              .filter(([k]) => k === 'metadata' || k.startsWith('metadata.'))
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('; ') || undefined
+          }
+          placeholder='{"roaming": true}'
+        />
+        <button type="submit">Price it</button>
+      </form>
+      <ErrorBox error={error} />
+      {result && (
+        <div data-testid="price-result" class="price-result">
+          <p>
+            {result.priceRule ? (
+              <>
+                Priced by <strong data-testid="winning-rule">{result.priceRule}</strong>:{' '}
+                {result.amount === null ? 'per period (the invoice prices the sum)' : money(result.amount, result.currency)}
+              </>
+            ) : (
+              <>
+                Not priced: <strong>{result.reason ?? result.status}</strong>
+                {result.ratingError ? ` (${result.ratingError})` : ''}
+              </>
+            )}
+            {result.priceRule && result.reason ? ` (${result.status}: ${result.reason})` : ''}
+          </p>
+          <p>
+            Used by {result.customer ?? '—'}, paid by {result.billedTo ?? '—'}
+            {result.routingRule ? ` (routing rule ${result.routingRule})` : ''}; product cluster {result.productCluster ?? '—'}.
+          </p>
+          {winner && <p class="hint">{winner.why}</p>}
+          <table>
+            <caption>Every price rule, and why it won or lost</caption>
+            <thead>
+              <HeaderRow columns={['Price rule', 'Outcome', 'Why']} />
+            </thead>
+            <tbody>
+              {result.candidates.map((c) => (
+                <tr key={c.priceRule} data-testid={`candidate-${c.priceRule}`}>
+                  <td>{c.priceRule}</td>
+                  <td>
+                    <span class={`outcome ${c.outcome}`}>{c.outcome}</span>
+                  </td>
+                  <td>{c.why}</td>
+                </tr>
+              ))}
+              {result.candidates.length === 0 && (
+                <tr>
+                  <td colSpan={3}>No rule was judged: the purchase does not map to a customer and a product cluster.</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
 export function PriceRules({ ctx }: { ctx: Ctx }) {
   const [editing, setEditing] = useState<Rule | 'new' | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -219,6 +331,7 @@ export function PriceRules({ ctx }: { ctx: Ctx }) {
           }}
         />
       )}
+      <PurchasePreview ctx={ctx} />
       <UsagePreview ctx={ctx} />
     </section>
   );
