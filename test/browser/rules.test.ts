@@ -102,7 +102,7 @@ test('routing rules with their overlap shown inline, a purchase priced with ever
   await page.getByRole('link', { name: 'Price rules' }).click();
   const preview = page.getByRole('form', { name: 'Price this purchase' });
   await preview.getByLabel('Product label').fill('voice-min');
-  await preview.getByLabel('Customer code').fill('E1');
+  await preview.getByLabel('Customer (who used it)').fill('E1');
   await preview.getByLabel('Quantity').fill('120');
   await preview.getByLabel('Purchase date').fill('2026-10-10');
   await preview.getByRole('button', { name: 'Price it' }).click();
@@ -140,7 +140,7 @@ test('a viewer sees routing rules without write actions and may still price a pu
   await page.getByRole('link', { name: 'Price rules' }).click();
   const preview = page.getByRole('form', { name: 'Price this purchase' });
   await preview.getByLabel('Product label').fill('voice-min');
-  await preview.getByLabel('Customer code').fill('E1');
+  await preview.getByLabel('Customer (who used it)').fill('E1');
   await preview.getByLabel('Purchase date').fill('2026-10-10');
   await preview.getByRole('button', { name: 'Price it' }).click();
   await expect(page.getByTestId('winning-rule').textContent()).resolves.toBe('voice-partners');

@@ -198,7 +198,14 @@ function PurchasePreview({ ctx }: { ctx: Ctx }) {
       <h2 id="price-purchase-h">Price this purchase</h2>
       <form class="filters" onSubmit={submit} aria-label="Price this purchase">
         <Field label="Product label" name="pp-product" value={f.productLabel} onInput={set('productLabel')} error={errors.productLabel} required />
-        <Field label="Customer code" name="pp-customer" value={f.customerCode} onInput={set('customerCode')} error={errors.customerCode} required />
+        <Field
+          label="Customer (who used it)"
+          name="pp-customer"
+          value={f.customerCode}
+          onInput={set('customerCode')}
+          error={errors.customerCode}
+          required
+        />
         <Field label="Quantity" name="pp-quantity" value={f.quantity} onInput={set('quantity')} error={errors.quantity} required />
         <Field
           label="Purchase date"
