@@ -156,6 +156,16 @@ test('a vendor builds, runs and publishes a pricing stream; its partner applies 
     validFrom: '2027-01-01',
     model: { type: 'standard', unitPrice: '0.11' },
   });
+  // The inbound batch opens by its URL alone (read by id, not looked up in the list's page); an id this account did not receive is a 404.
+  const opened = other.url();
+  expect(opened).toMatch(/#\/inbound-batches\/.+/);
+  await other.reload();
+  await shared.locator('tbody tr').first().waitFor();
+  await other.getByRole('heading', { name: 'Rows 1–1 of 1' }).waitFor();
+  await other.goto(`${opened.split('#')[0]}#/inbound-batches/not-shared-here`);
+  await other.getByRole('alert').getByText("inbound batch 'not-shared-here' not found").waitFor();
+  await other.goto(opened);
+  await shared.locator('tbody tr').first().waitFor();
   await expectAccessible(other, 'inbound batches');
   await shot(other, 'inbound-batches');
   expect(browser.problems).toEqual([]);

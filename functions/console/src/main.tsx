@@ -11,7 +11,9 @@ import { Offers } from './screens/offers';
 import { Overview } from './screens/overview';
 import { Purchases } from './screens/purchases';
 import { Quotes } from './screens/quotes';
+import { ReferenceData } from './screens/reference-data';
 import { PriceRules } from './screens/rules';
+import { RoutingRules } from './screens/routing';
 import { Streams } from './screens/streams';
 import { Subscriptions } from './screens/subscriptions';
 import { loadSession, type Session, saveSession, signIn } from './session';
@@ -30,6 +32,7 @@ const SCREENS = [
   { route: 'overview', title: 'Overview', view: Overview },
   { route: 'purchases', title: 'Purchases', view: Purchases },
   { route: 'price-rules', title: 'Price rules', view: PriceRules },
+  { route: 'routing-rules', title: 'Routing rules', view: RoutingRules },
   { route: 'cycles', title: 'Billing cycles', view: Cycles },
   { route: 'invoices', title: 'Invoices', view: Invoices },
   { route: 'offers', title: 'Offers', view: Offers },
@@ -37,6 +40,7 @@ const SCREENS = [
   { route: 'quotes', title: 'Quotes', view: Quotes },
   { route: 'streams', title: 'Streams', view: Streams },
   { route: 'inbound-batches', title: 'Inbound batches', view: InboundBatches },
+  { route: 'reference-data', title: 'Reference data', view: ReferenceData },
   { route: 'customers', title: 'Customers', view: Customers },
   { route: 'keys', title: 'API keys', view: Keys },
 ] as const;

@@ -58,7 +58,7 @@ function RowsPreview(props: {
   const first = (list.pageNumber - 1) * ROWS_PER_PAGE;
   const shown = list.page?.items.length ?? 0;
   return (
-    <section>
+    <section data-testid="rows-preview">
       <Heading>Rows {shown > 0 ? `${first + 1}–${first + shown} of ${props.count}` : `(${props.count})`}</Heading>
       <ErrorBox error={list.error} />
       {list.page && <RowsTable label={props.label} columns={props.columns} rows={list.page.items} />}
