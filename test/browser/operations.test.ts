@@ -13,6 +13,7 @@ import { type Browser, expectAccessible, openBrowser, shot, signIn } from './bro
 
 let browser: Browser;
 let acct: Account;
+let partner: Account;
 const invoiceIds: Record<string, string> = {};
 
 const call = async (method: string, p: string, body?: unknown) => {
@@ -34,6 +35,7 @@ const invoice = async (id: string) =>
 beforeAll(async () => {
   browser = await openBrowser();
   acct = await newAccount();
+  partner = await newAccount({ roles: ['distributor'] });
   await call('PUT', '/customer-clusters/all', { name: 'All customers' });
   for (const [code, name] of [
     ['C1', 'Acme Telecom'],
@@ -191,6 +193,51 @@ test('invoice operations: legal data, credit note, void with its credit note, PD
   await page.close();
 }, 240_000);
 
+test('the invoice list filtered by status and kind, as the API filters it', async () => {
+  const page = await browser.newPage();
+  await signIn(page, acct.id, acct.key);
+  await page.getByRole('link', { name: 'Invoices', exact: true }).click();
+  const rows = page.locator('table.wide tbody tr');
+  const listed = async () => (await rows.locator('td:first-child').allTextContents()).sort();
+  const filter = async (status: string, kind: string) => {
+    const requested = page.waitForResponse((r) => r.url().includes('/invoices?') && r.request().method() === 'GET');
+    await page.getByLabel('Status', { exact: true }).selectOption(status);
+    await page.getByLabel('Kind', { exact: true }).selectOption(kind);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const reply = await requested;
+    await page.locator('table.wide').waitFor();
+    return new URL(reply.url()).searchParams;
+  };
+  // What the first test left: C1 approved and credited (its credit note approved), C2 voided with its approved credit note.
+  const c1 = await invoice(invoiceIds.C1!);
+  const c2 = await invoice(invoiceIds.C2!);
+  await eventually(async () => expect(await listed()).toEqual([invoiceIds.C1, invoiceIds.C2, c1.creditedBy, c2.creditedBy].sort()));
+
+  const voided = await filter('voided', '');
+  expect({ status: voided.get('status'), kind: voided.get('kind') }).toEqual({ status: 'voided', kind: null });
+  await eventually(async () => expect(await listed()).toEqual([invoiceIds.C2]));
+  await expect(rows.first().textContent()).resolves.toContain('voided');
+
+  const credits = await filter('approved', 'credit-note');
+  expect({ status: credits.get('status'), kind: credits.get('kind') }).toEqual({ status: 'approved', kind: 'credit-note' });
+  await eventually(async () => expect(await listed()).toEqual([c1.creditedBy, c2.creditedBy].sort()));
+  await expectAccessible(page, 'invoice list (filtered)');
+  await shot(page, 'invoice-filters');
+
+  await filter('approved', 'invoice');
+  await eventually(async () => expect(await listed()).toEqual([invoiceIds.C1]));
+  await filter('draft', '');
+  await page.getByText('No invoice matches.').waitFor();
+  expect(await rows.count()).toBe(0);
+  // the filters combine with the customer's
+  await page.getByLabel('Customer', { exact: true }).fill('C2');
+  await filter('', 'credit-note');
+  await eventually(async () => expect(await listed()).toEqual([c2.creditedBy]));
+
+  expect(browser.problems).toEqual([]);
+  await page.close();
+}, 120_000);
+
 test('customers: edit with an inline error, hold and release, billing day, clusters and a taken alias', async () => {
   const page = await browser.newPage();
   await signIn(page, acct.id, acct.key);
@@ -248,25 +295,65 @@ test('customers: edit with an inline error, hold and release, billing day, clust
     ],
   });
 
-  // A customer cluster under "all", and a new customer in it invoiced to its parent C1.
+  // A customer cluster under "all" (picked from the clusters), and a new customer in it invoiced to its parent C1 (picked).
+  const options = async (select: ReturnType<Page['getByLabel']>) => (await select.locator('option').allTextContents()).map((t) => t.trim());
   await page.getByRole('button', { name: 'New customer cluster' }).click();
   await page.getByLabel('Customer cluster id').fill('eu');
   await page.getByLabel('Customer cluster name').fill('Europe');
-  await page.getByLabel('Parent cluster (empty: top level)').fill('all');
+  const clusterParent = page.getByLabel('Parent cluster', { exact: true });
+  await expect(options(clusterParent)).resolves.toEqual(['(no parent: top level)', 'all — All customers']);
+  await clusterParent.selectOption('all');
   await page.getByRole('button', { name: 'Create customer cluster' }).click();
   await page.getByRole('status').getByText('Customer cluster eu saved').waitFor();
-  await page.getByRole('button', { name: 'Edit customer cluster eu' }).waitFor();
+  await expect(call('GET', '/customer-clusters/eu')).resolves.toMatchObject({ parent: 'all' });
+  // "all" may not go under its own child eu: the picker offers only the top level
+  await page.getByRole('button', { name: 'Edit customer cluster all' }).click();
+  await expect(options(page.getByLabel('Parent cluster', { exact: true }))).resolves.toEqual(['(no parent: top level)']);
+  await page.getByRole('button', { name: 'Close the editor' }).click();
   await page.getByRole('button', { name: 'New customer', exact: true }).click();
   const created = page.getByRole('form', { name: 'New customer' });
   await created.getByLabel('Customer code', { exact: true }).fill('C9');
   await created.getByLabel('Customer name').fill('Gamma Europe');
   await created.getByLabel('Customer cluster', { exact: true }).selectOption('eu');
-  await created.getByLabel('Parent customer code (empty: none)').fill('C1');
+  const parent = created.getByLabel('Parent customer', { exact: true });
+  await expect(parent.inputValue()).resolves.toBe('');
+  await expect(options(parent).then((o) => o.sort())).resolves.toEqual(
+    ['(no parent)', 'C1 — Acme Telecom', 'C2 — Beta Mobile', 'H1 — Hold Company', 'K1 — Kid Branch'].sort(),
+  );
+  await parent.selectOption('C1');
   await created.getByLabel('Invoicing').selectOption('parent');
   await created.getByRole('button', { name: 'Create customer' }).click();
   await page.getByRole('status').getByText('Customer C9 saved').waitFor();
   await expect(call('GET', '/customers/C9')).resolves.toMatchObject({ cluster: 'eu', parent: 'C1', invoicing: 'parent', billingDay: 1 });
   await page.getByText('Gamma Europe').waitFor();
+
+  // C1's own picker offers neither C1 nor those under it (K1, C9), and keeps the customer as it is.
+  await page.getByRole('button', { name: 'Edit customer C1' }).click();
+  const c1Parent = page.getByRole('form', { name: 'Edit customer C1' }).getByLabel('Parent customer', { exact: true });
+  await expect(options(c1Parent)).resolves.toEqual(['(no parent)', 'C2 — Beta Mobile', 'H1 — Hold Company']);
+  await page.getByRole('button', { name: 'Close the editor' }).click();
+
+  // C9 back to no parent (invoicing itself), and C2 given a partner account: an unknown one is named at its field.
+  await page.getByRole('button', { name: 'Edit customer C9' }).click();
+  const c9 = page.getByRole('form', { name: 'Edit customer C9' });
+  await expect(c9.getByLabel('Parent customer', { exact: true }).inputValue()).resolves.toBe('C1');
+  await c9.getByLabel('Parent customer', { exact: true }).selectOption('');
+  await c9.getByLabel('Invoicing').selectOption('self');
+  await c9.getByRole('button', { name: 'Save customer' }).click();
+  await page.getByRole('status').getByText('Customer C9 saved').waitFor();
+  await expect(call('GET', '/customers/C9')).resolves.toMatchObject({ parent: null, invoicing: 'self', cluster: 'eu' });
+  await page.getByRole('button', { name: 'Edit customer C2' }).click();
+  const c2 = page.getByRole('form', { name: 'Edit customer C2' });
+  await c2.getByLabel('Partner account (empty: none)').fill('no-such-account');
+  await c2.getByRole('button', { name: 'Save customer' }).click();
+  await expect(c2.locator('#f-cust-partner-error').textContent()).resolves.toContain("account 'no-such-account' does not exist");
+  await c2.getByLabel('Partner account (empty: none)').fill(partner.id);
+  await c2.getByRole('button', { name: 'Save customer' }).click();
+  await page.getByRole('status').getByText('Customer C2 saved').waitFor();
+  await expect(call('GET', '/customers/C2')).resolves.toMatchObject({ partnerAccount: partner.id, name: 'Beta Mobile' });
+  await page.getByRole('button', { name: 'Edit customer C2' }).click();
+  await expect(page.getByLabel('Partner account (empty: none)').inputValue()).resolves.toBe(partner.id);
+  await page.getByRole('button', { name: 'Close the editor' }).click();
 
   // An alias another cluster holds is a 409 named at the aliases; another alias is saved.
   await page.getByRole('button', { name: 'Edit product cluster data' }).click();

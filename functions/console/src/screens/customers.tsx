@@ -67,6 +67,7 @@ interface CustomerDraft {
   billingDay: string;
   taxRate: string;
   country: string;
+  partnerAccount: string;
   parent: string;
   invoicing: string;
   legalName: string;
@@ -88,6 +89,7 @@ const toCustomerDraft = (c: Customer | null, cluster: string): CustomerDraft => 
   billingDay: String(c?.billingDay ?? 1),
   taxRate: c?.taxRate ?? '',
   country: c?.country ?? '',
+  partnerAccount: c?.partnerAccount ?? '',
   parent: c?.parent ?? '',
   invoicing: c?.invoicing ?? 'self',
   legalName: c?.legalName ?? '',
@@ -106,6 +108,31 @@ const wholeNumber = (text: string): number => Number(text.trim() || Number.NaN);
 const orNull = (text: string) => text.trim() || null;
 
 /**
+ * The parents a node (a cluster, a customer) may take: '' for none, then every other node but those under it
+ * (a loop the API would refuse), and its parent now even when the list does not hold it.
+ */
+function parentChoices(nodes: readonly { id: string; parent?: string | null }[], self: string | null, current: string): string[] {
+  const under = new Set(self ? [self] : []);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const n of nodes) {
+      if (n.parent && under.has(n.parent) && !under.has(n.id)) {
+        under.add(n.id);
+        grew = true;
+      }
+    }
+  }
+  const ids = nodes.map((n) => n.id).filter((id) => !under.has(id));
+  return ['', ...(current && !ids.includes(current) ? [current] : []), ...ids];
+}
+
+/** The words of a parent picker's options: the empty one says what no parent means. */
+const parentWords =
+  (none: string, names: ReadonlyMap<string, string> = new Map()) =>
+  (id: string) =>
+    id === '' ? none : names.has(id) ? `${id} — ${names.get(id)}` : id;
+
+/**
  * Creates or edits a customer. The billing day of a stored customer changes through its own operation
  * (from a date, see BillingDayForm), so the PUT sends the day in force and keeps the history.
  */
@@ -113,11 +140,14 @@ function CustomerEditor({
   ctx,
   customer,
   clusters,
+  customers,
   saved,
 }: {
   ctx: Ctx;
   customer: Customer | null;
   clusters: readonly string[];
+  /** The customers a parent is picked from. */
+  customers: readonly Customer[];
   saved: (message: string) => void;
 }) {
   const [d, setD] = useState<CustomerDraft>(toCustomerDraft(customer, clusters[0] ?? ''));
@@ -134,7 +164,7 @@ function CustomerEditor({
       name: d.name,
       cluster: d.cluster || clusters[0] || '',
       currency: d.currency.trim(),
-      partnerAccount: customer?.partnerAccount ?? null,
+      partnerAccount: orNull(d.partnerAccount),
       billingDay: customer ? customer.billingDay : wholeNumber(d.billingDay),
       onHold: customer?.onHold ?? false,
       taxRate: orNull(d.taxRate),
@@ -169,7 +199,26 @@ function CustomerEditor({
       )}
       <Field label="Tax rate (percent)" name="cust-tax" value={d.taxRate} onInput={set('taxRate')} error={errors.taxRate} />
       <Field label="Country (ISO 3166-1 alpha-2)" name="cust-country" value={d.country} onInput={set('country')} error={errors.country} />
-      <Field label="Parent customer code (empty: none)" name="cust-parent" value={d.parent} onInput={set('parent')} error={errors.parent} />
+      <Field
+        label="Partner account (empty: none)"
+        name="cust-partner"
+        value={d.partnerAccount}
+        onInput={set('partnerAccount')}
+        error={errors.partnerAccount}
+      />
+      <Select
+        label="Parent customer"
+        name="cust-parent"
+        value={d.parent}
+        options={parentChoices(
+          customers.map((c) => ({ id: c.code, parent: c.parent })),
+          customer?.code ?? null,
+          d.parent,
+        )}
+        optionLabel={parentWords('(no parent)', new Map(customers.map((c) => [c.code, c.name])))}
+        onInput={set('parent')}
+        error={errors.parent}
+      />
       <Select label="Invoicing" name="cust-invoicing" value={d.invoicing} options={['self', 'parent']} onInput={set('invoicing')} />
       {errors.invoicing && <p class="field-error">invoicing: {errors.invoicing}</p>}
       <fieldset>
@@ -245,7 +294,17 @@ function BillingDayForm({ ctx, customer, saved }: { ctx: Ctx; customer: Customer
 }
 
 /** Creates or edits a customer cluster (name, parent); a parent that would close a loop is a 409 shown at the field. */
-function CustomerClusterEditor({ ctx, cluster, saved }: { ctx: Ctx; cluster: Cluster | null; saved: (message: string) => void }) {
+function CustomerClusterEditor({
+  ctx,
+  cluster,
+  clusters,
+  saved,
+}: {
+  ctx: Ctx;
+  cluster: Cluster | null;
+  clusters: readonly Cluster[];
+  saved: (message: string) => void;
+}) {
   const [id, setId] = useState(cluster?.id ?? '');
   const [name, setName] = useState(cluster?.name ?? '');
   const [parent, setParent] = useState(cluster?.parent ?? '');
@@ -273,7 +332,15 @@ function CustomerClusterEditor({ ctx, cluster, saved }: { ctx: Ctx; cluster: Clu
       <h2>{title}</h2>
       {!cluster && <Field label="Customer cluster id" name="cc-id" value={id} onInput={setId} error={errors.id} required />}
       <Field label="Customer cluster name" name="cc-name" value={name} onInput={setName} error={errors.name} required />
-      <Field label="Parent cluster (empty: top level)" name="cc-parent" value={parent} onInput={setParent} error={errors.parent} />
+      <Select
+        label="Parent cluster"
+        name="cc-parent"
+        value={parent}
+        options={parentChoices(clusters, cluster?.id ?? null, parent)}
+        optionLabel={parentWords('(no parent: top level)', new Map(clusters.map((c) => [c.id, c.name])))}
+        onInput={setParent}
+        error={errors.parent}
+      />
       <button type="submit">{cluster ? 'Save customer cluster' : 'Create customer cluster'}</button>
       <ErrorBox error={error} />
     </form>
@@ -287,7 +354,17 @@ const aliasList = (text: string) =>
     .filter(Boolean);
 
 /** Creates or edits a product cluster; an alias another cluster holds is the API's 409 `alias_taken`, shown at the aliases. */
-function ProductClusterEditor({ ctx, cluster, saved }: { ctx: Ctx; cluster: ProductCluster | null; saved: (message: string) => void }) {
+function ProductClusterEditor({
+  ctx,
+  cluster,
+  clusters,
+  saved,
+}: {
+  ctx: Ctx;
+  cluster: ProductCluster | null;
+  clusters: readonly Cluster[];
+  saved: (message: string) => void;
+}) {
   const [id, setId] = useState(cluster?.id ?? '');
   const [name, setName] = useState(cluster?.name ?? '');
   const [parent, setParent] = useState(cluster?.parent ?? '');
@@ -317,7 +394,15 @@ function ProductClusterEditor({ ctx, cluster, saved }: { ctx: Ctx; cluster: Prod
       <h2>{title}</h2>
       {!cluster && <Field label="Product cluster id" name="pc-id" value={id} onInput={setId} error={errors.id} required />}
       <Field label="Product cluster name" name="pc-name" value={name} onInput={setName} error={errors.name} required />
-      <Field label="Parent product cluster (empty: top level)" name="pc-parent" value={parent} onInput={setParent} error={errors.parent} />
+      <Select
+        label="Parent product cluster"
+        name="pc-parent"
+        value={parent}
+        options={parentChoices(clusters, cluster?.id ?? null, parent)}
+        optionLabel={parentWords('(no parent: top level)', new Map(clusters.map((c) => [c.id, c.name])))}
+        onInput={setParent}
+        error={errors.parent}
+      />
       <Field label="Aliases (product labels, comma-separated)" name="pc-aliases" value={aliases} onInput={setAliases} error={aliasError} />
       <button type="submit">{cluster ? 'Save product cluster' : 'Create product cluster'}</button>
       <ErrorBox error={error} />
@@ -441,10 +526,16 @@ export function Customers({ ctx }: { ctx: Ctx }) {
       <ErrorBox error={error} />
       {editing && (
         <div key={editingKey(editing)}>
-          {editing.kind === 'customer' && <CustomerEditor ctx={ctx} customer={editing.customer} clusters={clusterIds} saved={saved} />}
+          {editing.kind === 'customer' && (
+            <CustomerEditor ctx={ctx} customer={editing.customer} clusters={clusterIds} customers={items} saved={saved} />
+          )}
           {editing.kind === 'billing-day' && <BillingDayForm ctx={ctx} customer={editing.customer} saved={saved} />}
-          {editing.kind === 'customer-cluster' && <CustomerClusterEditor ctx={ctx} cluster={editing.cluster} saved={saved} />}
-          {editing.kind === 'product-cluster' && <ProductClusterEditor ctx={ctx} cluster={editing.cluster} saved={saved} />}
+          {editing.kind === 'customer-cluster' && (
+            <CustomerClusterEditor ctx={ctx} cluster={editing.cluster} clusters={(customerClusters.data?.items ?? []) as Cluster[]} saved={saved} />
+          )}
+          {editing.kind === 'product-cluster' && (
+            <ProductClusterEditor ctx={ctx} cluster={editing.cluster} clusters={products as Cluster[]} saved={saved} />
+          )}
           <button type="button" onClick={() => setEditing(null)}>
             Close the editor
           </button>

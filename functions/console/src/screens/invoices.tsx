@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { download, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, money, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, money, useLoad, usePaged } from '../ui';
 
 type Invoice = Schemas['Invoice'];
 type Line = NonNullable<Invoice['lines']>[number];
@@ -295,12 +295,26 @@ function InvoiceDetail({ ctx, id, changed }: { ctx: Ctx; id: string; changed: ()
   );
 }
 
+const STATUSES = ['', 'draft', 'approved', 'voided'] as const;
+const KINDS = ['', 'invoice', 'credit-note'] as const;
+type Status = (typeof STATUSES)[number];
+type Kind = (typeof KINDS)[number];
+const KIND_WORDS: Record<Kind, string> = { '': '(any)', invoice: 'Invoices', 'credit-note': 'Credit notes' };
+/** A filter preset from the URL, if it is one of the values the API takes (else no filter). */
+const oneOf = <T extends string>(values: readonly T[], value: string | null): T => values.find((v) => v === value) ?? values[0]!;
+
+/**
+ * The invoice list, filtered by customer, period, status and kind as the API filters it. A filtered page may
+ * hold fewer than its limit (even none) while a next page follows: the Pager goes on with the API's cursor.
+ */
 export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
   const [id, query] = param.split('?');
   const preset = new URLSearchParams(query ?? '');
   const [customer, setCustomer] = useState(preset.get('customer') ?? '');
   const [periodStart, setPeriodStart] = useState(preset.get('periodStart') ?? '');
-  const [filters, setFilters] = useState({ customer, periodStart });
+  const [status, setStatus] = useState(oneOf(STATUSES, preset.get('status')));
+  const [kind, setKind] = useState(oneOf(KINDS, preset.get('kind')));
+  const [filters, setFilters] = useState({ customer, periodStart, status, kind });
   const list = usePaged(
     async (cursor) => {
       const q = {
@@ -308,6 +322,8 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
         cursor,
         ...(filters.customer ? { customer: filters.customer } : {}),
         ...(filters.periodStart ? { periodStart: filters.periodStart } : {}),
+        ...(filters.status ? { status: filters.status } : {}),
+        ...(filters.kind ? { kind: filters.kind } : {}),
       };
       return ok(await ctx.client.GET('/v1/accounts/{a}/invoices', { params: { path: { a: ctx.a }, query: q } }));
     },
@@ -321,11 +337,20 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
         aria-label="Invoice filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setFilters({ customer: customer.trim(), periodStart });
+          setFilters({ customer: customer.trim(), periodStart, status, kind });
         }}
       >
         <Field label="Customer" name="invoice-customer" value={customer} onInput={setCustomer} />
         <Field label="Period start" name="invoice-period" type="date" value={periodStart} onInput={setPeriodStart} />
+        <Select label="Status" name="invoice-status" value={status} options={STATUSES} onInput={(v) => setStatus(v as Status)} />
+        <Select
+          label="Kind"
+          name="invoice-kind"
+          value={kind}
+          options={KINDS}
+          optionLabel={(o) => KIND_WORDS[o as Kind]}
+          onInput={(v) => setKind(v as Kind)}
+        />
         <button type="submit">Filter</button>
       </form>
       {!canWrite(ctx.session) && <Notice>Read-only: this key’s role is viewer.</Notice>}
@@ -352,7 +377,7 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
           ))}
         </tbody>
       </table>
-      {list.page?.items.length === 0 && <p>No invoice matches.</p>}
+      {list.page?.items.length === 0 && (list.page.next ? <p>None on this page matches: the next page reads on.</p> : <p>No invoice matches.</p>)}
       <Pager pageNumber={list.pageNumber} hasNext={!!list.page?.next} next={list.next} previous={list.previous} loading={list.loading} />
       {id && <InvoiceDetail ctx={ctx} id={id} key={id} changed={list.reload} />}
     </section>
