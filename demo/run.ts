@@ -8,20 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../infra/local/stack';
-import { runWorkedChain, type Call, type ChainInvoice } from './chain';
+import { runWorkedChain, type ChainInvoice } from './chain';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
-
-function caller(baseUrl: string): Call {
-  return async (method, path, body, key) => {
-    const headers: Record<string, string> = {};
-    if (key) headers.authorization = `Bearer ${key}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
-  };
-}
 
 function printInvoices(tier: string, invoices: ChainInvoice[]): void {
   for (const invoice of invoices) {
@@ -49,7 +38,7 @@ async function main(): Promise<void> {
   }
   try {
     out(`billstream at ${url}\n`);
-    const chain = await runWorkedChain(caller(url), adminKey, `demo-${Date.now().toString(36)}`, (line) => out(`  ${line}`));
+    const chain = await runWorkedChain(url, adminKey, `demo-${Date.now().toString(36)}`, (line) => out(`  ${line}`));
     out('\nbatch totals per tier (period 2026-10-01 … 2026-11-01)');
     for (const [tier, batch] of Object.entries(chain.batches))
       out(`  ${tier.padEnd(11)} ${batch.id}  ${batch.rows} rows  ${JSON.stringify(batch.totals)}`);

@@ -10,7 +10,7 @@ import { type Browser, expectAccessible, openBrowser, shot, signIn } from './bro
  * a quote with a discount in two versions, submitted, approved and accepted into the subscription the
  * console then opens. Lists are read again when the nav link brings the user back to them, once per visit.
  * A billing key is not offered approve or decline (the API answers it 403); the quotes list filters by
- * customer and status; a viewer's offer is read-only. 1,000 subscriptions are read 50 a page, one request
+ * customer and status; a viewer's offer is read-only. 120 subscriptions are read 50 a page, one request
  * per page and none per row; an offer's catalogue is chosen from the account's catalogues, read page by page.
  */
 
@@ -369,7 +369,7 @@ test('a billing key is offered no approve nor decline (the API answers 403) and 
   await viewer.close();
 }, 180_000);
 
-test('1,000 subscriptions are read 50 a page with the cursors, one request per page and none per row; an offer chooses among 60 catalogues read page by page', async () => {
+test('120 subscriptions are read 50 a page with the cursors, one request per page and none per row; an offer chooses among 60 catalogues read page by page', async () => {
   const big = await newAccount();
   const bigPath = (p: string) => `/v1/accounts/${big.id}${p}`;
   const bigPut = async (p: string, body: unknown) => {
@@ -381,8 +381,9 @@ test('1,000 subscriptions are read 50 a page with the cursors, one request per p
   const pad = (i: number) => String(i).padStart(4, '0');
   await times(60, 10, (i) => bigPut(`/catalogues/cat-${pad(i)}`, { name: `Catalogue ${i}` }));
   await bigPut('/offers/team', { catalogue: 'cat-0000', name: 'Team', currency: 'EUR', charges: [base('24.95')] });
-  await times(10, 10, (c) => bigPut(`/customers/C${c}`, { name: `Customer ${c}`, cluster: 'all', currency: 'EUR' }));
-  await times(1000, 16, (i) => bigPut(`/subscriptions/s${pad(i)}`, { customer: `C${i % 10}`, offer: 'team', quantity: '1', startDate: day(-10) }));
+  await times(2, 2, (c) => bigPut(`/customers/C${c}`, { name: `Customer ${c}`, cluster: 'all', currency: 'EUR' }));
+  // 60 each: a customer's filtered list has a second page too
+  await times(120, 16, (i) => bigPut(`/subscriptions/s${pad(i)}`, { customer: `C${i % 2}`, offer: 'team', quantity: '1', startDate: day(-10) }));
 
   const page = await browser.newPage();
   await signIn(page, big.id, big.key);
@@ -408,14 +409,14 @@ test('1,000 subscriptions are read 50 a page with the cursors, one request per p
   await page.getByText('Page 1').waitFor();
   await settles(firstIds, first);
 
-  await page.getByLabel('Customer', { exact: true }).fill('C3');
+  await page.getByLabel('Customer', { exact: true }).fill('C1');
   await page.getByRole('button', { name: 'Filter' }).click();
-  await settles(async () => new Set((await cells(rows)).map((row) => row[1])), new Set(['C3']));
+  await settles(async () => new Set((await cells(rows)).map((row) => row[1])), new Set(['C1']));
   expect(await rows.count()).toBe(50);
   await expect(page.getByRole('button', { name: 'Next page' }).isEnabled()).resolves.toBe(true);
   expect(pages).toHaveLength(4);
   expect(items).toEqual([]);
-  await expectAccessible(page, 'subscriptions (1,000)');
+  await expectAccessible(page, 'subscriptions (120)');
 
   // The catalogue select: the first 50 catalogues, then the other 10 when asked.
   await page.getByRole('link', { name: 'Offers' }).click();

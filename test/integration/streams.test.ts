@@ -30,7 +30,7 @@ describe('streams: the worked chain vendor → distributor → reseller', () => 
   let chain: ChainResult;
 
   beforeAll(async () => {
-    chain = await runWorkedChain(api, adminKey(), `chain-${Date.now().toString(36)}`);
+    chain = await runWorkedChain(baseUrl(), adminKey(), `chain-${Date.now().toString(36)}`);
   }, 240_000);
 
   test("the vendor's batch rates every mapped purchase of the period, routed to who pays", async () => {
