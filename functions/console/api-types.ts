@@ -537,8 +537,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Count purchases by status and reason
-     * @description Exact at any volume: one pass over the purchase indexes, reading status, reason and date only. `from` inclusive, `to` exclusive on purchaseDate.
+     * Count the purchases that wait, by status and reason
+     * @description Exact at any volume: one pass over the sparse indexes of waiting purchases (unmapped and not-invoiced), reading status, reason and date only. Rated, invoiced and completed purchases are not counted. `from` inclusive, `to` exclusive on purchaseDate.
      *
      *     Key: any key of the account, or the platform admin key.
      */
@@ -2077,14 +2077,11 @@ export interface components {
       /** @description present when a rule applies but cannot price the purchase */
       ratingError?: string;
     };
-    /** @description exact counts of the stored purchases (not those still `received`) */
+    /** @description exact counts of the purchases that wait (`unmapped` and `not-invoiced`), by status and reason */
     PurchaseCounts: {
       byStatus: {
         unmapped: number;
         'not-invoiced': number;
-        rated: number;
-        invoiced: number;
-        completed: number;
       };
       byReason: {
         'unknown-customer': number;
@@ -2093,6 +2090,7 @@ export interface components {
         'no-price-rule': number;
         'on-hold': number;
       };
+      /** @description purchases waiting, in all */
       total: number;
     };
     /** @description whole UTC days, the end exclusive, at most one year */

@@ -3,7 +3,7 @@ import { decimal, identifier, isoDate } from '../kernel/fields';
 import { pageOf, routeTable } from '../edge/routes';
 import { MAX_PURCHASES_PER_REQUEST } from './domain/ingest';
 import { PURCHASE_STATUSES, purchaseSchema } from './domain/purchase';
-import { PURCHASE_REASONS } from './domain/counts';
+import { PURCHASE_REASONS, WAITING_STATUSES } from './domain/counts';
 
 /** Ingest operations: accept a batch of purchases (202, asynchronous mapping), read one, list them. */
 
@@ -67,11 +67,11 @@ const ingestResult = z
 const count = z.int().min(0);
 const purchaseCounts = z
   .object({
-    byStatus: z.object(Object.fromEntries(PURCHASE_STATUSES.filter((s) => s !== 'received').map((s) => [s, count]))),
+    byStatus: z.object(Object.fromEntries(WAITING_STATUSES.map((s) => [s, count]))),
     byReason: z.object(Object.fromEntries(PURCHASE_REASONS.map((r) => [r, count]))),
-    total: count,
+    total: count.meta({ description: 'purchases waiting, in all' }),
   })
-  .meta({ id: 'PurchaseCounts', description: 'exact counts of the stored purchases (not those still `received`)' });
+  .meta({ id: 'PurchaseCounts', description: 'exact counts of the purchases that wait (`unmapped` and `not-invoiced`), by status and reason' });
 
 /** `from` inclusive, `to` exclusive on purchaseDate, as in the list. */
 export const purchaseRange = z.object({ from: isoDate.optional(), to: isoDate.optional() });
@@ -114,9 +114,9 @@ export const ingestRoutes = routeTable({
   countPurchases: {
     method: 'GET',
     path: '/v1/accounts/{a}/purchase-counts',
-    summary: 'Count purchases by status and reason',
+    summary: 'Count the purchases that wait, by status and reason',
     description:
-      'Exact at any volume: one pass over the purchase indexes, reading status, reason and date only. `from` inclusive, `to` exclusive on purchaseDate.',
+      'Exact at any volume: one pass over the sparse indexes of waiting purchases (unmapped and not-invoiced), reading status, reason and date only. Rated, invoiced and completed purchases are not counted. `from` inclusive, `to` exclusive on purchaseDate.',
     auth: 'account-read',
     query: purchaseRange,
     responses: { 200: { description: 'the counts', schema: purchaseCounts } },

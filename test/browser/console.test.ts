@@ -145,7 +145,7 @@ test('a viewer key sees the data and no write action', async () => {
   const page = await browser.newPage();
   await signIn(page, acct.id, (key.body as { key: string }).key);
   await expect(page.getByTestId('role').textContent()).resolves.toBe('viewer');
-  await page.getByTestId('count-rated').waitFor();
+  await page.getByTestId('count-unmapped').waitFor();
 
   await page.getByRole('link', { name: 'Price rules' }).click();
   await page.getByRole('button', { name: 'View price rule voice-std' }).click();

@@ -50,14 +50,15 @@ afterAll(async () => {
   await browser?.close();
 });
 
-test('routing rules with their overlap shown inline, a purchase priced with every candidate, exact overview counts', async () => {
+test('routing rules with their overlap shown inline, a purchase priced with every candidate, exact overview counts of what waits', async () => {
   const page = await browser.newPage();
   await signIn(page, acct.id, acct.key);
 
   // Overview: exact counts from the counts endpoint
   await expect(page.getByTestId('count-unmapped').textContent()).resolves.toBe('2');
-  await expect(page.getByTestId('count-rated').textContent()).resolves.toBe('1');
-  await expect(page.getByTestId('count-total').textContent()).resolves.toBe('3 purchase(s) in all');
+  await expect(page.getByTestId('count-not-invoiced').textContent()).resolves.toBe('0');
+  await expect(page.getByTestId('count-total').textContent()).resolves.toBe('2 purchase(s) waiting');
+  await expect(page.getByTestId('count-rated').count()).resolves.toBe(0);
   await expectAccessible(page, 'overview');
 
   // Routing rules: create one in the UI

@@ -4,8 +4,9 @@ type Counts = { byStatus: Record<string, number>; byReason: Record<string, numbe
 type ErrorBody = { error: { details: string[] } };
 
 /**
- * `GET /purchase-counts` on the local stack: exact counts by status and reason, as purchases are mapped,
- * re-mapped, invoiced and completed (billing's own updates), within a date range, per account only.
+ * `GET /purchase-counts` on the local stack: exact counts of the purchases that wait (unmapped, not-invoiced)
+ * by status and reason, as purchases are mapped, re-mapped, released and re-priced, within a date range, per
+ * account only; rated, invoiced and completed purchases (billing's own updates) are never counted.
  */
 describe('purchase counts over HTTP', () => {
   let acct: Account;
@@ -64,33 +65,52 @@ describe('purchase counts over HTTP', () => {
     expect((sent.body as { accepted: string[] }).accepted).toHaveLength(10);
   });
 
-  test('every status and reason, zeros included, exactly', async () => {
+  test('both waiting statuses and every reason, zeros included, exactly; the 4 rated purchases are not counted', async () => {
     expect(await counts()).toEqual({
-      byStatus: { unmapped: 3, 'not-invoiced': 3, rated: 4, invoiced: 0, completed: 0 },
+      byStatus: { unmapped: 3, 'not-invoiced': 3 },
       byReason: { 'unknown-customer': 2, 'unknown-product': 1, 'future-date': 1, 'no-price-rule': 1, 'on-hold': 1 },
-      total: 10,
+      total: 6,
     });
   });
 
   test('from inclusive, to exclusive on purchaseDate, for mapped and unmapped purchases alike', async () => {
     const october = await counts('?from=2026-10-01&to=2026-11-01');
-    expect(october).toMatchObject({ byStatus: { unmapped: 2, 'not-invoiced': 2, rated: 3 }, total: 7 });
+    expect(october).toMatchObject({ byStatus: { unmapped: 2, 'not-invoiced': 2 }, total: 4 });
     const september = await counts('?from=2026-09-01&to=2026-10-01');
-    expect(september).toMatchObject({ byStatus: { unmapped: 1, rated: 1 }, byReason: { 'unknown-customer': 1 }, total: 2 });
-    // r2 is dated 2026-10-31T23:59:59Z: inside October, outside from the last second on
-    expect((await counts('?from=2026-10-31T23:59:59Z')).byStatus.rated).toBe(1);
-    expect((await counts('?to=2026-10-31T23:59:59Z')).byStatus.rated).toBe(3);
+    expect(september).toEqual({
+      byStatus: { unmapped: 1, 'not-invoiced': 0 },
+      byReason: { 'unknown-customer': 1, 'unknown-product': 0, 'future-date': 0, 'no-price-rule': 0, 'on-hold': 0 },
+      total: 1,
+    });
+    // f1 is dated 2099-01-01: inside from that instant on, outside before it
+    expect((await counts('?from=2099-01-01')).byReason).toMatchObject({ 'future-date': 1, 'no-price-rule': 0 });
+    expect((await counts('?to=2099-01-01')).byReason).toMatchObject({ 'future-date': 0, 'no-price-rule': 1 });
     const bad = await api('GET', path('/purchase-counts?from=yesterday'), undefined, acct.key);
     expect(bad.status).toBe(400);
     expect((bad.body as ErrorBody).error.details).toEqual([expect.stringMatching(/^from: /)]);
   });
 
-  test('a re-mapped purchase moves from unmapped; invoicing and approval move the counts too', async () => {
+  test('a purchase leaves the counts when it is re-mapped, released or re-priced; invoicing and approval leave them alone', async () => {
     // NOBODY appears: u1 and u2 are re-mapped and rated in the background
     await put('/customers/NOBODY', { name: 'Now somebody', cluster: 'all', currency: 'EUR' });
     await eventually(async () => {
-      expect((await counts()).byStatus).toMatchObject({ unmapped: 1, rated: 6 });
+      expect((await counts()).byStatus).toEqual({ unmapped: 1, 'not-invoiced': 3 });
     }, 45_000);
+    // HELD is released (h1 is rated) and fees get a price (n1 is rated): only f1 still waits, for its date
+    await put('/customers/HELD', { name: 'Held', cluster: 'all', currency: 'EUR', onHold: false });
+    await put('/price-rules/fees', { productCluster: 'fees', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '5' } });
+    const waiting = {
+      byStatus: { unmapped: 1, 'not-invoiced': 1 },
+      byReason: { 'unknown-customer': 0, 'unknown-product': 1, 'future-date': 1, 'no-price-rule': 0, 'on-hold': 0 },
+      total: 2,
+    };
+    await eventually(async () => {
+      expect(await counts()).toEqual(waiting);
+    }, 45_000);
+    for (const reference of ['u1', 'h1', 'n1']) {
+      const stored = (await api('GET', path(`/purchases/${reference}`), undefined, acct.key)).body as { status: string };
+      expect({ reference, status: stored.status }).toEqual({ reference, status: 'rated' });
+    }
 
     const started = await api('POST', path('/billing-cycles'), { periodStart: '2026-10-01', periodEnd: '2026-11-01' }, acct.key);
     expect(started.status).toBe(202);
@@ -99,23 +119,23 @@ describe('purchase counts over HTTP', () => {
       const cycle = (await api('GET', path(`/billing-cycles/${id}`), undefined, acct.key)).body as { status: string };
       if (cycle.status !== 'completed') throw new Error(`cycle is ${cycle.status}`);
     }, 90_000);
-    // October: r1, r2 (C1), r3 (C2), u1 (NOBODY) go on drafts; r4 and u2 are September's
-    const afterCycle = await counts();
-    expect(afterCycle.byStatus).toMatchObject({ rated: 2, invoiced: 4, completed: 0 });
+    expect((await api('GET', path('/purchases/r1'), undefined, acct.key)).body).toMatchObject({ status: 'invoiced' });
+    expect(await counts()).toEqual(waiting);
 
     const invoices = (await api('GET', path('/invoices?customer=C1&periodStart=2026-10-01'), undefined, acct.key)).body as {
       items: { id: string }[];
     };
     const approved = await api('POST', path(`/invoices/${invoices.items[0]!.id}/approve`), undefined, acct.key);
     expect(approved.status).toBe(200);
-    const final = await counts();
-    expect(final.byStatus).toEqual({ unmapped: 1, 'not-invoiced': 3, rated: 2, invoiced: 2, completed: 2 });
-    expect(final.total).toBe(10);
+    await eventually(async () => {
+      expect((await api('GET', path('/purchases/r1'), undefined, acct.key)).body).toMatchObject({ status: 'completed' });
+    }, 30_000);
+    expect(await counts()).toEqual(waiting);
   });
 
   test("a viewer may count; another account's key gets a 404 and its own account counts nothing of this one", async () => {
     const viewer = ((await api('POST', path('/keys'), { role: 'viewer' }, acct.key)).body as { key: string }).key;
-    expect((await counts('', viewer)).total).toBe(10);
+    expect((await counts('', viewer)).total).toBe(2);
     const other = await newAccount();
     expect((await api('GET', path('/purchase-counts'), undefined, other.key)).status).toBe(404);
     const own = (await api('GET', `/v1/accounts/${other.id}/purchase-counts`, undefined, other.key)).body as Counts;

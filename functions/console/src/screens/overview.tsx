@@ -3,10 +3,10 @@ import type { Ctx } from '../main';
 import { ErrorBox, money, useLoad } from '../ui';
 
 const REASONS = ['unknown-customer', 'unknown-product', 'no-price-rule', 'on-hold', 'future-date'] as const;
-const STATUSES = ['unmapped', 'not-invoiced', 'rated', 'invoiced', 'completed'] as const;
+const STATUSES = ['unmapped', 'not-invoiced'] as const;
 const LIMIT = 1000;
 
-/** Exact counts by status and reason from the API's counts endpoint (one pass over its indexes, any volume). */
+/** Exact counts of the purchases that wait, by status and reason, from the API's counts endpoint (one pass over its sparse indexes, any volume). */
 async function purchaseCounts(ctx: Ctx): Promise<Schemas['PurchaseCounts']> {
   return ok(await ctx.client.GET('/v1/accounts/{a}/purchase-counts', { params: { path: { a: ctx.a } } }));
 }
@@ -58,7 +58,7 @@ export function Overview({ ctx }: { ctx: Ctx }) {
       <h1 id="overview-title">What needs attention</h1>
       <div class="cards">
         <section class="card" aria-labelledby="purchases-title">
-          <h2 id="purchases-title">Purchases by status</h2>
+          <h2 id="purchases-title">Purchases waiting</h2>
           <ErrorBox error={counts.error} />
           {counts.data && (
             <>
@@ -82,7 +82,11 @@ export function Overview({ ctx }: { ctx: Ctx }) {
                   ))}
                 </tbody>
               </table>
-              <p data-testid="count-total">{counts.data.total} purchase(s) in all</p>
+              <p data-testid="count-total">{counts.data.total} purchase(s) waiting</p>
+              <p class="hint">
+                Rated purchases wait for nothing: the <a href="#/purchases/rated">purchases explorer</a> lists them, and each cycle's report counts
+                what it invoiced.
+              </p>
               <h3>By reason</h3>
               <ReasonChart byReason={counts.data.byReason} />
             </>

@@ -31,11 +31,12 @@ const TAKEN = new Set(['DuplicateItem', 'ConditionalCheckFailed']);
 
 /**
  * One item per purchase, keyed by reference so that writes spread over partitions. The item is written
- * once, already mapped. Its gsi1 keys put it on one of two indexes: unmapped purchases on the account's
- * unmapped partition (sorted by what they wait for, read by the remap consumer), the others on one of the
- * account's PURCHASE_SHARDS purchase partitions (sorted by date, read by the counts). Billing's updates
- * (invoiced, completed, reopened) change only the status of a purchase that is not unmapped, so they leave
- * its index entry where it is.
+ * once, already mapped. Only purchases that wait carry gsi1 keys (sparse indexes, so a purchase that is
+ * rated on arrival writes no index copy): unmapped purchases go on the account's unmapped partition (sorted
+ * by what they wait for, read by the remap consumer), `not-invoiced` ones on one of the account's
+ * PURCHASE_SHARDS waiting partitions (sorted by date, read by the counts). A purchase leaves its index when
+ * it is rewritten rated (every such write goes through `toItem`); billing's updates (invoiced, completed,
+ * reopened) only move a rated purchase on, so they never touch an index.
  */
 export class DynamoPurchaseStore implements PurchaseStore, PurchaseStandings {
   constructor(
@@ -265,7 +266,7 @@ export class DynamoPurchaseStore implements PurchaseStore, PurchaseStandings {
         record.reason === 'unknown-customer' ? { customer: record.customerCode } : { label: record.productLabel },
         record.reference,
       );
-    } else {
+    } else if (record.status === 'not-invoiced') {
       item.gsi1pk = keys.purchaseIndex(record.accountId, keys.purchaseIndexShard(record.reference));
       item.gsi1sk = keys.purchaseIndexSort(record.purchaseDate, record.reference);
     }
