@@ -1732,9 +1732,9 @@ export interface components {
       currency: string;
       partnerAccount?: string | null;
       /** @default 1 */
-      billingDay: number;
+      billingDay?: number;
       /** @default false */
-      onHold: boolean;
+      onHold?: boolean;
       taxRate?: (string | number) | null;
       country?: string | null;
       parent?: string | null;
@@ -1844,7 +1844,7 @@ export interface components {
       name: string;
       parent?: string | null;
       /** @default [] */
-      aliases: string[];
+      aliases?: string[];
     };
     ProductCluster: {
       id: string;
@@ -1868,7 +1868,7 @@ export interface components {
        * @description lower wins among equally specific rules
        * @default 0
        */
-      priority: number;
+      priority?: number;
       /** @description expression over quantity, dates, metadata.<key> */
       condition?: string | null;
       /**
@@ -1876,7 +1876,7 @@ export interface components {
        * @default purchase
        * @enum {string}
        */
-      scope: 'purchase' | 'period';
+      scope?: 'purchase' | 'period';
       /** @description metadata key (period scope) */
       groupBy?: string | null;
       /** @description the charge model and its parameters; decimals as strings */
@@ -2327,6 +2327,105 @@ export interface components {
            * @description a product label or product cluster id
            * @default productLabel
            */
+          product?: string;
+          /**
+           * @description a column name (`meta.<key>` for metadata)
+           * @default customerCode
+           */
+          customer?: string;
+          /**
+           * @description a column name (`meta.<key>` for metadata)
+           * @default quantity
+           */
+          quantity?: string;
+          /**
+           * @description a column name (`meta.<key>` for metadata)
+           * @default purchaseDate
+           */
+          date?: string;
+        }
+      | {
+          /** @constant */
+          type: 'copy';
+          columns: {
+            [key: string]: string;
+          };
+        }
+      | {
+          /** @constant */
+          type: 'split';
+          /** @description a column name (`meta.<key>` for metadata) */
+          column: string;
+          pattern: string;
+          into: string[];
+        }
+      | {
+          /** @constant */
+          type: 'formula';
+          /** @description a column name (`meta.<key>` for metadata) */
+          column: string;
+          expression: string;
+          /**
+           * @default decimal
+           * @enum {string}
+           */
+          columnType?: 'string' | 'decimal' | 'boolean' | 'date';
+        }
+      | {
+          /** @constant */
+          type: 'filter';
+          keep?: string;
+          drop?: string;
+        }
+      | {
+          /** @constant */
+          type: 'convert-currency';
+          columns: string[];
+          /** @description ISO 4217 code */
+          to: string;
+          /**
+           * @description a column name (`meta.<key>` for metadata)
+           * @default purchaseDate
+           */
+          date?: string;
+        }
+      | {
+          /** @constant */
+          type: 'lookup';
+          table: string;
+          /** @description a column name (`meta.<key>` for metadata) */
+          key: string;
+          columns: string[];
+          /** @default false */
+          optional?: boolean;
+        }
+      | {
+          /** @constant */
+          type: 'vat';
+          /** @description a column name (`meta.<key>` for metadata) */
+          country: string;
+          /** @description a column name (`meta.<key>` for metadata) */
+          into: string;
+          /**
+           * @description a column name (`meta.<key>` for metadata)
+           * @default purchaseDate
+           */
+          date?: string;
+        }
+      | {
+          /** @constant */
+          type: 'aggregate';
+          groupBy: string[];
+          sum: string[];
+        };
+    StageOutput:
+      | {
+          /** @constant */
+          type: 'rate';
+          /**
+           * @description a product label or product cluster id
+           * @default productLabel
+           */
           product: string;
           /**
            * @description a column name (`meta.<key>` for metadata)
@@ -2449,7 +2548,7 @@ export interface components {
       type: 'simple' | 'computed';
       source: components['schemas']['StreamSource'];
       /** @description applied in order */
-      stages: components['schemas']['Stage'][];
+      stages: components['schemas']['StageOutput'][];
       /** @description ISO 4217 code */
       currency: string;
       /** Format: date-time */
@@ -2676,6 +2775,32 @@ export interface components {
        * @default purchase
        * @enum {string}
        */
+      scope?: 'purchase' | 'period';
+      /** @description CPQ: the list price (defaults to price) */
+      listPrice?: string;
+      /** @description CPQ: no quoted price under it (at most the list price) */
+      floorPrice?: string;
+      /** @description CPQ: no quoted discount over it */
+      maxDiscount?: string;
+      /** @description CPQ: a quoted discount over it needs an admin’s approval */
+      approvalAbove?: string;
+    };
+    /** @description prices the subscriber's purchases of the product cluster while subscribed */
+    UsageChargeOutput: {
+      id: string;
+      /** @constant */
+      type: 'usage';
+      productCluster: string;
+      /** @description a price-rule charge model (see PUT /price-rules) */
+      model: {
+        type: string;
+      } & {
+        [key: string]: unknown;
+      };
+      /**
+       * @default purchase
+       * @enum {string}
+       */
       scope: 'purchase' | 'period';
       /** @description CPQ: the list price (defaults to price) */
       listPrice?: string;
@@ -2707,7 +2832,7 @@ export interface components {
       name: string;
       currency: string;
       /** @default 0 */
-      trialDays: number;
+      trialDays?: number;
       /** @description name → decimal or text; rating expressions read them as `subscription.<name>` */
       parameters?: {
         [key: string]: string;
@@ -2734,7 +2859,7 @@ export interface components {
       charges: (
         | components['schemas']['RecurringCharge']
         | components['schemas']['OneOffCharge']
-        | components['schemas']['UsageCharge']
+        | components['schemas']['UsageChargeOutput']
         | components['schemas']['MinimumCharge']
       )[];
       /** @description ISO 8601 date-time of the last change */

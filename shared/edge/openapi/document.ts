@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { identifier } from '../../kernel/fields';
 import { operations, pageQuery, type Auth, type Operation, type RouteTable } from '../routes';
-import { SchemaSet, type JsonSchema } from './json-schema';
+import { type JsonSchema, SchemaSet, type Side } from './json-schema';
 
 /**
  * The OpenAPI 3.1 description of the API, generated from the contexts' route tables: one operation per
@@ -46,7 +46,7 @@ const errorRef = (name: keyof typeof SHARED_ERRORS) => ({ $ref: `#/components/re
 
 export function openApiDocument(sections: readonly ApiSection[], info: { title: string; version: string; description: string }) {
   const schemas = new SchemaSet();
-  const json = (schema: z.ZodType, type = 'application/json') => ({ [type]: { schema: schemas.convert(schema) } });
+  const json = (schema: z.ZodType, type = 'application/json', side: Side = 'input') => ({ [type]: { schema: schemas.convert(schema, side) } });
   const paths: Record<string, Record<string, unknown>> = {};
   for (const section of sections) {
     for (const op of operations(section.routes)) {
@@ -66,8 +66,8 @@ export function openApiDocument(sections: readonly ApiSection[], info: { title: 
   for (const item of Object.values(paths))
     for (const op of Object.values(item))
       if ((op as { parameters: unknown[] }).parameters.length === 0) delete (op as { parameters?: unknown }).parameters;
-  const errorBody = json(errorSchema);
-  return {
+  const errorBody = json(errorSchema, 'application/json', 'output');
+  return schemas.resolve({
     openapi: '3.1.0',
     info: { ...info, license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' } },
     servers: [{ url: '/' }],
@@ -77,9 +77,8 @@ export function openApiDocument(sections: readonly ApiSection[], info: { title: 
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api-key>' } },
       responses: Object.fromEntries(Object.entries(SHARED_ERRORS).map(([name, description]) => [name, { description, content: errorBody }])),
-      schemas: schemas.components,
     },
-  };
+  });
 }
 
 function pathParameters(op: Operation, schemas: SchemaSet) {
@@ -108,7 +107,7 @@ function describe(schema: JsonSchema) {
   return { ...(description ? { description } : {}), schema: rest };
 }
 
-function responses(op: Operation, json: (schema: z.ZodType, type?: string) => Record<string, unknown>) {
+function responses(op: Operation, json: (schema: z.ZodType, type: string | undefined, side: Side) => Record<string, unknown>) {
   const out: Record<string, unknown> = { '400': errorRef('BadRequest') };
   if (op.auth !== 'none') out['401'] = errorRef('Unauthorized');
   if (op.auth !== 'none' && op.auth !== 'account-read') out['403'] = errorRef('Forbidden');
@@ -116,8 +115,8 @@ function responses(op: Operation, json: (schema: z.ZodType, type?: string) => Re
   for (const [status, r] of Object.entries(op.responses)) {
     const schema = r.schema ?? (Number(status) >= 400 ? errorSchema : undefined);
     const content = {
-      ...(schema ? json(schema, r.contentType) : {}),
-      ...Object.fromEntries(Object.entries(r.content ?? {}).flatMap(([type, s]) => Object.entries(json(s, type)))),
+      ...(schema ? json(schema, r.contentType, 'output') : {}),
+      ...Object.fromEntries(Object.entries(r.content ?? {}).flatMap(([type, s]) => Object.entries(json(s, type, 'output')))),
     };
     out[status] = { description: r.description, ...(Object.keys(content).length ? { content } : {}) };
   }

@@ -61,7 +61,7 @@ function RuleEditor({ ctx, rule, saved }: { ctx: Ctx; rule: Rule | null; saved: 
             condition: d.condition || null,
             scope: d.scope as Rule['scope'],
             model,
-          } as never,
+          },
         }),
       );
       saved(d.id);
