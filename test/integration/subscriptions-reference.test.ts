@@ -195,6 +195,54 @@ describe('TestWithInArrearSubscriptions (InArrearCatalog.xml: support plans in a
     await kb.expectUnchanged(january);
   });
 
+  test('testWithPauseResume, both known before invoicing: paused 2020-01-15, resumed 2020-01-20: 45.16 for 1–15 January and 38.71 from the 20th', async () => {
+    const kb = await killBillAccount(['basic-support-monthly-notrial'], 1);
+    await kb.subscribe('basic', 'basic-support-monthly-notrial', '2020-01-01');
+    await kb.operate('basic', 'pause', { effectiveDate: '2020-01-15' });
+    await kb.operate('basic', 'resume', { effectiveDate: '2020-01-20' });
+
+    // 100.00 × 14 / 31 and 100.00 × 12 / 31; the five paused days carry nothing
+    await kb.cycle('2020-01-01', '2020-02-01');
+    const january = await kb.invoice('2020-01-01');
+    expect(fees(january)).toEqual([fee('2020-01-01', '2020-01-15', 'recurring', '45.16'), fee('2020-01-20', '2020-02-01', 'recurring', '38.71')]);
+    expect(january.total).toBe('83.87');
+  });
+
+  test('testChangeBPToPlanWithoutAddOnWithEndOfTermPolicyDuringFirstMonth: premium and its add-on end on 2012-04-11: 333.33 and 300.00, basic-support from then', async () => {
+    const kb = await killBillAccount(
+      ['premium-support-monthly-notrial', 'premium-support-addon-monthly-notrial', 'basic-support-monthly-notrial'],
+      1,
+    );
+    await kb.subscribe('bp', 'premium-support-monthly-notrial', '2012-04-01');
+    await kb.subscribe('ao', 'premium-support-addon-monthly-notrial', '2012-04-01');
+
+    // Act: on 2012-04-11, inside the first month, the base plan becomes basic-support and the add-on is
+    // cancelled (immediate: Kill Bill's end-of-term change of an in-arrears plan takes effect at once, see
+    // the AfterFirstMonth scenario)
+    await kb.operate('bp', 'changes', { effectiveDate: '2012-04-11', offer: 'basic-support-monthly-notrial', policy: 'immediate' });
+    await kb.operate('ao', 'cancel', { effectiveDate: '2012-04-11', policy: 'immediate' });
+    await kb.cycle('2012-04-01', '2012-05-01');
+
+    // Assess: 1000.00 × 10 / 30 and 900.00 × 10 / 30 (Kill Bill's items); basic-support's 20 days of April
+    // follow from the contract (100.00 × 20 / 30 = 66.67; Kill Bill bills them on a later invoice)
+    const april = await kb.invoice('2012-04-01');
+    expect(bySubscription(april)).toEqual([
+      ['ao', fee('2012-04-01', '2012-04-11', 'recurring', '300.00')],
+      ['bp', fee('2012-04-01', '2012-04-11', 'recurring', '333.33')],
+      ['bp', fee('2012-04-11', '2012-05-01', 'recurring', '66.67')],
+    ]);
+    expect(april.lines.map((l) => l.description)).toEqual([
+      expect.stringMatching(/^premium-support-addon, /),
+      expect.stringMatching(/^premium-support, /),
+      expect.stringMatching(/^basic-support, /),
+    ]);
+    expect(april.total).toBe('700.00');
+
+    // nothing more: the add-on is cancelled, basic-support's May is May's own (in arrears)
+    await kb.cycle('2012-05-01', '2012-06-01');
+    expect(bySubscription(await kb.invoice('2012-05-01'))).toEqual([['bp', fee('2012-05-01', '2012-06-01', 'recurring', '100.00')]]);
+  });
+
   test('testChangeBPToPlanWithoutAddOnWithEndOfTermPolicyAfterFirstMonth: April in full (1000.00, 900.00); premium and its add-on end on 2012-05-11: 322.58 and 290.32', async () => {
     // Prepare: premium-support and its add-on (two subscriptions) from 2012-04-01
     const kb = await killBillAccount(
@@ -274,6 +322,36 @@ describe('TestWithBCDUpdate (Shotgun with a 30-day trial from 2016-04-01, BCD 1;
     await kb.expectUnchanged(stub);
   });
 
+  test('testBCDChangeAfterTrialFollowOtherBCDChange: day 15 from 2016-06-01 (stub 06-01 → 06-15 of 112.88), then day 10 from 2016-07-15 (stub 07-15 → 08-10 of 209.64)', async () => {
+    const kb = await killBillAccount(['shotgun-monthly'], 1);
+    await kb.subscribe('shotgun', 'shotgun-monthly', '2028-04-01');
+    await kb.billingDay(15, '2028-06-01');
+
+    await kb.cycle('2028-04-01', '2028-05-01');
+    const first = await kb.approve(await kb.invoice('2028-04-01'));
+    expect(fees(first)).toEqual([fee('2028-05-01', '2028-06-01', 'recurring', '249.95')]);
+
+    // 249.95 × 14 / 31: the stub's days over the month [05-15, 06-15) of the new billing day
+    await kb.cycle('2028-05-01', '2028-06-01');
+    const stub = await kb.approve(await kb.invoice('2028-05-01'));
+    expect(fees(stub)).toEqual([fee('2028-06-01', '2028-06-15', 'recurring', '112.88')]);
+
+    await kb.cycle('2028-06-01', '2028-06-15');
+    const fifteenth = await kb.approve(await kb.invoice('2028-06-01'));
+    expect(fifteenth.periodEnd).toBe('2028-06-15');
+    expect(fees(fifteenth)).toEqual([fee('2028-06-15', '2028-07-15', 'recurring', '249.95')]);
+
+    // Act: the second change, day 10 from 2016-07-15, made once the third invoice is issued
+    await kb.billingDay(10, '2028-07-15');
+    await kb.cycle('2028-06-15', '2028-07-15');
+
+    // Assess: 249.95 × 26 / 31 over the month [07-10, 08-10) of day 10
+    const second = await kb.invoice('2028-06-15');
+    expect(second.periodEnd).toBe('2028-07-15');
+    expect(fees(second)).toEqual([fee('2028-07-15', '2028-08-10', 'recurring', '209.64')]);
+    for (const approved of [first, stub, fifteenth]) await kb.expectUnchanged(approved);
+  });
+
   test('testBCDChangeAfterChangePlan: Assault-Rifle from 2016-05-05 (522.54, Shotgun credited -217.70), then day 10 from 06-01: stub 06-01 → 06-10 of 174.18', async () => {
     const kb = await killBillAccount(['shotgun-monthly', 'assault-rifle-monthly'], 1);
     await kb.subscribe('gun', 'shotgun-monthly', '2028-04-01');
@@ -301,6 +379,63 @@ describe('TestWithBCDUpdate (Shotgun with a 30-day trial from 2016-04-01, BCD 1;
     ]);
     expect(may.total).toBe('479.02');
     await kb.expectUnchanged(first);
+  });
+  test('testBCDChangeBeforeChangePlan: day 10 from 2016-05-10, Assault-Rifle from 05-05: Shotgun credited -217.70, the 5-day stub 96.77 (Kill Bill: 99.99, see comment), then 599.95 from the 10th', async () => {
+    // Kill Bill applies the pending billing day 10 to the new plan at once and prices the stub 05-05 → 05-10
+    // over [04-10, 05-10): 599.95 × 5 / 30 = 99.99. docs/api.md prorates a slice over "the charge's period
+    // (anchored on the billing day in force) that contains it": on 05-05 the 1st is still in force, so the
+    // stub is 5 days of [05-01, 06-01): 599.95 × 5 / 31 = 96.77. The credit and the month from the 10th are
+    // Kill Bill's.
+    const kb = await killBillAccount(['shotgun-monthly', 'assault-rifle-monthly'], 1);
+    await kb.subscribe('gun', 'shotgun-monthly', '2028-04-01');
+    await kb.cycle('2028-04-01', '2028-05-01');
+    const first = await kb.approve(await kb.invoice('2028-04-01'));
+    expect(fees(first)).toEqual([fee('2028-05-01', '2028-06-01', 'recurring', '249.95')]);
+
+    // Act: billing day 10 from 2016-05-10 (inside the current period: it ends there), then the change of plan on 05-05
+    await kb.billingDay(10, '2028-05-10');
+    await kb.operate('gun', 'changes', { effectiveDate: '2028-05-05', offer: 'assault-rifle-monthly', policy: 'immediate' });
+    await kb.cycle('2028-05-01', '2028-05-10');
+
+    // Assess: 249.95 × 27 / 31 credited (the billed month from the change), the stub, the month from the 10th
+    const stub = await kb.invoice('2028-05-01');
+    expect(stub.periodEnd).toBe('2028-05-10');
+    expect(fees(stub)).toEqual([
+      fee('2028-05-05', '2028-06-01', 'credit', '-217.70'),
+      fee('2028-05-05', '2028-05-10', 'recurring', '96.77'),
+      fee('2028-05-10', '2028-06-10', 'recurring', '599.95'),
+    ]);
+    expect(stub.lines.map((l) => l.description)).toEqual([
+      expect.stringMatching(/^Credit: Shotgun, /),
+      expect.stringMatching(/^Assault-Rifle, /),
+      expect.stringMatching(/^Assault-Rifle, /),
+    ]);
+    expect(stub.total).toBe('479.02');
+    await kb.expectUnchanged(first);
+  });
+
+  test('testBCDChangeForAnnualSubscriptionAndCancellation: a year from 2016-05-01, day 10 from 06-01: nothing until the renewal, stub 2017-05-01 → 05-10 of 59.18, then 2399.95 a year from 2017-05-10', async () => {
+    const kb = await killBillAccount(['shotgun-annual'], 1);
+    await kb.subscribe('shotgun', 'shotgun-annual', '2028-04-01');
+    await kb.billingDay(10, '2028-06-01');
+
+    await kb.cycle('2028-04-01', '2028-05-01');
+    const year = await kb.approve(await kb.invoice('2028-04-01'));
+    expect(fees(year)).toEqual([fee('2028-05-01', '2029-05-01', 'recurring', '2399.95')]);
+
+    // the period to the change, the stub to the 10th and the months between owe nothing (three stand for all)
+    await kb.cycle('2028-05-01', '2028-06-01');
+    await kb.cycle('2028-06-01', '2028-06-10');
+    await kb.cycle('2028-06-10', '2028-07-10');
+
+    // the renewal: the year already billed ends on 2029-05-01; 9 days of the year [2028-05-10, 2029-05-10)
+    // (2399.95 × 9 / 365) join the billing day, then the next year runs from the 10th
+    await kb.cycle('2029-04-10', '2029-05-10');
+    expect(await kb.invoicedPeriods()).toEqual(['2028-04-01 → 2028-05-01', '2029-04-10 → 2029-05-10']);
+    const renewal = await kb.invoice('2029-04-10');
+    expect(fees(renewal)).toEqual([fee('2029-05-01', '2029-05-10', 'recurring', '59.18'), fee('2029-05-10', '2030-05-10', 'recurring', '2399.95')]);
+    expect(renewal.total).toBe('2459.13');
+    await kb.expectUnchanged(year);
   });
 });
 
@@ -361,6 +496,40 @@ describe('TestIntegrationWithDifferentBillingPeriods (catalogTest.xml, BCD 1, 30
     expect(fees(june)).toEqual([fee('2012-06-04', '2013-06-01', 'recurring', '2380.22')]);
 
     // nothing until the renewal (July stands for the months between, which owe nothing either)
+    await kb.cycle('2012-07-01', '2012-08-01');
+    await kb.cycle('2013-05-01', '2013-06-01');
+    expect(fees(await kb.invoice('2013-05-01'))).toEqual([fee('2013-06-01', '2014-06-01', 'recurring', '2399.95')]);
+    expect(await kb.invoicedPeriods()).toEqual([
+      '2012-04-01 → 2012-05-01',
+      '2012-05-01 → 2012-06-01',
+      '2012-06-01 → 2012-07-01',
+      '2013-05-01 → 2013-06-01',
+    ]);
+    for (const approved of [april, may, june]) await kb.expectUnchanged(approved);
+  });
+
+  test('testPauseResumeAnnualWithInvoicingOff: paused 2012-05-12 and resumed 2012-06-04 before May is invoiced: only the 23 paused days credited (-151.23), 2013-05-01 → 06-01 charged (203.83)', async () => {
+    const kb = await killBillAccount(['shotgun-annual'], 1);
+    await kb.subscribe('shotgun', 'shotgun-annual', '2012-04-01');
+    await kb.cycle('2012-04-01', '2012-05-01');
+    const april = await kb.approve(await kb.invoice('2012-04-01'));
+    expect(fees(april)).toEqual([fee('2012-05-01', '2013-05-01', 'recurring', '2399.95')]);
+
+    // Act: Kill Bill's invoicing is off while both happen, so its next invoice knows the pause and the resume
+    await kb.operate('shotgun', 'pause', { effectiveDate: '2012-05-12' });
+    await kb.operate('shotgun', 'resume', { effectiveDate: '2012-06-04' });
+    await kb.cycle('2012-05-01', '2012-06-01');
+    await kb.cycle('2012-06-01', '2012-07-01');
+
+    // Assess: 2399.95 × 23 / 365 credited; the resumed year runs to 2013-06-01, so the month past the billed
+    // year is charged, 2399.95 × 31 / 365. Kill Bill puts both on one invoice; here the resumed slice starts
+    // in June's (ps, pe] and is on June's
+    const may = await kb.approve(await kb.invoice('2012-05-01'));
+    expect(fees(may)).toEqual([fee('2012-05-12', '2012-06-04', 'credit', '-151.23')]);
+    const june = await kb.approve(await kb.invoice('2012-06-01'));
+    expect(fees(june)).toEqual([fee('2013-05-01', '2013-06-01', 'recurring', '203.83')]);
+
+    // then nothing until the renewal of 2013-06-01
     await kb.cycle('2012-07-01', '2012-08-01');
     await kb.cycle('2013-05-01', '2013-06-01');
     expect(fees(await kb.invoice('2013-05-01'))).toEqual([fee('2013-06-01', '2014-06-01', 'recurring', '2399.95')]);
