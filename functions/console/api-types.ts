@@ -448,7 +448,7 @@ export interface paths {
     put?: never;
     /**
      * Price one purchase without storing it: which rule wins and why
-     * @description Maps, routes and prices the purchase exactly as the pipeline would now, and judges every price rule for the paying customer. Writes nothing, so a viewer key may call it.
+     * @description Maps, routes and prices the purchase exactly as the pipeline would now, and judges every price rule for the paying customer. Writes nothing, so a viewer key may call it, and it is not in the audit log.
      *
      *     Key: any key of the account, or the platform admin key.
      */

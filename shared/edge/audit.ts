@@ -6,7 +6,8 @@ import type { ApiReply, ApiRequest, RouteSpec } from './http';
 
 /**
  * The audit hook of the edge (docs/architecture.md, "Audit log"). Every request to an account route
- * (`/v1/accounts/{a}/…`) other than a GET is recorded after its handler, whatever it answered (4xx and
+ * (`/v1/accounts/{a}/…`) other than a GET or a route its table declares `readOnly` (a POST that only
+ * computes, as the price preview) is recorded after its handler, whatever it answered (4xx and
  * 5xx too), when its key may act on that account: the account's own keys and the platform key. Requests of
  * another account's key (a 404 to them) or refused before their key is known (no key, an unknown or revoked
  * key, a body that is not JSON) are not the account's changes and are not in its log.
@@ -71,7 +72,7 @@ export async function audited(
   rawPath: string,
   handle: () => Promise<ApiReply>,
 ): Promise<ApiReply> {
-  const scope = trail ? auditScope(request) : null;
+  const scope = trail && !routes[request.routeKey]?.readOnly ? auditScope(request) : null;
   if (!scope || !trail) return handle();
   const log = trail;
   const at = new Date().toISOString();

@@ -34,6 +34,8 @@ export interface ApiReply {
 export interface RouteSpec {
   /** Routes without auth (health) set this to false. */
   auth?: boolean;
+  /** Changes nothing whatever its method (the table's `readOnly`): not audited. */
+  readOnly?: boolean;
   handle: (request: ApiRequest) => Promise<ApiReply>;
 }
 

@@ -44,6 +44,11 @@ export interface Operation {
   readonly body?: z.ZodType;
   /** Media type of the body when it is not JSON. */
   readonly bodyType?: string;
+  /**
+   * A POST that changes nothing (a preview): the client sends a body, but no change is made, so the
+   * request is not in the account's audit log (shared/edge/audit.ts).
+   */
+  readonly readOnly?: true;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
 }
 
@@ -82,6 +87,7 @@ export function bindRoutes<T extends RouteTable>(table: T, handlers: Handlers<T>
     if (need && !account) throw new Error(`${operationId} is an account route: pass the account resolver`);
     routes[routeKey(op)] = {
       auth: op.auth !== 'none',
+      ...(op.readOnly ? { readOnly: true } : {}),
       handle: need ? async (request) => handle({ ...request, account: await account!(request, need) }) : handle,
     };
   }

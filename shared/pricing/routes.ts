@@ -173,8 +173,9 @@ export const pricingRoutes = routeTable({
     path: '/v1/accounts/{a}/price-preview',
     summary: 'Price one purchase without storing it: which rule wins and why',
     description:
-      'Maps, routes and prices the purchase exactly as the pipeline would now, and judges every price rule for the paying customer. Writes nothing, so a viewer key may call it.',
+      'Maps, routes and prices the purchase exactly as the pipeline would now, and judges every price rule for the paying customer. Writes nothing, so a viewer key may call it, and it is not in the audit log.',
     auth: 'account-read',
+    readOnly: true,
     body: pricePreviewInput,
     responses: { 200: { description: 'the decision and every candidate rule', schema: pricePreview } },
   },

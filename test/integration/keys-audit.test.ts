@@ -168,6 +168,28 @@ describe('keys and audit over HTTP', () => {
     expect(badRange.status).toBe(400);
   });
 
+  test('a price preview changes nothing and is not in the audit log; a write sent with it is', async () => {
+    // Arrange
+    const since = new Date().toISOString();
+    const viewer = await issue('viewer');
+    const preview = { productLabel: 'voice-min', customerCode: 'C1', quantity: '10', purchaseDate: '2026-10-05' };
+
+    // Act
+    const byAdmin = await api('POST', path('/price-preview'), preview, acct.key);
+    const byViewer = await api('POST', path('/price-preview'), preview, viewer.key);
+    const refused = await api('POST', path('/price-preview'), { ...preview, quantity: 'ten' }, acct.key);
+    const write = await api('PUT', path('/customer-clusters/after-preview'), { name: 'After the preview' }, acct.key);
+    const log = await api('GET', path(`/audit?from=${since}`), undefined, acct.key);
+
+    // Assess
+    expect([byAdmin.status, byViewer.status, refused.status, write.status]).toEqual([200, 200, 400, 201]);
+    const entries = (log.body as Page<Entry>).items;
+    expect(entries.map((e) => [e.method, e.resource, e.status])).toEqual([
+      ['PUT', 'customer-clusters/after-preview', 201],
+      ['POST', 'keys', 201],
+    ]);
+  });
+
   test('a burst beyond the account’s limit gets 429 throttled with Retry-After; another account is served meanwhile', async () => {
     // Act: more requests at once than the default burst (400) plus what 200/s refills while they arrive
     const flood = await Promise.all(Array.from({ length: 1500 }, () => api('GET', path('/no-such-route'), undefined, acct.key)));
