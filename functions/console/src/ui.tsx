@@ -192,10 +192,13 @@ export function useReloadOnReturn(route: string, reload: () => void) {
   }, [route]);
 }
 
-/** Previous and next page of a list; `label` names the list when a screen has more than one (landmarks stay unique). */
-export function Pager(props: { pageNumber: number; hasNext: boolean; next: () => void; previous: () => void; loading: boolean; label?: string }) {
+/**
+ * Previous and next page of a list. `label` names the pages of that list ("Pages of invoices"): a screen may
+ * show several lists, and each navigation landmark needs a name of its own.
+ */
+export function Pager(props: { pageNumber: number; hasNext: boolean; next: () => void; previous: () => void; loading: boolean; label: string }) {
   return (
-    <nav class="pager" aria-label={props.label ?? 'Pages'}>
+    <nav class="pager" aria-label={props.label}>
       <button type="button" onClick={props.previous} disabled={props.pageNumber < 2 || props.loading}>
         Previous page
       </button>

@@ -558,6 +558,7 @@ export function Customers({ ctx }: { ctx: Ctx }) {
             next={customers.next}
             previous={customers.previous}
             loading={customers.loading}
+            label="Pages of customers"
           />
         </section>
         <section class="card" aria-labelledby="pc-h">

@@ -176,7 +176,14 @@ export function Purchases({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page?.items.length === 0 && <p>No purchase matches.</p>}
-      <Pager pageNumber={list.pageNumber} hasNext={!!list.page?.next} next={list.next} previous={list.previous} loading={list.loading} />
+      <Pager
+        pageNumber={list.pageNumber}
+        hasNext={!!list.page?.next}
+        next={list.next}
+        previous={list.previous}
+        loading={list.loading}
+        label="Pages of purchases"
+      />
     </section>
   );
 }

@@ -460,7 +460,14 @@ export function Quotes({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page?.items.length === 0 && <p>No quote matches.</p>}
-      <Pager pageNumber={list.pageNumber} hasNext={!!list.page?.next} next={list.next} previous={list.previous} loading={list.loading} />
+      <Pager
+        pageNumber={list.pageNumber}
+        hasNext={!!list.page?.next}
+        next={list.next}
+        previous={list.previous}
+        loading={list.loading}
+        label="Pages of quotes"
+      />
       {creating && (
         <QuoteEditor
           ctx={ctx}
