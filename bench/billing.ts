@@ -128,7 +128,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 
 async function main() {
   process.env.BILLSTREAM_METER = '1';
-  const [{ startLocalStack }, { meter, resetMeter }, { costOf, scaled }, fs, os, path] = await Promise.all([
+  const [{ startLocalStack }, { meter, resetMeter, timings }, { costOf, scaled }, fs, os, path] = await Promise.all([
     import('../infra/local/stack'),
     import('../shared/storage/meter'),
     import('./prices'),
@@ -138,7 +138,7 @@ async function main() {
   ]);
   const customers = Number(process.argv[2] ?? 1000);
   const purchasesPerCustomer = Number(process.argv[3] ?? 10);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-bench-billing-'));
+  const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'billstream-bench-billing-'));
   const stack = await startLocalStack({
     port: 0,
     dataDir,
@@ -153,7 +153,10 @@ async function main() {
       customers,
       purchasesPerCustomer,
       idle: (ms) => stack.idle(ms),
-      beforeCycle: () => void resetMeter(),
+      beforeCycle: () => {
+        resetMeter();
+        process.stderr.write(`cycle starts at ${new Date().toISOString()}\n`);
+      },
     });
     const counts = { ...meter() };
     const perThousand = costOf(scaled(counts, 1000 / result.invoices));
@@ -162,6 +165,9 @@ async function main() {
     for (const line of perThousand.lines)
       process.stdout.write(`  ${line.kind.padEnd(28)} ${line.count.toFixed(2).padStart(12)}  $${line.dollars.toFixed(5)}\n`);
     process.stdout.write(`  total                                      $${perThousand.total.toFixed(4)} (target ≤ $0.10)\n`);
+    process.stdout.write('time in AWS calls during the cycle (summed over calls in flight together):\n');
+    for (const [call, t] of [...timings()].sort((x, y) => y[1].ms - x[1].ms))
+      process.stdout.write(`  ${call.padEnd(40)} ${String(t.calls).padStart(8)} calls ${(t.ms / 1000).toFixed(1).padStart(9)} s  ${(t.ms / t.calls).toFixed(1).padStart(7)} ms each\n`);
   } finally {
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

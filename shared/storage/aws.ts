@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { countDynamo, countS3, countSqs, meterEnabled } from './meter';
+import { countDynamo, countS3, countSqs, countTime, meterEnabled } from './meter';
 
 /**
  * SDK clients, created once per container. Endpoints come from the standard AWS_ENDPOINT_URL_* variables,
@@ -20,7 +20,9 @@ function metering(kind: 'dynamodb' | 's3' | 'sqs'): Middleware {
     async (args: { input: Record<string, unknown> }) => {
       const command = context.commandName ?? 'unknown';
       if (kind === 'dynamodb' && args.input.ReturnConsumedCapacity === undefined) args.input.ReturnConsumedCapacity = 'TOTAL';
+      const started = performance.now();
       const result = await next(args);
+      countTime(kind, command, performance.now() - started);
       const output = result.output as Record<string, unknown>;
       if (kind === 'dynamodb')
         countDynamo(command, transactionCapacity(command, args.input, output.ConsumedCapacity) ?? estimatedCapacity(command, args.input));

@@ -38,7 +38,30 @@ export function meterEnabled(): boolean {
 export function resetMeter(): MeterCounts {
   const counts = meter();
   for (const key of Object.keys(counts) as (keyof MeterCounts)[]) counts[key] = 0;
+  timings().clear();
   return counts;
+}
+
+/** Calls and summed wall time per `<service> <command>` (calls in flight together each count their own time). */
+export interface CallTiming {
+  calls: number;
+  ms: number;
+}
+
+const TIMINGS_KEY = '__billstreamTimings';
+
+export function timings(): Map<string, CallTiming> {
+  const g = globalThis as unknown as Record<string, Map<string, CallTiming> | undefined>;
+  g[TIMINGS_KEY] ??= new Map();
+  return g[TIMINGS_KEY];
+}
+
+export function countTime(service: string, command: string, ms: number): void {
+  const key = `${service} ${command.replace(/Command$/, '')}`;
+  const t = timings().get(key) ?? { calls: 0, ms: 0 };
+  t.calls += 1;
+  t.ms += ms;
+  timings().set(key, t);
 }
 
 interface CapacityLike {
