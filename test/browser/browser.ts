@@ -92,3 +92,41 @@ export async function signIn(page: Page, accountId: string, key: string): Promis
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Screens' }).waitFor();
 }
+
+/** The forms a viewer may fill: they read (filter a list, price a purchase, explain a customer), never write. */
+const READ_FORMS = [
+  'Purchase filters',
+  'Invoice filters',
+  'Quote filters',
+  'Subscription filters',
+  'Price preview',
+  'Price this purchase',
+  'Troubleshoot a customer',
+];
+/** How the console's write actions begin ("Save price rule", "Put C1 on hold", "Approve invoice" …). */
+const WRITE_ACTION =
+  '^(New|Create|Save|Edit|Approve|Decline|Submit|Void|Credit|Start|Delete|Remove|Add|Issue|Revoke|Hold|Put|Release|Publish|Apply|Run|Upload|Accept|Pause|Resume|Cancel|Change|Move|Import|Record)\\b';
+
+/**
+ * What a viewer key sees, as it stands: no enabled input, select, textarea or button in any form but the
+ * read-only ones, and no enabled button anywhere whose name is a write action.
+ */
+export async function expectReadOnly(page: Page, screen: string): Promise<void> {
+  // A script, not a function: the tests compile without the DOM's types.
+  const problems = (await page.evaluate(`(${READ_ONLY_CHECK})(${JSON.stringify(READ_FORMS)}, ${JSON.stringify(WRITE_ACTION)})`)) as string[];
+  expect({ screen, problems }).toEqual({ screen, problems: [] });
+}
+
+const READ_ONLY_CHECK = `(readForms, writeAction) => {
+  const write = new RegExp(writeAction, 'i');
+  const name = (e) => (e.getAttribute('aria-label') ?? e.getAttribute('name') ?? e.textContent ?? '').trim();
+  const out = [];
+  for (const form of document.forms) {
+    const label = form.getAttribute('aria-label') ?? '(unnamed form)';
+    if (readForms.includes(label)) continue;
+    for (const c of form.querySelectorAll('input:enabled, select:enabled, textarea:enabled, button:enabled'))
+      out.push(label + ': enabled ' + c.tagName.toLowerCase() + ' ' + name(c));
+  }
+  for (const b of document.querySelectorAll('button:enabled')) if (write.test(name(b))) out.push('write button: ' + name(b));
+  return out;
+}`;

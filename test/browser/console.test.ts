@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { api, type Account, eventually, newAccount } from '../integration/harness';
-import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+import { type Browser, expectAccessible, expectReadOnly, openBrowser, shot, signIn } from './browser';
 
 /**
  * The web console in real Chromium (Debian's `chromium` package, driven by playwright-core) against the
@@ -150,6 +150,19 @@ test('a viewer key sees the data and no write action', async () => {
   await page.getByRole('link', { name: 'Price rules' }).click();
   await page.getByRole('button', { name: 'View price rule voice-std' }).click();
   await page.getByLabel('Model (JSON)').waitFor();
+  // The rule is shown in its form, which the viewer cannot change.
+  await expect(page.getByLabel('Model (JSON)').inputValue()).resolves.toContain('"standard"');
+  expect(await page.getByLabel('Model (JSON)').isDisabled()).toBe(true);
+  await expectReadOnly(page, 'price rules (viewer, a rule open)');
+  // Every screen: no form but the read-only ones (filters, previews) takes input, no write button.
+  const screens = await page.getByRole('navigation', { name: 'Screens' }).getByRole('link').allTextContents();
+  expect(screens.length).toBeGreaterThanOrEqual(14);
+  for (const screen of screens.filter((s) => s !== 'API keys')) {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: screen, exact: true }).click();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.waitForLoadState('networkidle');
+    await expectReadOnly(page, `${screen} (viewer)`);
+  }
   await page.getByRole('link', { name: 'Billing cycles' }).click();
   await page.getByRole('table').first().waitFor();
   await page.getByRole('link', { name: 'Invoices', exact: true }).click();

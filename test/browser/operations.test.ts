@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { type Account, api, eventually, newAccount } from '../integration/harness';
-import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+import { type Browser, expectAccessible, expectReadOnly, openBrowser, shot, signIn } from './browser';
 
 /**
  * Billing operations in the console (issue 13), in real Chromium against the local stack: an approved
@@ -392,6 +392,7 @@ test('a viewer sees invoices and customers, previews a PDF, and has no write act
   await page.getByRole('button', { name: 'Preview PDF' }).click();
   await page.getByTestId('pdf-preview').waitFor();
   expect(await page.getByRole('button', { name: /Approve|Credit note…|Void invoice|Confirm void/ }).count()).toBe(0);
+  await expectReadOnly(page, 'invoice (viewer)');
   await expectAccessible(page, 'invoice (viewer)');
   expect(browser.problems).toEqual([]);
   await page.close();

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { type Account, api, eventually, newAccount } from '../integration/harness';
-import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+import { type Browser, expectAccessible, expectReadOnly, openBrowser, shot, signIn } from './browser';
 
 /**
  * The "Reference data" screen in real Chromium against the local stack: exchange rates and lookup tables
@@ -179,6 +179,7 @@ test('a viewer reads the tables and opens one by its URL, with no write action',
     await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
   }
   await expect(page.getByRole('textbox').count()).resolves.toBe(0);
+  await expectReadOnly(page, 'reference data (viewer)');
   await expectAccessible(page, 'reference data (viewer)');
   expect(browser.problems).toEqual([]);
   await page.close();

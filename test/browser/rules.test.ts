@@ -1,5 +1,5 @@
 import { api, type Account, eventually, newAccount } from '../integration/harness';
-import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+import { type Browser, expectAccessible, expectReadOnly, openBrowser, shot, signIn } from './browser';
 
 /**
  * Routing rules, "price this purchase" and the overview's exact counts in real Chromium against the local
@@ -136,7 +136,9 @@ test('a viewer sees routing rules without write actions and may still price a pu
   await form.waitFor();
   await expect(page.getByRole('button', { name: 'New routing rule' }).count()).resolves.toBe(0);
   await expect(form.getByRole('button', { name: 'Save routing rule' }).count()).resolves.toBe(0);
-  await expect(form.getByLabel('Target customer (who pays)').getAttribute('readonly')).resolves.not.toBeNull();
+  await expect(form.getByLabel('Target customer (who pays)').inputValue()).resolves.toBe('D');
+  await expect(form.getByLabel('Target customer (who pays)').isDisabled()).resolves.toBe(true);
+  await expectReadOnly(page, 'routing rules (viewer, a rule open)');
 
   await page.getByRole('link', { name: 'Price rules' }).click();
   const preview = page.getByRole('form', { name: 'Price this purchase' });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { type Account, api, eventually, newAccount } from '../integration/harness';
-import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+import { type Browser, expectAccessible, expectReadOnly, openBrowser, shot, signIn } from './browser';
 
 /**
  * The Streams and Inbound batches screens in real Chromium against the local stack: a vendor builds a pricing
@@ -193,6 +193,7 @@ test('a viewer reads streams and batches with no write action', async () => {
   for (const name of ['New stream', 'Save stream', 'Add stage', 'Upload CSV', 'Run', 'Publish batch', 'Apply as price rules', 'Remove stage 1']) {
     await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(0);
   }
+  await expectReadOnly(page, 'streams (viewer, a stream and a batch open)');
   await expectAccessible(page, 'streams (viewer)');
   expect(browser.problems).toEqual([]);
   await page.close();

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { type Account, api, eventually, newAccount } from '../integration/harness';
-import { type Browser, expectAccessible, openBrowser, shot, signIn } from './browser';
+import { type Browser, expectAccessible, expectReadOnly, openBrowser, shot, signIn } from './browser';
 
 /**
  * The recurring half of billing in the console (issue 13), in real Chromium against the local stack: an
@@ -346,24 +346,27 @@ test('a billing key is offered no approve nor decline (the API answers 403) and 
   await viewer.getByRole('link', { name: 'team' }).click();
   await viewer.getByLabel('Charge 1 (JSON)').waitFor();
   expect(await viewer.getByRole('button', { name: writes }).count()).toBe(0);
-  // Its fields are shown as they are, not editable: inputs read-only, the catalogue's select disabled.
+  // Its fields are shown as they are, not editable: the form's controls are disabled.
   for (const label of ['Offer name', 'Currency', 'Trial days', 'Parameters (JSON, optional)', 'Charge 1 (JSON)']) {
     await expect(viewer.getByLabel(label).isEditable()).resolves.toBe(false);
   }
   await expect(viewer.getByLabel('Offer name').inputValue()).resolves.toBe('Team');
   await expect(viewer.getByLabel('Catalogue', { exact: true }).isDisabled()).resolves.toBe(true);
   await expect(viewer.getByLabel('Catalogue', { exact: true }).inputValue()).resolves.toBe('main');
+  await expectReadOnly(viewer, 'offer (viewer)');
   await expectAccessible(viewer, 'offer (viewer)');
   await viewer.getByRole('link', { name: 'Subscriptions' }).click();
   await viewer.getByRole('link', { name: 's1' }).click();
   await viewer.getByTestId('subscription-history').waitFor();
   expect(await viewer.getByRole('button', { name: writes }).count()).toBe(0);
   expect(await viewer.getByLabel('Operation', { exact: true }).count()).toBe(0);
+  await expectReadOnly(viewer, 'subscription (viewer)');
   await viewer.getByRole('link', { name: 'Quotes' }).click();
   await viewer.getByRole('link', { name: 'q2' }).click();
   await viewer.getByTestId('quote-versions').waitFor();
   expect(await viewer.getByRole('button', { name: writes }).count()).toBe(0);
   await viewer.getByRole('button', { name: 'Download quote PDF' }).waitFor();
+  await expectReadOnly(viewer, 'quote (viewer)');
   await expectAccessible(viewer, 'quote (viewer)');
   expect(browser.problems).toEqual([]);
   await viewer.close();

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
+import { canWrite, type Session } from './session';
 
 /** An error as the user reads it: a 403 says the role may not do this; never swallowed. */
 export function ErrorBox({ error }: { error: unknown }) {
@@ -19,6 +20,21 @@ export function ErrorBox({ error }: { error: unknown }) {
         </ul>
       )}
     </div>
+  );
+}
+
+/**
+ * A form that changes something. A key whose role may not write sees what it holds but can change nothing:
+ * its controls sit in a disabled fieldset, so the browser disables every input, select, textarea and button
+ * in it (the screens leave the write buttons out for such a key as well).
+ */
+export function WriteForm(props: { session: Session; label: string; onSubmit: (e: Event) => void; class?: string; children: ComponentChildren }) {
+  return (
+    <form class={props.class} onSubmit={props.onSubmit} aria-label={props.label}>
+      <fieldset class="form-body" disabled={!canWrite(props.session)}>
+        {props.children}
+      </fieldset>
+    </form>
   );
 }
 
@@ -41,8 +57,6 @@ export function Field(props: {
   required?: boolean;
   placeholder?: string;
   multiline?: boolean;
-  /** Shown but not editable (a viewer's form): still focusable and read by screen readers. */
-  readOnly?: boolean;
 }) {
   const id = `f-${props.name}`;
   const errorId = `${id}-error`;
@@ -52,7 +66,6 @@ export function Field(props: {
     value: props.value,
     required: props.required,
     placeholder: props.placeholder,
-    readOnly: props.readOnly,
     'aria-invalid': props.error ? true : undefined,
     'aria-describedby': props.error ? errorId : undefined,
     onInput: (e: Event) => props.onInput((e.currentTarget as HTMLInputElement).value),
@@ -80,7 +93,7 @@ export function Field(props: {
 
 /**
  * A labelled select; `optionLabel` words an option (default: the value, '' as "(any)"), `error` shows the
- * API's message for this field, `disabled` when the key's role may not change it.
+ * API's message for this field.
  */
 export function Select(props: {
   label: string;
@@ -91,7 +104,6 @@ export function Select(props: {
   optionLabel?: (option: string) => string;
   error?: string;
   required?: boolean;
-  disabled?: boolean;
 }) {
   const id = `f-${props.name}`;
   const errorId = `${id}-error`;
@@ -104,7 +116,6 @@ export function Select(props: {
         name={props.name}
         value={props.value}
         required={props.required}
-        disabled={props.disabled}
         aria-invalid={props.error ? true : undefined}
         aria-describedby={props.error ? errorId : undefined}
         onChange={(e) => props.onInput((e.currentTarget as HTMLSelectElement).value)}

@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, Notice, Pager, Select, useLoad, usePaged } from '../ui';
+import { CustomerField } from '../customer-field';
+import { ErrorBox, Field, Notice, Pager, Select, useLoad, usePaged, WriteForm } from '../ui';
 
 type Cluster = { id: string; name: string; parent?: string | null };
 type Customer = Schemas['Customer'];
@@ -140,14 +141,11 @@ function CustomerEditor({
   ctx,
   customer,
   clusters,
-  customers,
   saved,
 }: {
   ctx: Ctx;
   customer: Customer | null;
   clusters: readonly string[];
-  /** The customers a parent is picked from. */
-  customers: readonly Customer[];
   saved: (message: string) => void;
 }) {
   const [d, setD] = useState<CustomerDraft>(toCustomerDraft(customer, clusters[0] ?? ''));
@@ -187,7 +185,7 @@ function CustomerEditor({
   const errors = fieldErrors(error);
   const title = customer ? `Edit customer ${customer.code}` : 'New customer';
   return (
-    <form class="editor" onSubmit={submit} aria-label={title}>
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label={title}>
       <h2>{title}</h2>
       {!customer && <Field label="Customer code" name="cust-code" value={d.code} onInput={set('code')} error={errors.code} required />}
       <Field label="Customer name" name="cust-name" value={d.name} onInput={set('name')} error={errors.name} required />
@@ -206,16 +204,12 @@ function CustomerEditor({
         onInput={set('partnerAccount')}
         error={errors.partnerAccount}
       />
-      <Select
-        label="Parent customer"
+      <CustomerField
+        client={ctx.client}
+        account={ctx.a}
+        label="Parent customer (empty: none)"
         name="cust-parent"
         value={d.parent}
-        options={parentChoices(
-          customers.map((c) => ({ id: c.code, parent: c.parent })),
-          customer?.code ?? null,
-          d.parent,
-        )}
-        optionLabel={parentWords('(no parent)', new Map(customers.map((c) => [c.code, c.name])))}
         onInput={set('parent')}
         error={errors.parent}
       />
@@ -247,7 +241,7 @@ function CustomerEditor({
       </fieldset>
       <button type="submit">{customer ? 'Save customer' : 'Create customer'}</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -272,7 +266,7 @@ function BillingDayForm({ ctx, customer, saved }: { ctx: Ctx; customer: Customer
   };
   const errors = fieldErrors(error);
   return (
-    <form class="editor" onSubmit={submit} aria-label={`Billing day of ${customer.code}`}>
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label={`Billing day of ${customer.code}`}>
       <h3>Billing day of {customer.code}</h3>
       <p>
         History:{' '}
@@ -289,7 +283,7 @@ function BillingDayForm({ ctx, customer, saved }: { ctx: Ctx; customer: Customer
       />
       <button type="submit">Change billing day</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -328,7 +322,7 @@ function CustomerClusterEditor({
   const errors = fieldErrors(error);
   const title = cluster ? `Edit customer cluster ${cluster.id}` : 'New customer cluster';
   return (
-    <form class="editor" onSubmit={submit} aria-label={title}>
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label={title}>
       <h2>{title}</h2>
       {!cluster && <Field label="Customer cluster id" name="cc-id" value={id} onInput={setId} error={errors.id} required />}
       <Field label="Customer cluster name" name="cc-name" value={name} onInput={setName} error={errors.name} required />
@@ -343,7 +337,7 @@ function CustomerClusterEditor({
       />
       <button type="submit">{cluster ? 'Save customer cluster' : 'Create customer cluster'}</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -390,7 +384,7 @@ function ProductClusterEditor({
   const aliasError = errors.aliases ?? (error instanceof ApiError && error.code === 'alias_taken' ? error.message : undefined);
   const title = cluster ? `Edit product cluster ${cluster.id}` : 'New product cluster';
   return (
-    <form class="editor" onSubmit={submit} aria-label={title}>
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label={title}>
       <h2>{title}</h2>
       {!cluster && <Field label="Product cluster id" name="pc-id" value={id} onInput={setId} error={errors.id} required />}
       <Field label="Product cluster name" name="pc-name" value={name} onInput={setName} error={errors.name} required />
@@ -406,7 +400,7 @@ function ProductClusterEditor({
       <Field label="Aliases (product labels, comma-separated)" name="pc-aliases" value={aliases} onInput={setAliases} error={aliasError} />
       <button type="submit">{cluster ? 'Save product cluster' : 'Create product cluster'}</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -526,9 +520,7 @@ export function Customers({ ctx }: { ctx: Ctx }) {
       <ErrorBox error={error} />
       {editing && (
         <div key={editingKey(editing)}>
-          {editing.kind === 'customer' && (
-            <CustomerEditor ctx={ctx} customer={editing.customer} clusters={clusterIds} customers={items} saved={saved} />
-          )}
+          {editing.kind === 'customer' && <CustomerEditor ctx={ctx} customer={editing.customer} clusters={clusterIds} saved={saved} />}
           {editing.kind === 'billing-day' && <BillingDayForm ctx={ctx} customer={editing.customer} saved={saved} />}
           {editing.kind === 'customer-cluster' && (
             <CustomerClusterEditor ctx={ctx} cluster={editing.cluster} clusters={(customerClusters.data?.items ?? []) as Cluster[]} saved={saved} />

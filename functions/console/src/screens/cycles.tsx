@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Pager, money, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Pager, money, useLoad, usePaged, WriteForm } from '../ui';
 
 type Cycle = Schemas['BillingCycle'];
 
@@ -185,11 +185,11 @@ export function Cycles({ ctx, param }: { ctx: Ctx; param: string }) {
     <section aria-labelledby="cycles-h">
       <h1 id="cycles-h">Billing cycles</h1>
       {canWrite(ctx.session) && (
-        <form class="filters" onSubmit={start} aria-label="Start a billing cycle">
+        <WriteForm session={ctx.session} class="filters" onSubmit={start} label="Start a billing cycle">
           <Field label="Period start" name="cycle-start" type="date" value={periodStart} onInput={setPeriodStart} required />
           <Field label="Period end (exclusive)" name="cycle-end" type="date" value={periodEnd} onInput={setPeriodEnd} required />
           <button type="submit">Start cycle</button>
-        </form>
+        </WriteForm>
       )}
       <ErrorBox error={error ?? list.error} />
       <table class="wide">

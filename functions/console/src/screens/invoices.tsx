@@ -3,7 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { download, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, money, useLoad, usePaged } from '../ui';
+import { CustomerField } from '../customer-field';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, money, useLoad, usePaged, WriteForm } from '../ui';
 
 type Invoice = Schemas['Invoice'];
 type Line = NonNullable<Invoice['lines']>[number];
@@ -108,11 +109,11 @@ function CreditNoteForm({ ctx, id, issued }: { ctx: Ctx; id: string; issued: (no
     }
   };
   return (
-    <form class="inline-form" onSubmit={submit} aria-label={`Credit note for ${id}`}>
+    <WriteForm session={ctx.session} class="inline-form" onSubmit={submit} label={`Credit note for ${id}`}>
       <Field label="Reason for the credit note" name="credit-reason" value={reason} onInput={setReason} error={fieldErrors(error).reason} required />
       <button type="submit">Issue credit note</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -340,7 +341,7 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
           setFilters({ customer: customer.trim(), periodStart, status, kind });
         }}
       >
-        <Field label="Customer" name="invoice-customer" value={customer} onInput={setCustomer} />
+        <CustomerField client={ctx.client} account={ctx.a} label="Customer" name="invoice-customer" value={customer} onInput={setCustomer} />
         <Field label="Period start" name="invoice-period" type="date" value={periodStart} onInput={setPeriodStart} />
         <Select label="Status" name="invoice-status" value={status} options={STATUSES} onInput={(v) => setStatus(v as Status)} />
         <Select

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ok } from '../api';
 import type { Ctx } from '../main';
-import { ErrorBox, HeaderRow, Notice, Select, useLoad } from '../ui';
+import { ErrorBox, HeaderRow, Notice, Select, useLoad, WriteForm } from '../ui';
 
 /** The account's API keys (account admins): list, issue (the secret is shown once), revoke. */
 export function Keys({ ctx }: { ctx: Ctx }) {
@@ -36,10 +36,10 @@ export function Keys({ ctx }: { ctx: Ctx }) {
       {issued && <Notice>{issued}</Notice>}
       {keys.data && (
         <>
-          <form class="filters" onSubmit={issue} aria-label="Issue a key">
+          <WriteForm session={ctx.session} class="filters" onSubmit={issue} label="Issue a key">
             <Select label="Role" name="key-role" value={role} options={['viewer', 'billing', 'admin']} onInput={setRole} />
             <button type="submit">Issue key</button>
-          </form>
+          </WriteForm>
           <table class="wide">
             <thead>
               <HeaderRow columns={['Key id', 'Role', 'Created', 'Last used', 'Revoked', '']} />

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, useReloadOnReturn } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, useReloadOnReturn, WriteForm } from '../ui';
 
 type Catalogue = Schemas['Catalogue'];
 type Offer = Schemas['Offer'];
@@ -85,14 +85,14 @@ function CatalogueEditor({ ctx, catalogue, saved }: { ctx: Ctx; catalogue: Catal
   };
   const errors = fieldErrors(error);
   return (
-    <form class="editor" onSubmit={submit} aria-label={catalogue ? `Edit catalogue ${catalogue.id}` : 'New catalogue'}>
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label={catalogue ? `Edit catalogue ${catalogue.id}` : 'New catalogue'}>
       <h2>{catalogue ? `Catalogue ${catalogue.id}` : 'New catalogue'}</h2>
       {!catalogue && <Field label="Catalogue id" name="catalogue-id" value={id} onInput={setId} error={errors.id} required />}
       <Field label="Catalogue name" name="catalogue-name" value={name} onInput={setName} error={errors.name} required />
       <Field label="Description" name="catalogue-description" value={description} onInput={setDescription} error={errors.description} />
       <button type="submit">Save catalogue</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -176,7 +176,7 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
   };
   const errors = fieldErrors(error);
   return (
-    <form class="editor offer-editor" onSubmit={submit} aria-label={offer ? `Edit offer ${offer.id}` : 'New offer'}>
+    <WriteForm session={ctx.session} class="editor offer-editor" onSubmit={submit} label={offer ? `Edit offer ${offer.id}` : 'New offer'}>
       <h2>{offer ? `Offer ${offer.id}` : 'New offer'}</h2>
       {!offer && <Field label="Offer id" name="offer-id" value={d.id} onInput={set('id')} error={errors.id} required />}
       <div class="filters">
@@ -189,7 +189,6 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
           onInput={set('catalogue')}
           error={errors.catalogue}
           required
-          disabled={!writer}
         />
         {writer && catalogues.hasMore && (
           <button type="button" onClick={catalogues.more} disabled={catalogues.loading}>
@@ -198,17 +197,9 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
         )}
       </div>
       <ErrorBox error={catalogues.error} />
-      <Field label="Offer name" name="offer-name" value={d.name} onInput={set('name')} error={errors.name} required readOnly={!writer} />
-      <Field
-        label="Currency"
-        name="offer-currency"
-        value={d.currency}
-        onInput={set('currency')}
-        error={errors.currency}
-        required
-        readOnly={!writer}
-      />
-      <Field label="Trial days" name="offer-trial-days" value={d.trialDays} onInput={set('trialDays')} error={errors.trialDays} readOnly={!writer} />
+      <Field label="Offer name" name="offer-name" value={d.name} onInput={set('name')} error={errors.name} required />
+      <Field label="Currency" name="offer-currency" value={d.currency} onInput={set('currency')} error={errors.currency} required />
+      <Field label="Trial days" name="offer-trial-days" value={d.trialDays} onInput={set('trialDays')} error={errors.trialDays} />
       <Field
         label="Parameters (JSON, optional)"
         name="offer-parameters"
@@ -216,7 +207,6 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
         onInput={set('parameters')}
         error={errorsUnder(errors, 'parameters')}
         multiline
-        readOnly={!writer}
       />
       <fieldset class="charges">
         <legend>Charges</legend>
@@ -230,7 +220,6 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
               onInput={setCharge(i)}
               error={errorsUnder(errors, `charges.${i}`)}
               multiline
-              readOnly={!writer}
             />
             {writer && (
               <button type="button" onClick={() => setD({ ...d, charges: d.charges.filter((_, n) => n !== i) })}>
@@ -257,7 +246,7 @@ function OfferEditor({ ctx, offer, catalogue, saved }: { ctx: Ctx; offer: Offer 
       </fieldset>
       {writer && <button type="submit">Save offer</button>}
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 

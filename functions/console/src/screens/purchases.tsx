@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged } from '../ui';
+import { CustomerField } from '../customer-field';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, WriteForm } from '../ui';
 
 type Purchase = Schemas['Purchase'];
 const STATUSES = ['', 'received', 'unmapped', 'not-invoiced', 'rated', 'invoiced', 'completed'] as const;
@@ -35,14 +36,14 @@ function CreateCustomer({ ctx, purchase, done }: { ctx: Ctx; purchase: Purchase;
   };
   const errors = fieldErrors(error);
   return (
-    <form class="inline-form" onSubmit={submit} aria-label={`Create customer ${purchase.customerCode}`}>
+    <WriteForm session={ctx.session} class="inline-form" onSubmit={submit} label={`Create customer ${purchase.customerCode}`}>
       <h3>Create the missing customer “{purchase.customerCode}”</h3>
       <Field label="Customer name" name="customer-name" value={name} onInput={setName} error={errors.name} required />
       <Select label="Customer cluster" name="customer-cluster" value={cluster || options[0] || ''} options={options} onInput={setCluster} />
       <Field label="Currency" name="customer-currency" value={currency} onInput={setCurrency} error={errors.currency} required />
       <button type="submit">Create customer</button>
       <ErrorBox error={clusters.error ?? error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -73,12 +74,12 @@ function AddAlias({ ctx, purchase, done }: { ctx: Ctx; purchase: Purchase; done:
     }
   };
   return (
-    <form class="inline-form" onSubmit={submit} aria-label={`Add alias ${purchase.productLabel}`}>
+    <WriteForm session={ctx.session} class="inline-form" onSubmit={submit} label={`Add alias ${purchase.productLabel}`}>
       <h3>Map the label “{purchase.productLabel}” to a product cluster</h3>
       <Select label="Product cluster" name="product-cluster" value={cluster || options[0] || ''} options={options} onInput={setCluster} />
       <button type="submit">Add alias</button>
       <ErrorBox error={clusters.error ?? error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -122,7 +123,7 @@ export function Purchases({ ctx, param }: { ctx: Ctx; param: string }) {
         }}
       >
         <Select label="Status" name="status" value={status} options={STATUSES} onInput={setStatus} />
-        <Field label="Customer" name="customer" value={customer} onInput={setCustomer} />
+        <CustomerField client={ctx.client} account={ctx.a} label="Customer" name="customer" value={customer} onInput={setCustomer} />
         <Field label="From" name="from" type="date" value={from} onInput={setFrom} />
         <Field label="To" name="to" type="date" value={to} onInput={setTo} />
         <button type="submit">Filter</button>

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { download, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, money, useLoad, usePaged, useReloadOnReturn } from '../ui';
+import { CustomerField } from '../customer-field';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, money, useLoad, usePaged, useReloadOnReturn, WriteForm } from '../ui';
 
 type Quote = Schemas['Quote'];
 type Status = Quote['status'];
@@ -73,10 +74,19 @@ function QuoteEditor({ ctx, quote, saved }: { ctx: Ctx; quote: Quote | null; sav
   };
   const errors = fieldErrors(error);
   return (
-    <form class="editor quote-editor" onSubmit={submit} aria-label={quote ? `New version of quote ${quote.id}` : 'New quote'}>
+    <WriteForm session={ctx.session} class="editor quote-editor" onSubmit={submit} label={quote ? `New version of quote ${quote.id}` : 'New quote'}>
       <h2>{quote ? `Quote ${quote.id}: a new version` : 'New quote'}</h2>
       {!quote && <Field label="Quote id" name="quote-id" value={d.id} onInput={set('id')} error={errors.id} required />}
-      <Field label="Customer" name="quote-customer" value={d.customer} onInput={set('customer')} error={errors.customer} required />
+      <CustomerField
+        client={ctx.client}
+        account={ctx.a}
+        label="Customer"
+        name="quote-customer"
+        value={d.customer}
+        onInput={set('customer')}
+        error={errors.customer}
+        required
+      />
       <Field label="Offer" name="quote-offer" value={d.offer} onInput={set('offer')} error={errors.offer} required />
       <Field
         label="Valid until"
@@ -140,7 +150,7 @@ function QuoteEditor({ ctx, quote, saved }: { ctx: Ctx; quote: Quote | null; sav
       </fieldset>
       <button type="submit">Save quote</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -235,7 +245,7 @@ function Accept({ ctx, quote, accepted }: { ctx: Ctx; quote: Quote; accepted: (s
   };
   const errors = fieldErrors(error);
   return (
-    <form class="inline-form filters" onSubmit={submit} aria-label="Accept the quote">
+    <WriteForm session={ctx.session} class="inline-form filters" onSubmit={submit} label="Accept the quote">
       <Field
         label="Subscription start date"
         name="accept-start"
@@ -254,7 +264,7 @@ function Accept({ ctx, quote, accepted }: { ctx: Ctx; quote: Quote; accepted: (s
       />
       <button type="submit">Accept quote</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -425,7 +435,7 @@ export function Quotes({ ctx, param }: { ctx: Ctx; param: string }) {
           setFilters({ customer, status });
         }}
       >
-        <Field label="Customer" name="quotes-customer" value={customer} onInput={setCustomer} />
+        <CustomerField client={ctx.client} account={ctx.a} label="Customer" name="quotes-customer" value={customer} onInput={setCustomer} />
         <Select label="Status today" name="quotes-status" value={status} options={STATUSES} onInput={setStatus} />
         <button type="submit">Filter</button>
       </form>

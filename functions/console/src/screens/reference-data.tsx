@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, useLoad, usePaged, WriteForm } from '../ui';
 
 type ExchangeRate = Schemas['ExchangeRate'];
 type LookupTable = Schemas['LookupTable'];
@@ -50,7 +50,7 @@ function ExchangeRateForm({ ctx, draft, setDraft, saved }: { ctx: Ctx; draft: Ra
   };
   const errors = fieldErrors(error);
   return (
-    <form class="editor" onSubmit={submit} aria-label="Exchange rate">
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label="Exchange rate">
       <h3>Create or replace an exchange rate</h3>
       <div class="filters">
         <Field label="From currency" name="rate-from" value={draft.from} onInput={set('from')} error={errors.pair} placeholder="EUR" required />
@@ -78,7 +78,7 @@ function ExchangeRateForm({ ctx, draft, setDraft, saved }: { ctx: Ctx; draft: Ra
       <button type="submit">Save exchange rate</button>
       {message && <Notice>{message}</Notice>}
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -177,7 +177,7 @@ function LookupTableForm({ ctx, initial, saved }: { ctx: Ctx; initial: LookupTab
   };
   const errors = fieldErrors(error);
   return (
-    <form class="editor" onSubmit={submit} aria-label="Lookup table">
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label="Lookup table">
       <h3>{initial ? `Replace lookup table ${initial.id}` : 'Create a lookup table'}</h3>
       {!initial && <Field label="Table id" name="table-id" value={d.id} onInput={set('id')} error={errors.id} placeholder="skus" required />}
       <Field label="Key column" name="table-key" value={d.key} onInput={set('key')} error={errors.key} placeholder="sku" required />
@@ -192,7 +192,7 @@ function LookupTableForm({ ctx, initial, saved }: { ctx: Ctx; initial: LookupTab
       <p class="hint">Every row needs a unique, non-empty value in the key column; a lookup stage copies the other columns.</p>
       <button type="submit">Save lookup table</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 

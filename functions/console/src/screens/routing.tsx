@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, usePaged, WriteForm } from '../ui';
 
 type Rule = Schemas['RoutingRule'];
 
@@ -58,7 +58,7 @@ function RoutingEditor({ ctx, rule, saved, open }: { ctx: Ctx; rule: Rule | null
   const overlap = overlappedRule(error);
   const overlapMessage = overlap === null ? undefined : `overlaps routing rule '${overlap}': its clusters are on the same ancestor lines`;
   return (
-    <form class="editor" onSubmit={submit} aria-label={rule ? `Edit routing rule ${rule.id}` : 'New routing rule'}>
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label={rule ? `Edit routing rule ${rule.id}` : 'New routing rule'}>
       <h2>{rule ? `Routing rule ${rule.id}` : 'New routing rule'}</h2>
       {!rule && <Field label="Rule id" name="routing-id" value={d.id} onInput={set('id')} error={errors.id} required />}
       <Field
@@ -67,7 +67,6 @@ function RoutingEditor({ ctx, rule, saved, open }: { ctx: Ctx; rule: Rule | null
         value={d.customerCluster}
         onInput={set('customerCluster')}
         error={errors.customerCluster ?? overlapMessage}
-        readOnly={!writable}
         required
       />
       <Field
@@ -76,7 +75,6 @@ function RoutingEditor({ ctx, rule, saved, open }: { ctx: Ctx; rule: Rule | null
         value={d.productCluster}
         onInput={set('productCluster')}
         error={errors.productCluster ?? overlapMessage}
-        readOnly={!writable}
         required
       />
       <Field
@@ -85,7 +83,6 @@ function RoutingEditor({ ctx, rule, saved, open }: { ctx: Ctx; rule: Rule | null
         value={d.targetCustomer}
         onInput={set('targetCustomer')}
         error={errors.targetCustomer}
-        readOnly={!writable}
         required
       />
       {overlap !== null && (
@@ -97,7 +94,7 @@ function RoutingEditor({ ctx, rule, saved, open }: { ctx: Ctx; rule: Rule | null
       )}
       {writable && <button type="submit">Save routing rule</button>}
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 

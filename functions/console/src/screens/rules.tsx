@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, LineRow, money, Notice, Pager, Select, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, LineRow, money, Notice, Pager, Select, usePaged, WriteForm } from '../ui';
 
 type Rule = Schemas['PriceRule'];
 
@@ -75,7 +75,7 @@ function RuleEditor({ ctx, rule, saved }: { ctx: Ctx; rule: Rule | null; saved: 
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ');
   return (
-    <form class="editor" onSubmit={submit} aria-label={rule ? `Edit price rule ${rule.id}` : 'New price rule'}>
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label={rule ? `Edit price rule ${rule.id}` : 'New price rule'}>
       <h2>{rule ? `Price rule ${rule.id}` : 'New price rule'}</h2>
       {!rule && <Field label="Rule id" name="rule-id" value={d.id} onInput={set('id')} error={errors.id} required />}
       <Field
@@ -102,7 +102,7 @@ function RuleEditor({ ctx, rule, saved }: { ctx: Ctx; rule: Rule | null; saved: 
       <Field label="Model (JSON)" name="rule-model" value={d.model} onInput={set('model')} error={modelError || undefined} multiline />
       {canWrite(ctx.session) && <button type="submit">Save price rule</button>}
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 

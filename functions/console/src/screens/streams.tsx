@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged } from '../ui';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, WriteForm } from '../ui';
 import { BatchDetail, Totals } from './batches';
 
 type Stream = Schemas['Stream'];
@@ -196,7 +196,7 @@ function StreamEditor({ ctx, stream, saved }: { ctx: Ctx; stream: Stream | null;
     .map(([k, v]) => `${k}: ${v}`)
     .join('; ');
   return (
-    <form class="editor stream-editor" onSubmit={submit} aria-label={stream ? `Edit stream ${stream.id}` : 'New stream'}>
+    <WriteForm session={ctx.session} class="editor stream-editor" onSubmit={submit} label={stream ? `Edit stream ${stream.id}` : 'New stream'}>
       <h2>{stream ? `Stream ${stream.id}` : 'New stream'}</h2>
       {!stream && <Field label="Stream id" name="stream-id" value={d.id} onInput={set('id')} error={errors.id} required />}
       <Select label="Kind" name="stream-kind" value={d.kind} options={['billing', 'pricing']} onInput={set('kind')} />
@@ -244,7 +244,7 @@ function StreamEditor({ ctx, stream, saved }: { ctx: Ctx; stream: Stream | null;
       )}
       {writable && <button type="submit">Save stream</button>}
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -279,14 +279,14 @@ function Upload({ ctx, stream }: { ctx: Ctx; stream: Stream }) {
   return (
     <section aria-labelledby="upload-h" class="card">
       <h3 id="upload-h">Upload the rows</h3>
-      <form onSubmit={submit} aria-label="Upload the rows">
+      <WriteForm session={ctx.session} onSubmit={submit} label="Upload the rows">
         <div class="field">
           <label for="upload-file">CSV file</label>
           <input id="upload-file" type="file" accept=".csv,text/csv" onChange={readFile} />
         </div>
         <Field label="CSV (header first; columns may be typed name:decimal)" name="upload-csv" value={csv} onInput={setCsv} multiline required />
         <button type="submit">Upload CSV</button>
-      </form>
+      </WriteForm>
       {done && (
         <Notice>
           Uploaded {done.bytes} bytes: {(done.columns ?? []).map((c) => `${c.name}:${c.type}`).join(', ')}. The next run reads it.
@@ -321,7 +321,7 @@ function Run({ ctx, stream, started }: { ctx: Ctx; stream: Stream; started: (bat
   return (
     <section aria-labelledby="run-h" class="card">
       <h3 id="run-h">Run the stream</h3>
-      <form class="filters" onSubmit={submit} aria-label="Run the stream">
+      <WriteForm session={ctx.session} class="filters" onSubmit={submit} label="Run the stream">
         <Field
           label="Run period start"
           name="run-start"
@@ -341,7 +341,7 @@ function Run({ ctx, stream, started }: { ctx: Ctx; stream: Stream; started: (bat
           required
         />
         <button type="submit">Run</button>
-      </form>
+      </WriteForm>
       <ErrorBox error={error} />
     </section>
   );

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { fieldErrors, ok, type Schemas } from '../api';
 import type { Ctx } from '../main';
 import { canWrite } from '../session';
-import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, useReloadOnReturn } from '../ui';
+import { CustomerField } from '../customer-field';
+import { ErrorBox, Field, HeaderRow, Notice, Pager, Select, useLoad, usePaged, useReloadOnReturn, WriteForm } from '../ui';
 
 type Subscription = Schemas['Subscription'];
 type HistoryEntry = Subscription['history'][number];
@@ -49,17 +50,26 @@ function SubscriptionForm({ ctx, created }: { ctx: Ctx; created: (s: Subscriptio
   };
   const errors = fieldErrors(error);
   return (
-    <form class="editor" onSubmit={submit} aria-label="New subscription">
+    <WriteForm session={ctx.session} class="editor" onSubmit={submit} label="New subscription">
       <h2>New subscription</h2>
       <Field label="Subscription id" name="sub-id" value={d.id} onInput={set('id')} error={errors.id} required />
-      <Field label="Customer" name="sub-customer" value={d.customer} onInput={set('customer')} error={errors.customer} required />
+      <CustomerField
+        client={ctx.client}
+        account={ctx.a}
+        label="Customer"
+        name="sub-customer"
+        value={d.customer}
+        onInput={set('customer')}
+        error={errors.customer}
+        required
+      />
       <Field label="Offer" name="sub-offer" value={d.offer} onInput={set('offer')} error={errors.offer} required />
       <Field label="Quantity" name="sub-quantity" value={d.quantity} onInput={set('quantity')} error={errors.quantity} />
       <Field label="Start date" name="sub-start" type="date" value={d.startDate} onInput={set('startDate')} error={errors.startDate} required />
       <Field label="End date (exclusive, optional)" name="sub-end" type="date" value={d.endDate} onInput={set('endDate')} error={errors.endDate} />
       <button type="submit">Subscribe</button>
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -103,7 +113,7 @@ function Operations({ ctx, subscription, done }: { ctx: Ctx; subscription: Subsc
   };
   const errors = fieldErrors(error);
   return (
-    <form class="inline-form operations" onSubmit={submit} aria-label="Subscription operation">
+    <WriteForm session={ctx.session} class="inline-form operations" onSubmit={submit} label="Subscription operation">
       <h3>Operations</h3>
       <div class="filters">
         <Select label="Operation" name="op-type" value={operation} options={OPERATIONS} onInput={(v) => setOperation(v as Operation)} />
@@ -129,7 +139,7 @@ function Operations({ ctx, subscription, done }: { ctx: Ctx; subscription: Subsc
       </div>
       {result && <Notice>{result}</Notice>}
       <ErrorBox error={error} />
-    </form>
+    </WriteForm>
   );
 }
 
@@ -240,7 +250,7 @@ export function Subscriptions({ ctx, param }: { ctx: Ctx; param: string }) {
           setFilters({ customer, status });
         }}
       >
-        <Field label="Customer" name="subs-customer" value={customer} onInput={setCustomer} />
+        <CustomerField client={ctx.client} account={ctx.a} label="Customer" name="subs-customer" value={customer} onInput={setCustomer} />
         <Select label="Status today" name="subs-status" value={status} options={STATUSES} onInput={setStatus} />
         <button type="submit">Filter</button>
       </form>
