@@ -70,7 +70,9 @@ function transactionCapacity(command: string, input: Record<string, unknown>, re
   const items = (input.TransactItems ?? []) as Record<string, { Item?: unknown; Key?: unknown; ExpressionAttributeValues?: unknown }>[];
   const units = items.reduce((sum, entry) => {
     const write = Object.values(entry)[0] ?? {};
-    return sum + 2 * jsonUnits(write.Item ?? [write.Key, write.ExpressionAttributeValues]);
+    // a put's index copy is written too (a plain write on the index): counted when the item carries gsi1 keys
+    const indexed = (write.Item as Record<string, unknown> | undefined)?.gsi1pk !== undefined ? jsonUnits(write.Item) : 0;
+    return sum + 2 * jsonUnits(write.Item ?? [write.Key, write.ExpressionAttributeValues]) + indexed;
   }, 0);
   const list = reported === undefined ? [] : Array.isArray(reported) ? reported : [reported];
   const engine = (list as { CapacityUnits?: number }[]).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
