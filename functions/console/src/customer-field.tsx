@@ -11,6 +11,8 @@ const SUGGESTIONS_PAGE = 500;
  * (a first page when it gets the focus, the next one on "More customers"), and any code typed is checked with
  * `GET /customers/{code}`: the customer's name is shown under it, or that the account has no such customer.
  * `error` shows the API's message for this field; an empty value is "(any)" or "(none)" as the form means it.
+ * `notUnder` is the customer whose parent is picked: neither it nor a customer under it (as far as the
+ * suggestions read show) is suggested, since that parent would loop (the API refuses it with 409 `parent_loop`).
  */
 export function CustomerField(props: {
   client: Client;
@@ -21,6 +23,7 @@ export function CustomerField(props: {
   onInput: (value: string) => void;
   error?: string;
   required?: boolean;
+  notUnder?: string;
 }) {
   const id = `f-${props.name}`;
   const listId = `${id}-customers`;
@@ -72,6 +75,7 @@ export function CustomerField(props: {
     };
   }, [code, props.account]);
 
+  const offered = props.notUnder ? outside(known, props.notUnder) : known;
   const customer = known.find((c) => c.code === code) ?? (checked?.code === code ? checked.customer : undefined);
   const unknown = !!code && checked?.code === code && checked.customer === null && !known.some((c) => c.code === code);
   const error = props.error ?? (unknown ? `no customer '${code}' in this account` : undefined);
@@ -93,7 +97,7 @@ export function CustomerField(props: {
         onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
       />
       <datalist id={listId}>
-        {known.map((c) => (
+        {offered.map((c) => (
           <option key={c.code} value={c.code}>
             {c.name}
           </option>
@@ -109,4 +113,18 @@ export function CustomerField(props: {
       )}
     </div>
   );
+}
+
+/** The customers neither `root` nor under it, following the parents among `customers`. */
+function outside(customers: readonly Customer[], root: string): Customer[] {
+  const under = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of customers)
+      if (c.parent && under.has(c.parent) && !under.has(c.code)) {
+        under.add(c.code);
+        grew = true;
+      }
+  }
+  return customers.filter((c) => !under.has(c.code));
 }

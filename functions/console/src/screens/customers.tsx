@@ -210,6 +210,7 @@ function CustomerEditor({
         label="Parent customer (empty: none)"
         name="cust-parent"
         value={d.parent}
+        notUnder={customer?.code}
         onInput={set('parent')}
         error={errors.parent}
       />
