@@ -54,8 +54,9 @@ test('a parent customer and a purchases filter beyond the first 500 customers: t
   await page.getByRole('button', { name: `Edit customer ${code(0)}` }).click();
   const parent = page.getByLabel('Parent customer (empty: none)');
   await parent.focus();
-  await page.getByRole('button', { name: 'More customers (500 suggested)' }).waitFor();
-  await expect(page.locator('#f-cust-parent-customers option').count()).resolves.toBe(500);
+  await page.getByRole('button', { name: 'More customers (500 read)' }).waitFor();
+  // The first 500 read, but for the customer edited (its own parent would loop).
+  await expect(page.locator('#f-cust-parent-customers option').count()).resolves.toBe(499);
   await parent.fill('nobody');
   await page.getByTestId('cust-parent-note').getByText("no customer 'nobody' in this account").waitFor();
   await parent.fill(last);
@@ -75,8 +76,8 @@ test('a parent customer and a purchases filter beyond the first 500 customers: t
   // The next page of suggestions on demand: every customer is offered, and nothing more is to read.
   await page.getByRole('button', { name: `Edit customer ${code(1)}` }).click();
   await page.getByLabel('Parent customer (empty: none)').focus();
-  await page.getByRole('button', { name: 'More customers (500 suggested)' }).click();
-  await eventually(async () => expect(await page.locator('#f-cust-parent-customers option').count()).toBe(COUNT), 10_000);
+  await page.getByRole('button', { name: 'More customers (500 read)' }).click();
+  await eventually(async () => expect(await page.locator('#f-cust-parent-customers option').count()).toBe(COUNT - 1), 10_000);
   await expect(page.locator(`#f-cust-parent-customers option[value="${last}"]`).count()).resolves.toBe(1);
   await expect(page.getByRole('button', { name: /More customers/ }).count()).resolves.toBe(0);
 

@@ -108,7 +108,7 @@ export function CustomerField(props: {
       </span>
       {next && (
         <button type="button" class="secondary" onClick={() => void more()} disabled={loading}>
-          More customers ({known.length} suggested)
+          More customers ({known.length} read)
         </button>
       )}
     </div>
