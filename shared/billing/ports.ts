@@ -158,6 +158,17 @@ export interface InvoiceStore {
    * False when it is not: approved meanwhile, or rewritten by another writer.
    */
   save(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean>;
+  /**
+   * A subscriber's ledger (docs/architecture.md "Billing"): the version every guarded draft write of the
+   * paying customer moves, and the ids of the drafts so written. Read consistently; version 0 when none yet.
+   */
+  subscriberLedger(accountId: string, customer: string): Promise<SubscriberLedger>;
+  /**
+   * `save`, and the customer's ledger moved from `ledger.version` to the next with the invoice's id added,
+   * all or nothing. False when either condition fails: the draft is not the one read, or another draft of
+   * the customer was written since the ledger was read (its subscription lines must be computed again).
+   */
+  saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: { customer: string; version: number }): Promise<boolean>;
   /** Deletes a draft still at `expectedRevision`; false otherwise. */
   deleteDraft(accountId: string, id: string, expectedRevision: number): Promise<boolean>;
   /** Marks an approved (or voided) invoice credited by `creditNoteId` unless it already is; false otherwise. */
@@ -179,6 +190,12 @@ export interface InvoiceStore {
   list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<StoredInvoice>>;
   /** Every invoice and credit note of the periods starting on `periodStart`, a page at a time. */
   ofPeriodStart(accountId: string, periodStart: string): AsyncIterable<StoredInvoice[]>;
+}
+
+/** What a subscriber's drafts were written under (InvoiceStore.subscriberLedger). */
+export interface SubscriberLedger {
+  readonly version: number;
+  readonly invoiceIds: readonly string[];
 }
 
 /** One number of an account's per-year invoice sequence. */

@@ -109,6 +109,8 @@ export const keys = {
   /** gsi1 of invoices: one partition per paying customer, sorted by period start. */
   customerInvoices: (accountId: string, customerCode: string) => `ACCOUNT#${s(accountId)}#CUSTOMER#${s(customerCode)}#INVOICES`,
   customerInvoiceSort: (periodStart: string, invoiceId?: string) => `${s(periodStart)}#${invoiceId === undefined ? '' : s(invoiceId)}`,
+  /** A paying subscriber's ledger: the version its subscription drafts are written under, beside its invoices' gsi1 partition. */
+  subscriberLedger: (accountId: string, customerCode: string) => ({ pk: `ACCOUNT#${s(accountId)}#CUSTOMER#${s(customerCode)}#LEDGER`, sk: 'LEDGER' }),
   /** The account's invoice-number counter of one year (the last sequence given out), beside its account item. */
   invoiceNumbers: (accountId: string, year: number) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: `INVOICE-NUMBER#${String(year)}` }),
   billingSchedule: (accountId: string) => ({ pk: `ACCOUNT#${s(accountId)}`, sk: 'BILLING-SCHEDULE' }),

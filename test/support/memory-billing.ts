@@ -12,6 +12,7 @@ import type {
   OpenCycle,
   PartialReport,
   StoredInvoice,
+  SubscriberLedger,
 } from '../../shared/billing/ports';
 import type { PageRequest } from '../../shared/kernel/page';
 import { keys } from '../../shared/storage/keys';
@@ -184,6 +185,22 @@ export class MemoryInvoices implements InvoiceStore {
     if (!holds) return false;
     this.invoices.set(`${accountId}/${id}`, JSON.stringify(invoice));
     this.saves += 1;
+    return true;
+  }
+
+  /** Subscriber ledgers (the adapter's LEDGER items), by account and customer. */
+  private readonly ledgers = new Map<string, SubscriberLedger>();
+
+  async subscriberLedger(accountId: string, customer: string): Promise<SubscriberLedger> {
+    return this.ledgers.get(`${accountId}/${customer}`) ?? { version: 0, invoiceIds: [] };
+  }
+
+  async saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: { customer: string; version: number }) {
+    const key = `${accountId}/${ledger.customer}`;
+    const current = await this.subscriberLedger(accountId, ledger.customer);
+    if (current.version !== ledger.version) return false;
+    if (!(await this.save(accountId, invoice, expectedRevision))) return false;
+    this.ledgers.set(key, { version: current.version + 1, invoiceIds: [...new Set([...current.invoiceIds, invoice.record.id])].sort() });
     return true;
   }
 

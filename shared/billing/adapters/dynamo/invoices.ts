@@ -12,9 +12,10 @@ import {
 import { ValidationError } from '../../../kernel/errors';
 import type { InvoiceRecord } from '../../domain/invoice-wire';
 import { GSI1, keys } from '../../../storage/keys';
-import type { InvoiceFilter, InvoiceSequence, InvoiceStore, NumberedSave, StoredInvoice } from '../../ports';
+import type { InvoiceFilter, InvoiceSequence, InvoiceStore, NumberedSave, StoredInvoice, SubscriberLedger } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
 import { batchGet, conditionHeld, decodeCursor, encodeCursor, queryAll, type Item } from '../../../storage/table';
+import { PutBatcher } from '../../../storage/put-batcher';
 import { json } from './items';
 
 const INVOICE_ID = /^(?:inv|cn)_(\d{4})(\d{2})(\d{2})_[A-Za-z0-9_-]+$/;
@@ -31,10 +32,15 @@ export function periodStartOfInvoiceId(id: string): string | null {
  * unchanged regenerated draft is recognised and not written again.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
+  /** Drafts saved side by side (a partition's customers) share transactions of up to 25 conditional puts. */
+  private readonly puts: PutBatcher;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.puts = new PutBatcher(client);
+  }
 
   async get(accountId: string, id: string): Promise<StoredInvoice | null> {
     const key = this.key(accountId, id);
@@ -50,18 +56,78 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   async save(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean> {
-    return conditionHeld(
-      this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: this.toItem(accountId, invoice),
-          ConditionExpression: expectedRevision === 0 ? 'attribute_not_exists(pk)' : '#status = :draft AND revision = :expected',
-          ...(expectedRevision === 0
-            ? {}
-            : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision } }),
-        }),
-      ),
+    return this.puts.put({
+      TableName: this.table,
+      Item: this.toItem(accountId, invoice),
+      ConditionExpression: expectedRevision === 0 ? 'attribute_not_exists(pk)' : '#status = :draft AND revision = :expected',
+      ...(expectedRevision === 0
+        ? {}
+        : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision } }),
+    });
+  }
+
+  async subscriberLedger(accountId: string, customer: string): Promise<SubscriberLedger> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: keys.subscriberLedger(accountId, customer), ConsistentRead: true }),
     );
+    if (!out.Item) return { version: 0, invoiceIds: [] };
+    return { version: Number(out.Item.version), invoiceIds: [...((out.Item.invoiceIds as Set<string> | undefined) ?? [])].sort() };
+  }
+
+  /**
+   * One TransactWriteItems: the invoice Put under the draft's revision (as `save`) and the ledger Update
+   * from `ledger.version` to the next (created at 1), its `invoiceIds` string set growing by this id. A
+   * cancelled transaction writes nothing: a failed condition or a conflict with a concurrent transaction on
+   * either item means another writer got there first.
+   */
+  async saveGuarded(
+    accountId: string,
+    invoice: StoredInvoice,
+    expectedRevision: number,
+    ledger: { customer: string; version: number },
+  ): Promise<boolean> {
+    const first = ledger.version === 0;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: this.toItem(accountId, invoice),
+                ConditionExpression: expectedRevision === 0 ? 'attribute_not_exists(pk)' : '#status = :draft AND revision = :expected',
+                ...(expectedRevision === 0
+                  ? {}
+                  : {
+                      ExpressionAttributeNames: { '#status': 'status' },
+                      ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision },
+                    }),
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: keys.subscriberLedger(accountId, ledger.customer),
+                UpdateExpression: 'SET #version = :next, updatedAt = :at ADD invoiceIds :ids',
+                ConditionExpression: first ? 'attribute_not_exists(pk)' : '#version = :previous',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: {
+                  ':next': ledger.version + 1,
+                  ':at': invoice.updatedAt,
+                  ':ids': new Set([invoice.record.id]),
+                  ...(first ? {} : { ':previous': ledger.version }),
+                },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
+      if (error.CancellationReasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return false;
+      throw error;
+    }
   }
 
   async deleteDraft(accountId: string, id: string, expectedRevision: number): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type Decimal from 'decimal.js';
 import { isRefusal } from '../../../kernel/errors';
+import { logger } from '../../../kernel/logger';
 import { D } from '../../../kernel/money';
 import { invoiceId, type BillingPeriod } from '../../../kernel/periods';
 import { historyOf } from '../../../catalog/domain/billing-days';
@@ -12,7 +13,7 @@ import { toInvoiceRecord } from '../../domain/invoice-wire';
 import { buildLines, type InvoiceLine } from '../../domain/lines';
 import type { BilledSubscription } from '../../domain/subscription-charges';
 import { customerReport, errorReport, heldReport, mergeAll, type CycleReport } from '../../domain/report';
-import type { CycleRecord, StoredInvoice } from '../../ports';
+import type { CycleRecord, StoredInvoice, SubscriberLedger } from '../../ports';
 import { documentKeys, documentVersion, itemRecord, loadInvoice, recordTooLarge, writeDocuments } from '../documents';
 import { rowsDigest, toRatedRow, type CycleRow } from '../rows';
 import { removeQuietly, type StepDeps } from './steps';
@@ -53,11 +54,20 @@ export interface Payer {
   subscriptions: { list: readonly BilledSubscription[]; offers: ReadonlyMap<string, OfferRecord> } | null;
 }
 
+/** How often a subscriber's drafts are computed again after another period's draft of it got in first. */
+const LEDGER_ATTEMPTS = 10;
+
+/** Another draft of the customer was written after its ledger was read: what was billed must be read again. */
+const LEDGER_MOVED = Symbol('ledger moved');
+
 /**
  * One paying customer of a partition: its drafts (one per currency; deterministic id, an approved
  * invoice is never touched), or why it has none. Each draft's documents and item are written; its
  * purchases are put on it by `markDrafts`, for many customers at once, after the item is written.
- * A subscriber's drafts carry its subscription lines (subscriptions.ts), also without purchases.
+ * A subscriber's drafts carry its subscription lines (subscriptions.ts), also without purchases. They
+ * depend on what its other invoices billed, so they are written under its ledger (docs/architecture.md
+ * "Billing"): when a draft of another period of the customer was written meanwhile (two cycles at once,
+ * a regeneration), everything is read and computed again.
  */
 export async function invoiceCustomer(
   deps: StepDeps,
@@ -65,6 +75,34 @@ export async function invoiceCustomer(
   payer: Payer,
   existing: ReadonlyMap<string, StoredInvoice>,
 ): Promise<CustomerOutcome> {
+  if (!payer.subscriptions || !payer.customer || payer.customer.onHold) {
+    return (await draftsOfCustomer(deps, ctx, payer, existing, null)) as CustomerOutcome;
+  }
+  for (let attempt = 1; ; attempt++) {
+    const ledger = await deps.invoices.subscriberLedger(ctx.cycle.accountId, payer.code);
+    const outcome = await draftsOfCustomer(deps, ctx, payer, attempt === 1 ? existing : null, ledger);
+    if (outcome !== LEDGER_MOVED) return outcome;
+    logger.info('subscriber drafts computed again: another draft of the customer was written meanwhile', {
+      cycle: ctx.cycle.id,
+      customer: payer.code,
+      attempt,
+      ledgerVersion: ledger.version,
+    });
+    if (attempt === LEDGER_ATTEMPTS) {
+      throw new Error(`the drafts of subscriber ${payer.code} kept changing while they were computed; the message will be retried`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
+  }
+}
+
+/** One try of `invoiceCustomer`; `existing` null: read the stored invoices afresh. LEDGER_MOVED: try again. */
+async function draftsOfCustomer(
+  deps: StepDeps,
+  ctx: InvoicingContext,
+  payer: Payer,
+  existing: ReadonlyMap<string, StoredInvoice> | null,
+  ledger: SubscriberLedger | null,
+): Promise<CustomerOutcome | typeof LEDGER_MOVED> {
   const { code, rows, customer, period } = payer;
   if (!customer) {
     return {
@@ -83,7 +121,7 @@ export async function invoiceCustomer(
     ? {
         subscriptions: payer.subscriptions.list,
         offers: payer.subscriptions.offers,
-        billed: await billedOfPayer(deps, ctx.cycle.accountId, code, payer.subscriptions.list),
+        billed: await billedOfPayer(deps, ctx.cycle.accountId, code, payer.subscriptions.list, ledger?.invoiceIds ?? []),
       }
     : null;
   const held = rows.filter((r) => r.held).length;
@@ -98,9 +136,11 @@ export async function invoiceCustomer(
   const invoiceIds: string[] = [];
   const drafts: DraftMarks[] = [];
   const problems: CycleReport[] = [];
+  // the ledger version this customer's next draft is written under (each draft written moves it)
+  let version = ledger?.version ?? 0;
   for (const [currency, currencyRows] of [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1))) {
     let id = invoiceId(ctx.cycle.accountId, period, code, currency);
-    let stored = existing.get(id) ?? null;
+    let stored = existing ? (existing.get(id) ?? null) : await deps.invoices.get(ctx.cycle.accountId, id);
     // a voided invoice keeps its id and number for ever: its reopened purchases go on the next id
     while (stored?.record.status === 'voided') {
       id = reissuedInvoiceId(id);
@@ -140,8 +180,11 @@ export async function invoiceCustomer(
       problems.push(errorReport({ customer: code, code: error.code, message: `${error.message}${details}` }));
       continue;
     }
-    const written = await writeDraft(deps, ctx.cycle, invoice, currencyRows, stored, ctx.rules);
-    if (written !== 'draft') {
+    const guard = ledger ? { customer: code, version } : null;
+    const written = await writeDraft(deps, ctx.cycle, invoice, currencyRows, stored, ctx.rules, guard);
+    if (written === LEDGER_MOVED) return LEDGER_MOVED;
+    if (written === 'written') version += 1;
+    if (written !== 'written' && written !== 'unchanged') {
       // approved while this draft was being built: the approved one stands
       invoices.push(await loadInvoice(deps.files, written));
       invoiceIds.push(id);
@@ -208,9 +251,9 @@ function invoiceLines(
  * What the payer's other invoices already billed for these subscriptions; a linked customer's subscriptions
  * may also be on its own invoices from before it was linked.
  */
-async function billedOfPayer(deps: StepDeps, accountId: string, payer: string, subs: readonly BilledSubscription[]) {
+async function billedOfPayer(deps: StepDeps, accountId: string, payer: string, subs: readonly BilledSubscription[], ledgerIds: readonly string[]) {
   const owners = [...new Set([payer, ...subs.map((s) => s.customer)])].sort();
-  return (await Promise.all(owners.map((c) => billedLines(deps.invoices, deps.files, accountId, c)))).flat();
+  return (await Promise.all(owners.map((c) => billedLines(deps.invoices, deps.files, accountId, c, c === payer ? ledgerIds : [])))).flat();
 }
 
 /** Purchase lines priced by a subscription's usage charge are that subscription's `usage` lines. */
@@ -252,8 +295,10 @@ async function noteChargedThrough(
 
 /**
  * Writes a draft unless the stored one is the same invoice built from the same rows. Documents go first
- * (under this write's own keys), then the item under a condition on the revision it replaces; the
- * superseded documents are removed after. Returns 'draft', or the approved invoice that got there first.
+ * (under this write's own keys), then the item under a condition on the revision it replaces (and, for a
+ * subscriber, on its ledger still at `guard.version`); the superseded documents are removed after.
+ * Returns 'written' or 'unchanged', the approved invoice that got there first, or LEDGER_MOVED when
+ * another draft of the subscriber was written since its ledger was read.
  */
 async function writeDraft(
   deps: StepDeps,
@@ -262,7 +307,8 @@ async function writeDraft(
   rows: CycleRow[],
   stored: StoredInvoice | null,
   rules: Map<string, PriceRule>,
-): Promise<'draft' | StoredInvoice> {
+  guard: { customer: string; version: number } | null,
+): Promise<'written' | 'unchanged' | StoredInvoice | typeof LEDGER_MOVED> {
   const digest = rowsDigest(rows);
   const same = (s: StoredInvoice) =>
     s.record.status === 'draft' &&
@@ -270,7 +316,7 @@ async function writeDraft(
     !s.linesKey &&
     !recordTooLarge(invoice) &&
     JSON.stringify(s.record) === JSON.stringify(toInvoiceRecord(invoice));
-  if (stored && same(stored)) return 'draft';
+  if (stored && same(stored)) return 'unchanged';
 
   const { accountId } = cycle;
   const revision = (stored?.revision ?? 0) + 1;
@@ -287,14 +333,16 @@ async function writeDraft(
     creditedBy: null,
     updatedAt: deps.now().toISOString(),
   };
-  if (await deps.invoices.save(accountId, next, stored?.revision ?? 0)) {
+  const expected = stored?.revision ?? 0;
+  if (await (guard ? deps.invoices.saveGuarded(accountId, next, expected, guard) : deps.invoices.save(accountId, next, expected))) {
     if (stored) await removeQuietly(deps.files, documentKeys(stored));
-    return 'draft';
+    return 'written';
   }
   await removeQuietly(deps.files, documentKeys(next));
   const current = await deps.invoices.get(accountId, invoice.id);
   if (current?.record.status === 'approved') return current;
-  if (current && same(current)) return 'draft'; // a redelivery of this very message wrote it first
+  if (current && same(current)) return 'unchanged'; // a redelivery of this very message wrote it first
+  if (guard) return LEDGER_MOVED;
   throw new Error(`invoice ${invoice.id} changed while it was regenerated; the message will be retried`);
 }
 

@@ -106,21 +106,30 @@ export interface BilledElsewhere {
 /**
  * The subscription lines on the customer's invoices that still stand: approved invoices not credited, and
  * drafts (of any period: this one's own draft is left out by the caller, since it is being rebuilt).
+ * `ledgerIds` (the drafts written under the customer's ledger) are read consistently, as they are now, over
+ * what the customer's invoice index lists (an index may lag a write just made).
  */
 export async function billedLines(
-  invoices: Pick<InvoiceStore, 'list'>,
+  invoices: Pick<InvoiceStore, 'list' | 'getMany'>,
   files: BillingFiles,
   accountId: string,
   customer: string,
+  ledgerIds: readonly string[] = [],
 ): Promise<BilledElsewhere[]> {
-  const stored: StoredInvoice[] = [];
+  const byId = new Map<string, StoredInvoice>();
   let cursor: string | undefined;
   do {
     const page = await invoices.list(accountId, { customer }, { limit: 100, ...(cursor ? { cursor } : {}) });
-    stored.push(...page.items);
+    for (const item of page.items) byId.set(item.record.id, item);
     cursor = page.next ?? undefined;
   } while (cursor);
-  const standing = stored.filter((s) => s.record.creditOf === null && s.creditedBy === null);
+  const current = ledgerIds.length ? await invoices.getMany(accountId, ledgerIds) : new Map<string, StoredInvoice>();
+  for (const id of ledgerIds) {
+    const now = current.get(id);
+    if (now) byId.set(id, now);
+    else byId.delete(id); // a draft removed since
+  }
+  const standing = [...byId.values()].filter((s) => s.record.creditOf === null && s.creditedBy === null);
   const out: BilledElsewhere[] = [];
   for (const s of standing) {
     const lines = s.linesKey ? (await loadInvoice(files, s)).lines : fromInvoiceRecord(s.record).lines;
