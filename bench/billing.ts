@@ -21,6 +21,8 @@ export interface BillingBenchOptions {
   readonly idle?: (timeoutMs: number) => Promise<void>;
   /** Called right before the cycle starts (e.g. to reset the AWS request meter). */
   readonly beforeCycle?: () => void | Promise<void>;
+  /** Told the cycle's progress each time it moves, with the seconds since its start. */
+  readonly trace?: (line: string) => void;
   /** Each customer also subscribes to a monthly in-advance plan (24.95) from 1 October: its invoice carries the fees. */
   readonly subscriptions?: boolean;
 }
@@ -64,16 +66,20 @@ export async function benchBillingCycle(options: BillingBenchOptions): Promise<B
   await options.beforeCycle?.();
   const start = performance.now();
   const started = (await must(api.call('POST', `${base}/billing-cycles`, PERIOD, key), 'cycle')) as { id: string };
+  let lastProgress = '';
   let cycle:
     | {
         status: string;
-        progress: { collectors: number; partitions: number } | null;
+        progress: { collectors: number; collected?: number; partitions: number; invoiced?: number } | null;
         report: { invoices: number; errors: { count: number; items: unknown[] } };
       }
     | undefined;
   await until(async () => {
     cycle = (await must(api.call('GET', `${base}/billing-cycles/${started.id}`, undefined, key), 'cycle')) as typeof cycle;
     if (cycle!.status === 'failed') throw new Error(`cycle failed: ${JSON.stringify(cycle!.report.errors)}`);
+    const progress = JSON.stringify(cycle!.progress);
+    if (options.trace && progress !== lastProgress) options.trace(`${((performance.now() - start) / 1000).toFixed(1)} s: ${progress}`);
+    lastProgress = progress;
     return cycle!.status === 'completed';
   }, 3_600_000);
   const seconds = (performance.now() - start) / 1000;
@@ -153,6 +159,7 @@ async function main() {
       customers,
       purchasesPerCustomer,
       idle: (ms) => stack.idle(ms),
+      trace: (line) => process.stderr.write(`${line}\n`),
       beforeCycle: () => {
         resetMeter();
         process.stderr.write(`cycle starts at ${new Date().toISOString()}\n`);
@@ -167,7 +174,9 @@ async function main() {
     process.stdout.write(`  total                                      $${perThousand.total.toFixed(4)} (target ≤ $0.10)\n`);
     process.stdout.write('time in AWS calls during the cycle (summed over calls in flight together):\n');
     for (const [call, t] of [...timings()].sort((x, y) => y[1].ms - x[1].ms))
-      process.stdout.write(`  ${call.padEnd(40)} ${String(t.calls).padStart(8)} calls ${(t.ms / 1000).toFixed(1).padStart(9)} s  ${(t.ms / t.calls).toFixed(1).padStart(7)} ms each\n`);
+      process.stdout.write(
+        `  ${call.padEnd(40)} ${String(t.calls).padStart(8)} calls ${(t.ms / 1000).toFixed(1).padStart(9)} s  ${(t.ms / t.calls).toFixed(1).padStart(7)} ms each\n`,
+      );
   } finally {
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -15,7 +15,6 @@ import { GSI1, keys } from '../../../storage/keys';
 import type { InvoiceFilter, InvoiceSequence, InvoiceStore, NumberedSave, StoredInvoice, SubscriberLedger } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
 import { batchGet, conditionHeld, decodeCursor, encodeCursor, queryAll, type Item } from '../../../storage/table';
-import { PutBatcher } from '../../../storage/put-batcher';
 import { json } from './items';
 
 const INVOICE_ID = /^(?:inv|cn)_(\d{4})(\d{2})(\d{2})_[A-Za-z0-9_-]+$/;
@@ -32,15 +31,10 @@ export function periodStartOfInvoiceId(id: string): string | null {
  * unchanged regenerated draft is recognised and not written again.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
-  /** Drafts saved side by side (a partition's customers) share transactions of up to 25 conditional puts. */
-  private readonly puts: PutBatcher;
-
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {
-    this.puts = new PutBatcher(client);
-  }
+  ) {}
 
   async get(accountId: string, id: string): Promise<StoredInvoice | null> {
     const key = this.key(accountId, id);
@@ -56,14 +50,18 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   async save(accountId: string, invoice: StoredInvoice, expectedRevision: number): Promise<boolean> {
-    return this.puts.put({
-      TableName: this.table,
-      Item: this.toItem(accountId, invoice),
-      ConditionExpression: expectedRevision === 0 ? 'attribute_not_exists(pk)' : '#status = :draft AND revision = :expected',
-      ...(expectedRevision === 0
-        ? {}
-        : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision } }),
-    });
+    return conditionHeld(
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.toItem(accountId, invoice),
+          ConditionExpression: expectedRevision === 0 ? 'attribute_not_exists(pk)' : '#status = :draft AND revision = :expected',
+          ...(expectedRevision === 0
+            ? {}
+            : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision } }),
+        }),
+      ),
+    );
   }
 
   async subscriberLedger(accountId: string, customer: string): Promise<SubscriberLedger> {
