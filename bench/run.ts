@@ -388,12 +388,14 @@ async function cycle(stack: LocalStack) {
   report.push(
     '## Billing cycle (issue 4)',
     '',
-    `${fmt(customers)} customers × ${purchasesPerCustomer} rated purchases; timed from \`POST /billing-cycles\` until the cycle is \`completed\` (${result.cycle.collectors} collectors, ${result.cycle.partitions} partitions), every invoice with its PDF and CSV.`,
+    `${fmt(customers)} customers × ${purchasesPerCustomer} rated purchases; timed from \`POST /billing-cycles\` until the cycle is \`completed\` (${result.cycle.collectors} collectors, ${result.cycle.partitions} partitions), every invoice with its itemised CSV and rows file (a draft's PDF is rendered on its first request).`,
     '',
     '| measure | value | target |',
     '|---|---|---|',
     `| cycle wall time | ${result.seconds.toFixed(1)} s | ≤ 180 s |`,
     `| invoices per second | ${fmt(result.invoicesPerSec, 1)} | |`,
+    '',
+    "What bounds it on DynamoDB Local is the per-purchase `invoiced` mark (one conditional update per purchase, in transactions of 100). DynamoDB Local serialises its work and writes about 1,000 items a second in any form (2026-12-02, quiet machine, realistic purchase items: transactions of 100 updates 1,004/s, of 100 puts 1,101/s, BatchWriteItem 552/s, single UpdateItem 257/s with 8 in flight; BatchGetItem reads 5,433/s), so the 200,000 marks alone take about 200 s, and more drafting in parallel only lengthens each call (6 groups in flight instead of 3: no faster). The 180 s target needs the marks out of the cycle: the draft's rows already record its purchases and their versions, so `invoiced` can be read from the draft and each purchase written once, at approval (`completed`), which also halves the write units. Not built yet.",
     '',
     result.settled
       ? 'Every queue was empty within two minutes of completion.'
@@ -402,7 +404,7 @@ async function cycle(stack: LocalStack) {
     '| kind | per 1,000 invoices | $ per 1,000 invoices |',
     '|---|---|---|',
     ...perThousand.lines.map((l) => `| ${l.kind} | ${fmt(l.count, 1)} | ${l.dollars.toFixed(5)} |`),
-    `| **total** | | **${perThousand.total.toFixed(4)}** (target ≤ 0.10) |`,
+    `| **total** | | **${perThousand.total.toFixed(4)}** (target ≤ 0.05) |`,
     '',
   );
 }
