@@ -17,6 +17,7 @@ import { RoutingRules } from './screens/routing';
 import { Streams } from './screens/streams';
 import { Subscriptions } from './screens/subscriptions';
 import { loadSession, type Session, saveSession, signIn } from './session';
+import { CreateAccount } from './signup';
 import { ErrorBox, Field } from './ui';
 
 /** What every screen gets: the typed client, who is signed in and the API's base URL. */
@@ -67,15 +68,23 @@ function SignIn({ baseUrl, onSignedIn }: { baseUrl: string; onSignedIn: (s: Sess
   return (
     <main class="signin">
       <h1>Billstream console</h1>
-      <form onSubmit={submit} aria-label="Sign in">
-        <Field label="Account id" name="account" value={accountId} onInput={setAccountId} required />
-        <Field label="API key" name="key" type="password" value={key} onInput={setKey} required />
-        <p class="hint">The key is kept in this tab’s session storage only.</p>
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
-        <ErrorBox error={error} />
-      </form>
+      <div class="signin-forms">
+        <div class="card">
+          <form onSubmit={submit} aria-label="Sign in">
+            <h2>Sign in</h2>
+            <Field label="Account id" name="account" value={accountId} onInput={setAccountId} required />
+            <Field label="API key" name="key" type="password" value={key} onInput={setKey} required />
+            <p class="hint">The key is kept in this tab’s session storage only.</p>
+            <button type="submit" disabled={busy}>
+              Sign in
+            </button>
+            <ErrorBox error={error} />
+          </form>
+        </div>
+        <div class="card">
+          <CreateAccount baseUrl={baseUrl} onSignedIn={onSignedIn} />
+        </div>
+      </div>
     </main>
   );
 }
