@@ -36,15 +36,19 @@ export async function startDynamoDb(dataDir: string, log: (line: string) => void
   const dbPath = path.join(dataDir, 'dynamodb');
   fs.mkdirSync(dbPath, { recursive: true });
   const port = await freePort();
-  // The package spawns `java` with the parent's environment: the launcher reads JDK_JAVA_OPTIONS.
-  const saved = process.env.JDK_JAVA_OPTIONS;
+  // The package spawns `java` with the parent's environment: the launcher reads JDK_JAVA_OPTIONS, and
+  // DDB_LOCAL_TELEMETRY=0 keeps DynamoDB Local from sending usage telemetry (unless the user set it otherwise).
+  const saved = { JDK_JAVA_OPTIONS: process.env.JDK_JAVA_OPTIONS, DDB_LOCAL_TELEMETRY: process.env.DDB_LOCAL_TELEMETRY };
   process.env.JDK_JAVA_OPTIONS = process.env.BILLSTREAM_DYNAMODB_JAVA_OPTS ?? DEFAULT_JAVA_OPTS;
+  process.env.DDB_LOCAL_TELEMETRY = saved.DDB_LOCAL_TELEMETRY ?? '0';
   let child: ChildProcess;
   try {
     child = spawnDynamoDbLocal({ path: dbPath, port, sharedDb: true, stdio: 'pipe' });
   } finally {
-    if (saved === undefined) delete process.env.JDK_JAVA_OPTIONS;
-    else process.env.JDK_JAVA_OPTIONS = saved;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
   let output = '';
   const keep = (chunk: Buffer) => {
