@@ -37,7 +37,7 @@ export interface PurchaseStore {
   unmapped(accountId: string, waitingFor: { customer: string } | { label: string } | null, page: PageRequest): Promise<Page<PurchaseRecord>>;
 }
 
-/** Where a stored purchase stands: what the counts of `GET /purchase-counts` add up. */
+/** Where a waiting purchase stands: what the counts of `GET /purchase-counts` add up. */
 export interface PurchaseStanding {
   status: PurchaseStatus;
   reason: PurchaseReason | null;
@@ -45,8 +45,9 @@ export interface PurchaseStanding {
 }
 
 /**
- * The standing of every stored purchase of an account dated in [from, to) (either bound optional), page by
- * page, from the purchase indexes: only status, reason and date are read back, never whole purchases.
+ * The standing of every waiting purchase (unmapped, not-invoiced) of an account dated in [from, to) (either
+ * bound optional), page by page, from the sparse indexes that hold them: only status, reason and date are read
+ * back, never whole purchases. A page may also hold an entry left on a purchase rated since; the counts skip it.
  */
 export interface PurchaseStandings {
   standings(accountId: string, range: { from?: string; to?: string }): AsyncIterable<readonly PurchaseStanding[]>;

@@ -46,7 +46,7 @@ export function idOfKeySegment(segment: string): string {
 
 const s = keySegment;
 
-/** Partitions of an account's purchase index (`keys.purchaseIndex`): 16 × 1,000 writes a second before one throttles. */
+/** Partitions of an account's index of not-invoiced purchases (`keys.purchaseIndex`): 16 × 1,000 writes a second before one throttles. */
 export const PURCHASE_SHARDS = 16;
 
 /**
@@ -81,9 +81,10 @@ export const keys = {
       ? `CUSTOMER#${s(waitingFor.customer)}#${reference === undefined ? '' : s(reference)}`
       : `LABEL#${s(waitingFor.label)}#${reference === undefined ? '' : s(reference)}`,
   /**
-   * gsi1 of the purchases that are not unmapped (those sit on `unmappedIndex`): PURCHASE_SHARDS partitions per
-   * account, the reference's hash picking one, so no partition takes all of an account's writes; sorted by
-   * purchase date (a UTC instant) then reference, so a date range is a key condition. Read to count purchases.
+   * gsi1 of the `not-invoiced` purchases (unmapped ones sit on `unmappedIndex`; rated ones on no index):
+   * PURCHASE_SHARDS partitions per account, the reference's hash picking one, so no partition takes all of an
+   * account's writes; sorted by purchase date (a UTC instant) then reference, so a date range is a key
+   * condition. Read to count the purchases that wait.
    */
   purchaseIndex: (accountId: string, shard: number) => `ACCOUNT#${s(accountId)}#PURCHASES#${String(shard).padStart(2, '0')}`,
   purchaseIndexShard: (reference: string) => createHash('sha256').update(reference).digest().readUInt16BE(0) % PURCHASE_SHARDS,

@@ -211,9 +211,10 @@ export class DynamoPurchaseStore implements PurchaseStore, PurchaseStandings {
   }
 
   /**
-   * Status, reason and date of each purchase in the range: the unmapped partition (filtered on the date here:
-   * it is sorted by what its purchases wait for) and every shard of the purchase index (a key range), all
-   * queried at once, 1 MB pages each. At 100,000 purchases that is about 100 pages of reads.
+   * Status, reason and date of each waiting purchase in the range: the unmapped partition (filtered on the
+   * date here: it is sorted by what its purchases wait for) and every shard of the not-invoiced index (a key
+   * range), all queried at once, 1 MB pages each. Rated purchases are on neither, so the reads follow what
+   * waits, not the account's volume.
    */
   async *standings(accountId: string, range: { from?: string; to?: string }): AsyncIterable<readonly PurchaseStanding[]> {
     const projection = { ProjectionExpression: '#status, reason, purchaseDate', ExpressionAttributeNames: { '#status': 'status' } };
