@@ -62,7 +62,14 @@ describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', (
     for (const ref of ['M005', 'M030', 'M059']) await store.insert(claim(ref, 'chunk-a', ref === 'M030' ? 'h-M030' : 'other'));
     const refs = Array.from({ length: 60 }, (_, i) => `M${String(i).padStart(3, '0')}`);
     const unmapped = { status: 'unmapped' as const, reason: 'unknown-customer' as const, customer: null, billedTo: null, amount: null };
-    const records = refs.map((ref) => (ref === 'M010' ? { ...claim(ref, 'chunk-b', `h-${ref}`), ...unmapped } : claim(ref, 'chunk-b', `h-${ref}`)));
+    const waiting = { status: 'not-invoiced' as const, reason: 'no-price-rule' as const, amount: null, priceRule: null };
+    const records = refs.map((ref) =>
+      ref === 'M010'
+        ? { ...claim(ref, 'chunk-b', `h-${ref}`), ...unmapped }
+        : ref === 'M012'
+          ? { ...claim(ref, 'chunk-b', `h-${ref}`), ...waiting }
+          : claim(ref, 'chunk-b', `h-${ref}`),
+    );
 
     const outcomes = await store.insertMany(records);
 
@@ -77,14 +84,25 @@ describe('DynamoPurchaseStore claims and re-pricing writes on DynamoDB Local', (
     expect(stored.get('M005')?.chunkId).toBe('chunk-a');
     expect(stored.get('M059')?.contentHash).toBe('other');
     expect(stored.get('M011')).toEqual(records[11]);
-    // The unmapped one went in on the remap consumer's index, the others on a shard of the purchase index (the counts').
+    // The unmapped one went in on the remap consumer's index, the not-invoiced one on a shard of the waiting
+    // index (the counts'), the rated ones on no index at all.
     const item = async (reference: string) =>
       (await doc.send(new GetCommand({ TableName: 'purchases-test', Key: keys.purchase('acct-1', reference) }))).Item;
     expect((await item('M010'))?.gsi1pk).toBe(keys.unmappedIndex('acct-1'));
-    expect(await item('M011')).toMatchObject({
-      gsi1pk: keys.purchaseIndex('acct-1', keys.purchaseIndexShard('M011')),
-      gsi1sk: keys.purchaseIndexSort(records[11]!.purchaseDate, 'M011'),
+    expect(await item('M012')).toMatchObject({
+      gsi1pk: keys.purchaseIndex('acct-1', keys.purchaseIndexShard('M012')),
+      gsi1sk: keys.purchaseIndexSort(records[12]!.purchaseDate, 'M012'),
     });
+    const rated = await item('M011');
+    expect(rated).toMatchObject({ status: 'rated' });
+    expect(rated).not.toHaveProperty('gsi1pk');
+    expect(rated).not.toHaveProperty('gsi1sk');
+    // Re-priced (rated now), the waiting one leaves its index.
+    expect(await store.replaceAll([{ record: { ...claim('M012', 'chunk-b', 'h-M012'), version: 2 }, expectedVersion: 1 }])).toEqual(
+      new Set(['M012']),
+    );
+    expect(await item('M012')).toMatchObject({ status: 'rated', version: 2 });
+    expect(await item('M012')).not.toHaveProperty('gsi1pk');
 
     // The same batch again: every claim is taken now, by chunk-b except the three chunk-a holds.
     const again = await store.insertMany(records);
