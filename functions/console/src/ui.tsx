@@ -207,14 +207,21 @@ export function useReloadOnReturn(route: string, reload: () => void) {
  * Previous and next page of a list. `label` names the pages of that list ("Pages of invoices"): a screen may
  * show several lists, and each navigation landmark needs a name of its own.
  */
-export function Pager(props: { pageNumber: number; hasNext: boolean; next: () => void; previous: () => void; loading: boolean; label: string }) {
+/** Previous / next over a `usePaged` list; `label` names the list (two pagers on a screen need two names). */
+export function Pager({
+  list,
+  label,
+}: {
+  list: Pick<ReturnType<typeof usePaged>, 'pageNumber' | 'page' | 'next' | 'previous' | 'loading'>;
+  label: string;
+}) {
   return (
-    <nav class="pager" aria-label={props.label}>
-      <button type="button" onClick={props.previous} disabled={props.pageNumber < 2 || props.loading}>
+    <nav class="pager" aria-label={label}>
+      <button type="button" onClick={list.previous} disabled={list.pageNumber < 2 || list.loading}>
         Previous page
       </button>
-      <span>Page {props.pageNumber}</span>
-      <button type="button" onClick={props.next} disabled={!props.hasNext || props.loading}>
+      <span>Page {list.pageNumber}</span>
+      <button type="button" onClick={list.next} disabled={!list.page?.next || list.loading}>
         Next page
       </button>
     </nav>

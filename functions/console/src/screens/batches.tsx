@@ -62,14 +62,7 @@ function RowsPreview(props: {
       <Heading>Rows {shown > 0 ? `${first + 1}–${first + shown} of ${props.count}` : `(${props.count})`}</Heading>
       <ErrorBox error={list.error} />
       {list.page && <RowsTable label={props.label} columns={props.columns} rows={list.page.items} />}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label={`${props.label}, page by page`}
-      />
+      <Pager list={list} label={`${props.label}, page by page`} />
     </section>
   );
 }
@@ -104,14 +97,7 @@ function ErrorRows({ ctx, id }: { ctx: Ctx; id: string }) {
           ))}
         </tbody>
       </table>
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of the error file"
-      />
+      <Pager list={list} label="Pages of the error file" />
     </section>
   );
 }
@@ -367,14 +353,7 @@ export function InboundBatches({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page && list.page.items.length === 0 && <p class="hint">Nothing shared with this account yet.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of inbound batches"
-      />
+      <Pager list={list} label="Pages of inbound batches" />
       {param && <InboundDetail key={param} ctx={ctx} id={param} />}
     </section>
   );

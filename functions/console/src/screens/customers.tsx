@@ -545,14 +545,7 @@ export function Customers({ ctx }: { ctx: Ctx }) {
               actions={(c) => editButton(`Edit customer cluster ${c.id}`, { kind: 'customer-cluster', cluster: c })}
             />
           )}
-          <Pager
-            pageNumber={customers.pageNumber}
-            hasNext={!!customers.page?.next}
-            next={customers.next}
-            previous={customers.previous}
-            loading={customers.loading}
-            label="Pages of customers"
-          />
+          <Pager list={customers} label="Pages of customers" />
         </section>
         <section class="card" aria-labelledby="pc-h">
           <h2 id="pc-h">Product clusters and aliases</h2>

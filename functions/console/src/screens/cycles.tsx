@@ -214,14 +214,7 @@ export function Cycles({ ctx, param }: { ctx: Ctx; param: string }) {
           ))}
         </tbody>
       </table>
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of billing cycles"
-      />
+      <Pager list={list} label="Pages of billing cycles" />
       {param && <CycleDetail ctx={ctx} id={param} key={param} settled={list.reload} />}
     </section>
   );

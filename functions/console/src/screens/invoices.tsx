@@ -379,14 +379,7 @@ export function Invoices({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page?.items.length === 0 && (list.page.next ? <p>None on this page matches: the next page reads on.</p> : <p>No invoice matches.</p>)}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of invoices"
-      />
+      <Pager list={list} label="Pages of invoices" />
       {id && <InvoiceDetail ctx={ctx} id={id} key={id} changed={list.reload} />}
     </section>
   );

@@ -339,14 +339,7 @@ export function Offers({ ctx, param }: { ctx: Ctx; param: string }) {
           </tbody>
         </table>
         {catalogues.page?.items.length === 0 && <p>No catalogue yet.</p>}
-        <Pager
-          pageNumber={catalogues.pageNumber}
-          hasNext={!!catalogues.page?.next}
-          next={catalogues.next}
-          previous={catalogues.previous}
-          loading={catalogues.loading}
-          label="Pages of catalogues"
-        />
+        <Pager list={catalogues} label="Pages of catalogues" />
         {editingCatalogue && (
           <CatalogueEditor
             key={editingCatalogue === 'new' ? 'new' : editingCatalogue.id}
@@ -396,14 +389,7 @@ export function Offers({ ctx, param }: { ctx: Ctx; param: string }) {
           </tbody>
         </table>
         {offers.page?.items.length === 0 && <p>No offer yet.</p>}
-        <Pager
-          pageNumber={offers.pageNumber}
-          hasNext={!!offers.page?.next}
-          next={offers.next}
-          previous={offers.previous}
-          loading={offers.loading}
-          label="Pages of offers"
-        />
+        <Pager list={offers} label="Pages of offers" />
       </section>
       {newOffer && <OfferEditor ctx={ctx} offer={null} catalogue={catalogue} saved={offerSaved} />}
       {param && !newOffer && <OfferDetail key={param} ctx={ctx} id={param} saved={offerSaved} />}

@@ -177,14 +177,7 @@ export function Purchases({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page?.items.length === 0 && <p>No purchase matches.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of purchases"
-      />
+      <Pager list={list} label="Pages of purchases" />
     </section>
   );
 }

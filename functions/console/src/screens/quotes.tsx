@@ -215,14 +215,7 @@ function Versions({ ctx, id, latest }: { ctx: Ctx; id: string; latest: string })
           ))}
         </tbody>
       </table>
-      <Pager
-        pageNumber={versions.pageNumber}
-        hasNext={!!versions.page?.next}
-        next={versions.next}
-        previous={versions.previous}
-        loading={versions.loading}
-        label="Pages of versions"
-      />
+      <Pager list={versions} label="Pages of versions" />
     </>
   );
 }
@@ -470,14 +463,7 @@ export function Quotes({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page?.items.length === 0 && <p>No quote matches.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of quotes"
-      />
+      <Pager list={list} label="Pages of quotes" />
       {creating && (
         <QuoteEditor
           ctx={ctx}

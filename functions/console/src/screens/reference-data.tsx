@@ -118,14 +118,7 @@ function ExchangeRates({ ctx }: { ctx: Ctx }) {
         </tbody>
       </table>
       {list.page && list.page.items.length === 0 && <p class="hint">No exchange rate yet.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of exchange rates"
-      />
+      <Pager list={list} label="Pages of exchange rates" />
       {writable && <ExchangeRateForm ctx={ctx} draft={draft} setDraft={setDraft} saved={list.reload} />}
     </section>
   );
@@ -291,14 +284,7 @@ function LookupTables({ ctx, opened }: { ctx: Ctx; opened: string }) {
         </tbody>
       </table>
       {list.page && list.page.items.length === 0 && <p class="hint">No lookup table yet.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of lookup tables"
-      />
+      <Pager list={list} label="Pages of lookup tables" />
       {message && <Notice>{message}</Notice>}
       {writable && !creating && (
         <button

@@ -156,14 +156,7 @@ export function RoutingRules({ ctx }: { ctx: Ctx }) {
           )}
         </tbody>
       </table>
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of routing rules"
-      />
+      <Pager list={list} label="Pages of routing rules" />
       {editing && (
         <RoutingEditor
           key={editing === 'new' ? 'new' : editing.id}

@@ -325,14 +325,7 @@ export function PriceRules({ ctx }: { ctx: Ctx }) {
           ))}
         </tbody>
       </table>
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of price rules"
-      />
+      <Pager list={list} label="Pages of price rules" />
       {editing && (
         <RuleEditor
           key={editing === 'new' ? 'new' : editing.id}

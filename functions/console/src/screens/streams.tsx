@@ -392,14 +392,7 @@ function Batches({ ctx, stream, open, opened, tick }: { ctx: Ctx; stream: Stream
         </tbody>
       </table>
       {list.page && list.page.items.length === 0 && <p class="hint">No batch yet: run the stream.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label={`Pages of batches of ${stream.id}`}
-      />
+      <Pager list={list} label={`Pages of batches of ${stream.id}`} />
     </section>
   );
 }
@@ -486,14 +479,7 @@ export function Streams({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page && list.page.items.length === 0 && <p class="hint">No stream yet.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of streams"
-      />
+      <Pager list={list} label="Pages of streams" />
       {message && <Notice>{message}</Notice>}
       {param === 'new' && canWrite(ctx.session) && <StreamEditor key="new" ctx={ctx} stream={null} saved={saved} />}
       {stream && <StreamDetail key={stream.id} ctx={ctx} stream={stream} saved={saved} />}

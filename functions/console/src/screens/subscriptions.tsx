@@ -287,14 +287,7 @@ export function Subscriptions({ ctx, param }: { ctx: Ctx; param: string }) {
         </tbody>
       </table>
       {list.page?.items.length === 0 && <p>No subscription matches.</p>}
-      <Pager
-        pageNumber={list.pageNumber}
-        hasNext={!!list.page?.next}
-        next={list.next}
-        previous={list.previous}
-        loading={list.loading}
-        label="Pages of subscriptions"
-      />
+      <Pager list={list} label="Pages of subscriptions" />
       {creating && (
         <SubscriptionForm
           ctx={ctx}
