@@ -188,6 +188,8 @@ export interface InvoiceStore {
   /** Sets the completion state of an approved invoice. */
   setCompletion(accountId: string, id: string, completion: 'pending' | 'done'): Promise<void>;
   list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<StoredInvoice>>;
+  /** The customer's drafts (as paying customer), newest period first: its index partition, filtered on status. */
+  draftsOf(accountId: string, customer: string): Promise<StoredInvoice[]>;
   /** Every invoice and credit note of the periods starting on `periodStart`, a page at a time. */
   ofPeriodStart(accountId: string, periodStart: string): AsyncIterable<StoredInvoice[]>;
 }
@@ -206,26 +208,19 @@ export interface InvoiceSequence {
 
 export type NumberedSave = 'saved' | 'invoice_changed' | 'number_taken';
 
-export type MarkOutcome = 'marked' | 'already' | 'changed';
-
-/** One purchase to put on a draft: the version it was collected at. */
-export interface PurchaseMark {
-  reference: string;
-  invoiceId: string;
-  expectedVersion: number;
-}
-
-/** The invoicing side of purchases: which invoice they are on, and completion on approval. */
+/**
+ * The invoicing writes on purchases. A cycle writes nothing on them: a draft's rows file records its
+ * purchases and the versions they were collected at, and a purchase reads as `invoiced` while it is on a
+ * draft at that version (DraftedPurchases). Approval writes each purchase once, voiding once more.
+ */
 export interface PurchaseInvoicing {
-  /** Puts a purchase on a draft if it still has `expectedVersion` and is not completed. */
-  markInvoiced(accountId: string, reference: string, invoiceId: string, expectedVersion: number, at: string): Promise<MarkOutcome>;
   /**
-   * `markInvoiced` for many purchases (of any drafts) at once, each on its own condition: the outcome of
-   * each mark, in order. A reference named twice is written once and answers both.
+   * Completes a purchase of an approved invoice: still at `expectedVersion` (the version its row was
+   * collected at) and not completed, or (marked by a cycle before drafts stopped marking) still on
+   * `invoiceId`. True when it is completed on this invoice, also by an earlier call; false when it changed
+   * since the draft was built, or is completed on another invoice.
    */
-  markInvoicedMany(accountId: string, marks: readonly PurchaseMark[], at: string): Promise<MarkOutcome[]>;
-  /** Completes a purchase still on `invoiceId`; false when it is not (moved, completed, gone). */
-  complete(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean>;
+  complete(accountId: string, reference: string, invoiceId: string, expectedVersion: number, at: string): Promise<boolean>;
   /**
    * The reverse of `complete`, for a voided invoice: a purchase still on `invoiceId` (completed, or not yet)
    * goes back to `rated` on no invoice, so the next cycle bills it again. False when it is not on it.

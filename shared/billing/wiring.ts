@@ -18,6 +18,7 @@ import { SqsBillingBus } from './adapters/sqs/billing';
 import { CycleReconciler } from './use-cases/cycle-recovery';
 import { CycleWorker } from './use-cases/cycle-worker';
 import { BillingCycleService, CycleStarter } from './use-cases/cycles';
+import { DraftedPurchases } from './use-cases/drafted';
 import { ExportService } from './use-cases/exports';
 import { InvoiceService } from './use-cases/invoices';
 import { LatePurchases } from './use-cases/late';
@@ -43,6 +44,11 @@ export function billingFiles(): S3BillingFiles {
 export function latePurchases(): LatePurchases | null {
   const queue = optionalEnv('BILLING_QUEUE_URL');
   return queue ? new LatePurchases(cycleStore(), new SqsBillingBus(sqsClient(), queue)) : null;
+}
+
+/** Which drafts purchases are on (a cycle writes nothing on them): what reading a purchase asks billing. */
+export function draftedPurchases(): DraftedPurchases {
+  return new DraftedPurchases({ catalog: catalogStore(), invoices: invoiceStore(), files: billingFiles() });
 }
 
 /** Starts cycles (the API and the daily scheduler): the table and the billing queue only. */

@@ -1,7 +1,7 @@
 import { optionalEnv } from '../kernel/config';
 import { dynamoClient, s3Client, sqsClient } from '../storage/aws';
 import { bucketName, tableName } from '../storage/env';
-import { latePurchases } from '../billing/wiring';
+import { draftedPurchases, latePurchases } from '../billing/wiring';
 import { catalogStore } from '../catalog/wiring';
 import { accountStore } from '../platform/wiring';
 import { recoveryPolicy } from '../platform/use-cases/reconcile';
@@ -48,12 +48,14 @@ export function reevaluations(): Reevaluations {
 export function ingestService(): IngestService {
   // Functions that may send to the billing queue tell billing about late purchases (every acceptor does).
   const late = latePurchases();
+  const drafted = draftedPurchases();
   return new IngestService({
     purchases: purchaseStore(),
     rating: ratingContextLoader(),
     reevaluations: reevaluationStore(),
     chunks: chunkStore(),
     onStored: late ? (accountId, records, storedAt) => late.notice(accountId, records, storedAt) : undefined,
+    asRead: (accountId, records) => drafted.asRead(accountId, records),
   });
 }
 

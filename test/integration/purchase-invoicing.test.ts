@@ -1,18 +1,17 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoPurchaseInvoicing } from '../../shared/billing/adapters/dynamo/purchase-invoicing';
-import type { PurchaseMark } from '../../shared/billing/ports';
 import { DynamoPurchaseStore } from '../../shared/ingest/adapters/dynamo/purchases';
 import type { PurchaseRecord } from '../../shared/ingest/domain/purchase';
 import { keys } from '../../shared/storage/keys';
 import { startDynamoTable, type DynamoTable } from './dynamo-table';
 
 /**
- * The cycle's purchase marks against a DynamoDB Local of its own: `markInvoicedMany` puts purchases on
- * their drafts in transactions of 100, each under its own condition. A refused mark (on this invoice
- * already, on another, changed since collected, completed, gone) answers for itself and never stops
- * its neighbours; nothing is marked twice.
+ * Approval's and voiding's writes on purchases against a DynamoDB Local of its own. A cycle writes
+ * nothing on the purchases it drafts; approval completes each at the version its row was collected at
+ * (or, marked by a cycle before cycles stopped marking, still on the invoice), once; a purchase changed
+ * since the draft was built, or completed on another invoice, is left as it is.
  */
-describe('DynamoPurchaseInvoicing.markInvoicedMany on DynamoDB Local', () => {
+describe('DynamoPurchaseInvoicing.complete and reopen on DynamoDB Local', () => {
   const TABLE = 'invoicing-test';
   const AT = '2026-11-01T02:00:00.000Z';
   let engine: DynamoTable;
@@ -47,9 +46,6 @@ describe('DynamoPurchaseInvoicing.markInvoicedMany on DynamoDB Local', () => {
     updatedAt: '2026-10-01T00:00:00.000Z',
     version: 1,
   });
-  const refs = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
-  const mark = (reference: string, invoiceId: string, expectedVersion = 1): PurchaseMark => ({ reference, invoiceId, expectedVersion });
-
   beforeAll(async () => {
     engine = await startDynamoTable(TABLE);
     doc = engine.doc;
@@ -61,85 +57,55 @@ describe('DynamoPurchaseInvoicing.markInvoicedMany on DynamoDB Local', () => {
     await engine?.stop();
   });
 
-  test('marks 230 purchases of three drafts across three transactions; each is on its invoice once, at the next version', async () => {
-    const references = refs('A', 230);
-    await store.insertMany(references.map(record));
-    const invoiceOf = (i: number) => `inv_${i % 3}`;
-
-    const outcomes = await marks.markInvoicedMany(
-      'acct-1',
-      references.map((r, i) => mark(r, invoiceOf(i))),
-      AT,
-    );
-
-    expect(outcomes).toEqual(references.map(() => 'marked'));
-    const stored = await store.getMany('acct-1', references);
-    references.forEach((r, i) => {
-      expect(stored.get(r)).toMatchObject({ status: 'invoiced', invoice: invoiceOf(i), version: 2, updatedAt: AT });
-    });
-
-    // A redelivery of the same marks writes nothing: every one is on its invoice already.
-    const again = await marks.markInvoicedMany(
-      'acct-1',
-      references.map((r, i) => mark(r, invoiceOf(i))),
-      AT,
-    );
-    expect(again).toEqual(references.map(() => 'already'));
-    expect([...(await store.getMany('acct-1', references)).values()].every((p) => p.version === 2)).toBe(true);
+  test('completes a purchase at the version collected, once: a second call answers true and writes nothing', async () => {
+    await store.insertMany([record('A001')]);
+    expect(await marks.complete('acct-1', 'A001', 'inv_a', 1, AT)).toBe(true);
+    const after = await store.get('acct-1', 'A001');
+    expect(after).toMatchObject({ status: 'completed', invoice: 'inv_a', version: 2, updatedAt: AT });
+    expect(await marks.complete('acct-1', 'A001', 'inv_a', 1, '2026-11-01T03:00:00.000Z')).toBe(true);
+    expect(await store.get('acct-1', 'A001')).toEqual(after);
   });
 
-  test('refused marks answer for themselves and leave their neighbours marked: another invoice, changed, completed, gone', async () => {
-    const references = refs('B', 120);
-    await store.insertMany(references.map(record));
-    // B005 was put on another draft first, B050 re-rated since it was collected, B090 completed on an approved invoice.
-    expect(await marks.markInvoiced('acct-1', 'B005', 'inv_other', 1, AT)).toBe('marked');
+  test('a purchase changed since its row was collected (another version) is not completed', async () => {
+    await store.insertMany([record('B001')]);
     await doc.send(
       new UpdateCommand({
         TableName: TABLE,
-        Key: keys.purchase('acct-1', 'B050'),
-        UpdateExpression: 'SET amount = :a, version = :v',
-        ExpressionAttributeValues: { ':a': '2.00', ':v': 2 },
+        Key: keys.purchase('acct-1', 'B001'),
+        UpdateExpression: 'SET #version = :two, amount = :amount',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':two': 2, ':amount': '9.00' },
       }),
     );
-    await doc.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.purchase('acct-1', 'B090'),
-        UpdateExpression: 'SET #s = :c, invoice = :i',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':c': 'completed', ':i': 'inv_approved' },
-      }),
-    );
-    const wanted = [...references.map((r) => mark(r, 'inv_b')), mark('B-gone', 'inv_b'), mark('B010', 'inv_b')];
-
-    const outcomes = await marks.markInvoicedMany('acct-1', wanted, AT);
-
-    const refused = new Map([
-      ['B005', 'changed'],
-      ['B050', 'changed'],
-      ['B090', 'changed'],
-      ['B-gone', 'changed'],
-    ]);
-    wanted.forEach((m, i) => {
-      expect(outcomes[i]).toBe(refused.get(m.reference) ?? 'marked');
-    });
-    const stored = await store.getMany('acct-1', [...references, 'B-gone']);
-    expect(stored.has('B-gone')).toBe(false);
-    expect(stored.get('B005')).toMatchObject({ status: 'invoiced', invoice: 'inv_other', version: 2 });
-    expect(stored.get('B050')).toMatchObject({ status: 'rated', invoice: null, amount: '2.00', version: 2 });
-    expect(stored.get('B090')).toMatchObject({ status: 'completed', invoice: 'inv_approved', version: 1 });
-    // B010 was named twice: written once, both answered `marked`
-    expect(stored.get('B010')).toMatchObject({ status: 'invoiced', invoice: 'inv_b', version: 2 });
-    const marked = references.filter((r) => !refused.has(r));
-    expect(marked).toHaveLength(117);
-    for (const r of marked) expect(stored.get(r)).toMatchObject({ status: 'invoiced', invoice: 'inv_b', version: 2 });
+    expect(await marks.complete('acct-1', 'B001', 'inv_b', 1, AT)).toBe(false);
+    expect(await store.get('acct-1', 'B001')).toMatchObject({ status: 'rated', invoice: null, version: 2, amount: '9.00' });
   });
 
-  test('a stale version of a purchase already on this invoice answers `already`; an empty list sends nothing', async () => {
+  test('a purchase completed on another invoice stays there; one that is gone answers false', async () => {
     await store.insertMany([record('C001')]);
-    expect(await marks.markInvoicedMany('acct-1', [mark('C001', 'inv_c')], AT)).toEqual(['marked']);
-    // collected at version 1 again (a redelivered invoicer that read its rows before the first mark)
-    expect(await marks.markInvoicedMany('acct-1', [mark('C001', 'inv_c', 1), mark('C001', 'inv_d', 1)], AT)).toEqual(['already', 'changed']);
-    expect(await marks.markInvoicedMany('acct-1', [], AT)).toEqual([]);
+    expect(await marks.complete('acct-1', 'C001', 'inv_c', 1, AT)).toBe(true);
+    expect(await marks.complete('acct-1', 'C001', 'inv_d', 2, AT)).toBe(false);
+    expect(await store.get('acct-1', 'C001')).toMatchObject({ status: 'completed', invoice: 'inv_c', version: 2 });
+    expect(await marks.complete('acct-1', 'C404', 'inv_c', 1, AT)).toBe(false);
+    expect(await store.get('acct-1', 'C404')).toBeNull();
+  });
+
+  test('a purchase marked by a cycle that still marked (invoiced on the invoice, one version on) completes', async () => {
+    await store.insertMany([{ ...record('D001'), status: 'invoiced', invoice: 'inv_e', version: 2 }]);
+    expect(await marks.complete('acct-1', 'D001', 'inv_e', 1, AT)).toBe(true);
+    expect(await store.get('acct-1', 'D001')).toMatchObject({ status: 'completed', invoice: 'inv_e', version: 3 });
+    // marked on another invoice: not this one's
+    await store.insertMany([{ ...record('D002'), status: 'invoiced', invoice: 'inv_f', version: 2 }]);
+    expect(await marks.complete('acct-1', 'D002', 'inv_e', 2, AT)).toBe(false);
+    expect(await store.get('acct-1', 'D002')).toMatchObject({ status: 'invoiced', invoice: 'inv_f', version: 2 });
+  });
+
+  test('reopen puts a completed purchase back to rated on no invoice, only from its own invoice', async () => {
+    await store.insertMany([record('E001')]);
+    expect(await marks.complete('acct-1', 'E001', 'inv_g', 1, AT)).toBe(true);
+    expect(await marks.reopen('acct-1', 'E001', 'inv_other', AT)).toBe(false);
+    expect(await marks.reopen('acct-1', 'E001', 'inv_g', AT)).toBe(true);
+    expect(await store.get('acct-1', 'E001')).toMatchObject({ status: 'rated', invoice: null, version: 3 });
+    expect(await marks.reopen('acct-1', 'E001', 'inv_g', AT)).toBe(false);
   });
 });

@@ -7,6 +7,7 @@
 import { CycleStarter } from '../../shared/billing/use-cases/cycles';
 import { CycleWorker, type RunMessage } from '../../shared/billing/use-cases/cycle-worker';
 import { InvoiceService } from '../../shared/billing/use-cases/invoices';
+import { DraftedPurchases } from '../../shared/billing/use-cases/drafted';
 import { LatePurchases } from '../../shared/billing/use-cases/late';
 import type { BillingMessage } from '../../shared/billing/ports';
 import type { CustomerRecord } from '../../shared/catalog/ports';
@@ -77,6 +78,7 @@ export function memoryHouse(clock = new Clock()) {
   const reevaluations = new CountedReevaluations();
   const rating = new RatingContextLoader(catalog, rules, now);
   const late = new LatePurchases(cycles, billingBus);
+  const drafted = new DraftedPurchases({ catalog, invoices, files });
   const ingest = new IngestService({
     purchases,
     chunks,
@@ -84,6 +86,7 @@ export function memoryHouse(clock = new Clock()) {
     reevaluations,
     now,
     onStored: (accountId, records, at) => late.notice(accountId, records, at),
+    asRead: (accountId, records) => drafted.asRead(accountId, records),
   });
   const starter = new CycleStarter(cycles, billingBus, now);
   const worker = new CycleWorker({

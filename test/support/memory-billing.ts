@@ -273,6 +273,14 @@ export class MemoryInvoices implements InvoiceStore {
     return pageOf(all, page);
   }
 
+  async draftsOf(accountId: string, customer: string) {
+    const sortOf = (s: StoredInvoice) => keys.customerInvoiceSort(s.record.periodStart, s.record.id);
+    return this.all(accountId)
+      .filter((s) => s.record.customer.code === customer && s.record.status === 'draft')
+      .sort(byKey(sortOf))
+      .reverse();
+  }
+
   async *ofPeriodStart(accountId: string, periodStart: string) {
     const page = this.all(accountId).filter((s) => s.record.periodStart === periodStart);
     if (page.length) yield page;

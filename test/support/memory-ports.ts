@@ -31,7 +31,7 @@ import type {
   PurchaseStore,
   ReevaluationCount,
 } from '../../shared/ingest/ports';
-import type { MarkOutcome, PurchaseInvoicing, PurchaseMark } from '../../shared/billing/ports';
+import type { PurchaseInvoicing } from '../../shared/billing/ports';
 import type { Page, PageRequest } from '../../shared/kernel/page';
 import { keys, objects } from '../../shared/storage/keys';
 import { byKey, conditionFailed, copy, copyOrNull, ofAccount, pageOf } from './memory-common';
@@ -114,44 +114,17 @@ export class MemoryPurchases implements PurchaseStore {
   }
 }
 
-/** The invoicing writes on the same purchase records (DynamoPurchaseInvoicing): single-attribute updates under conditions. */
+/** The invoicing writes on the same purchase records (DynamoPurchaseInvoicing): updates under the same conditions. */
 export class MemoryPurchaseInvoicing implements PurchaseInvoicing {
   constructor(private readonly purchases: MemoryPurchases) {}
 
-  async markInvoiced(accountId: string, reference: string, invoiceId: string, expectedVersion: number, at: string): Promise<MarkOutcome> {
+  async complete(accountId: string, reference: string, invoiceId: string, expectedVersion: number, at: string): Promise<boolean> {
     const records = this.purchases.of(accountId);
     const current = records.get(reference);
-    if (!current || current.version !== expectedVersion || current.status === 'completed') {
-      return current?.status === 'invoiced' && current.invoice === invoiceId ? 'already' : 'changed';
-    }
-    records.set(reference, { ...current, status: 'invoiced', invoice: invoiceId, version: current.version + 1, updatedAt: at });
-    return 'marked';
-  }
-
-  /** Each mark through `markInvoiced` (so a test that wraps it sees every one); a reference named again answers as its first mark. */
-  async markInvoicedMany(accountId: string, marks: readonly PurchaseMark[], at: string): Promise<MarkOutcome[]> {
-    const first = new Map<string, { invoiceId: string; outcome: MarkOutcome }>();
-    const outcomes: MarkOutcome[] = [];
-    for (const { reference, invoiceId, expectedVersion } of marks) {
-      const earlier = first.get(reference);
-      if (earlier) {
-        outcomes.push(earlier.invoiceId === invoiceId ? earlier.outcome : 'changed');
-        continue;
-      }
-      const outcome = await this.markInvoiced(accountId, reference, invoiceId, expectedVersion, at);
-      first.set(reference, { invoiceId, outcome });
-      outcomes.push(outcome);
-    }
-    return outcomes;
-  }
-
-  async complete(accountId: string, reference: string, invoiceId: string, at: string): Promise<boolean> {
-    const records = this.purchases.of(accountId);
-    const current = records.get(reference);
-    if (!current || current.invoice !== invoiceId || !(current.status === 'invoiced' || current.status === 'rated')) {
-      return current?.status === 'completed' && current.invoice === invoiceId;
-    }
-    records.set(reference, { ...current, status: 'completed', version: current.version + 1, updatedAt: at });
+    const asCollected = current?.version === expectedVersion && current.status === 'rated';
+    const marked = current?.invoice === invoiceId && (current.status === 'invoiced' || current.status === 'rated');
+    if (!current || !(asCollected || marked)) return current?.status === 'completed' && current.invoice === invoiceId;
+    records.set(reference, { ...current, status: 'completed', invoice: invoiceId, version: current.version + 1, updatedAt: at });
     return true;
   }
 

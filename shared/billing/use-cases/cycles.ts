@@ -17,6 +17,7 @@ import { purchasesOfPeriod } from './period-purchases';
 import type { ReevaluationPlanner } from '../../ingest/use-cases/reevaluation';
 import { periodOf } from './cycle/steps';
 import { invoiceView, loadInvoice } from './documents';
+import { DraftedPurchases } from './drafted';
 import { toCycleRow } from './rows';
 
 /** The troubleshooting bundle lists at most this many purchases (the counts stay exact). */
@@ -133,7 +134,12 @@ export class BillingCycleService {
     const byStatus: Record<string, number> = {};
     const byReason: Record<string, number> = {};
     let count = 0;
-    for await (const page of purchasesOfPeriod(this.deps, accountId, period, scope.customers)) {
+    const drafted = new DraftedPurchases(this.deps);
+    for await (const stored of purchasesOfPeriod(this.deps, accountId, period, scope.customers)) {
+      const page = await drafted.asRead(
+        accountId,
+        stored.filter((r) => r.billedTo === code || r.customerCode === code),
+      );
       for (const record of page) {
         if (record.billedTo !== code && record.customerCode !== code) continue;
         count += 1;

@@ -252,9 +252,13 @@ export class InvoiceService {
     // rows of a billing stream's batch are not purchases of this account: nothing to complete
     const rows = (await loadRows(this.deps.files, stored)).filter((row) => !row.batch);
     const at = this.now().toISOString();
-    const outcomes = await mapLimit(rows, 16, (row) => this.deps.marks.complete(accountId, row.reference, stored.record.id, at));
+    const outcomes = await mapLimit(rows, 16, (row) => this.deps.marks.complete(accountId, row.reference, stored.record.id, row.version, at));
     const moved = outcomes.filter((done) => !done).length;
-    if (moved) logger.warn('purchases of an approved invoice were no longer on it', { invoice: stored.record.id, moved });
+    if (moved)
+      logger.warn('purchases of an approved invoice changed after its draft was built, or are completed elsewhere', {
+        invoice: stored.record.id,
+        moved,
+      });
     await this.deps.invoices.setCompletion(accountId, stored.record.id, 'done');
   }
 

@@ -20,6 +20,11 @@ export interface IngestDeps {
   now?: () => Date;
   /** Told which purchases a chunk stored, once they are journaled (billing regenerates the drafts of their cycles). */
   onStored?: (accountId: string, records: readonly PurchaseRecord[], storedAt: string) => Promise<void>;
+  /**
+   * The purchases as a reader sees them (billing's DraftedPurchases): a cycle writes nothing on the
+   * purchases it drafts, so a stored `rated` purchase reads `invoiced` while a draft holds it.
+   */
+  asRead?: (accountId: string, records: readonly PurchaseRecord[]) => Promise<PurchaseRecord[]>;
 }
 
 export type WaitingFor = { customer: string } | { label: string };
@@ -243,7 +248,14 @@ export class IngestService {
   async get(accountId: string, reference: string) {
     const record = await this.deps.purchases.get(accountId, reference);
     if (!record) throw new NotFoundError(`purchase '${reference}' not found`);
-    return purchaseView(record);
+    const [read] = await this.asRead(accountId, [record]);
+    return purchaseView(read!);
+  }
+
+  /** The records as a reader sees them: a `rated` purchase on a draft is `invoiced` on it (IngestDeps.asRead). */
+  private async asRead(accountId: string, records: readonly PurchaseRecord[]): Promise<PurchaseRecord[]> {
+    if (!this.deps.asRead || !records.some((r) => r.status === 'rated')) return [...records];
+    return this.deps.asRead(accountId, records);
   }
 
   /**
@@ -259,7 +271,12 @@ export class IngestService {
     const items: ReturnType<typeof purchaseView>[] = [];
     let batch: { line: JournalLine; position: string }[] = [];
     const flush = async (): Promise<string | null> => {
-      const records = await this.deps.purchases.getMany(accountId, [...new Set(batch.map((b) => b.line.reference))]);
+      const stored = await this.deps.purchases.getMany(accountId, [...new Set(batch.map((b) => b.line.reference))]);
+      // only a `rated` or `invoiced` filter (or none) can depend on the drafts
+      const reads = !filter.status || filter.status === 'rated' || filter.status === 'invoiced';
+      const inFilter = [...stored.values()].filter((r) => inRange(r.purchaseDate, filter));
+      const asRead = reads ? await this.asRead(accountId, inFilter) : inFilter;
+      const records = new Map(asRead.map((r) => [r.reference, r]));
       for (const { line, position } of batch) {
         const record = records.get(line.reference);
         if (record && matches(record, filter)) {

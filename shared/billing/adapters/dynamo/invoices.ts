@@ -268,6 +268,18 @@ export class DynamoInvoiceStore implements InvoiceStore {
     return this.listAll(accountId, page, narrowing);
   }
 
+  async draftsOf(accountId: string, customer: string): Promise<StoredInvoice[]> {
+    const query: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.customerInvoices(accountId, customer) },
+      ScanIndexForward: false,
+    };
+    const items = await queryAll(this.client, narrowed(query, statusAndKind({ status: 'draft' })));
+    return items.map((i) => this.fromItem(i));
+  }
+
   async *ofPeriodStart(accountId: string, periodStart: string): AsyncIterable<StoredInvoice[]> {
     let start: Record<string, unknown> | undefined;
     do {

@@ -32,15 +32,6 @@ export interface InvoicingContext {
 export interface CustomerOutcome {
   report: CycleReport;
   invoiceIds: string[];
-  /** The drafts written, with the purchases still to put on them (markDrafts). */
-  drafts: DraftMarks[];
-}
-
-/** A draft whose item is written, and its purchases not yet on it. */
-export interface DraftMarks {
-  customer: string;
-  invoiceId: string;
-  rows: readonly CycleRow[];
 }
 
 /** One paying customer of a partition: who, its rows, and what else its invoices need. */
@@ -62,11 +53,11 @@ const LEDGER_MOVED = Symbol('ledger moved');
 
 /**
  * One paying customer of a partition: its drafts (one per currency; deterministic id, an approved
- * invoice is never touched), or why it has none. Each draft's documents and item are written; its
- * purchases are put on it by `markDrafts`, for many customers at once, after the item is written.
- * A subscriber's drafts carry its subscription lines (subscriptions.ts), also without purchases. They
- * depend on what its other invoices billed, so they are written under its ledger (docs/architecture.md
- * "Billing"): when a draft of another period of the customer was written meanwhile (two cycles at once,
+ * invoice is never touched), or why it has none. Each draft's documents and item are written, and
+ * nothing on its purchases: the rows file names them at the versions collected, which is what makes
+ * them read `invoiced` (DraftedPurchases) and what approval completes. A subscriber's drafts carry
+ * its subscription lines (subscriptions.ts), which depend on what its other invoices billed, so they
+ * are written under its ledger (docs/architecture.md "Billing"): when a draft of another period of the customer was written meanwhile (two cycles at once,
  * a regeneration), everything is read and computed again.
  */
 export async function invoiceCustomer(
@@ -112,10 +103,9 @@ async function draftsOfCustomer(
         message: `customer '${code}' does not exist; ${rows.length} purchase(s) not invoiced`,
       }),
       invoiceIds: [],
-      drafts: [],
     };
   }
-  if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [], drafts: [] };
+  if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [] };
 
   const subs: CustomerSubscriptions | null = payer.subscriptions
     ? {
@@ -134,7 +124,6 @@ async function draftsOfCustomer(
   }
   const invoices: Invoice[] = [];
   const invoiceIds: string[] = [];
-  const drafts: DraftMarks[] = [];
   const problems: CycleReport[] = [];
   // the ledger version this customer's next draft is written under (each draft written moves it)
   let version = ledger?.version ?? 0;
@@ -191,11 +180,10 @@ async function draftsOfCustomer(
       continue;
     }
     if (subs) await noteChargedThrough(deps, ctx.cycle.accountId, subs, id, invoice.lines);
-    drafts.push({ customer: code, invoiceId: id, rows: currencyRows.filter((r) => needsMark(r, id)) });
     invoices.push(invoice);
     invoiceIds.push(id);
   }
-  return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds, drafts };
+  return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds };
 }
 
 /**
@@ -344,35 +332,4 @@ async function writeDraft(
   if (current && same(current)) return 'unchanged'; // a redelivery of this very message wrote it first
   if (guard) return LEDGER_MOVED;
   throw new Error(`invoice ${invoice.id} changed while it was regenerated; the message will be retried`);
-}
-
-/** A purchase row (not a batch row) not yet on the invoice as collected, and not completed. */
-function needsMark(row: CycleRow, id: string): boolean {
-  return !row.batch && row.status !== 'completed' && !(row.status === 'invoiced' && row.invoice === id);
-}
-
-/**
- * Puts the drafts' purchases on them, each under the version it was collected at, all in one
- * `markInvoicedMany` (transactions of 100 marks, across drafts). A draft whose purchases changed since
- * they were collected is reported (`purchases_changed`): a regeneration invoices their current rating.
- */
-export async function markDrafts(deps: StepDeps, accountId: string, drafts: readonly DraftMarks[]): Promise<CycleReport[]> {
-  const marks = drafts.flatMap((d) => d.rows.map((r) => ({ reference: r.reference, invoiceId: d.invoiceId, expectedVersion: r.version })));
-  if (!marks.length) return [];
-  const outcomes = await deps.marks.markInvoicedMany(accountId, marks, deps.now().toISOString());
-  const problems: CycleReport[] = [];
-  let next = 0;
-  for (const { customer, invoiceId, rows } of drafts) {
-    const changed = outcomes.slice(next, next + rows.length).filter((o) => o === 'changed').length;
-    next += rows.length;
-    if (!changed) continue;
-    problems.push(
-      errorReport({
-        customer,
-        code: 'purchases_changed',
-        message: `${changed} purchase(s) changed while invoice ${invoiceId} was built; regenerate the cycle to invoice their current rating`,
-      }),
-    );
-  }
-  return problems;
 }

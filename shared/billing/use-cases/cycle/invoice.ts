@@ -11,17 +11,14 @@ import { customerPeriodEndingOn } from '../../../kernel/proration';
 import type { OfferRecord, SubscriptionRecord } from '../../../subscriptions/ports';
 import { coversPeriod } from '../../domain/period-rows';
 import { subscriptionPriceRules, subscriptionRuleScopes } from '../../../subscriptions/domain/rating';
-import { invoiceCustomer, markDrafts, type InvoicingContext, type Payer } from './draft';
+import { invoiceCustomer, type InvoicingContext, type Payer } from './draft';
 import { offersFor, readSubscriptionFile, subscriptionCurrencies } from './subscriptions';
 import { planLinks } from './plan-file';
 import { finalize } from './finalize';
 import { currentRun, periodOf, type StepDeps } from './steps';
 
-/** Purchases marked together (one transaction of 100 holds them), customers drafted before their marks. */
-const MARKS_PER_GROUP = 100;
-const CUSTOMERS_PER_GROUP = 25;
-const GROUPS_IN_FLIGHT = 3;
-const CUSTOMERS_IN_FLIGHT_PER_GROUP = 4;
+/** Paying customers of a partition drafted at once. */
+const CUSTOMERS_IN_FLIGHT = 12;
 
 /**
  * `cycle-invoice`: reads the partition's rows, builds one draft per paying customer and currency
@@ -86,41 +83,12 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
   );
   const existing = ids.length ? await deps.invoices.getMany(accountId, ids) : new Map<string, StoredInvoice>();
 
-  // Customers go in groups of about MARKS_PER_GROUP purchases: the group's drafts are written, then its
-  // purchases are put on them together (transactions of 100 marks), while the next groups draft.
-  const groups = await mapLimit(groupsOf(payers), GROUPS_IN_FLIGHT, async (group) => {
-    const drafted = await mapLimit(group, CUSTOMERS_IN_FLIGHT_PER_GROUP, (payer) => invoiceCustomer(deps, context, payer, existing));
-    const problems = await markDrafts(
-      deps,
-      accountId,
-      drafted.flatMap((o) => o.drafts),
-    );
-    return { drafted, problems };
-  });
-  const outcomes = groups.flatMap((g) => g.drafted);
-  const report = mergeAll([...outcomes.map((o) => o.report), ...groups.flatMap((g) => g.problems)]);
+  const outcomes = await mapLimit(payers, CUSTOMERS_IN_FLIGHT, (payer) => invoiceCustomer(deps, context, payer, existing));
+  const report = mergeAll(outcomes.map((o) => o.report));
   const invoiceIds = outcomes.flatMap((o) => o.invoiceIds);
   await deps.cycles.putPartial(accountId, cycleId, run, { kind: 'invoicer', index: partition, report: toWireReport(report), invoiceIds });
   const after = await deps.cycles.markDone(accountId, cycleId, run, 'invoiced', partition);
   if (after) await afterInvoiced(deps, after);
-}
-
-/** Consecutive payers (in their sorted order); a group closes once it holds MARKS_PER_GROUP rows or CUSTOMERS_PER_GROUP payers. */
-function groupsOf(payers: readonly Payer[]): Payer[][] {
-  const groups: Payer[][] = [];
-  let group: Payer[] = [];
-  let rows = 0;
-  for (const payer of payers) {
-    group.push(payer);
-    rows += payer.rows.length;
-    if (rows >= MARKS_PER_GROUP || group.length >= CUSTOMERS_PER_GROUP) {
-      groups.push(group);
-      group = [];
-      rows = 0;
-    }
-  }
-  if (group.length) groups.push(group);
-  return groups;
 }
 
 async function afterInvoiced(deps: StepDeps, cycle: CycleRecord): Promise<void> {
