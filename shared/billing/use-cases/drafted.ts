@@ -8,11 +8,19 @@ import { loadRows } from './documents';
 
 /** How far up a chain of parents a payer is looked for (payerLinks stops at a loop, this at a runaway chain). */
 const MAX_PARENTS = 16;
+/**
+ * Rows kept between lookups, counted over all rows files kept (the one read last is kept whatever its size).
+ * A list of purchases asks once per 200 journal lines; without them, every such batch read and parsed the
+ * whole rows file of each draft again (a page over a 6,000-purchase draft read it 30 times).
+ */
+const CACHED_ROWS = 200_000;
 
 export interface DraftedPurchasesDeps {
   catalog: Pick<CatalogStore, 'getCustomers'>;
   invoices: Pick<InvoiceStore, 'draftsOf'>;
   files: Pick<BillingFiles, 'getText'>;
+  /** Rows kept between lookups (default CACHED_ROWS). */
+  cachedRows?: number;
 }
 
 /**
@@ -25,9 +33,15 @@ export interface DraftedPurchasesDeps {
  * purchase with an endDate spans periods) the latest period's answers.
  *
  * One lookup answers many purchases: each payer's drafts are read once (one query of its invoice index)
- * and each draft's rows file once.
+ * and each draft's rows file once. The drafts are read afresh by every lookup (a regeneration or an
+ * approval shows at once); a rows file is read once for many lookups, since it is written once under a
+ * key of its own (documentVersion) and never changes.
  */
 export class DraftedPurchases {
+  /** Rows files read, by key: the version each purchase was collected at. Oldest use first (Map order). */
+  private readonly rowsCache = new Map<string, { versions: Promise<Map<string, number>>; size: number }>();
+  private cachedRows = 0;
+
   constructor(private readonly deps: DraftedPurchasesDeps) {}
 
   /** The purchases as a reader sees them: a `rated` one on a draft is `invoiced` on it. */
@@ -50,17 +64,6 @@ export class DraftedPurchases {
     await mapLimit([...new Set(payers.values())], 8, async (payer) => {
       draftsByPayer.set(payer, await this.deps.invoices.draftsOf(accountId, payer));
     });
-    const rows = new Map<string, Promise<Map<string, number>>>();
-    const rowsOf = (draft: StoredInvoice) => {
-      let read = rows.get(draft.record.id);
-      if (!read) {
-        read = loadRows(this.deps.files as BillingFiles, draft).then(
-          (list) => new Map(list.filter((row) => !row.batch).map((row) => [row.reference, row.version])),
-        );
-        rows.set(draft.record.id, read);
-      }
-      return read;
-    };
     await mapLimit(candidates, 8, async (record) => {
       const payer = payers.get(billedTo(record));
       const drafts = (payer ? draftsByPayer.get(payer) : undefined) ?? [];
@@ -68,13 +71,53 @@ export class DraftedPurchases {
         .filter((d) => d.record.currency === record.currency && coversPeriod(record, { start: d.record.periodStart, end: d.record.periodEnd }))
         .sort((a, b) => (a.record.periodStart < b.record.periodStart ? 1 : -1));
       for (const draft of covering) {
-        if ((await rowsOf(draft)).get(record.reference) === record.version) {
+        if ((await this.versionsOf(draft)).get(record.reference) === record.version) {
           out.set(record.reference, draft.record.id);
           return;
         }
       }
     });
     return out;
+  }
+
+  /** The version at which the draft holds each purchase (batch rows are not purchases), from the cache when it is there. */
+  private versionsOf(draft: StoredInvoice): Promise<Map<string, number>> {
+    const key = draft.documents.rows;
+    if (!key) return Promise.resolve(new Map());
+    const hit = this.rowsCache.get(key);
+    if (hit) {
+      // used again: to the end of the eviction order
+      this.rowsCache.delete(key);
+      this.rowsCache.set(key, hit);
+      return hit.versions;
+    }
+    const entry = {
+      size: 0,
+      versions: loadRows(this.deps.files as BillingFiles, draft).then((list) => {
+        const versions = new Map(list.filter((row) => !row.batch).map((row) => [row.reference, row.version]));
+        if (this.rowsCache.get(key) === entry) {
+          entry.size = versions.size;
+          this.cachedRows += versions.size;
+          this.evict();
+        }
+        return versions;
+      }),
+    };
+    // a failed read (a draft regenerated meanwhile removed its old rows file) is not kept: the next lookup reads again
+    entry.versions.catch(() => {
+      if (this.rowsCache.get(key) === entry) this.rowsCache.delete(key);
+    });
+    this.rowsCache.set(key, entry);
+    return entry.versions;
+  }
+
+  /** Drops the rows files used longest ago until the rows kept are within CACHED_ROWS (the last one always stays). */
+  private evict(): void {
+    for (const [key, entry] of this.rowsCache) {
+      if (this.cachedRows <= (this.deps.cachedRows ?? CACHED_ROWS) || this.rowsCache.size <= 1) return;
+      this.rowsCache.delete(key);
+      this.cachedRows -= entry.size;
+    }
   }
 
   /** The paying customer of each billed-to code: itself, or the ancestor it is invoiced to. */
