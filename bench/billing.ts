@@ -144,6 +144,8 @@ async function main() {
   ]);
   const customers = Number(process.argv[2] ?? 1000);
   const purchasesPerCustomer = Number(process.argv[3] ?? 10);
+  // BENCH_CPU_PROFILE=<file>: a V8 CPU profile of this process (API, handlers, s3rver) from the cycle's start to its end
+  const profile = process.env.BENCH_CPU_PROFILE ? await cpuProfiler(process.env.BENCH_CPU_PROFILE) : null;
   const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'billstream-bench-billing-'));
   const stack = await startLocalStack({
     port: 0,
@@ -158,13 +160,16 @@ async function main() {
       adminKey: stack.adminKey,
       customers,
       purchasesPerCustomer,
+      subscriptions: process.env.BENCH_SUBSCRIPTIONS === '1',
       idle: (ms) => stack.idle(ms),
       trace: (line) => process.stderr.write(`${line}\n`),
-      beforeCycle: () => {
+      beforeCycle: async () => {
+        if (profile) await profile.start();
         resetMeter();
         process.stderr.write(`cycle starts at ${new Date().toISOString()}\n`);
       },
     });
+    if (profile) await profile.stop();
     const counts = { ...meter() };
     const perThousand = costOf(scaled(counts, 1000 / result.invoices));
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -181,6 +186,24 @@ async function main() {
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The inspector's CPU profiler, writing a .cpuprofile (open it in Chrome DevTools) when stopped. */
+async function cpuProfiler(file: string) {
+  const [{ Session }, fs] = await Promise.all([import('node:inspector/promises'), import('node:fs')]);
+  const session = new Session();
+  session.connect();
+  return {
+    async start() {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 if (require.main === module) {

@@ -14,7 +14,7 @@ import type { SubscriptionStore } from '../subscriptions/ports';
 export type { BillingMessage, CollectSource } from './messages';
 
 /** What a cycle reads of the subscriptions context, and the one thing it writes there (chargedThrough). */
-export type CycleSubscriptions = Pick<SubscriptionStore, 'listSubscriptions' | 'getOffers' | 'setChargedThrough'>;
+export type CycleSubscriptions = Pick<SubscriptionStore, 'listSubscriptions' | 'getOffers' | 'setChargedThrough' | 'setChargedThroughMany'>;
 
 export interface BillingBus {
   /** `delaySeconds` (up to 900) holds the messages back, e.g. to retry once a running cycle has finished. */
@@ -163,12 +163,15 @@ export interface InvoiceStore {
    * paying customer moves, and the ids of the drafts so written. Read consistently; version 0 when none yet.
    */
   subscriberLedger(accountId: string, customer: string): Promise<SubscriberLedger>;
+  /** `subscriberLedger` of many customers at once (consistent batch reads), by customer. */
+  subscriberLedgers(accountId: string, customers: readonly string[]): Promise<Map<string, SubscriberLedger>>;
   /**
-   * `save`, and the customer's ledger moved from `ledger.version` to the next with the invoice's id added,
-   * all or nothing. False when either condition fails: the draft is not the one read, or another draft of
-   * the customer was written since the ledger was read (its subscription lines must be computed again).
+   * `save`, and the customer's ledger moved from `ledger.version` to the next with the invoice's id and
+   * `ledger.billedIds` added and `complete` set, all or nothing. False when either condition fails: the
+   * draft is not the one read, or another draft of the customer was written since the ledger was read (its
+   * subscription lines must be computed again).
    */
-  saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: { customer: string; version: number }): Promise<boolean>;
+  saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: LedgerGuard): Promise<boolean>;
   /** Deletes a draft still at `expectedRevision`; false otherwise. */
   deleteDraft(accountId: string, id: string, expectedRevision: number): Promise<boolean>;
   /** Marks an approved (or voided) invoice credited by `creditNoteId` unless it already is; false otherwise. */
@@ -188,8 +191,11 @@ export interface InvoiceStore {
   /** Sets the completion state of an approved invoice. */
   setCompletion(accountId: string, id: string, completion: 'pending' | 'done'): Promise<void>;
   list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<StoredInvoice>>;
-  /** The customer's drafts (as paying customer), newest period first: its index partition, filtered on status. */
-  draftsOf(accountId: string, customer: string): Promise<StoredInvoice[]>;
+  /**
+   * The customer's drafts (as paying customer), and its approved invoices whose purchases are still being
+   * completed, newest period first: its index partition, filtered.
+   */
+  openInvoicesOf(accountId: string, customer: string): Promise<StoredInvoice[]>;
   /** Every invoice and credit note of the periods starting on `periodStart`, a page at a time. */
   ofPeriodStart(accountId: string, periodStart: string): AsyncIterable<StoredInvoice[]>;
 }
@@ -198,6 +204,19 @@ export interface InvoiceStore {
 export interface SubscriberLedger {
   readonly version: number;
   readonly invoiceIds: readonly string[];
+  /**
+   * `invoiceIds` holds every invoice of the customer that has subscription lines: set by a write that added
+   * the ones its computation found in the customer's invoice index. Reading what was billed then needs no
+   * index query. False for a ledger written before ledgers said so.
+   */
+  readonly complete: boolean;
+}
+
+/** The ledger condition of a guarded draft write, and the invoices with subscription lines it read (made complete). */
+export interface LedgerGuard {
+  readonly customer: string;
+  readonly version: number;
+  readonly billedIds: readonly string[];
 }
 
 /** One number of an account's per-year invoice sequence. */

@@ -29,6 +29,8 @@ export interface SubscriptionStore {
   updateSubscription(accountId: string, subscription: SubscriptionRecord, expectedVersion: number): Promise<boolean>;
   /** Billing's: the day before which the subscription's recurring charges are on invoices (not a version change). */
   setChargedThrough(accountId: string, id: string, chargedThrough: string | null): Promise<void>;
+  /** `setChargedThrough` of many subscriptions (a subscription that is gone is skipped). */
+  setChargedThroughMany(accountId: string, updates: readonly { id: string; chargedThrough: string | null }[]): Promise<void>;
   /**
    * One page of the account's subscriptions, or of one customer's, keeping those `keep` accepts: the store
    * reads on until the page holds `page.limit` kept items or the list ends, and `next` continues after the

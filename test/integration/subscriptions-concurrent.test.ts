@@ -1,6 +1,8 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoInvoiceStore } from '../../shared/billing/adapters/dynamo/invoices';
 import { toInvoiceRecord } from '../../shared/billing/domain/invoice-wire';
 import type { StoredInvoice } from '../../shared/billing/ports';
+import { keys } from '../../shared/storage/keys';
 import { customer as invoiceCustomer, invoice } from '../unit/invoicing/builders';
 import { startDynamoTable, type DynamoTable } from './dynamo-table';
 import { api, eventually, newAccount, type Account } from './harness';
@@ -239,18 +241,42 @@ describe('DynamoInvoiceStore.saveGuarded (DynamoDB Local): a subscriber ledger l
 
       // Act
       const saved = await Promise.all([
-        store.saveGuarded('acc', october, 0, { customer: code, version: read.version }),
-        store.saveGuarded('acc', november, 0, { customer: code, version: read.version }),
+        store.saveGuarded('acc', october, 0, { customer: code, version: read.version, billedIds: [] }),
+        store.saveGuarded('acc', november, 0, { customer: code, version: read.version, billedIds: [] }),
       ]);
 
       // Assess: one of them, and the ledger names it alone; the loser, read again, gets through
       expect(saved.filter(Boolean)).toEqual([true]);
       const winner = saved[0] ? october : november;
       const loser = saved[0] ? november : october;
-      expect(await store.subscriberLedger('acc', code)).toEqual({ version: 1, invoiceIds: [winner.record.id] });
+      expect(await store.subscriberLedger('acc', code)).toEqual({ version: 1, invoiceIds: [winner.record.id], complete: true });
       expect(await store.get('acc', loser.record.id)).toBeNull();
-      expect(await store.saveGuarded('acc', loser, 0, { customer: code, version: 1 })).toBe(true);
-      expect(await store.subscriberLedger('acc', code)).toEqual({ version: 2, invoiceIds: [october.record.id, november.record.id].sort() });
+      expect(await store.saveGuarded('acc', loser, 0, { customer: code, version: 1, billedIds: [] })).toBe(true);
+      expect(await store.subscriberLedger('acc', code)).toEqual({
+        version: 2,
+        invoiceIds: [october.record.id, november.record.id].sort(),
+        complete: true,
+      });
     }
   }, 120_000);
+
+  test('a guarded write adds the invoices with subscription lines it read, and the ledgers of many customers read at once', async () => {
+    // Prepare: a ledger written before ledgers listed them all (no `complete`), as the first release wrote it
+    const legacy = draft('inv_20250901_legacy', '2025-09-01', '2025-10-01', 'legacy');
+    expect(await store.saveGuarded('acc', legacy, 0, { customer: 'legacy', version: 0, billedIds: [] })).toBe(true);
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.subscriberLedger('acc', 'legacy'), UpdateExpression: 'REMOVE complete' }));
+    expect(await store.subscriberLedger('acc', 'legacy')).toEqual({ version: 1, invoiceIds: [legacy.record.id], complete: false });
+    // Act
+    const october = draft('inv_20251001_legacy', '2025-10-01', '2025-11-01', 'legacy');
+    const saved = await store.saveGuarded('acc', october, 0, { customer: 'legacy', version: 1, billedIds: ['inv_20250801_older'] });
+    // Assess
+    expect(saved).toBe(true);
+    const ledger = { version: 2, invoiceIds: ['inv_20250801_older', legacy.record.id, october.record.id].sort(), complete: true };
+    expect(await store.subscriberLedger('acc', 'legacy')).toEqual(ledger);
+    const many = await store.subscriberLedgers('acc', ['legacy', 'nobody', 'legacy']);
+    expect([...many]).toEqual([
+      ['legacy', ledger],
+      ['nobody', { version: 0, invoiceIds: [], complete: false }],
+    ]);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import type {
   InvoiceFilter,
   InvoiceSequence,
   InvoiceStore,
+  LedgerGuard,
   NumberedSave,
   OpenCycle,
   PartialReport,
@@ -192,15 +193,20 @@ export class MemoryInvoices implements InvoiceStore {
   private readonly ledgers = new Map<string, SubscriberLedger>();
 
   async subscriberLedger(accountId: string, customer: string): Promise<SubscriberLedger> {
-    return this.ledgers.get(`${accountId}/${customer}`) ?? { version: 0, invoiceIds: [] };
+    return this.ledgers.get(`${accountId}/${customer}`) ?? { version: 0, invoiceIds: [], complete: false };
   }
 
-  async saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: { customer: string; version: number }) {
+  async subscriberLedgers(accountId: string, customers: readonly string[]) {
+    return new Map(await Promise.all(customers.map(async (c) => [c, await this.subscriberLedger(accountId, c)] as const)));
+  }
+
+  async saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: LedgerGuard) {
     const key = `${accountId}/${ledger.customer}`;
     const current = await this.subscriberLedger(accountId, ledger.customer);
     if (current.version !== ledger.version) return false;
     if (!(await this.save(accountId, invoice, expectedRevision))) return false;
-    this.ledgers.set(key, { version: current.version + 1, invoiceIds: [...new Set([...current.invoiceIds, invoice.record.id])].sort() });
+    const invoiceIds = [...new Set([...current.invoiceIds, invoice.record.id, ...ledger.billedIds])].sort();
+    this.ledgers.set(key, { version: current.version + 1, invoiceIds, complete: true });
     return true;
   }
 
@@ -273,10 +279,10 @@ export class MemoryInvoices implements InvoiceStore {
     return pageOf(all, page);
   }
 
-  async draftsOf(accountId: string, customer: string) {
+  async openInvoicesOf(accountId: string, customer: string) {
     const sortOf = (s: StoredInvoice) => keys.customerInvoiceSort(s.record.periodStart, s.record.id);
     return this.all(accountId)
-      .filter((s) => s.record.customer.code === customer && s.record.status === 'draft')
+      .filter((s) => s.record.customer.code === customer && (s.record.status === 'draft' || s.completion === 'pending'))
       .sort(byKey(sortOf))
       .reverse();
   }

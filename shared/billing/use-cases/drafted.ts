@@ -17,7 +17,7 @@ const CACHED_ROWS = 200_000;
 
 export interface DraftedPurchasesDeps {
   catalog: Pick<CatalogStore, 'getCustomers'>;
-  invoices: Pick<InvoiceStore, 'draftsOf'>;
+  invoices: Pick<InvoiceStore, 'openInvoicesOf'>;
   files: Pick<BillingFiles, 'getText'>;
   /** Rows kept between lookups (default CACHED_ROWS). */
   cachedRows?: number;
@@ -30,7 +30,9 @@ export interface DraftedPurchasesDeps {
  * current version. A purchase changed since (re-rated, re-routed) is not on the draft as it stands: it
  * reads `rated` until the draft is regenerated. The payer is found as a cycle finds it (its `billedTo`
  * customer, or the ancestor that customer is invoiced to: payerLinks), and of several such drafts (a
- * purchase with an endDate spans periods) the latest period's answers.
+ * purchase with an endDate spans periods) the latest period's answers. An approved invoice whose
+ * purchases are still being completed (completion `pending`) holds them the same way until each is
+ * written `completed`.
  *
  * One lookup answers many purchases: each payer's drafts are read once (one query of its invoice index)
  * and each draft's rows file once. The drafts are read afresh by every lookup (a regeneration or an
@@ -62,7 +64,7 @@ export class DraftedPurchases {
     const payers = await this.payersOf(accountId, [...new Set(candidates.map(billedTo))]);
     const draftsByPayer = new Map<string, StoredInvoice[]>();
     await mapLimit([...new Set(payers.values())], 8, async (payer) => {
-      draftsByPayer.set(payer, await this.deps.invoices.draftsOf(accountId, payer));
+      draftsByPayer.set(payer, await this.deps.invoices.openInvoicesOf(accountId, payer));
     });
     await mapLimit(candidates, 8, async (record) => {
       const payer = payers.get(billedTo(record));

@@ -185,8 +185,11 @@ export function rowsFromJsonLines(text: string): CycleRow[] {
 }
 
 /**
- * What an invoice was built from, independent of the purchases' bookkeeping (version, status, invoice):
- * regenerating a draft from the same rows finds the same digest and writes nothing.
+ * What an invoice was built from: its rows and the purchase versions they were read at, but not the
+ * purchases' status or invoice. Regenerating a draft from the same rows finds the same digest and writes
+ * nothing. The version counts because the draft's rows are what puts a purchase on it (DraftedPurchases,
+ * and approval completes the versions named): a purchase rated A, then B, then A again is back at a new
+ * version, and a draft kept at the old one would leave it off.
  */
 export function rowsDigest(rows: readonly CycleRow[]): string {
   const hash = createHash('sha256');
@@ -205,6 +208,7 @@ export function rowsDigest(rows: readonly CycleRow[]): string {
         r.productCluster,
         r.priceRule,
         r.metadata,
+        r.version,
         ...(r.child === undefined ? [] : [r.child]),
       ]),
     );

@@ -168,13 +168,11 @@ describe('a purchase that changed after its draft was built', () => {
     expect(await listed(house, 'rated')).toEqual({ 'c1-sep': 'rated null', 'c2-v1': 'rated null' });
   });
 
-  // KNOWN DEFECT (cycle/draft.ts, not DraftedPurchases): a regeneration leaves a draft 'unchanged' when its rows
-  // digest and record are the same, and rowsDigest leaves the version out. A purchase whose rating went
-  // A -> B -> A before the regeneration ran (here: its customer put on hold and released again) comes back at
-  // version 3 priced as at version 1: the draft is kept with rows naming version 1, so the purchase reads
-  // `rated` for good and approval does not complete it (its condition is on the version). `test.failing`
-  // until the draft's sameness check counts the versions; then make it a plain `test`.
-  test.failing('rated A -> B -> A before the regeneration ran: the regenerated draft holds it at its new version', async () => {
+  // A regeneration leaves a draft 'unchanged' when its rows digest and record are the same; the digest counts
+  // the versions read. A purchase whose rating went A -> B -> A before the regeneration ran (here: its customer
+  // put on hold and released again) comes back at version 3 priced as at version 1: a draft kept with rows
+  // naming version 1 would leave it reading `rated` for good, and approval would not complete it.
+  test('rated A -> B -> A before the regeneration ran: the regenerated draft holds it at its new version', async () => {
     const { house } = await afterOctober();
     await house.catalog.putCustomer('acme', customer('C2', { name: 'Two Ltd', onHold: true }));
     await house.ingest.reevaluate('acme', ['c2-v1']);

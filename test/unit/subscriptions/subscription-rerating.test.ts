@@ -58,6 +58,9 @@ class FakeStore implements SubscriptionStore {
     const sub = this.subs.get(id);
     if (sub) this.subs.set(id, { ...sub, chargedThrough });
   }
+  async setChargedThroughMany(a: string, updates: readonly { id: string; chargedThrough: string | null }[]) {
+    for (const { id, chargedThrough } of updates) await this.setChargedThrough(a, id, chargedThrough);
+  }
   async listSubscriptions(_a: string, filter: { customer?: string }, page: PageRequest): Promise<Page<SubscriptionRecord>> {
     this.queries.push(filter);
     const all = [...this.subs.values()].filter((s) => filter.customer === undefined || s.customer === filter.customer);

@@ -12,7 +12,7 @@ import {
 import { ValidationError } from '../../../kernel/errors';
 import type { InvoiceRecord } from '../../domain/invoice-wire';
 import { GSI1, keys } from '../../../storage/keys';
-import type { InvoiceFilter, InvoiceSequence, InvoiceStore, NumberedSave, StoredInvoice, SubscriberLedger } from '../../ports';
+import type { InvoiceFilter, InvoiceSequence, InvoiceStore, LedgerGuard, NumberedSave, StoredInvoice, SubscriberLedger } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
 import { batchGet, conditionHeld, decodeCursor, encodeCursor, queryAll, type Item } from '../../../storage/table';
 import { json } from './items';
@@ -68,8 +68,26 @@ export class DynamoInvoiceStore implements InvoiceStore {
     const out = await this.client.send(
       new GetCommand({ TableName: this.table, Key: keys.subscriberLedger(accountId, customer), ConsistentRead: true }),
     );
-    if (!out.Item) return { version: 0, invoiceIds: [] };
-    return { version: Number(out.Item.version), invoiceIds: [...((out.Item.invoiceIds as Set<string> | undefined) ?? [])].sort() };
+    return out.Item ? ledgerOf(out.Item) : NO_LEDGER;
+  }
+
+  async subscriberLedgers(accountId: string, customers: readonly string[]): Promise<Map<string, SubscriberLedger>> {
+    const unique = [...new Set(customers)];
+    const items = unique.length
+      ? await batchGet(
+          this.client,
+          this.table,
+          unique.map((c) => keys.subscriberLedger(accountId, c)),
+          { consistent: true },
+        )
+      : [];
+    const byKey = new Map(items.map((item) => [`${item.pk}`, item]));
+    return new Map(
+      unique.map((c) => {
+        const item = byKey.get(keys.subscriberLedger(accountId, c).pk);
+        return [c, item ? ledgerOf(item) : NO_LEDGER];
+      }),
+    );
   }
 
   /**
@@ -78,12 +96,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
    * cancelled transaction writes nothing: a failed condition or a conflict with a concurrent transaction on
    * either item means another writer got there first.
    */
-  async saveGuarded(
-    accountId: string,
-    invoice: StoredInvoice,
-    expectedRevision: number,
-    ledger: { customer: string; version: number },
-  ): Promise<boolean> {
+  async saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: LedgerGuard): Promise<boolean> {
     const first = ledger.version === 0;
     try {
       await this.client.send(
@@ -106,13 +119,14 @@ export class DynamoInvoiceStore implements InvoiceStore {
               Update: {
                 TableName: this.table,
                 Key: keys.subscriberLedger(accountId, ledger.customer),
-                UpdateExpression: 'SET #version = :next, updatedAt = :at ADD invoiceIds :ids',
+                UpdateExpression: 'SET #version = :next, updatedAt = :at, complete = :complete ADD invoiceIds :ids',
                 ConditionExpression: first ? 'attribute_not_exists(pk)' : '#version = :previous',
                 ExpressionAttributeNames: { '#version': 'version' },
                 ExpressionAttributeValues: {
                   ':next': ledger.version + 1,
                   ':at': invoice.updatedAt,
-                  ':ids': new Set([invoice.record.id]),
+                  ':ids': new Set([invoice.record.id, ...ledger.billedIds]),
+                  ':complete': true,
                   ...(first ? {} : { ':previous': ledger.version }),
                 },
               },
@@ -268,7 +282,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
     return this.listAll(accountId, page, narrowing);
   }
 
-  async draftsOf(accountId: string, customer: string): Promise<StoredInvoice[]> {
+  async openInvoicesOf(accountId: string, customer: string): Promise<StoredInvoice[]> {
     const query: QueryCommandInput = {
       TableName: this.table,
       IndexName: GSI1,
@@ -276,7 +290,12 @@ export class DynamoInvoiceStore implements InvoiceStore {
       ExpressionAttributeValues: { ':pk': keys.customerInvoices(accountId, customer) },
       ScanIndexForward: false,
     };
-    const items = await queryAll(this.client, narrowed(query, statusAndKind({ status: 'draft' })));
+    const open = {
+      expression: '#status = :draft OR completion = :pending',
+      names: { '#status': 'status' },
+      values: { ':draft': 'draft', ':pending': 'pending' },
+    };
+    const items = await queryAll(this.client, narrowed(query, open));
     return items.map((i) => this.fromItem(i));
   }
 
@@ -457,4 +476,14 @@ function itemKey(item: Item, indexName: string | undefined): Record<string, unkn
   const key: Record<string, unknown> = { pk: item.pk, sk: item.sk };
   if (indexName === GSI1) Object.assign(key, { gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk });
   return key;
+}
+
+const NO_LEDGER: SubscriberLedger = { version: 0, invoiceIds: [], complete: false };
+
+function ledgerOf(item: Item): SubscriberLedger {
+  return {
+    version: Number(item.version),
+    invoiceIds: [...((item.invoiceIds as Set<string> | undefined) ?? [])].sort(),
+    complete: item.complete === true,
+  };
 }

@@ -13,7 +13,7 @@ import { toInvoiceRecord } from '../../domain/invoice-wire';
 import { buildLines, type InvoiceLine } from '../../domain/lines';
 import type { BilledSubscription } from '../../domain/subscription-charges';
 import { customerReport, errorReport, heldReport, mergeAll, type CycleReport } from '../../domain/report';
-import type { CycleRecord, StoredInvoice, SubscriberLedger } from '../../ports';
+import type { CycleRecord, LedgerGuard, StoredInvoice, SubscriberLedger } from '../../ports';
 import { documentKeys, documentVersion, itemRecord, loadInvoice, recordTooLarge, writeDocuments } from '../documents';
 import { rowsDigest, toRatedRow, type CycleRow } from '../rows';
 import { removeQuietly, type StepDeps } from './steps';
@@ -32,6 +32,13 @@ export interface InvoicingContext {
 export interface CustomerOutcome {
   report: CycleReport;
   invoiceIds: string[];
+  /** The subscriptions whose charged-through date its drafts moved (written for the partition at once). */
+  chargedThrough: ChargedThrough[];
+}
+
+export interface ChargedThrough {
+  id: string;
+  chargedThrough: string | null;
 }
 
 /** One paying customer of a partition: who, its rows, and what else its invoices need. */
@@ -65,12 +72,15 @@ export async function invoiceCustomer(
   ctx: InvoicingContext,
   payer: Payer,
   existing: ReadonlyMap<string, StoredInvoice>,
+  ledgers: ReadonlyMap<string, SubscriberLedger> = new Map(),
 ): Promise<CustomerOutcome> {
-  if (!payer.subscriptions || !payer.customer || payer.customer.onHold) {
+  if (!isSubscriber(payer)) {
     return (await draftsOfCustomer(deps, ctx, payer, existing, null)) as CustomerOutcome;
   }
   for (let attempt = 1; ; attempt++) {
-    const ledger = await deps.invoices.subscriberLedger(ctx.cycle.accountId, payer.code);
+    // the first try may use the ledger read (consistently) for the whole partition; a later one reads it again
+    const read = attempt === 1 ? ledgers.get(payer.code) : undefined;
+    const ledger = read ?? (await deps.invoices.subscriberLedger(ctx.cycle.accountId, payer.code));
     const outcome = await draftsOfCustomer(deps, ctx, payer, attempt === 1 ? existing : null, ledger);
     if (outcome !== LEDGER_MOVED) return outcome;
     logger.info('subscriber drafts computed again: another draft of the customer was written meanwhile', {
@@ -84,6 +94,11 @@ export async function invoiceCustomer(
     }
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
   }
+}
+
+/** A payer whose drafts are written under its ledger: it has subscriptions, exists and is not on hold. */
+export function isSubscriber(payer: Payer): boolean {
+  return payer.subscriptions !== null && payer.customer !== null && !payer.customer.onHold;
 }
 
 /** One try of `invoiceCustomer`; `existing` null: read the stored invoices afresh. LEDGER_MOVED: try again. */
@@ -103,15 +118,16 @@ async function draftsOfCustomer(
         message: `customer '${code}' does not exist; ${rows.length} purchase(s) not invoiced`,
       }),
       invoiceIds: [],
+      chargedThrough: [],
     };
   }
-  if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [] };
+  if (customer.onHold) return { report: heldReport(code, rows.length), invoiceIds: [], chargedThrough: [] };
 
   const subs: CustomerSubscriptions | null = payer.subscriptions
     ? {
         subscriptions: payer.subscriptions.list,
         offers: payer.subscriptions.offers,
-        billed: await billedOfPayer(deps, ctx.cycle.accountId, code, payer.subscriptions.list, ledger?.invoiceIds ?? []),
+        billed: await billedOfPayer(deps, ctx.cycle.accountId, code, payer.subscriptions.list, ledger),
       }
     : null;
   const held = rows.filter((r) => r.held).length;
@@ -124,6 +140,7 @@ async function draftsOfCustomer(
   }
   const invoices: Invoice[] = [];
   const invoiceIds: string[] = [];
+  const chargedThrough = new Map<string, string | null>();
   const problems: CycleReport[] = [];
   // the ledger version this customer's next draft is written under (each draft written moves it)
   let version = ledger?.version ?? 0;
@@ -169,7 +186,9 @@ async function draftsOfCustomer(
       problems.push(errorReport({ customer: code, code: error.code, message: `${error.message}${details}` }));
       continue;
     }
-    const guard = ledger ? { customer: code, version } : null;
+    // the payer's own invoices with subscription lines found go into the ledger, which then lists them all
+    const billedIds = subs ? [...new Set(subs.billed.filter((b) => b.owner === code).map((b) => b.invoiceId))].sort() : [];
+    const guard = ledger ? { customer: code, version, billedIds } : null;
     const written = await writeDraft(deps, ctx.cycle, invoice, currencyRows, stored, ctx.rules, guard);
     if (written === LEDGER_MOVED) return LEDGER_MOVED;
     if (written === 'written') version += 1;
@@ -179,11 +198,15 @@ async function draftsOfCustomer(
       invoiceIds.push(id);
       continue;
     }
-    if (subs) await noteChargedThrough(deps, ctx.cycle.accountId, subs, id, invoice.lines);
+    if (subs) for (const [sub, through] of chargedThroughMoved(subs, id, invoice.lines)) chargedThrough.set(sub, through);
     invoices.push(invoice);
     invoiceIds.push(id);
   }
-  return { report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]), invoiceIds };
+  return {
+    report: mergeAll([customerReport({ invoices, notInvoiced: { 'on-hold': held } }), ...problems]),
+    invoiceIds,
+    chargedThrough: [...chargedThrough].map(([id, through]) => ({ id, chargedThrough: through })),
+  };
 }
 
 /**
@@ -239,9 +262,13 @@ function invoiceLines(
  * What the payer's other invoices already billed for these subscriptions; a linked customer's subscriptions
  * may also be on its own invoices from before it was linked.
  */
-async function billedOfPayer(deps: StepDeps, accountId: string, payer: string, subs: readonly BilledSubscription[], ledgerIds: readonly string[]) {
+async function billedOfPayer(deps: StepDeps, accountId: string, payer: string, subs: readonly BilledSubscription[], ledger: SubscriberLedger | null) {
   const owners = [...new Set([payer, ...subs.map((s) => s.customer)])].sort();
-  return (await Promise.all(owners.map((c) => billedLines(deps.invoices, deps.files, accountId, c, c === payer ? ledgerIds : [])))).flat();
+  const read = (c: string) =>
+    c === payer
+      ? billedLines(deps.invoices, deps.files, accountId, c, ledger?.invoiceIds ?? [], { indexed: !ledger?.complete })
+      : billedLines(deps.invoices, deps.files, accountId, c);
+  return (await Promise.all(owners.map(read))).flat();
 }
 
 /** Purchase lines priced by a subscription's usage charge are that subscription's `usage` lines. */
@@ -262,23 +289,16 @@ function usageTotals(lines: readonly InvoiceLine[]): Map<string, Decimal> {
   return out;
 }
 
-/** Records each subscription's charged-through date when this draft moved it. */
-async function noteChargedThrough(
-  deps: StepDeps,
-  accountId: string,
-  subs: CustomerSubscriptions,
-  id: string,
-  lines: readonly InvoiceLine[],
-): Promise<void> {
-  if (!deps.subscriptions) return;
+/** Each subscription's charged-through date, where this draft moves it. */
+function chargedThroughMoved(subs: CustomerSubscriptions, id: string, lines: readonly InvoiceLine[]): [string, string | null][] {
   const own = lines.flatMap((l) =>
     l.kind && l.subscription && l.servicePeriod ? [{ kind: l.kind, subscription: l.subscription, servicePeriod: l.servicePeriod }] : [],
   );
   const all = [...subs.billed.filter((b) => b.invoiceId !== id).map((b) => b.line), ...own];
-  for (const sub of subs.subscriptions) {
+  return subs.subscriptions.flatMap((sub): [string, string | null][] => {
     const through = chargedThroughOf(sub.id, all);
-    if (through !== (sub.chargedThrough ?? null)) await deps.subscriptions.setChargedThrough(accountId, sub.id, through);
-  }
+    return through !== (sub.chargedThrough ?? null) ? [[sub.id, through]] : [];
+  });
 }
 
 /**
@@ -295,7 +315,7 @@ async function writeDraft(
   rows: CycleRow[],
   stored: StoredInvoice | null,
   rules: Map<string, PriceRule>,
-  guard: { customer: string; version: number } | null,
+  guard: LedgerGuard | null,
 ): Promise<'written' | 'unchanged' | StoredInvoice | typeof LEDGER_MOVED> {
   const digest = rowsDigest(rows);
   const same = (s: StoredInvoice) =>

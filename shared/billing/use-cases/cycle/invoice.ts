@@ -3,7 +3,7 @@ import { invoiceId } from '../../../kernel/periods';
 import { objects } from '../../../storage/keys';
 import type { CustomerRecord } from '../../../catalog/ports';
 import { mergeAll, toWireReport } from '../../domain/report';
-import type { CycleRecord, StoredInvoice } from '../../ports';
+import type { CycleRecord, StoredInvoice, SubscriberLedger } from '../../ports';
 import { ruleLookup } from '../documents';
 import { proratedTo, rowsFromJsonLines, type CycleRow } from '../rows';
 import { historyOf } from '../../../catalog/domain/billing-days';
@@ -11,7 +11,7 @@ import { customerPeriodEndingOn } from '../../../kernel/proration';
 import type { OfferRecord, SubscriptionRecord } from '../../../subscriptions/ports';
 import { coversPeriod } from '../../domain/period-rows';
 import { subscriptionPriceRules, subscriptionRuleScopes } from '../../../subscriptions/domain/rating';
-import { invoiceCustomer, type InvoicingContext, type Payer } from './draft';
+import { invoiceCustomer, isSubscriber, type InvoicingContext, type Payer } from './draft';
 import { offersFor, readSubscriptionFile, subscriptionCurrencies } from './subscriptions';
 import { planLinks } from './plan-file';
 import { finalize } from './finalize';
@@ -83,7 +83,14 @@ export async function invoice(deps: StepDeps, accountId: string, cycleId: string
   );
   const existing = ids.length ? await deps.invoices.getMany(accountId, ids) : new Map<string, StoredInvoice>();
 
-  const outcomes = await mapLimit(payers, CUSTOMERS_IN_FLIGHT, (payer) => invoiceCustomer(deps, context, payer, existing));
+  // the subscribers' ledgers, read consistently in batches of 100 (a subscriber whose ledger moved since reads its own again)
+  const subscribers = payers.filter(isSubscriber).map((p) => p.code);
+  const ledgers = subscribers.length ? await deps.invoices.subscriberLedgers(accountId, subscribers) : new Map<string, SubscriberLedger>();
+
+  const outcomes = await mapLimit(payers, CUSTOMERS_IN_FLIGHT, (payer) => invoiceCustomer(deps, context, payer, existing, ledgers));
+  // charged-through dates the drafts moved, for the partition at once (a redelivery computes them again)
+  const moved = outcomes.flatMap((o) => o.chargedThrough);
+  if (moved.length && deps.subscriptions) await deps.subscriptions.setChargedThroughMany(accountId, moved);
   const report = mergeAll(outcomes.map((o) => o.report));
   const invoiceIds = outcomes.flatMap((o) => o.invoiceIds);
   await deps.cycles.putPartial(accountId, cycleId, run, { kind: 'invoicer', index: partition, report: toWireReport(report), invoiceIds });

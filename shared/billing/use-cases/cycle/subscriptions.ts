@@ -97,9 +97,11 @@ export async function offersFor(
   return ids.size ? store.getOffers(accountId, [...ids]) : new Map();
 }
 
-/** A subscription line of another invoice of the customer, with that invoice's id. */
+/** A subscription line of another invoice of the customer, with that invoice's id and customer. */
 export interface BilledElsewhere {
   readonly invoiceId: string;
+  /** The (paying) customer of that invoice. */
+  readonly owner: string;
   readonly line: BilledLine;
 }
 
@@ -107,7 +109,8 @@ export interface BilledElsewhere {
  * The subscription lines on the customer's invoices that still stand: approved invoices not credited, and
  * drafts (of any period: this one's own draft is left out by the caller, since it is being rebuilt).
  * `ledgerIds` (the drafts written under the customer's ledger) are read consistently, as they are now, over
- * what the customer's invoice index lists (an index may lag a write just made).
+ * what the customer's invoice index lists (an index may lag a write just made). `indexed: false` when the
+ * ledger is complete (it lists every invoice of the customer with subscription lines): the index is not read.
  */
 export async function billedLines(
   invoices: Pick<InvoiceStore, 'list' | 'getMany'>,
@@ -115,14 +118,16 @@ export async function billedLines(
   accountId: string,
   customer: string,
   ledgerIds: readonly string[] = [],
+  options: { indexed: boolean } = { indexed: true },
 ): Promise<BilledElsewhere[]> {
   const byId = new Map<string, StoredInvoice>();
   let cursor: string | undefined;
-  do {
+  while (options.indexed) {
     const page = await invoices.list(accountId, { customer }, { limit: 100, ...(cursor ? { cursor } : {}) });
     for (const item of page.items) byId.set(item.record.id, item);
     cursor = page.next ?? undefined;
-  } while (cursor);
+    if (!cursor) break;
+  }
   const current = ledgerIds.length ? await invoices.getMany(accountId, ledgerIds) : new Map<string, StoredInvoice>();
   for (const id of ledgerIds) {
     const now = current.get(id);
@@ -135,7 +140,7 @@ export async function billedLines(
     const lines = s.linesKey ? (await loadInvoice(files, s)).lines : fromInvoiceRecord(s.record).lines;
     for (const line of lines) {
       const billed = billedLine(line);
-      if (billed) out.push({ invoiceId: s.record.id, line: billed });
+      if (billed) out.push({ invoiceId: s.record.id, owner: customer, line: billed });
     }
   }
   return out;

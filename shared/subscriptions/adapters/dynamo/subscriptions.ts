@@ -1,4 +1,13 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../../../kernel/concurrency';
 import { GSI1, keys } from '../../../storage/keys';
 import {
   batchGet,
@@ -135,6 +144,38 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error; // a subscription that is gone has nothing to charge
     }
+  }
+
+  /**
+   * Transactions of up to 100 updates (TransactWriteItems): one request per hundred subscriptions. On AWS
+   * a transactional write costs two units instead of one; DynamoDB Local commits a transaction several
+   * times faster than single updates. A transaction cancelled (a subscription gone, a concurrent write)
+   * is done again one update at a time.
+   */
+  async setChargedThroughMany(accountId: string, updates: readonly { id: string; chargedThrough: string | null }[]): Promise<void> {
+    const chunks: (typeof updates)[] = [];
+    for (let i = 0; i < updates.length; i += 100) chunks.push(updates.slice(i, i + 100));
+    await mapLimit(chunks, 2, async (chunk) => {
+      if (chunk.length === 1) return this.setChargedThrough(accountId, chunk[0]!.id, chunk[0]!.chargedThrough);
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: chunk.map(({ id, chargedThrough }) => ({
+              Update: {
+                TableName: this.table,
+                Key: { pk: keys.subscriptions(accountId), sk: id },
+                UpdateExpression: 'SET chargedThrough = :c',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':c': chargedThrough },
+              },
+            })),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        for (const { id, chargedThrough } of chunk) await this.setChargedThrough(accountId, id, chargedThrough);
+      }
+    });
   }
 
   async listSubscriptions(
