@@ -1,5 +1,6 @@
 import type { Page, PageRequest } from '../kernel/page';
 import type { InvoiceStatus } from './domain/invoice';
+import type { SpecRule } from './domain/lines';
 import type { InvoiceRecord } from './domain/invoice-wire';
 import type { WireCycleReport } from './domain/report';
 import type { BillingMessage } from './messages';
@@ -137,6 +138,12 @@ export interface StoredInvoice {
   /** The credit note issued for this (approved) invoice. */
   creditedBy: string | null;
   updatedAt: string;
+  /**
+   * What the itemised CSV needs of the price rules its rows name, as they were when the draft was built:
+   * a draft's CSV is rendered on its first request from the rows and these (absent: the CSV was written
+   * with the invoice, as before drafts deferred it, and for credit notes).
+   */
+  specRules?: Readonly<Record<string, SpecRule>>;
 }
 
 /** Which invoices a list answers: every given filter applies (none: all of the account's). */

@@ -3,7 +3,7 @@ import { ConflictError } from '../../kernel/errors';
 import { D, toWire, toWireMoney } from '../../kernel/money';
 import type { Invoice } from '../domain/invoice';
 import { toWireInvoice } from '../domain/invoice-wire';
-import { groupOf, rowScope, type RatedRow, type RuleLookup } from '../domain/lines';
+import { groupOf, rowScope, type RatedRow, type SpecRuleLookup } from '../domain/lines';
 import { parseSubscriptionRuleId } from '../../pricing/domain/subscribers';
 
 /**
@@ -68,7 +68,7 @@ export const SUBSCRIPTION_COLUMNS = ['kind', 'subscription', 'charge', 'serviceS
 
 export interface SpecificationOptions {
   /** The price rules, to know each purchase's group and whether it was priced per purchase. */
-  readonly rules: RuleLookup;
+  readonly rules: SpecRuleLookup;
   /**
    * The metadata keys to give a `meta.<key>` column each. When absent they are collected from the
    * purchases first, which iterates `purchases` twice: pass them when streaming a one-shot source.

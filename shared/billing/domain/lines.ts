@@ -49,6 +49,12 @@ export interface InvoiceRule {
 /** Price rules by id. A row whose rule is absent is treated as per-purchase: its own amount counts. */
 export type RuleLookup = ReadonlyMap<string, InvoiceRule>;
 
+/** What the itemised specification (CSV) needs of a rule: whether its rows are priced one by one, and its grouping. */
+export type SpecRule = Pick<InvoiceRule, 'scope' | 'groupBy'>;
+
+/** Specification rules by id (a RuleLookup is one). */
+export type SpecRuleLookup = ReadonlyMap<string, SpecRule>;
+
 /** An invoice line. `amount` is rounded to the currency's minor unit; quantity and unit price are exact. */
 export interface InvoiceLine {
   readonly description: string;
@@ -96,13 +102,13 @@ export interface LineInput {
 }
 
 /** How a row is invoiced: priced per purchase (its amount) or summed over the period (the rule's model on the sum). */
-export function rowScope(row: RatedRow, rules: RuleLookup): RuleScope {
+export function rowScope(row: RatedRow, rules: SpecRuleLookup): RuleScope {
   const rule = row.priceRule === null ? undefined : rules.get(row.priceRule);
   return rule?.scope ?? 'purchase';
 }
 
 /** The line group of a row: its `groupBy` metadata value as text; null without groupBy or without that key. */
-export function groupOf(row: RatedRow, rules: RuleLookup): string | null {
+export function groupOf(row: RatedRow, rules: SpecRuleLookup): string | null {
   const rule = row.priceRule === null ? undefined : rules.get(row.priceRule);
   if (!rule || rule.groupBy === null) return null;
   const value = Object.hasOwn(row.metadata, rule.groupBy) ? row.metadata[rule.groupBy] : undefined;

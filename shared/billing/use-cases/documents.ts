@@ -3,7 +3,7 @@ import { renderInvoiceCsv } from '../documents/csv';
 import { renderInvoicePdf, type PdfParties } from '../documents/pdf';
 import type { Invoice, InvoiceAddress } from '../domain/invoice';
 import { fromInvoiceRecord, toInvoiceRecord, toWireInvoice } from '../domain/invoice-wire';
-import type { RuleLookup } from '../domain/lines';
+import type { RuleLookup, SpecRule } from '../domain/lines';
 import { parsePriceRule, type PriceRule } from '../../pricing/domain/rules';
 import { objects } from '../../storage/keys';
 import type { BillingFiles, InvoiceDocuments, StoredInvoice } from '../ports';
@@ -45,12 +45,15 @@ export async function ruleLookup(rules: RuleStore, accountId: string): Promise<M
 }
 
 /**
- * Writes the documents of one revision of an invoice: the itemised CSV and the rows (which purchases it
- * holds), the lines when the record is too large for its item, and the PDF of an issued invoice. Keys
- * carry the revision, so a draft rewritten concurrently with an approval never replaces what the approval
- * froze. A draft's PDF is only a preview (approval renders the legal one, with its number): its key is
- * reserved here and it is rendered on its first request (`draftPdf`), so that a cycle does not render
- * thousands of previews nobody opens (a PDF costs about 8 ms of CPU, most of a small invoice's work).
+ * Writes the documents of one revision of an invoice: the rows (which purchases it holds), the lines when
+ * the record is too large for its item, the itemised CSV and the PDF of an issued invoice. Keys carry the
+ * revision, so a draft rewritten concurrently with an approval never replaces what the approval froze. A
+ * draft's PDF is only a preview (approval renders the legal one, with its number): its key is reserved here
+ * and it is rendered on its first request (`draftPdf`), so that a cycle does not render thousands of
+ * previews nobody opens (a PDF costs about 8 ms of CPU, most of a small invoice's work). A draft's CSV is
+ * deferred the same way (`deferredCsv`): its key is reserved and `specRules` keeps what of the rules it
+ * needs, so that it reads the same whenever it is rendered, before or after approval. A cycle then writes
+ * one object per invoice, its rows.
  */
 export async function writeDocuments(
   files: BillingFiles,
@@ -59,22 +62,40 @@ export async function writeDocuments(
   rows: readonly CycleRow[],
   rules: RuleLookup,
   options: { keepRows: boolean } = { keepRows: true },
-): Promise<{ documents: InvoiceDocuments; linesKey: string | null }> {
+): Promise<{ documents: InvoiceDocuments; linesKey: string | null; specRules?: Record<string, SpecRule> }> {
   const { accountId, id } = invoice;
   const documents: InvoiceDocuments = {
     pdf: objects.invoiceDocument(accountId, id, version, 'pdf'),
     csv: objects.invoiceDocument(accountId, id, version, 'csv'),
     rows: options.keepRows ? objects.invoiceDocument(accountId, id, version, 'rows.jsonl') : null,
   };
-  const csv = renderInvoiceCsv(invoice, rows.map(toRatedRow), { rules });
+  const deferCsv = invoice.status === 'draft' && documents.rows !== null;
   const linesKey = recordTooLarge(invoice) ? objects.invoiceDocument(accountId, id, version, 'lines.json') : null;
   await Promise.all([
     invoice.status === 'draft' ? Promise.resolve() : files.put(documents.pdf, await renderInvoicePdf(invoice, parties(invoice)), 'application/pdf'),
-    files.put(documents.csv, csv, 'text/csv; charset=utf-8'),
+    deferCsv ? Promise.resolve() : files.put(documents.csv, renderInvoiceCsv(invoice, rows.map(toRatedRow), { rules }), 'text/csv; charset=utf-8'),
     documents.rows ? files.put(documents.rows, rowsToJsonLines(rows), 'application/x-ndjson') : Promise.resolve(),
     linesKey ? files.put(linesKey, JSON.stringify(toInvoiceRecord(invoice).lines), 'application/json') : Promise.resolve(),
   ]);
-  return { documents, linesKey };
+  return { documents, linesKey, ...(deferCsv ? { specRules: specRulesOf(rows, rules) } : {}) };
+}
+
+/** What the CSV needs of each rule the rows name (a rule the account no longer has is left out: its rows count per purchase, as in lines). */
+function specRulesOf(rows: readonly CycleRow[], rules: RuleLookup): Record<string, SpecRule> {
+  const out: Record<string, SpecRule> = {};
+  for (const row of rows) {
+    const rule = row.priceRule === null ? undefined : rules.get(row.priceRule);
+    if (rule && row.priceRule !== null && !Object.hasOwn(out, row.priceRule)) out[row.priceRule] = { scope: rule.scope, groupBy: rule.groupBy };
+  }
+  return out;
+}
+
+/** The CSV of an invoice whose CSV was deferred (writeDocuments), from its rows and rules as kept; null when it was not. */
+export async function deferredCsv(files: BillingFiles, stored: StoredInvoice): Promise<Buffer | null> {
+  if (!stored.specRules || !stored.documents.rows) return null;
+  const [invoice, rows] = await Promise.all([loadInvoice(files, stored), loadRows(files, stored)]);
+  const rules = new Map(Object.entries(stored.specRules));
+  return Buffer.from(renderInvoiceCsv(invoice, rows.map(toRatedRow), { rules }));
 }
 
 /** Every object a stored invoice's documents occupy (to remove a superseded version). */

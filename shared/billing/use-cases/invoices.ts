@@ -9,7 +9,18 @@ import type { BillingFiles, InvoiceFilter, InvoiceStore, PurchaseInvoicing, Stor
 import type { Page, PageRequest } from '../../kernel/page';
 import type { RuleStore } from '../../pricing/ports';
 import { mapLimit } from '../../kernel/concurrency';
-import { documentKeys, documentVersion, invoiceView, itemRecord, loadInvoice, loadRows, parties, ruleLookup, writeDocuments } from './documents';
+import {
+  deferredCsv,
+  documentKeys,
+  documentVersion,
+  invoiceView,
+  itemRecord,
+  loadInvoice,
+  loadRows,
+  parties,
+  ruleLookup,
+  writeDocuments,
+} from './documents';
 
 /** What one API response can carry (Lambda's 6 MB payload limit, base64 for binary). */
 export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
@@ -198,11 +209,30 @@ export class InvoiceService {
     return pdf;
   }
 
+  /**
+   * The CSV of an invoice whose draft deferred it (writeDocuments), rendered on its first request from the
+   * rows and rules the draft kept, and kept at the key its revision reserved: the same bytes whenever it is
+   * rendered, also after approval. As with `draftPdf`, one written for a revision regenerated meanwhile is removed.
+   */
+  private async firstCsv(accountId: string, stored: StoredInvoice): Promise<Buffer | null> {
+    const csv = await deferredCsv(this.deps.files, stored);
+    if (!csv) return null;
+    await this.deps.files.put(stored.documents.csv, csv, 'text/csv; charset=utf-8');
+    const current = await this.deps.invoices.get(accountId, stored.record.id);
+    if (current?.documents.csv !== stored.documents.csv) await this.quietly(() => this.deps.files.delete([stored.documents.csv]));
+    return csv;
+  }
+
   async document(accountId: string, id: string, format: DocumentFormat): Promise<{ content: Buffer; contentType: string; filename: string }> {
     const stored = await this.stored(accountId, id);
     const key = format === 'pdf' ? stored.documents.pdf : stored.documents.csv;
     const content =
-      (await this.deps.files.get(key)) ?? (format === 'pdf' && stored.record.status === 'draft' ? await this.draftPdf(accountId, stored) : null);
+      (await this.deps.files.get(key)) ??
+      (format === 'pdf'
+        ? stored.record.status === 'draft'
+          ? await this.draftPdf(accountId, stored)
+          : null
+        : await this.firstCsv(accountId, stored));
     if (!content) throw new NotFoundError(`the ${format} document of invoice ${id} is missing`);
     if (content.length > MAX_DOCUMENT_BYTES) {
       throw new PayloadTooLargeError(`the ${format} document of invoice ${id} is ${content.length} bytes, more than one response carries`, [

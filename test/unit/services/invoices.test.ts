@@ -175,7 +175,6 @@ describe('InvoiceService.document of a draft', () => {
     const { house } = await drafted();
     const draft = await stored(house, idOf('C1'));
     expect(pdfsOf(house, idOf('C1'))).toEqual([]);
-    expect(await house.files.get(draft.documents.csv)).not.toBeNull();
     // Act
     const first = await house.invoicing.document('acme', idOf('C1'), 'pdf');
     const again = await house.invoicing.document('acme', idOf('C1'), 'pdf');
@@ -202,6 +201,31 @@ describe('InvoiceService.document of a draft', () => {
     expect(pdfsOf(house, idOf('C1'))).toEqual([]);
     await house.invoicing.document('acme', idOf('C1'), 'pdf');
     expect(pdfsOf(house, idOf('C1'))).toEqual([current.documents.pdf]);
+  });
+
+  test('a cycle writes no CSV either: the first request renders it from the rows and the rules as drafted, the same bytes after approval and after a rule change', async () => {
+    // Prepare
+    const { house } = await drafted();
+    const draft = await stored(house, idOf('C1'));
+    expect(await house.files.get(draft.documents.csv)).toBeNull();
+    expect(draft.specRules).toBeDefined();
+    // Act
+    const first = await house.invoicing.document('acme', idOf('C1'), 'csv');
+    // Assess: the itemised rows, kept at the revision's key and read from there afterwards
+    const text = first.content.toString('utf8');
+    expect(first.contentType).toBe('text/csv; charset=utf-8');
+    expect(text.split('\n')[0]).toMatch(/^reference,/);
+    for (const reference of C1_PURCHASES) expect(text).toContain(`${reference},`);
+    expect((await house.files.get(draft.documents.csv))?.equals(first.content)).toBe(true);
+    // the rules as drafted, not as they are now: voice priced on the period's sum since (a per-purchase CSV
+    // row shows its amount, a period row leaves it empty) changes nothing in this CSV
+    expect(text).toContain('c1-v1,2026-10-10,,voice-min,voice,C1,7,,0.3059,EUR,');
+    await house.files.delete([draft.documents.csv]);
+    const voice = (await house.rules.getPriceRule('acme', 'voice-eur'))!;
+    expect(await house.rules.savePriceRule('acme', { ...voice, scope: 'period' }, await house.rules.version('acme'))).toBe(true);
+    await house.invoicing.approve('acme', idOf('C1'));
+    const after = await house.invoicing.document('acme', idOf('C1'), 'csv');
+    expect(after.content.toString('utf8')).toBe(text);
   });
 
   test('an approved invoice whose PDF is missing is 404, not re-rendered', async () => {

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../../../kernel/errors';
 import type { InvoiceRecord } from '../../domain/invoice-wire';
+import type { SpecRule } from '../../domain/lines';
 import { GSI1, keys } from '../../../storage/keys';
 import type { InvoiceFilter, InvoiceSequence, InvoiceStore, LedgerGuard, NumberedSave, StoredInvoice, SubscriberLedger } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
@@ -399,6 +400,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
       creditedBy: invoice.creditedBy,
       updatedAt: invoice.updatedAt,
       recordJson: JSON.stringify(record),
+      ...(invoice.specRules ? { specRulesJson: JSON.stringify(invoice.specRules) } : {}),
     };
   }
 
@@ -414,6 +416,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
       completion: (item.completion as StoredInvoice['completion'] | undefined) ?? null,
       creditedBy: (item.creditedBy as string | null | undefined) ?? null,
       updatedAt: item.updatedAt as string,
+      ...(typeof item.specRulesJson === 'string' ? { specRules: json<Record<string, SpecRule>>(item.specRulesJson)! } : {}),
     };
   }
 }

@@ -328,7 +328,7 @@ async function writeDraft(
 
   const { accountId } = cycle;
   const revision = (stored?.revision ?? 0) + 1;
-  const { documents, linesKey } = await writeDocuments(deps.files, invoice, documentVersion(revision), rows, rules);
+  const { documents, linesKey, specRules } = await writeDocuments(deps.files, invoice, documentVersion(revision), rows, rules);
   const next: StoredInvoice = {
     record: itemRecord(invoice, linesKey),
     revision,
@@ -340,6 +340,7 @@ async function writeDraft(
     completion: null,
     creditedBy: null,
     updatedAt: deps.now().toISOString(),
+    ...(specRules ? { specRules } : {}),
   };
   const expected = stored?.revision ?? 0;
   if (await (guard ? deps.invoices.saveGuarded(accountId, next, expected, guard) : deps.invoices.save(accountId, next, expected))) {
