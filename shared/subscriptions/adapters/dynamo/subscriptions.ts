@@ -132,18 +132,21 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 
   async setChargedThrough(accountId: string, id: string, chargedThrough: string | null): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: keys.subscriptions(accountId), sk: id },
-          UpdateExpression: 'SET chargedThrough = :c',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':c': chargedThrough },
-        }),
-      );
+      await this.client.send(new UpdateCommand(this.chargedThroughUpdate(accountId, id, chargedThrough)));
     } catch (error) {
       if (!isConditionFailure(error)) throw error; // a subscription that is gone has nothing to charge
     }
+  }
+
+  /** The one-attribute update of `chargedThrough`, on a subscription that still exists. */
+  private chargedThroughUpdate(accountId: string, id: string, chargedThrough: string | null) {
+    return {
+      TableName: this.table,
+      Key: { pk: keys.subscriptions(accountId), sk: id },
+      UpdateExpression: 'SET chargedThrough = :c',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':c': chargedThrough },
+    };
   }
 
   /**
@@ -160,15 +163,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       try {
         await this.client.send(
           new TransactWriteCommand({
-            TransactItems: chunk.map(({ id, chargedThrough }) => ({
-              Update: {
-                TableName: this.table,
-                Key: { pk: keys.subscriptions(accountId), sk: id },
-                UpdateExpression: 'SET chargedThrough = :c',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':c': chargedThrough },
-              },
-            })),
+            TransactItems: chunk.map(({ id, chargedThrough }) => ({ Update: this.chargedThroughUpdate(accountId, id, chargedThrough) })),
           }),
         );
       } catch (error) {
