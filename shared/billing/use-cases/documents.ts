@@ -121,7 +121,7 @@ export async function loadInvoice(files: BillingFiles, stored: StoredInvoice): P
   return fromInvoiceRecord({ ...stored.record, lines: JSON.parse(text) });
 }
 
-export async function loadRows(files: BillingFiles, stored: StoredInvoice): Promise<CycleRow[]> {
+export async function loadRows(files: Pick<BillingFiles, 'getText'>, stored: StoredInvoice): Promise<CycleRow[]> {
   if (!stored.documents.rows) return [];
   const text = await files.getText(stored.documents.rows);
   if (text === null) throw new Error(`rows of invoice ${stored.record.id} missing at ${stored.documents.rows}`);

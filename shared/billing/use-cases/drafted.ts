@@ -95,7 +95,7 @@ export class DraftedPurchases {
     }
     const entry = {
       size: 0,
-      versions: loadRows(this.deps.files as BillingFiles, draft).then((list) => {
+      versions: loadRows(this.deps.files, draft).then((list) => {
         const versions = new Map(list.filter((row) => !row.batch).map((row) => [row.reference, row.version]));
         if (this.rowsCache.get(key) === entry) {
           entry.size = versions.size;
