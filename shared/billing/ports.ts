@@ -15,7 +15,7 @@ import type { SubscriptionStore } from '../subscriptions/ports';
 export type { BillingMessage, CollectSource } from './messages';
 
 /** What a cycle reads of the subscriptions context, and the one thing it writes there (chargedThrough). */
-export type CycleSubscriptions = Pick<SubscriptionStore, 'listSubscriptions' | 'getOffers' | 'setChargedThrough' | 'setChargedThroughMany'>;
+export type CycleSubscriptions = Pick<SubscriptionStore, 'listSubscriptions' | 'getOffers' | 'setChargedThroughMany'>;
 
 export interface BillingBus {
   /** `delaySeconds` (up to 900) holds the messages back, e.g. to retry once a running cycle has finished. */
