@@ -2037,7 +2037,7 @@ export interface components {
         index?: number;
         reference?: string | null;
         /** @enum {string} */
-        code?: 'invalid' | 'duplicate_conflict';
+        code?: 'invalid' | 'duplicate_conflict' | 'not_processed';
         errors?: string[];
       }[];
     };

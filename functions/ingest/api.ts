@@ -10,6 +10,16 @@ const platform = platformService();
 const ingest = ingestService();
 const counts = purchaseCounts();
 
+/**
+ * A request claims for at most this long (below the recovery's 15 s, so the recovery never finishes a
+ * chunk whose claims are still being written); what is left is answered `not_processed`.
+ */
+const CLAIM_WINDOW_MS = 10_000;
+/** Claims stop at least this long before the deadline: time for the batches in flight and the journal. */
+const CLAIM_RESERVE_MS = 12_000;
+/** The answer leaves before the invocation's deadline by this much; the completion goes on, or the recovery does it. */
+const ANSWER_MARGIN_MS = 1_000;
+
 /** Purchases: accept a batch (202, asynchronous mapping), read one, list and count them. */
 export const handler = httpApi(
   bindRoutes(
@@ -21,6 +31,10 @@ export const handler = httpApi(
           r.account,
           purchases.map((raw, at) => ({ at, raw })),
           'api',
+          {
+            claimUntil: Math.min(Date.now() + CLAIM_WINDOW_MS, (r.deadline ?? Number.POSITIVE_INFINITY) - CLAIM_RESERVE_MS),
+            ...(r.deadline === undefined ? {} : { answerBy: r.deadline - ANSWER_MARGIN_MS }),
+          },
         );
         return {
           status: 202,

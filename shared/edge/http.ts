@@ -19,6 +19,8 @@ export interface ApiRequest {
   /** The request's Content-Type header (a text body's format: CSV or JSON Lines). */
   contentType?: string;
   principal: Principal;
+  /** Epoch ms at which the invocation times out (Lambda's remaining time at the start); absent outside Lambda. */
+  deadline?: number;
 }
 
 export interface ApiReply {
@@ -52,7 +54,7 @@ type Event = APIGatewayProxyEventV2 & { parsedBody?: unknown; principal?: Princi
  * so that every failure, ours or middy's, leaves as `{"error":{"code","message","details"}}`.
  */
 export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authenticate) {
-  const base = async (event: Event): Promise<APIGatewayProxyStructuredResultV2> => {
+  const base = async (event: Event, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[event.routeKey];
     if (!route)
       return reply({ status: 404, body: errorBody('not_found', `no route ${event.requestContext?.http?.method ?? ''} ${event.rawPath ?? ''}`) });
@@ -63,6 +65,7 @@ export function httpApi(routes: Record<string, RouteSpec>, authenticate: Authent
       body: event.parsedBody,
       contentType: event.headers?.['content-type'],
       principal: event.principal as Principal,
+      ...(typeof context?.getRemainingTimeInMillis === 'function' ? { deadline: Date.now() + context.getRemainingTimeInMillis() } : {}),
     };
     // Every change to an account is recorded in its audit log once the handler answered (shared/edge/audit.ts).
     const result = await audited(routes, request, event.rawPath ?? '', () => route.handle(request));

@@ -57,7 +57,12 @@ const ingestResult = z
     duplicates: z.array(z.string()).meta({ description: 'references already accepted with the same content' }),
     rejected: z.array(
       z
-        .object({ index: z.int(), reference: z.string().nullable(), code: z.enum(['invalid', 'duplicate_conflict']), errors: z.array(z.string()) })
+        .object({
+          index: z.int(),
+          reference: z.string().nullable(),
+          code: z.enum(['invalid', 'duplicate_conflict', 'not_processed']),
+          errors: z.array(z.string()),
+        })
         .partial(),
     ),
   })

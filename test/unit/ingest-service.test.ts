@@ -157,10 +157,74 @@ describe('an acceptance stopped after its claims is finished by the recovery', (
   test('a chunk run again under its own id counts its earlier claims as accepted (a redelivered drop)', async () => {
     const { ingest, chunks } = setup();
     chunks.failJournal = true;
-    await expect(ingest.accept('acme', rowsOf(purchase('d1'), purchase('d2')), 'drop:f', 'chunk-1')).rejects.toThrow();
-    const again = await ingest.accept('acme', rowsOf(purchase('d1'), purchase('d2'), purchase('d3')), 'drop:f', 'chunk-1');
+    await expect(ingest.accept('acme', rowsOf(purchase('d1'), purchase('d2')), 'drop:f', { chunkId: 'chunk-1' })).rejects.toThrow();
+    const again = await ingest.accept('acme', rowsOf(purchase('d1'), purchase('d2'), purchase('d3')), 'drop:f', { chunkId: 'chunk-1' });
     expect(again.accepted.map((p) => p.reference).sort()).toEqual(['d1', 'd2', 'd3']);
     expect(again.duplicates).toEqual([]);
     expect(chunks.journaled().sort()).toEqual(['d1', 'd2', 'd3']);
+  });
+});
+
+describe("a request's time is bounded: a slow store gives a partial answer that is the truth", () => {
+  test('claims stop at claimUntil: the rest is not_processed and stored nowhere, and a resend of the whole request takes it', async () => {
+    // Prepare: a clock that moves one second with every claim batch, a window of five seconds
+    const purchases = new MemoryPurchases();
+    const chunks = new MemoryChunks();
+    let clock = Date.parse('2026-11-03T10:00:00Z');
+    const ingest = new IngestService({ purchases, chunks, rating: rater, reevaluations: new MemoryReevaluationCount(), now: () => new Date(clock) });
+    const insertMany = purchases.insertMany.bind(purchases);
+    purchases.insertMany = async (records) => {
+      clock += 1000;
+      return insertMany(records);
+    };
+    const request = rowsOf(...Array.from({ length: 1000 }, (_, i) => purchase(`slow-${i}`)));
+    // Act
+    const first = await ingest.accept('acme', request, 'api', { claimUntil: clock + 5000 });
+    const resend = await ingest.accept('acme', request, 'api', { claimUntil: clock + 5000 });
+    const third = await ingest.accept('acme', request, 'api', { claimUntil: clock + 60_000 });
+    // Assess: each reference is in exactly one part of each answer; accepted means stored and journaled
+    const accepted = first.accepted.map((p) => p.reference);
+    const notProcessed = first.rejected.filter((r) => r.code === 'not_processed').map((r) => r.reference);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(notProcessed.length).toBeGreaterThan(0);
+    expect(accepted.length + notProcessed.length).toBe(1000);
+    expect(first.rejected.every((r) => r.code === 'not_processed' && r.errors[0]!.startsWith('reference: not_processed'))).toBe(true);
+    expect(first.duplicates).toEqual([]);
+    expect(new Set(chunks.journaled().slice(0, accepted.length))).toEqual(new Set(accepted));
+    // the resend (same window) meets what the first claimed as duplicates and claims on; the third takes the rest
+    expect(resend.duplicates.every((r) => accepted.includes(r))).toBe(true);
+    expect(resend.accepted.length + resend.duplicates.length + resend.rejected.length).toBe(1000);
+    expect(resend.accepted.length).toBeGreaterThan(0);
+    expect(third.rejected).toEqual([]);
+    expect(third.duplicates.length + third.accepted.length).toBe(1000);
+    const all = [...accepted, ...resend.accepted.map((p) => p.reference), ...third.accepted.map((p) => p.reference)];
+    expect(all.sort()).toEqual(request.map(({ raw }) => (raw as { reference: string }).reference).sort());
+    expect(new Set(all).size).toBe(1000);
+    expect(purchases.items.size).toBe(1000);
+    expect(chunks.journaled().sort()).toEqual([...all].sort());
+    expect(chunks.inflight.size).toBe(0);
+  });
+
+  test('a completion still running at answerBy: the answer leaves, the intent stays until the completion ends', async () => {
+    const { ingest, chunks } = setup();
+    let release!: () => void;
+    const journalHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const putJournal = chunks.putJournal.bind(chunks);
+    chunks.putJournal = async (...args) => {
+      await journalHeld;
+      return putJournal(...args);
+    };
+    // Act
+    const answer = await ingest.accept('acme', rowsOf(purchase('late-1'), purchase('late-2')), 'api', { answerBy: Date.now() + 50 });
+    // Assess: answered with both claimed; the intent is still there for the recovery, until the journal lands
+    expect(answer.accepted.map((p) => p.reference).sort()).toEqual(['late-1', 'late-2']);
+    expect(chunks.inflight.size).toBe(1);
+    expect(chunks.journaled()).toEqual([]);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(chunks.journaled().sort()).toEqual(['late-1', 'late-2']);
+    expect(chunks.inflight.size).toBe(0);
   });
 });

@@ -11,7 +11,8 @@ export interface Rejection {
   /** Position in the request (HTTP) or line in the file (drop). */
   at: number;
   reference: string | null;
-  code: 'invalid' | 'duplicate_conflict';
+  /** `not_processed`: valid, but not claimed before the request's deadline; nothing was stored, send it again. */
+  code: 'invalid' | 'duplicate_conflict' | 'not_processed';
   errors: string[];
 }
 
@@ -63,12 +64,15 @@ export function checkRows(rows: readonly CandidateRow[]): CheckedRows {
 /**
  * Settles the batch's valid rows against the fingerprints already stored (reference → content hash).
  * Stored with the same hash: duplicate, never billed twice. With another hash: rejected, never overwritten.
+ * `notProcessed`: references the acceptance never tried to claim (its time ran out); rejected as
+ * `not_processed`, so the answer names none of them accepted and a resend claims them.
  */
-export function settleAgainstStored(batch: CheckedRows, stored: ReadonlyMap<string, string>): Triage {
+export function settleAgainstStored(batch: CheckedRows, stored: ReadonlyMap<string, string>, notProcessed: ReadonlySet<string> = new Set()): Triage {
   const settled: Triage = { accepted: [], duplicates: [...batch.duplicates], rejected: [...batch.rejected] };
   for (const purchase of batch.accepted) {
     const storedHash = stored.get(purchase.reference);
-    if (storedHash === undefined) settled.accepted.push(purchase);
+    if (notProcessed.has(purchase.reference)) settled.rejected.push(notClaimed(batch.positions.get(purchase.reference) ?? -1, purchase.reference));
+    else if (storedHash === undefined) settled.accepted.push(purchase);
     else if (storedHash === purchase.contentHash) settled.duplicates.push(purchase.reference);
     else settled.rejected.push(conflict(batch.positions.get(purchase.reference) ?? -1, purchase.reference, 'already stored with different content'));
   }
@@ -78,4 +82,13 @@ export function settleAgainstStored(batch: CheckedRows, stored: ReadonlyMap<stri
 
 function conflict(at: number, reference: string, why: string): Rejection {
   return { at, reference, code: 'duplicate_conflict', errors: [`reference: duplicate_conflict: ${why}`] };
+}
+
+function notClaimed(at: number, reference: string): Rejection {
+  return {
+    at,
+    reference,
+    code: 'not_processed',
+    errors: ['reference: not_processed: the store was too slow to take it before the request had to answer; nothing was stored, send it again'],
+  };
 }

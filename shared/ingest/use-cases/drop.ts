@@ -77,7 +77,7 @@ export class DropService {
             drop.accountId,
             rows.map((r) => ({ at: r.at, raw: r.raw })),
             `drop:${drop.name}`,
-            chunkId,
+            { chunkId },
           )
           .then(async (triage) => {
             result.accepted += triage.accepted.length;

@@ -8,6 +8,7 @@ import { sameRating } from '../domain/rating';
 import type { ChunkStore, IngestChunk, JournalLine, PurchaseReplacement, PurchaseStore, ReevaluationCount } from '../ports';
 import type { Page, PageRequest } from '../../kernel/page';
 import { mapLimit } from '../../kernel/concurrency';
+import { logger } from '../../kernel/logger';
 import type { Rater, RatingContextLoader } from '../../pricing/use-cases/rating';
 
 export interface IngestDeps {
@@ -41,6 +42,33 @@ export function newChunkId(at: Date): string {
   return `${at.getTime().toString(36).padStart(9, '0')}-${randomBytes(6).toString('base64url')}`;
 }
 
+export interface AcceptOptions {
+  /**
+   * Given by a caller that may run the same chunk again (a redelivered drop), so that its own earlier
+   * claims count as accepted rather than as duplicates.
+   */
+  chunkId?: string;
+  /** Epoch ms after which no claim batch starts: what is left is answered `not_processed` (an HTTP request's budget). */
+  claimUntil?: number;
+  /** Epoch ms by which to answer: a completion (journal, re-rating) still running then is left to go on, and to the recovery. */
+  answerBy?: number;
+}
+
+/** Whether `work` settles before the epoch ms `by` (its failure counts as settled: the caller meets it). */
+async function finishedBy(work: Promise<void>, by: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, by - Date.now()));
+  });
+  const done = work.then(() => true as const);
+  try {
+    return await Promise.race([done, late]);
+  } finally {
+    clearTimeout(timer);
+    done.catch(() => undefined); // a late failure is the caller's to log
+  }
+}
+
 /** Claims written by one call (one BatchExecuteStatement); before each, a look at what copies took, once one was met. */
 const CLAIM_BATCH = 25;
 /** Claim batches of one acceptance in flight at once: enough to keep DynamoDB busy, few enough to share it. */
@@ -62,16 +90,15 @@ export class IngestService {
    * Validates rows, claims each new reference with a conditional write of the mapped and rated purchase,
    * and journals what it claimed. A reference stored already is a duplicate (same content) or rejected
    * with `duplicate_conflict` (other content), never overwritten; its stored content stays the first accepted.
-   * `chunkId`: given by a caller that may run the same chunk again (a redelivered drop), so that its own
-   * earlier claims count as accepted rather than as duplicates.
+   * A reference whose claim could not start before `options.claimUntil` is rejected as `not_processed`.
    */
-  async accept(accountId: string, rows: readonly CandidateRow[], source: string, chunkId?: string): Promise<Triage> {
+  async accept(accountId: string, rows: readonly CandidateRow[], source: string, options: AcceptOptions = {}): Promise<Triage> {
     const checked = checkRows(rows);
     if (!checked.accepted.length) return settleAgainstStored(checked, new Map());
     const receivedAt = this.now();
     const chunk: IngestChunk = {
       accountId,
-      chunkId: chunkId ?? newChunkId(receivedAt),
+      chunkId: options.chunkId ?? newChunkId(receivedAt),
       source,
       receivedAt: receivedAt.toISOString(),
       purchases: checked.accepted,
@@ -83,9 +110,15 @@ export class IngestService {
       return { count, decide: await this.deps.rating.rater(accountId, chunk.purchases) };
     };
     const [key, { count, decide }] = await Promise.all([this.deps.chunks.putInflight(chunk), rate()]);
-    const { claimed, storedBefore } = await this.claim(chunk, decide);
-    await this.complete(key, chunk, claimed, count);
-    return settleAgainstStored(checked, storedBefore);
+    const { claimed, storedBefore, unclaimed } = await this.claim(chunk, decide, options.claimUntil);
+    const completed = this.complete(key, chunk, claimed, count);
+    if (options.answerBy === undefined) await completed;
+    else if (!(await finishedBy(completed, options.answerBy))) {
+      // Too slow to finish before the answer is due: the claims are stored and the intent stays, so the
+      // completion goes on while this process lives and the recovery finishes it if it does not.
+      completed.catch((error: unknown) => logger.warn('acceptance completion left to the recovery', { chunk: key, error: error as Error }));
+    }
+    return settleAgainstStored(checked, storedBefore, unclaimed);
   }
 
   /**
@@ -99,10 +132,15 @@ export class IngestService {
    * and only what is still free is claimed. A request that meets no copy reads nothing; the conditional
    * write alone decides, so a read that is behind changes nothing but the cost.
    */
-  private async claim(chunk: IngestChunk, decide: Rater): Promise<{ claimed: PurchaseRecord[]; storedBefore: Map<string, string> }> {
+  private async claim(
+    chunk: IngestChunk,
+    decide: Rater,
+    claimUntil: number | undefined,
+  ): Promise<{ claimed: PurchaseRecord[]; storedBefore: Map<string, string>; unclaimed: Set<string> }> {
     const at = this.now().toISOString();
     const claimed: PurchaseRecord[] = [];
     const storedBefore = new Map<string, string>();
+    const unclaimed = new Set<string>();
     let contested = false;
     const settleTaken = (p: AcceptedPurchase, holder: { contentHash: string; chunkId: string }, record: PurchaseRecord) => {
       // Held by this very chunk (an earlier run of it): ours, whatever was decided then.
@@ -113,6 +151,10 @@ export class IngestService {
       }
     };
     await mapLimit([...slices(shuffled(chunk.purchases), CLAIM_BATCH)], BATCHES_IN_FLIGHT, async (batch) => {
+      if (claimUntil !== undefined && this.now().getTime() >= claimUntil) {
+        for (const p of batch) unclaimed.add(p.reference);
+        return;
+      }
       let free = batch;
       if (contested) {
         const held = await this.deps.purchases.getMany(
@@ -134,7 +176,7 @@ export class IngestService {
         else settleTaken(free[i], result, records[i]);
       });
     });
-    return { claimed, storedBefore };
+    return { claimed, storedBefore, unclaimed };
   }
 
   private recordOf(chunk: IngestChunk, p: AcceptedPurchase, decide: Rater, at: string): PurchaseRecord {

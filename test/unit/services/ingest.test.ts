@@ -44,11 +44,11 @@ describe('a redelivered ingest chunk', () => {
 
   test('a drop chunk delivered again under its own id after it finished: its references count as its own, nothing is stored or journaled twice', async () => {
     const house = await seeded();
-    const first = await house.ingest.accept('acme', REQUEST, 'drop:october.csv', 'chunk-1');
+    const first = await house.ingest.accept('acme', REQUEST, 'drop:october.csv', { chunkId: 'chunk-1' });
     const records = JSON.stringify([...house.purchases.of('acme')]);
     house.clock.advance(1000);
     // Act
-    const again = await house.ingest.accept('acme', REQUEST, 'drop:october.csv', 'chunk-1');
+    const again = await house.ingest.accept('acme', REQUEST, 'drop:october.csv', { chunkId: 'chunk-1' });
     // Assess: the drop's result counts each reference once, as accepted, whichever delivery answered
     expect(accepted(first)).toEqual(REFERENCES);
     expect(accepted(again)).toEqual(REFERENCES);
@@ -63,7 +63,7 @@ describe('a redelivered ingest chunk', () => {
     const house = await seeded();
     const many = rowsOf(...Array.from({ length: 300 }, (_, i) => purchase(`m${i}`, 'C1', '1')));
     // Act
-    const answers = await Promise.all([1, 2].map(() => house.ingest.accept('acme', many, 'drop:big.csv', 'chunk-7')));
+    const answers = await Promise.all([1, 2].map(() => house.ingest.accept('acme', many, 'drop:big.csv', { chunkId: 'chunk-7' })));
     // Assess
     for (const answer of answers) expect(answer).toMatchObject({ duplicates: [], rejected: [] });
     for (const answer of answers) expect(answer.accepted).toHaveLength(300);
@@ -76,7 +76,7 @@ describe('a redelivered ingest chunk', () => {
   test('a chunk delivered again after its purchases were invoiced leaves them on their draft, and the regeneration it asks for changes no draft', async () => {
     // Prepare: the chunk's purchases are on October's drafts
     const house = await seeded();
-    await house.ingest.accept('acme', REQUEST, 'drop:october.csv', 'chunk-1');
+    await house.ingest.accept('acme', REQUEST, 'drop:october.csv', { chunkId: 'chunk-1' });
     const { cycle } = await house.starter.start('acme', OCTOBER);
     await house.drainBilling();
     const drafts = (await house.invoices.list('acme', {}, { limit: 10 })).items;
@@ -84,7 +84,7 @@ describe('a redelivered ingest chunk', () => {
     const records = JSON.stringify([...house.purchases.of('acme')]);
     house.clock.advance(60_000);
     // Act
-    await house.ingest.accept('acme', REQUEST, 'drop:october.csv', 'chunk-1');
+    await house.ingest.accept('acme', REQUEST, 'drop:october.csv', { chunkId: 'chunk-1' });
     await house.drainBilling();
     // Assess
     expect(JSON.stringify([...house.purchases.of('acme')])).toBe(records);
