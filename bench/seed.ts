@@ -56,7 +56,7 @@ export function purchase(n: number, customers: number, products = 5, month = '20
   };
 }
 
-/** Posts `total` purchases in requests of 1,000, `parallel` requests at a time. */
+/** Posts `total` purchases in requests of 1,000, `parallel` requests at a time. Returns how many rows were answered `not_processed` and sent again. */
 export async function postPurchases(
   api: Client,
   accountId: string,
@@ -66,19 +66,29 @@ export async function postPurchases(
   offset = 0,
   parallel = 4,
   products = 5,
-): Promise<void> {
+): Promise<number> {
   let next = 0;
+  let notProcessed = 0;
   const worker = async () => {
     for (;;) {
       const start = next;
       next += 1000;
       if (start >= total) return;
-      const batch = Array.from({ length: Math.min(1000, total - start) }, (_, i) => purchase(offset + start + i, customers, products));
-      const body = (await must(api.call('POST', `/v1/accounts/${accountId}/purchases`, { purchases: batch }, key), 'purchases')) as {
-        accepted: string[];
-      };
-      if (body.accepted.length !== batch.length) throw new Error(`only ${body.accepted.length} of ${batch.length} purchases accepted`);
+      let batch = Array.from({ length: Math.min(1000, total - start) }, (_, i) => purchase(offset + start + i, customers, products));
+      // A client sends again what the API answered `not_processed` (too slow a store for the request's time).
+      for (let attempt = 1; batch.length; attempt++) {
+        const body = (await must(api.call('POST', `/v1/accounts/${accountId}/purchases`, { purchases: batch }, key), 'purchases')) as {
+          accepted: string[];
+          rejected: { reference: string; code: string }[];
+        };
+        const later = new Set(body.rejected.filter((r) => r.code === 'not_processed').map((r) => r.reference));
+        if (body.accepted.length + later.size !== batch.length || (later.size && attempt === 5))
+          throw new Error(`only ${body.accepted.length} of ${batch.length} purchases accepted: ${JSON.stringify(body.rejected.slice(0, 3))}`);
+        if (later.size) notProcessed += later.size;
+        batch = batch.filter((p) => later.has(p.reference));
+      }
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
+  return notProcessed;
 }

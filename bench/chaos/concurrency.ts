@@ -3,7 +3,7 @@
  * period's cycle, approving an invoice, saving rules that exclude each other, claiming one alias: the
  * outcome must be what one of them alone would have got, never both.
  */
-import { mapLimit, must } from './http';
+import { mapLimit, must, submitPurchases } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import type { CatalogueItem, CycleView, WireInvoice } from './wire';
@@ -41,7 +41,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ConcurrencyOptions) {
 export async function cyclesAndApprovals(ctx: ChaosContext, rec: Recorder, t: Tenant, o: ConcurrencyOptions) {
   const { client } = ctx;
   const purchases = Array.from({ length: o.customers * 4 }, (_, n) => purchaseOf('cc', n, o.customers));
-  await must(client.request('POST', `${t.base}/purchases`, { purchases }, t.key), 'purchases');
+  await must(submitPurchases(client, `${t.base}/purchases`, purchases, t.key), 'purchases');
   const ready = await settle(
     client,
     t,

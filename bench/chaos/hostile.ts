@@ -6,7 +6,7 @@
  * appears in an answer to the attacker) nor changed, a bad cursor is a 400, and nothing is ever a 5xx.
  */
 import { randomBytes } from 'node:crypto';
-import { mapLimit, must, sleep } from './http';
+import { mapLimit, must, sleep, submitPurchases } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import { accountId, enc, LABEL, newTenant, readPurchases, settle, waitCycle, type Tenant } from './world';
@@ -78,7 +78,7 @@ async function buildWorld(client: Client, t: Tenant, marker: string): Promise<Wo
     purchaseDate: date,
     metadata: { note: marker },
   }));
-  await must(client.request('POST', `${t.base}/purchases`, { purchases }, t.key), 'purchases');
+  await must(submitPurchases(client, `${t.base}/purchases`, purchases, t.key), 'purchases');
   await settle(
     client,
     t,

@@ -2,7 +2,7 @@
  * Scenario c: the machine dies while a billing cycle runs. The cycle must finish by itself after the
  * restart, with exactly one draft per customer and currency, every billable purchase `invoiced` on it.
  */
-import { must, sleep, type ConnectionError } from './http';
+import { must, sleep, submitPurchases, type ConnectionError } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import type { CycleView, ErrorAnswer } from './wire';
@@ -55,7 +55,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
   await billableCatalogue(client, t, o.customers);
   const purchases = Array.from({ length: o.customers * o.perCustomer }, (_, n) => purchaseOf('kc', n, o.customers));
   for (let i = 0; i < purchases.length; i += 1000)
-    await must(client.request('POST', `${t.base}/purchases`, { purchases: purchases.slice(i, i + 1000) }, t.key), 'purchases');
+    await must(submitPurchases(client, `${t.base}/purchases`, purchases.slice(i, i + 1000), t.key), 'purchases');
   const refs = purchases.map((p) => p.reference);
   const ready = await settle(client, t, refs, 300_000);
   if (ready.seconds === null) throw new Error(`${ready.stillReceived.length} purchases still received before the cycle`);

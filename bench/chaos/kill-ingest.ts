@@ -4,7 +4,7 @@
  * data dir. Every reference that got a 202 `accepted` must be stored with its content, and must stop
  * reading `received` within seconds; the requests that got no answer are retried, as a client would.
  */
-import { ConnectionError, mapLimit } from './http';
+import { ConnectionError, mapLimit, submitPurchases } from './http';
 import { sameContent } from './replay';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
@@ -70,7 +70,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
           continue;
         }
         try {
-          const r = await client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key, undefined, 30_000);
+          const r = await submitPurchases(client, `${t.base}/purchases`, batch, t.key, 30_000);
           if (r.status === 202) accepted.push(...(r.body as IngestAnswer).accepted);
           else unanswered.push(batch);
           answers++;
@@ -122,7 +122,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillIngestOptions) {
   // The client retries what got no answer (and sends what it had not sent yet).
   const retry = [...unanswered, ...notSent];
   rec.tally.replays += unanswered.flat().length;
-  const retried = await mapLimit(retry, o.parallel, (batch) => client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key));
+  const retried = await mapLimit(retry, o.parallel, (batch) => submitPurchases(client, `${t.base}/purchases`, batch, t.key));
   const rejected = retried.reduce((n, r) => n + (r.status === 202 ? (r.body as IngestAnswer).rejected.length : 0), 0);
   const notAnswered202 = retried.filter((r) => r.status !== 202).length;
   rec.figure('retried requests: not 202 / purchases rejected', `${notAnswered202} / ${rejected}`);

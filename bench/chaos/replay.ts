@@ -5,7 +5,7 @@
  * must all tell the same story: each reference accepted once, with the content first accepted, billed once.
  */
 import Decimal from 'decimal.js';
-import { mapLimit, must, sleep } from './http';
+import { mapLimit, must, sleep, submitPurchases } from './http';
 import { runScenario, type ChaosContext, type Recorder } from './scenario';
 import type { ScenarioResult } from './result';
 import type { CycleView, IngestAnswer, StoredPurchase } from './wire';
@@ -87,8 +87,9 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
   // Every copy of every request at once.
   const started = Date.now();
   const sends = await Promise.all(
-    requests.flatMap((batch) => Array.from({ length: o.copies }, () => client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key))),
+    requests.flatMap((batch) => Array.from({ length: o.copies }, () => submitPurchases(client, `${t.base}/purchases`, batch, t.key))),
   );
+  const resentRows = sends.reduce((n, s) => n + s.resent, 0);
   const sendSeconds = (Date.now() - started) / 1000;
   for (const s of sends) if (s.status === 202) tally(s.body as Partial<IngestAnswer>);
   rec.tally.replays += total * (o.copies - 1);
@@ -107,7 +108,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
     changed.map((p) => p.reference),
   );
   const resendBodies = await mapLimit(chunks(changed, Math.ceil(o.changed / o.requests)), 8, (batch) =>
-    must<IngestAnswer>(client.request('POST', `${t.base}/purchases`, { purchases: batch }, t.key), 'changed resend'),
+    must<IngestAnswer>(submitPurchases(client, `${t.base}/purchases`, batch, t.key), 'changed resend'),
   );
   const stillReceived = [...(await inFlight).stored.values()].filter((p) => p.status === 'received').length;
   rec.tally.replays += o.changed;
@@ -131,6 +132,7 @@ async function run(ctx: ChaosContext, rec: Recorder, o: ReplayOptions, total: nu
     'purchases sent',
     `${total.toLocaleString('en-US')} × ${o.copies} copies in ${o.requests * o.copies} concurrent requests (answered in ${sendSeconds.toFixed(1)} s; ${failedSends} not 202)`,
   );
+  rec.figure('rows answered not_processed and sent again by the client', resentRows);
   rec.figure('references reported accepted exactly once', `${acceptedOnce} of ${total}`);
   rec.figure('references reported accepted more than once', acceptedMore);
   rec.figure('references never reported accepted', acceptedNever);
