@@ -214,7 +214,9 @@ export interface SubscriberLedger {
   /**
    * `invoiceIds` holds every invoice of the customer that has subscription lines: set by a write that added
    * the ones its computation found in the customer's invoice index. Reading what was billed then needs no
-   * index query. False for a ledger written before ledgers said so.
+   * index query. False for a ledger written before ledgers said so. A customer without a ledger has one of
+   * version 0 that is complete: every draft with subscription lines is written under its payer's ledger
+   * (saveGuarded), so a payer without one has no such invoice, and its first cycle reads no index either.
    */
   readonly complete: boolean;
 }

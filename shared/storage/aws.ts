@@ -15,6 +15,16 @@ let sqs: SQSClient | undefined;
 
 type Middleware = unknown;
 
+/**
+ * The SDK's logger middleware builds a redacted copy of every input and output for its logger, even the
+ * default no-op one: with no SDK logger configured that is CPU spent on every call (3 % of a local
+ * cycle's), so it is taken off the stack. Our own logs say what a call did.
+ */
+function withoutSdkLogging<T extends { middlewareStack: { remove(name: string): boolean } }>(client: T): T {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
 function metering(kind: 'dynamodb' | 's3' | 'sqs'): Middleware {
   return ((next: (args: unknown) => Promise<{ output: unknown }>, context: { commandName?: string }) =>
     async (args: { input: Record<string, unknown> }) => {
@@ -34,7 +44,7 @@ function metering(kind: 'dynamodb' | 's3' | 'sqs'): Middleware {
 
 export function dynamoClient(): DynamoDBDocumentClient {
   if (!dynamo) {
-    const base = new DynamoDBClient({ maxAttempts: 8 });
+    const base = withoutSdkLogging(new DynamoDBClient({ maxAttempts: 8 }));
     if (meterEnabled()) base.middlewareStack.add(metering('dynamodb') as never, { step: 'initialize', name: 'billstreamMeter' });
     dynamo = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   }
@@ -43,7 +53,7 @@ export function dynamoClient(): DynamoDBDocumentClient {
 
 export function s3Client(): S3Client {
   if (!s3) {
-    s3 = new S3Client({ forcePathStyle: process.env.BILLSTREAM_S3_FORCE_PATH_STYLE === '1' });
+    s3 = withoutSdkLogging(new S3Client({ forcePathStyle: process.env.BILLSTREAM_S3_FORCE_PATH_STYLE === '1' }));
     if (meterEnabled()) s3.middlewareStack.add(metering('s3') as never, { step: 'initialize', name: 'billstreamMeter' });
   }
   return s3;
@@ -51,7 +61,7 @@ export function s3Client(): S3Client {
 
 export function sqsClient(): SQSClient {
   if (!sqs) {
-    sqs = new SQSClient({});
+    sqs = withoutSdkLogging(new SQSClient({}));
     if (meterEnabled()) sqs.middlewareStack.add(metering('sqs') as never, { step: 'initialize', name: 'billstreamMeter' });
   }
   return sqs;

@@ -276,7 +276,7 @@ describe('DynamoInvoiceStore.saveGuarded (DynamoDB Local): a subscriber ledger l
     const many = await store.subscriberLedgers('acc', ['legacy', 'nobody', 'legacy']);
     expect([...many]).toEqual([
       ['legacy', ledger],
-      ['nobody', { version: 0, invoiceIds: [], complete: false }],
+      ['nobody', { version: 0, invoiceIds: [], complete: true }],
     ]);
   }, 60_000);
 });

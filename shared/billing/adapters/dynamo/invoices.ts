@@ -481,7 +481,8 @@ function itemKey(item: Item, indexName: string | undefined): Record<string, unkn
   return key;
 }
 
-const NO_LEDGER: SubscriberLedger = { version: 0, invoiceIds: [], complete: false };
+/** A customer none of whose drafts was written under a ledger: it has none with subscription lines (SubscriberLedger.complete). */
+const NO_LEDGER: SubscriberLedger = { version: 0, invoiceIds: [], complete: true };
 
 function ledgerOf(item: Item): SubscriberLedger {
   return {
