@@ -16,6 +16,7 @@ import { GSI1, keys } from '../../../storage/keys';
 import type { InvoiceFilter, InvoiceSequence, InvoiceStore, LedgerGuard, NumberedSave, StoredInvoice, SubscriberLedger } from '../../ports';
 import type { Page, PageRequest } from '../../../kernel/page';
 import { batchGet, conditionHeld, decodeCursor, encodeCursor, queryAll, type Item } from '../../../storage/table';
+import { TransactionBatcher } from '../../../storage/transactions';
 import { json } from './items';
 
 const INVOICE_ID = /^(?:inv|cn)_(\d{4})(\d{2})(\d{2})_[A-Za-z0-9_-]+$/;
@@ -32,10 +33,14 @@ export function periodStartOfInvoiceId(id: string): string | null {
  * unchanged regenerated draft is recognised and not written again.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
+  private readonly transactions: TransactionBatcher;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.transactions = new TransactionBatcher(client);
+  }
 
   async get(accountId: string, id: string): Promise<StoredInvoice | null> {
     const key = this.key(accountId, id);
@@ -92,55 +97,44 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   /**
-   * One TransactWriteItems: the invoice Put under the draft's revision (as `save`) and the ledger Update
-   * from `ledger.version` to the next (created at 1), its `invoiceIds` string set growing by this id. A
-   * cancelled transaction writes nothing: a failed condition or a conflict with a concurrent transaction on
-   * either item means another writer got there first.
+   * One transaction group: the invoice Put under the draft's revision (as `save`) and the ledger Update
+   * from `ledger.version` to the next (created at 1), its `invoiceIds` string set growing by this id.
+   * Groups of concurrent calls share TransactWriteItems calls (TransactionBatcher), each all or nothing:
+   * false when a condition failed or a concurrent transaction touched either item, i.e. another writer got there first.
    */
-  async saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: LedgerGuard): Promise<boolean> {
+  saveGuarded(accountId: string, invoice: StoredInvoice, expectedRevision: number, ledger: LedgerGuard): Promise<boolean> {
     const first = ledger.version === 0;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: this.toItem(accountId, invoice),
-                ConditionExpression: expectedRevision === 0 ? 'attribute_not_exists(pk)' : '#status = :draft AND revision = :expected',
-                ...(expectedRevision === 0
-                  ? {}
-                  : {
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision },
-                    }),
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: keys.subscriberLedger(accountId, ledger.customer),
-                UpdateExpression: 'SET #version = :next, updatedAt = :at, complete = :complete ADD invoiceIds :ids',
-                ConditionExpression: first ? 'attribute_not_exists(pk)' : '#version = :previous',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: {
-                  ':next': ledger.version + 1,
-                  ':at': invoice.updatedAt,
-                  ':ids': new Set([invoice.record.id, ...ledger.billedIds]),
-                  ':complete': true,
-                  ...(first ? {} : { ':previous': ledger.version }),
-                },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException) || !error.CancellationReasons) throw error;
-      if (error.CancellationReasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return false;
-      throw error;
-    }
+    return this.transactions.write([
+      {
+        Put: {
+          TableName: this.table,
+          Item: this.toItem(accountId, invoice),
+          ConditionExpression: expectedRevision === 0 ? 'attribute_not_exists(pk)' : '#status = :draft AND revision = :expected',
+          ...(expectedRevision === 0
+            ? {}
+            : {
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':draft': 'draft', ':expected': expectedRevision },
+              }),
+        },
+      },
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.subscriberLedger(accountId, ledger.customer),
+          UpdateExpression: 'SET #version = :next, updatedAt = :at, complete = :complete ADD invoiceIds :ids',
+          ConditionExpression: first ? 'attribute_not_exists(pk)' : '#version = :previous',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':next': ledger.version + 1,
+            ':at': invoice.updatedAt,
+            ':ids': new Set([invoice.record.id, ...ledger.billedIds]),
+            ':complete': true,
+            ...(first ? {} : { ':previous': ledger.version }),
+          },
+        },
+      },
+    ]);
   }
 
   async deleteDraft(accountId: string, id: string, expectedRevision: number): Promise<boolean> {
