@@ -441,7 +441,7 @@ async function subscriptionCycle(stack: LocalStack) {
     `| invoices per second | ${fmt(result.invoicesPerSec, 1)} | |`,
     `| cost per 1,000 invoices | $${perThousand.total.toFixed(4)} | |`,
     '',
-    "Per subscriber beyond the purchases-only cycle: the partition's ledgers are read in consistent batches of 100, no index query of the customer's invoices (a subscriber without a ledger has none with subscription lines; a ledger lists all of them), one transaction of the draft and the ledger, and the charged-through dates in transactions of 100 per partition.",
+    "Per subscriber beyond the purchases-only cycle: the partition's ledgers are read in consistent batches of 100, no index query of the customer's invoices (a subscriber without a ledger has none with subscription lines; a ledger lists all of them), one transaction group of the draft and the ledger (the groups of drafts written at once share `TransactWriteItems` calls: one commit on DynamoDB Local for many subscribers), and the charged-through dates in transactions of 100 per partition.",
     '',
     ...perThousand.lines.map((l) => `- ${l.kind}: ${fmt(l.count, 1)} per 1,000 invoices ($${l.dollars.toFixed(5)})`),
     '',
