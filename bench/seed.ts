@@ -56,6 +56,42 @@ export function purchase(n: number, customers: number, products = 5, month = '20
   };
 }
 
+/** What `POST /purchases` answers (202), as far as a client resending reads it. */
+export interface PurchaseAnswer {
+  accepted: string[];
+  duplicates: string[];
+  rejected: { reference: string | null; code: string }[];
+}
+
+/**
+ * Sends purchases as a well-behaved client does: the rows answered `not_processed` (the store was too slow
+ * to claim them within the request) go again, at most `attempts` sends in all, and the answers are merged
+ * into one (a row still `not_processed` after the last send stays rejected so). A reply that is not 202
+ * ends it: `answer` is null and `reply` is that reply. `resent` counts the rows sent again.
+ */
+export async function sendUntilProcessed<P extends { reference: string }, R extends { status: number; body: unknown }>(
+  send: (purchases: readonly P[]) => Promise<R>,
+  purchases: readonly P[],
+  attempts = 5,
+): Promise<{ reply: R; answer: PurchaseAnswer | null; resent: number }> {
+  const answer: PurchaseAnswer = { accepted: [], duplicates: [], rejected: [] };
+  let pending = purchases;
+  let resent = 0;
+  for (let attempt = 1; ; attempt++) {
+    const reply = await send(pending);
+    if (reply.status !== 202) return { reply, answer: null, resent };
+    const body = reply.body as PurchaseAnswer;
+    const last = attempt >= attempts;
+    const later = new Set(body.rejected.filter((x) => x.code === 'not_processed').map((x) => x.reference));
+    answer.accepted.push(...body.accepted);
+    answer.duplicates.push(...body.duplicates);
+    answer.rejected.push(...body.rejected.filter((x) => last || x.code !== 'not_processed'));
+    if (!later.size || last) return { reply, answer, resent };
+    pending = pending.filter((p) => later.has(p.reference));
+    resent += pending.length;
+  }
+}
+
 /** Posts `total` purchases in requests of 1,000, `parallel` requests at a time. Returns how many rows were answered `not_processed` and sent again. */
 export async function postPurchases(
   api: Client,
@@ -68,27 +104,22 @@ export async function postPurchases(
   products = 5,
 ): Promise<number> {
   let next = 0;
-  let notProcessed = 0;
+  let resent = 0;
   const worker = async () => {
     for (;;) {
       const start = next;
       next += 1000;
       if (start >= total) return;
-      let batch = Array.from({ length: Math.min(1000, total - start) }, (_, i) => purchase(offset + start + i, customers, products));
-      // A client sends again what the API answered `not_processed` (too slow a store for the request's time).
-      for (let attempt = 1; batch.length; attempt++) {
-        const body = (await must(api.call('POST', `/v1/accounts/${accountId}/purchases`, { purchases: batch }, key), 'purchases')) as {
-          accepted: string[];
-          rejected: { reference: string; code: string }[];
-        };
-        const later = new Set(body.rejected.filter((r) => r.code === 'not_processed').map((r) => r.reference));
-        if (body.accepted.length + later.size !== batch.length || (later.size && attempt === 5))
-          throw new Error(`only ${body.accepted.length} of ${batch.length} purchases accepted: ${JSON.stringify(body.rejected.slice(0, 3))}`);
-        if (later.size) notProcessed += later.size;
-        batch = batch.filter((p) => later.has(p.reference));
-      }
+      const batch = Array.from({ length: Math.min(1000, total - start) }, (_, i) => purchase(offset + start + i, customers, products));
+      const sent = await sendUntilProcessed((purchases) => api.call('POST', `/v1/accounts/${accountId}/purchases`, { purchases }, key), batch);
+      if (!sent.answer) throw new Error(`purchases: ${sent.reply.status} ${JSON.stringify(sent.reply.body)}`);
+      if (sent.answer.accepted.length !== batch.length)
+        throw new Error(
+          `only ${sent.answer.accepted.length} of ${batch.length} purchases accepted: ${JSON.stringify(sent.answer.rejected.slice(0, 3))}`,
+        );
+      resent += sent.resent;
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
-  return notProcessed;
+  return resent;
 }

@@ -4,6 +4,7 @@
  * Every request is counted, and so is every 5xx and every request the server never answered.
  */
 import * as http from 'node:http';
+import { sendUntilProcessed } from '../seed';
 
 export interface Reply {
   readonly status: number;
@@ -121,16 +122,9 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface PurchaseAnswer {
-  accepted: string[];
-  duplicates: string[];
-  rejected: { reference: string | null; code: string }[];
-}
-
 /**
- * `POST /purchases` as a well-behaved client sends it: the rows answered `not_processed` (the store was too
- * slow to claim them within the request) are sent again, at most `attempts` times, and the answers merged
- * into one. `resent` counts the rows sent again. A reply that is not 202 is returned as it came.
+ * `POST /purchases` as a well-behaved client sends it (sendUntilProcessed: the rows answered
+ * `not_processed` go again), the answers merged into one 202 reply; a reply that is not 202 is returned as it came.
  */
 export async function submitPurchases(
   client: Client,
@@ -138,22 +132,8 @@ export async function submitPurchases(
   purchases: readonly { reference: string }[],
   key: string,
   timeoutMs?: number,
-  attempts = 5,
 ): Promise<Reply & { resent: number }> {
-  let pending = purchases;
-  const merged: PurchaseAnswer = { accepted: [], duplicates: [], rejected: [] };
-  let resent = 0;
-  for (let attempt = 1; ; attempt++) {
-    const r = await client.request('POST', path, { purchases: pending }, key, undefined, timeoutMs);
-    if (r.status !== 202) return { ...r, resent };
-    const body = r.body as PurchaseAnswer;
-    const last = attempt >= attempts;
-    const later = new Set(body.rejected.filter((x) => x.code === 'not_processed').map((x) => x.reference));
-    merged.accepted.push(...body.accepted);
-    merged.duplicates.push(...body.duplicates);
-    merged.rejected.push(...body.rejected.filter((x) => last || x.code !== 'not_processed'));
-    if (!later.size || last) return { ...r, body: merged, text: JSON.stringify(merged), resent };
-    pending = pending.filter((p) => later.has(p.reference));
-    resent += pending.length;
-  }
+  const sent = await sendUntilProcessed((batch) => client.request('POST', path, { purchases: batch }, key, undefined, timeoutMs), purchases);
+  if (!sent.answer) return { ...sent.reply, resent: sent.resent };
+  return { ...sent.reply, body: sent.answer, text: JSON.stringify(sent.answer), resent: sent.resent };
 }
