@@ -126,7 +126,10 @@ export class TransactionBatcher {
     const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
     if (!reasons || reasons.length !== batch.reduce((n, g) => n + g.items.length, 0)) {
       // not a cancellation item by item (a request refused as a whole): alone, each group meets its own fate
-      if (batch.length === 1) return batch[0]!.reject(error);
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
       for (const g of batch) {
         g.solo = true;
         this.retry(g, error, false);
@@ -153,7 +156,10 @@ export class TransactionBatcher {
   /** Queues the group again (first, so it goes in the next call), or rejects it after ATTEMPTS tries. */
   private retry(group: Pending, error: unknown, throttled: boolean): void {
     group.attempts += 1;
-    if (group.attempts >= ATTEMPTS) return group.reject(error);
+    if (group.attempts >= ATTEMPTS) {
+      group.reject(error);
+      return;
+    }
     if (!throttled) {
       this.queue.unshift(group);
       return;
