@@ -118,11 +118,11 @@ export class TransactionBatcher {
       await this.client.send(new TransactWriteCommand({ TransactItems: batch.flatMap((g) => g.items) }));
       for (const g of batch) g.resolve(true);
     } catch (error) {
-      await this.settleFailure(batch, error);
+      this.settleFailure(batch, error);
     }
   }
 
-  private async settleFailure(batch: Pending[], error: unknown): Promise<void> {
+  private settleFailure(batch: Pending[], error: unknown): void {
     const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
     if (!reasons || reasons.length !== batch.reduce((n, g) => n + g.items.length, 0)) {
       // not a cancellation item by item (a request refused as a whole): alone, each group meets its own fate
