@@ -23,6 +23,7 @@ import {
 export interface KillCycleOptions {
   readonly customers: number;
   readonly perCustomer: number;
+  /** SIGKILL as soon as the cycle shows its first invoices, or this long after the start at the latest. */
   readonly killAfterMs: number;
   /** Target for the killed cycle to complete after the restart. */
   readonly targetSeconds: number;
@@ -30,9 +31,9 @@ export interface KillCycleOptions {
 }
 
 export const KILL_CYCLE_FULL: KillCycleOptions = {
-  customers: 300,
+  customers: 600,
   perCustomer: 3,
-  killAfterMs: 4000,
+  killAfterMs: 3000,
   targetSeconds: 120,
   completeTimeoutMs: 300_000,
 };
@@ -42,7 +43,7 @@ export function killCycleScenario(ctx: ChaosContext, o: KillCycleOptions): Promi
     ctx,
     'kill-cycle',
     'SIGKILL during a billing cycle',
-    `${o.customers} customers with ${o.perCustomer} rated purchases each; POST /billing-cycles, SIGKILL of the stack ${o.killAfterMs / 1000} s later, restart on the same data dir. ` +
+    `${o.customers} customers with ${o.perCustomer} rated purchases each; POST /billing-cycles, SIGKILL of the stack as soon as the cycle reads its first invoices (${o.killAfterMs / 1000} s at the latest), restart on the same data dir. ` +
       `Measures the time until the cycle reads \`completed\`, then checks one draft per customer and currency and every purchase \`invoiced\` with its invoice id.`,
     (rec) => run(ctx, rec, o),
   );
@@ -61,12 +62,27 @@ async function run(ctx: ChaosContext, rec: Recorder, o: KillCycleOptions) {
   if (ready.seconds === null) throw new Error(`${ready.stillReceived.length} purchases still received before the cycle`);
 
   const started = await must<CycleView>(client.request('POST', `${t.base}/billing-cycles`, OCTOBER, t.key), 'cycle');
-  await sleep(o.killAfterMs);
-  const before = await client.request('GET', `${t.base}/billing-cycles/${enc(started.id)}`, undefined, t.key);
+  // Kill in the middle: the first sign of invoicing, before the cycle can finish.
+  const startedAt = Date.now();
+  let killed: Partial<CycleView> | null = null;
+  do {
+    killed = (await client.request('GET', `${t.base}/billing-cycles/${enc(started.id)}`, undefined, t.key)).body as Partial<CycleView> | null;
+    if (killed?.status !== 'running') break;
+    if ((killed.report?.invoices ?? 0) > 0) break;
+    await sleep(50);
+  } while (Date.now() - startedAt < o.killAfterMs);
   await ctx.stack.kill();
   rec.tally.faults++;
-  const killed = before.body as Partial<CycleView> | null;
-  rec.figure('cycle when killed', `${killed?.status} (${killed?.report?.invoices ?? 0} invoices so far)`);
+  const killedAfter = (Date.now() - startedAt) / 1000;
+  rec.figure(
+    'cycle when killed',
+    `${killed?.status} (${killed?.report?.invoices ?? 0} invoices so far), ${killedAfter.toFixed(1)} s after the start`,
+  );
+  rec.expect(
+    'the kill lands while the cycle runs (else this scenario proves nothing)',
+    killed?.status === 'running',
+    `${killed?.status} with ${killed?.report?.invoices ?? 0} of ${o.customers} invoices`,
+  );
   const restartSeconds = await ctx.stack.restart();
   rec.figure('restart (npm start until listening)', `${restartSeconds.toFixed(1)} s`);
 

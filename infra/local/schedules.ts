@@ -89,14 +89,14 @@ export function rateMs(expression: string): number | null {
 }
 
 /**
- * Whether EventBridge would have fired the schedule between its last firing (`last`, from the state file)
- * and `now`, i.e. while the machine was down. A rate schedule with no recorded firing counts as due (a
- * first start: EventBridge would fire it within one interval anyway); a cron schedule only if one of its
- * times passed since `last`; `at(...)` never (it fired or will fire by its own timer).
+ * Whether a schedule fires once right after a start. A `rate(...)` schedule always does: on AWS its phase is
+ * not ours to know, and what it runs is a sweep (the reconciler, the ingest recovery) that must look at work
+ * a crash cut short at once, not up to an interval later. A cron schedule does when one of its times passed
+ * between its last firing (`last`, from the state file) and `now`, i.e. while the stack was down (a daily
+ * rule missed overnight runs at boot); `at(...)` never (it fired or will fire by its own timer).
  */
-export function missedWhileDown(expression: string, timezone: string, last: Date | null, now: Date): boolean {
-  const rate = rateMs(expression);
-  if (rate !== null) return last === null || now.getTime() - last.getTime() >= rate;
+export function dueAtStart(expression: string, timezone: string, last: Date | null, now: Date): boolean {
+  if (rateMs(expression) !== null) return true;
   const cron = /^cron\((.+)\)$/.exec(expression.trim());
   if (!cron || last === null) return false;
   const { pattern, years } = awsCronToCroner(cron[1]!);
@@ -120,10 +120,9 @@ export interface ScheduleRunnerOptions {
 }
 
 /**
- * Starts every schedule, and fires once, shortly after start, each one that EventBridge would have fired
- * while the stack was down (`missedWhileDown`): a reconciler on `rate(1 minute)` runs right after a crash
- * and restart, not a minute later, and a daily rule missed overnight runs at boot. Each firing is
- * recorded in `stateFile`.
+ * Starts every schedule, and fires once, shortly after start, each one `dueAtStart`: every rate schedule
+ * (a reconciler on `rate(1 minute)` runs right after a crash and restart, not a minute later) and each cron
+ * schedule that EventBridge would have fired while the stack was down. Each firing is recorded in `stateFile`.
  */
 export function startSchedules(schedules: readonly LocalSchedule[], opts: ScheduleRunnerOptions): Timer {
   const state = readState(opts.stateFile);
@@ -153,11 +152,11 @@ export function startSchedules(schedules: readonly LocalSchedule[], opts: Schedu
   const now = new Date();
   const due = schedules.filter((s) => {
     const last = state[s.logicalId] ? new Date(state[s.logicalId]!) : null;
-    return missedWhileDown(s.expression, s.timezone, last && !Number.isNaN(last.getTime()) ? last : null, now);
+    return dueAtStart(s.expression, s.timezone, last && !Number.isNaN(last.getTime()) ? last : null, now);
   });
   const boot = setTimeout(() => {
     for (const schedule of due) {
-      opts.log(`${schedule.logicalId}: fired once after start (missed while the stack was down)`);
+      opts.log(`${schedule.logicalId}: fired once after start`);
       fire(schedule, new Date());
     }
   }, opts.bootDelayMs ?? 3000);

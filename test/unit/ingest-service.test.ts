@@ -154,6 +154,66 @@ describe('an acceptance stopped after its claims is finished by the recovery', (
     expect(chunks.journaled()).toEqual(['r9']);
   });
 
+  describe('a run may wait for intents that are not stale yet', () => {
+    /** One intent left by an acceptance that died, written at `writtenAt`; a recovery whose clock reads `startAt`. */
+    const deadAcceptance = async (writtenAt: number, startAt: number) => {
+      const { chunks, purchases } = setup();
+      let clock = startAt;
+      const ingest = new IngestService({
+        purchases,
+        chunks,
+        rating: rater,
+        reevaluations: new MemoryReevaluationCount(),
+        now: () => new Date(clock),
+      });
+      chunks.failJournal = true;
+      await expect(ingest.accept('acme', rowsOf(purchase('w1'), purchase('w2')), 'api')).rejects.toThrow('the machine died');
+      const [key] = [...chunks.inflight.keys()];
+      chunks.inflight.get(key!)!.writtenAt = new Date(writtenAt);
+      const slept: number[] = [];
+      const sleep = async (ms: number) => {
+        slept.push(ms);
+        clock += ms;
+      };
+      return { ingest, chunks, key: key!, slept, sleep };
+    };
+    const T0 = Date.parse('2026-11-02T10:00:00Z');
+
+    test('an intent 5 s old is finished once it turns 15 s old (plus the second a store may cut), in the same run', async () => {
+      const { ingest, chunks, slept, sleep } = await deadAcceptance(T0, T0 + 5_000);
+      const recovered = await ingest.recoverStale(15_000, { waitUpToMs: 30_000, sleep });
+      expect(recovered).toBe(1);
+      expect(slept).toEqual([11_000]);
+      expect(chunks.inflight.size).toBe(0);
+      expect(chunks.journaled().sort()).toEqual(['w1', 'w2']);
+    });
+
+    test('an intent that would turn stale after the wait is left to the next run, without waiting', async () => {
+      const { ingest, chunks, slept, sleep } = await deadAcceptance(T0, T0 + 5_000);
+      expect(await ingest.recoverStale(15_000, { waitUpToMs: 10_000, sleep })).toBe(0);
+      expect(slept).toEqual([]);
+      expect(chunks.inflight.size).toBe(1);
+    });
+
+    test('an intent younger than waitForAgeMs is not waited for (a healthy acceptance about to finish)', async () => {
+      const { ingest, chunks, slept, sleep } = await deadAcceptance(T0, T0 + 2_000);
+      expect(await ingest.recoverStale(15_000, { waitUpToMs: 30_000, waitForAgeMs: 5_000, sleep })).toBe(0);
+      expect(slept).toEqual([]);
+      expect(chunks.inflight.size).toBe(1);
+    });
+
+    test('an acceptance that finishes during the wait is not touched: its intent is gone when the run looks again', async () => {
+      const { ingest, chunks, key, slept } = await deadAcceptance(T0, T0 + 1_000);
+      const finishes = async (ms: number) => {
+        slept.push(ms);
+        chunks.inflight.delete(key); // the live acceptance deleted its intent meanwhile
+      };
+      expect(await ingest.recoverStale(15_000, { waitUpToMs: 30_000, sleep: finishes })).toBe(0);
+      expect(slept).toEqual([15_000]);
+      expect(chunks.journaled()).toEqual([]);
+    });
+  });
+
   test('a chunk run again under its own id counts its earlier claims as accepted (a redelivered drop)', async () => {
     const { ingest, chunks } = setup();
     chunks.failJournal = true;

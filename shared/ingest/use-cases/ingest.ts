@@ -54,6 +54,18 @@ export interface AcceptOptions {
   answerBy?: number;
 }
 
+export interface RecoverOptions {
+  /** How long one run may wait for young intents to turn stale (ms, default 0: only what is stale now). */
+  waitUpToMs?: number;
+  /**
+   * Only intents at least this old are waited for (ms, default 0). A healthy acceptance lives a few seconds:
+   * skipping the youngest keeps a run under steady ingest from waiting for intents about to be deleted.
+   */
+  waitForAgeMs?: number;
+  /** The wait (tests pass one that moves their clock). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /** Whether `work` settles before the epoch ms `by` (its failure counts as settled: the caller meets it). */
 async function finishedBy(work: Promise<void>, by: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -227,15 +239,33 @@ export class IngestService {
     return claimed.length;
   }
 
-  /** Finishes every in-flight chunk older than `olderThanMs` (an acceptance takes seconds). Returns how many. */
-  async recoverStale(olderThanMs: number): Promise<number> {
-    const before = this.now().getTime() - olderThanMs;
-    const stale: string[] = [];
-    for await (const { key, writtenAt } of this.deps.chunks.listInflight(null)) {
-      if (writtenAt.getTime() < before) stale.push(key);
+  /**
+   * Finishes every in-flight chunk older than `olderThanMs` (an acceptance takes seconds). Returns how many.
+   * With `waitUpToMs`, intents still too young are looked at again when the oldest of them turns stale, for
+   * as long as that comes within the wait: an acceptance that died shortly before this run is finished by
+   * it, not by the next one (a healthy acceptance deletes its intent meanwhile and is not seen again).
+   */
+  async recoverStale(olderThanMs: number, options: RecoverOptions = {}): Promise<number> {
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const giveUpAt = this.now().getTime() + (options.waitUpToMs ?? 0);
+    let recovered = 0;
+    for (;;) {
+      const now = this.now().getTime();
+      const before = now - olderThanMs;
+      const stale: string[] = [];
+      let oldestYoung = Number.POSITIVE_INFINITY;
+      for await (const { key, writtenAt } of this.deps.chunks.listInflight(null)) {
+        const at = writtenAt.getTime();
+        if (at < before) stale.push(key);
+        else if (now - at >= (options.waitForAgeMs ?? 0)) oldestYoung = Math.min(oldestYoung, at);
+      }
+      await mapLimit(stale, 4, (key) => this.recoverChunk(key));
+      recovered += stale.length;
+      // A store's write time may be cut to the second (S3's LastModified): one more second makes it surely stale.
+      const due = oldestYoung + olderThanMs + 1000;
+      if (!Number.isFinite(due) || due > giveUpAt) return recovered;
+      await sleep(Math.max(0, due - this.now().getTime()));
     }
-    await mapLimit(stale, 4, (key) => this.recoverChunk(key));
-    return stale.length;
   }
 
   /** Re-maps the open unmapped purchases waiting for one customer code or product label. */
