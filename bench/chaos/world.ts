@@ -150,6 +150,55 @@ export async function settle(
   }
 }
 
+/**
+ * Like `settle`, from the list: polls `GET /purchases` (every page) until each reference is listed and none
+ * reads `received`. A purchase is listed once its acceptance is journaled (what a cycle bills from), so this
+ * waits for the whole acceptance, recovery included; one pass reads a thousand purchases a page, where
+ * `settle` reads one a request and, over thousands, would time its own reads rather than the stack.
+ * A pass the stack does not answer (still starting) counts as one that found nothing.
+ */
+export async function settleListed(
+  client: Client,
+  t: Tenant,
+  references: readonly string[],
+  timeoutMs: number,
+  pollMs = 500,
+): Promise<{ seconds: number | null; stillReceived: string[] }> {
+  const start = Date.now();
+  const listedSettled = async (): Promise<Set<string> | null> => {
+    const out = new Set<string>();
+    let cursor: string | null = null;
+    for (;;) {
+      let page: Page<StoredPurchase>;
+      try {
+        const r = await client.request(
+          'GET',
+          `${t.base}/purchases?limit=1000${cursor ? `&cursor=${enc(cursor)}` : ''}`,
+          undefined,
+          t.key,
+          undefined,
+          30_000,
+        );
+        if (r.status !== 200) return null;
+        page = r.body as Page<StoredPurchase>;
+      } catch (error) {
+        if (!(error instanceof ConnectionError)) throw error;
+        return null;
+      }
+      for (const p of page.items) if (p.status !== 'received') out.add(p.reference);
+      if (!page.next) return out;
+      cursor = page.next;
+    }
+  };
+  for (;;) {
+    const seen = await listedSettled();
+    const waiting = seen ? references.filter((r) => !seen.has(r)) : [...references];
+    if (!waiting.length) return { seconds: (Date.now() - start) / 1000, stillReceived: [] };
+    if (Date.now() - start > timeoutMs) return { seconds: null, stillReceived: waiting };
+    await sleep(pollMs);
+  }
+}
+
 /** Polls a cycle until it is `completed` or `failed`; null status after `timeoutMs`. */
 export async function waitCycle(
   client: Client,
