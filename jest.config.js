@@ -3,6 +3,8 @@
  * Four projects: `unit` (pure domain), `infra` (CDK template assertions), `integration` (the local stack
  * end to end: its globalSetup starts `npm start` once on a random port) and `browser` (the web console in
  * Debian's Chromium through playwright-core, against its own local stack). Run one with `--selectProjects`.
+ * `npm test` runs two test files at a time: integration and browser tests share the one stack, each in its
+ * own account, so two of them in flight only overlap their waits.
  */
 const shared = {
   testEnvironment: 'node',
@@ -16,6 +18,9 @@ const shared = {
 
 module.exports = {
   testTimeout: 120000,
+  // Every stack a test starts is stopped in its afterAll or the global teardown, but a client socket left
+  // open by a test (an SDK keep-alive agent, say) must not keep the run alive once every result is in.
+  forceExit: true,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
     { ...shared, displayName: 'infra', roots: ['<rootDir>/test/infra'] },

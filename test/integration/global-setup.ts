@@ -6,13 +6,20 @@ import { startStackProcess, type StackProcess } from './stack-process';
 
 /**
  * One local stack for the integration project: `npm start` in a child process on a random port with a
- * temporary data dir and a known admin key. Tests reach it through BILLSTREAM_TEST_* (see harness.ts);
+ * temporary data dir, a known admin key and DynamoDB Local in memory. Tests reach it through BILLSTREAM_TEST_* (see harness.ts);
  * its output is in <data dir>/stack.log.
  */
 export default async function globalSetup(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-it-'));
   const adminKey = `bs_admin_${randomBytes(32).toString('base64url')}`;
-  const stack = await startStackProcess({ dataDir, adminKey, logFile: path.join(dataDir, 'stack.log') });
+  // Its DynamoDB Local keeps the tables in memory: nothing of this stack outlives the run, and the tests of
+  // what survives a stop or a SIGKILL (restart, queue-durability, recovery, faults) start their own stacks on disk.
+  const stack = await startStackProcess({
+    dataDir,
+    adminKey,
+    logFile: path.join(dataDir, 'stack.log'),
+    env: { BILLSTREAM_DYNAMODB_IN_MEMORY: '1' },
+  });
   process.env.BILLSTREAM_TEST_URL = stack.url;
   process.env.BILLSTREAM_TEST_ADMIN_KEY = adminKey;
   process.env.BILLSTREAM_TEST_DATA_DIR = dataDir;

@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, ListQueuesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,6 +23,11 @@ describe('local queues survive SIGKILL', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Alive and still DynamoDB Local (a reaped or zombie process no longer shows its command line). */
+  const running = (pid: number) => {
+    const ps = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 && ps.stdout.includes('DynamoDBLocal');
+  };
   const call = async (base: string, method: string, url: string, key: string, body?: unknown) => {
     const res = await fetch(`${base}${url}`, {
       method,
@@ -107,11 +113,17 @@ describe('local queues survive SIGKILL', () => {
     );
 
     expect((await call(base, 'PUT', a('/price-rules/voice'), key, rule('0.07'))).status).toBe(200);
+    // Only the stack process: its DynamoDB Local JVM is orphaned, as after a crash of `npm start` alone.
+    const jvm = (JSON.parse(fs.readFileSync(path.join(dir, 'dynamodb.pid'), 'utf8')) as { jvm: number }).jvm;
     stack.child.kill('SIGKILL');
     await new Promise((r) => stack!.child.once('exit', r));
     first.client.destroy();
+    expect(running(jvm)).toBe(true);
 
     stack = await startStackProcess({ dataDir: dir, adminKey, logFile });
+    // The next start on the data dir stops the orphan before its own JVM opens the database.
+    expect(stack.output()).toContain(`stopped DynamoDB Local (pid ${jvm}) left running on this data dir`);
+    expect(running(jvm)).toBe(false);
     const restarted = Date.now();
     const restored = Number(/sqs: (\d+) message\(s\) from the queue log queued again/.exec(stack.output())?.[1] ?? 0);
     expect(restored).toBeGreaterThan(100); // the DLQ's 100 and at least one message of the re-evaluation
@@ -131,5 +143,6 @@ describe('local queues survive SIGKILL', () => {
     expect(Date.now() - restarted).toBeLessThan(40_000);
     expect(await stack.stop()).toBe(0);
     stack = null;
+    expect(fs.existsSync(path.join(dir, 'dynamodb.pid'))).toBe(false);
   });
 });

