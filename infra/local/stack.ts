@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AsyncInvoker } from './async-invoke';
 import { DropsFolder } from './drops';
-import { checkJava, startDynamoDb, type DynamoEngine } from './engines/dynamodb';
+import { checkJava, startDynamoDb, stopLeftoverJvm, type DynamoEngine } from './engines/dynamodb';
 import { S3RVER_CREDENTIALS, startS3, type S3Engine } from './engines/s3';
 import { startSqs, type SqsEngine } from './engines/sqs';
 import { LocalStackError } from './errors';
@@ -160,6 +160,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const consoleBuilt = localConsole();
     consoleBuilt.catch(() => undefined);
     checkJava();
+    // Before any engine opens the data dir: refused when another stack runs on it, an orphaned JVM stopped.
+    await stopLeftoverJvm(dataDir, log);
 
     const synth = await synthesize({ log });
     log(`template ${synth.cached ? 'reused' : 'synthesized'} in ${(synth.ms / 1000).toFixed(1)} s`);

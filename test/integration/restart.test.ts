@@ -52,6 +52,15 @@ describe('restarting the local stack', () => {
     expect(clash.code).toBe(1);
     expect(clash.output.trim()).toBe(`port ${port} is in use: set PORT to a free port`);
 
+    // A second stack on the same data dir is refused before it opens anything there; the first one is untouched.
+    const pid = stack.child.pid;
+    const twin = await finished(spawnStart({ dataDir: dir, adminKey: 'x' }));
+    expect(twin.code).toBe(1);
+    expect(twin.output.trim()).toBe(
+      `another Billstream (pid ${pid}) is running on this data dir; stop it first or set BILLSTREAM_DATA_DIR to another folder`,
+    );
+    expect((await call('GET', `${stack.url}/v1/accounts/${id}/customer-clusters/all`, key)).status).toBe(200);
+
     // SIGTERM: a clean stop, exit code 0.
     expect(await stack.stop()).toBe(0);
     stack = null;

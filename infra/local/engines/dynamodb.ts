@@ -37,8 +37,8 @@ export function checkJava(): void {
 export async function startDynamoDb(dataDir: string, log: (line: string) => void): Promise<DynamoEngine> {
   const dbPath = path.join(dataDir, 'dynamodb');
   fs.mkdirSync(dbPath, { recursive: true });
-  const pidFile = path.join(dataDir, 'dynamodb.pid');
-  await stopLeftoverJvm(pidFile, log);
+  const pidFile = pidFileOf(dataDir);
+  await stopLeftoverJvm(dataDir, log);
   const inMemory = process.env.BILLSTREAM_DYNAMODB_IN_MEMORY === '1';
   const port = await freePort();
   // The package spawns `java` with the parent's environment: the launcher reads JDK_JAVA_OPTIONS, and
@@ -119,6 +119,8 @@ export async function startDynamoDb(dataDir: string, log: (line: string) => void
   };
 }
 
+const pidFileOf = (dataDir: string) => path.join(dataDir, 'dynamodb.pid');
+
 interface JvmPids {
   /** The DynamoDB Local JVM. */
   readonly jvm: number;
@@ -142,7 +144,8 @@ const alive = (pid: number) => {
  * data dir: two JVMs on one database must never both write, so the orphan is stopped before a new one
  * starts. A data dir whose stack is still alive is refused: one running stack per data dir.
  */
-async function stopLeftoverJvm(pidFile: string, log: (line: string) => void): Promise<void> {
+export async function stopLeftoverJvm(dataDir: string, log: (line: string) => void): Promise<void> {
+  const pidFile = pidFileOf(dataDir);
   let pids: JvmPids;
   try {
     pids = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as JvmPids;
