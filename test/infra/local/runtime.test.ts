@@ -131,7 +131,8 @@ describe('asynchronous invocations', () => {
 
   test('what is unfinished at a stop is saved and submitted again at the next start', async () => {
     const { AsyncInvoker } = await import('../../../infra/local/async-invoke');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-async-')), 'async.json');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-async-'));
+    const file = path.join(dir, 'async.json');
     const first = new AsyncInvoker(
       () => new Promise(() => undefined),
       () => undefined,
@@ -149,6 +150,7 @@ describe('asynchronous invocations', () => {
     await second.stop(1000, file);
     expect(seen).toEqual([{ Records: [{ s3: { object: { key: 'drops/a/x.csv' } } }] }]);
     expect(fs.existsSync(file)).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
