@@ -102,4 +102,29 @@ describe('consolidated invoicing: a parent pays for its linked customers', () =>
     const indep = await get<{ links: unknown }>(`/billing-cycles/${cycleId}/customers/INDEP`);
     expect(indep.links).toEqual({ parent: 'HQ', invoicing: 'self', invoicedTo: null, children: [] });
   });
+
+  test("a child that invoices itself after its parent's invoice was approved is not billed again by the regeneration", async () => {
+    const [hq] = await invoicesOf('HQ');
+    expect((await api('POST', path(`/invoices/${hq!.id}/approve`), {}, acct.key)).status).toBe(200);
+    await eventually(async () => {
+      const p = await get<{ status: string; invoice: string }>('/purchases/p-SHOP');
+      expect(p).toMatchObject({ status: 'completed', invoice: hq!.id });
+    });
+    await put('/customers/SHOP', { name: 'SHOP', cluster: 'all', currency: 'EUR', parent: 'BRANCH', invoicing: 'self' });
+    expect((await api('POST', path(`/billing-cycles/${cycleId}/regenerate`), {}, acct.key)).status).toBe(202);
+    const report = await eventually(async () => {
+      const c = await get<{
+        status: string;
+        report: { errors: { count: number; items: Array<{ customer: string; code: string; message: string }> } };
+      }>(`/billing-cycles/${cycleId}`);
+      if (c.status !== 'completed') throw new Error(`cycle is ${c.status}`);
+      return c.report;
+    }, 90_000);
+    // SHOP's October purchase is on HQ's approved invoice: SHOP gets no invoice of its own for it
+    expect(await invoicesOf('SHOP')).toEqual([]);
+    expect(report.errors.items).toContainEqual(
+      expect.objectContaining({ customer: 'SHOP', code: 'already_invoiced', message: expect.stringContaining(hq!.id) }),
+    );
+    expect((await get<Invoice>(`/invoices/${hq!.id}`)).total).toBe('37.00');
+  });
 });

@@ -67,3 +67,23 @@ export function ratedRowOf(record: PurchaseRecord, period: BillingPeriod): Rated
 export function isBillable(record: PurchaseRecord): boolean {
   return (record.status === 'rated' || record.status === 'invoiced' || record.status === 'completed') && record.priceRule !== null;
 }
+
+/**
+ * The invoice other than `draftId` a purchase row is completed on (null: none). Such a purchase was billed
+ * by that approved invoice: a draft of another payer must not bill it again (a linked customer invoicing
+ * itself after its parent's invoice was approved), unless it has an endDate and that invoice billed the
+ * share of another period (`billedForPeriod`).
+ */
+export function completedElsewhere(row: { status: string; invoice: string | null }, draftId: string): string | null {
+  return row.status === 'completed' && row.invoice !== null && row.invoice !== draftId ? row.invoice : null;
+}
+
+/**
+ * Whether the invoice a purchase is completed on billed it for `period`: always without an endDate (such a
+ * purchase is billed once); with one, when that invoice's period overlaps this one (each period owes its
+ * own share). `invoicePeriod` null (the invoice cannot be read): billed, so that nothing is billed twice.
+ */
+export function billedForPeriod(row: { endDate: string | null }, period: BillingPeriod, invoicePeriod: BillingPeriod | null): boolean {
+  if (!row.endDate || !invoicePeriod) return true;
+  return instant(invoicePeriod.start) < instant(period.end) && instant(invoicePeriod.end) > instant(period.start);
+}

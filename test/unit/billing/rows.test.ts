@@ -1,5 +1,5 @@
 import type { PurchaseRecord } from '../../../shared/ingest/domain/purchase';
-import { collectingMonth } from '../../../shared/billing/domain/period-rows';
+import { billedForPeriod, collectingMonth, completedElsewhere } from '../../../shared/billing/domain/period-rows';
 import { journalKeyMonth, partitionOf, proratedTo, rowsDigest, toCycleRow, toRatedRow } from '../../../shared/billing/use-cases/rows';
 
 /** A rated purchase of C1, priced per purchase. */
@@ -100,5 +100,32 @@ describe('cycle rows', () => {
     for (const count of counts) expect(count).toBeGreaterThan(800);
     expect(partitionOf('C42', 8)).toBe(partitionOf('C42', 8));
     expect(partitionOf('C42', 1)).toBe(0);
+  });
+});
+
+describe('a purchase completed on another invoice', () => {
+  const october = { start: '2026-10-01', end: '2026-11-01' };
+  const november = { start: '2026-11-01', end: '2026-12-01' };
+
+  test('is the other invoice only when completed on an invoice other than the draft', () => {
+    expect(completedElsewhere({ status: 'completed', invoice: 'inv_a' }, 'inv_b')).toBe('inv_a');
+    expect(completedElsewhere({ status: 'completed', invoice: 'inv_b' }, 'inv_b')).toBeNull();
+    expect(completedElsewhere({ status: 'rated', invoice: null }, 'inv_b')).toBeNull();
+    expect(completedElsewhere({ status: 'invoiced', invoice: 'inv_a' }, 'inv_b')).toBeNull();
+  });
+
+  test('without an endDate it was billed, whatever the periods', () => {
+    expect(billedForPeriod({ endDate: null }, november, october)).toBe(true);
+    expect(billedForPeriod({ endDate: null }, november, null)).toBe(true);
+  });
+
+  test("with an endDate it owes the share of every period its invoice's period does not overlap", () => {
+    const spanning = { endDate: '2026-12-01' };
+    expect(billedForPeriod(spanning, november, october)).toBe(false);
+    expect(billedForPeriod(spanning, october, october)).toBe(true);
+    // a stub period inside October overlaps it: October's share is billed
+    expect(billedForPeriod(spanning, { start: '2026-10-15', end: '2026-11-01' }, october)).toBe(true);
+    // an unreadable invoice counts as billed: nothing twice
+    expect(billedForPeriod(spanning, november, null)).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import type { OfferRecord } from '../../../subscriptions/ports';
 import { buildInvoice, reissuedInvoiceId, type Invoice } from '../../domain/invoice';
 import { toInvoiceRecord } from '../../domain/invoice-wire';
 import { buildLines, type InvoiceLine } from '../../domain/lines';
+import { billedForPeriod, completedElsewhere } from '../../domain/period-rows';
 import type { BilledSubscription } from '../../domain/subscription-charges';
 import { customerReport, errorReport, heldReport, mergeAll, type CycleReport } from '../../domain/report';
 import type { CycleRecord, LedgerGuard, StoredInvoice, SubscriberLedger } from '../../ports';
@@ -166,9 +167,18 @@ async function draftsOfCustomer(
         );
       continue;
     }
+    const { kept, elsewhere } = await withoutBilledElsewhere(deps, ctx.cycle.accountId, currencyRows, id, period);
+    for (const [other, count] of elsewhere)
+      problems.push(
+        errorReport({
+          customer: code,
+          code: 'already_invoiced',
+          message: `${count} purchase(s) are on approved invoice ${other}, which billed them for this period: not billed again`,
+        }),
+      );
     let invoice: Invoice;
     try {
-      const lines = invoiceLines(ctx, { code, currency, rows: currencyRows, subs, id, period, billingDays: historyOf(customer) });
+      const lines = invoiceLines(ctx, { code, currency, rows: kept, subs, id, period, billingDays: historyOf(customer) });
       if (!lines.length) continue; // nothing due in this currency: no draft (a stale one is removed when the run finishes)
       invoice = buildInvoice({
         id,
@@ -189,7 +199,7 @@ async function draftsOfCustomer(
     // the payer's own invoices with subscription lines found go into the ledger, which then lists them all
     const billedIds = subs ? [...new Set(subs.billed.filter((b) => b.owner === code).map((b) => b.invoiceId))].sort() : [];
     const guard = ledger ? { customer: code, version, billedIds } : null;
-    const written = await writeDraft(deps, ctx.cycle, invoice, currencyRows, stored, ctx.rules, guard);
+    const written = await writeDraft(deps, ctx.cycle, invoice, kept, stored, ctx.rules, guard);
     if (written === LEDGER_MOVED) return LEDGER_MOVED;
     if (written === 'written') version += 1;
     if (written !== 'written' && written !== 'unchanged') {
@@ -207,6 +217,37 @@ async function draftsOfCustomer(
     invoiceIds,
     chargedThrough: [...chargedThrough].map(([id, through]) => ({ id, chargedThrough: through })),
   };
+}
+
+/**
+ * The rows a draft `id` bills: without the purchases an approved invoice of another payer billed for this
+ * period already (completedElsewhere, billedForPeriod), which are counted by that invoice. The period of
+ * such an invoice is read only for a purchase with an endDate, once per invoice.
+ */
+async function withoutBilledElsewhere(
+  deps: StepDeps,
+  accountId: string,
+  rows: readonly CycleRow[],
+  id: string,
+  period: BillingPeriod,
+): Promise<{ kept: CycleRow[]; elsewhere: Map<string, number> }> {
+  const kept: CycleRow[] = [];
+  const elsewhere = new Map<string, number>();
+  const periods = new Map<string, Promise<BillingPeriod | null>>();
+  const periodOf = (invoice: string) => {
+    let read = periods.get(invoice);
+    if (!read) {
+      read = deps.invoices.get(accountId, invoice).then((s) => (s ? { start: s.record.periodStart, end: s.record.periodEnd } : null));
+      periods.set(invoice, read);
+    }
+    return read;
+  };
+  for (const row of rows) {
+    const other = completedElsewhere(row, id);
+    if (other && billedForPeriod(row, period, row.endDate ? await periodOf(other) : null)) elsewhere.set(other, (elsewhere.get(other) ?? 0) + 1);
+    else kept.push(row);
+  }
+  return { kept, elsewhere };
 }
 
 /**

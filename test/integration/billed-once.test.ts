@@ -1,0 +1,71 @@
+import { api, eventually, newAccount, type Account } from './harness';
+
+/**
+ * A purchase with an endDate owes a share to each period it covers (docs/product.md §2): approved on
+ * October's invoice, it still owes November's share, billed once by November's cycle, also when that
+ * cycle is regenerated; October's regeneration bills nothing twice.
+ */
+
+type Line = { quantity: string; amount: string };
+type Invoice = { id: string; periodStart: string; status: string; lines: Line[]; total: string };
+type Cycle = { id: string; status: string; report: { errors: { count: number; items: Array<{ code: string; customer: string }> } } };
+
+describe('a purchase spanning two periods is billed once in each', () => {
+  let acct: Account;
+  const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
+  const put = async (p: string, body: unknown) => {
+    const res = await api('PUT', path(p), body, acct.key);
+    if (res.status >= 300) throw new Error(`PUT ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+  };
+  const get = async <T>(p: string) => (await api('GET', path(p), undefined, acct.key)).body as T;
+  const invoices = async () => (await get<{ items: Invoice[] }>('/invoices?customer=C1')).items;
+  const finished = (id: string) =>
+    eventually(async () => {
+      const c = await get<Cycle>(`/billing-cycles/${id}`);
+      if (c.status !== 'completed') throw new Error(`cycle ${id} is ${c.status}`);
+      return c;
+    }, 90_000);
+  const cycle = async (periodStart: string, periodEnd: string) =>
+    finished(((await api('POST', path('/billing-cycles'), { periodStart, periodEnd }, acct.key)).body as { id: string }).id);
+  const regenerate = async (id: string) => {
+    expect((await api('POST', path(`/billing-cycles/${id}/regenerate`), {}, acct.key)).status).toBe(202);
+    return finished(id);
+  };
+
+  beforeAll(async () => {
+    acct = await newAccount();
+    await put('/customer-clusters/all', { name: 'All' });
+    await put('/customers/C1', { name: 'C1', cluster: 'all', currency: 'EUR' });
+    await put('/product-clusters/line', { name: 'Line', aliases: ['line'] });
+    await put('/price-rules/line', { productCluster: 'line', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '1' } });
+    // 31 days: 16 in October, 15 in November
+    const purchases = [
+      { reference: 'span', productLabel: 'line', customerCode: 'C1', quantity: '31', purchaseDate: '2026-10-16', endDate: '2026-11-16' },
+    ];
+    expect((await api('POST', path('/purchases'), { purchases }, acct.key)).status).toBe(202);
+    await eventually(async () => expect((await get<{ status: string }>('/purchases/span')).status).toBe('rated'));
+  });
+
+  test("October's approved invoice bills its share, November's cycle the rest, each once", async () => {
+    const october = await cycle('2026-10-01', '2026-11-01');
+    const [oct] = await invoices();
+    expect(oct).toMatchObject({ periodStart: '2026-10-01' });
+    expect((await get<Invoice>(`/invoices/${oct!.id}`)).lines.map((l) => [l.quantity, l.amount])).toEqual([['16', '16.00']]);
+    expect((await api('POST', path(`/invoices/${oct!.id}/approve`), {}, acct.key)).status).toBe(200);
+    await eventually(async () => expect(await get<{ status: string }>('/purchases/span')).toMatchObject({ status: 'completed', invoice: oct!.id }));
+
+    const november = await cycle('2026-11-01', '2026-12-01');
+    expect(november.report.errors.count).toBe(0);
+    const nov = (await invoices()).find((i) => i.periodStart === '2026-11-01');
+    expect((await get<Invoice>(`/invoices/${nov!.id}`)).lines.map((l) => [l.quantity, l.amount])).toEqual([['15', '15.00']]);
+
+    // regenerating either period bills nothing twice: October's stays approved, November's draft is the same
+    await regenerate(october.id);
+    await regenerate(november.id);
+    const after = await invoices();
+    expect(after.map((i) => [i.periodStart, i.status, i.total]).sort()).toEqual([
+      ['2026-10-01', 'approved', '16.00'],
+      ['2026-11-01', 'draft', '15.00'],
+    ]);
+  });
+});
