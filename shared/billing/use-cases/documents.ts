@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ConflictError } from '../../kernel/errors';
 import { renderInvoiceCsv } from '../documents/csv';
 import { renderInvoicePdf, type PdfParties } from '../documents/pdf';
 import type { Invoice, InvoiceAddress } from '../domain/invoice';
@@ -117,15 +118,52 @@ export function itemRecord(invoice: Invoice, linesKey: string | null) {
 export async function loadInvoice(files: BillingFiles, stored: StoredInvoice): Promise<Invoice> {
   if (!stored.linesKey) return fromInvoiceRecord(stored.record);
   const text = await files.getText(stored.linesKey);
-  if (text === null) throw new Error(`lines of invoice ${stored.record.id} missing at ${stored.linesKey}`);
+  if (text === null) throw new SupersededRevisionError(`lines of invoice ${stored.record.id} missing at ${stored.linesKey}`);
   return fromInvoiceRecord({ ...stored.record, lines: JSON.parse(text) });
 }
 
 export async function loadRows(files: Pick<BillingFiles, 'getText'>, stored: StoredInvoice): Promise<CycleRow[]> {
   if (!stored.documents.rows) return [];
   const text = await files.getText(stored.documents.rows);
-  if (text === null) throw new Error(`rows of invoice ${stored.record.id} missing at ${stored.documents.rows}`);
+  if (text === null) throw new SupersededRevisionError(`rows of invoice ${stored.record.id} missing at ${stored.documents.rows}`);
   return rowsFromJsonLines(text);
+}
+
+/**
+ * An object of a stored invoice's revision (its lines or rows) is gone: a regeneration wrote a new revision
+ * and removed the old one's objects after the item was read. Reading the item again finds the new one.
+ */
+export class SupersededRevisionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SupersededRevisionError';
+  }
+}
+
+/** Reads of one invoice before a reader gives up on a draft that is regenerated again and again. */
+const READ_ATTEMPTS = 4;
+
+/**
+ * `read` of the invoice as it stands: when a regeneration removed the revision's objects between the item
+ * read and theirs, the item is read again (`fresh`) and `read` runs on the new revision; after
+ * READ_ATTEMPTS a 409 `concurrent_change` (retry). `first`: the item already read.
+ */
+export async function readCurrentRevision<T>(
+  fresh: () => Promise<StoredInvoice>,
+  read: (stored: StoredInvoice) => Promise<T>,
+  first?: StoredInvoice,
+): Promise<T> {
+  let stored = first ?? (await fresh());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read(stored);
+    } catch (error) {
+      if (!(error instanceof SupersededRevisionError)) throw error;
+      if (attempt >= READ_ATTEMPTS)
+        throw new ConflictError('concurrent_change', `invoice ${stored.record.id} was regenerated while it was read; try again`);
+      stored = await fresh();
+    }
+  }
 }
 
 /** docs/api.md `GET /invoices/{id}` (toWireInvoice) plus where it came from and what corrected it. */

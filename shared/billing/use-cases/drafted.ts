@@ -4,7 +4,7 @@ import { mapLimit } from '../../kernel/concurrency';
 import { payerLinks } from '../domain/payers';
 import { coversPeriod } from '../domain/period-rows';
 import type { BillingFiles, InvoiceStore, StoredInvoice } from '../ports';
-import { loadRows } from './documents';
+import { loadRows, SupersededRevisionError } from './documents';
 
 /** How far up a chain of parents a payer is looked for (payerLinks stops at a loop, this at a runaway chain). */
 const MAX_PARENTS = 16;
@@ -39,6 +39,9 @@ export interface DraftedPurchasesDeps {
  * approval shows at once); a rows file is read once for many lookups, since it is written once under a
  * key of its own (documentVersion) and never changes.
  */
+/** Lookups of one read before it gives up on drafts regenerated again and again under it. */
+const LOOKUP_ATTEMPTS = 4;
+
 export class DraftedPurchases {
   /** Rows files read, by key: the version each purchase was collected at. Oldest use first (Map order). */
   private readonly rowsCache = new Map<string, { versions: Promise<Map<string, number>>; size: number }>();
@@ -58,10 +61,25 @@ export class DraftedPurchases {
 
   /** The draft each of the given purchases is on, by reference (absent: on none). */
   async drafted(accountId: string, records: readonly PurchaseRecord[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
     const candidates = records.filter((r) => r.status === 'rated' && r.priceRule !== null && r.currency);
-    if (!candidates.length) return out;
+    if (!candidates.length) return new Map();
     const payers = await this.payersOf(accountId, [...new Set(candidates.map(billedTo))]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.onDrafts(accountId, candidates, payers);
+      } catch (error) {
+        // a draft regenerated between its item read and its rows read: its drafts are read again
+        if (!(error instanceof SupersededRevisionError) || attempt >= LOOKUP_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async onDrafts(
+    accountId: string,
+    candidates: readonly PurchaseRecord[],
+    payers: ReadonlyMap<string, string>,
+  ): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
     const draftsByPayer = new Map<string, StoredInvoice[]>();
     await mapLimit([...new Set(payers.values())], 8, async (payer) => {
       draftsByPayer.set(payer, await this.deps.invoices.openInvoicesOf(accountId, payer));

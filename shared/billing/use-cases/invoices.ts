@@ -18,6 +18,7 @@ import {
   loadInvoice,
   loadRows,
   parties,
+  readCurrentRevision,
   ruleLookup,
   writeDocuments,
 } from './documents';
@@ -75,14 +76,27 @@ export class InvoiceService {
   }
 
   async get(accountId: string, id: string) {
-    const stored = await this.stored(accountId, id);
-    return invoiceView(await loadInvoice(this.deps.files, stored), stored);
+    return readCurrentRevision(
+      () => this.stored(accountId, id),
+      async (stored) => invoiceView(await loadInvoice(this.deps.files, stored), stored),
+    );
   }
 
   async list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<Awaited<ReturnType<InvoiceService['get']>>>> {
     const result = await this.deps.invoices.list(accountId, filter, page);
-    const items = await mapLimit(result.items, 8, async (stored) => invoiceView(await loadInvoice(this.deps.files, stored), stored));
-    return { items, next: result.next };
+    const items = await mapLimit(result.items, 8, async (stored) => {
+      try {
+        return await readCurrentRevision(
+          () => this.stored(accountId, stored.record.id),
+          async (current) => invoiceView(await loadInvoice(this.deps.files, current), current),
+          stored,
+        );
+      } catch (error) {
+        if (error instanceof NotFoundError) return null; // a stale draft removed by the regeneration that superseded it
+        throw error;
+      }
+    });
+    return { items: items.filter((i) => i !== null), next: result.next };
   }
 
   /**
@@ -224,7 +238,18 @@ export class InvoiceService {
   }
 
   async document(accountId: string, id: string, format: DocumentFormat): Promise<{ content: Buffer; contentType: string; filename: string }> {
-    const stored = await this.stored(accountId, id);
+    return readCurrentRevision(
+      () => this.stored(accountId, id),
+      (stored) => this.documentOf(accountId, stored, format),
+    );
+  }
+
+  private async documentOf(
+    accountId: string,
+    stored: StoredInvoice,
+    format: DocumentFormat,
+  ): Promise<{ content: Buffer; contentType: string; filename: string }> {
+    const { id } = stored.record;
     const key = format === 'pdf' ? stored.documents.pdf : stored.documents.csv;
     const content =
       (await this.deps.files.get(key)) ??

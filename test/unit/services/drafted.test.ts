@@ -237,6 +237,46 @@ describe('what a lookup reads', () => {
     return counted;
   }
 
+  /** The rows file of C1's October draft at revision 1, with c1-v1 re-rated so that the next drain regenerates it. */
+  async function aboutToRegenerate(house: MemoryHouse): Promise<string> {
+    await repriceVoice(house, '0.10');
+    expect(await house.ingest.reevaluate('acme', ['c1-v1'])).toBe(1);
+    return (await house.invoices.get('acme', idOf('C1')))!.documents.rows!;
+  }
+
+  /** The regeneration lands between a reader's item read and its read of `key`, which it removes. */
+  function regenerateOnRead(house: MemoryHouse, key: string): { raced: boolean } {
+    const state = { raced: false };
+    const getText = house.files.getText.bind(house.files);
+    house.files.getText = async (k: string) => {
+      if (k === key && !state.raced) {
+        state.raced = true;
+        await house.drainBilling();
+      }
+      return getText(k);
+    };
+    return state;
+  }
+
+  test('a draft regenerated between its item read and its rows read: the purchase reads as the new draft says', async () => {
+    const { house } = await afterOctober();
+    const old = await aboutToRegenerate(house);
+    const race = regenerateOnRead(house, old);
+    expect(await read(house, 'c1-v1')).toMatchObject({ status: 'invoiced', invoice: idOf('C1'), amount: '0.7' });
+    expect(race.raced).toBe(true);
+    expect(await house.files.getText(old)).toBeNull();
+  });
+
+  test("a draft's CSV asked while it is regenerated is the new revision's", async () => {
+    const { house } = await afterOctober();
+    const old = await aboutToRegenerate(house);
+    const race = regenerateOnRead(house, old);
+    const csv = (await house.invoicing.document('acme', idOf('C1'), 'csv')).content.toString();
+    expect(race.raced).toBe(true);
+    expect(csv).toContain('c1-v1');
+    expect(csv).toContain('0.7');
+  });
+
   test('a list over many journal batches reads a draft’s rows file once; a regenerated draft is read at its new key', async () => {
     // Prepare: 450 purchases of C1 on one draft (three batches of the list's journal walk) and one of September
     const house = memoryHouse();
