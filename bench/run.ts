@@ -207,7 +207,7 @@ async function ingest(stack: LocalStack) {
     `| one 1,000-purchase POST, one at a time (${requests} requests) | p50 ${pct(0.5).toFixed(3)} s, p99 ${pct(0.99).toFixed(3)} s | p99 ≤ 2 s |`,
     `| rows answered \`not_processed\` (claimed too late for the request) and sent again, bulk / one at a time | ${fmt(resentBulk)} / ${fmt(resentLatency)} | |`,
     '',
-    `One request's 1,000 claims at the raw rate alone take ${(1000 / raw).toFixed(2)} s: the POST's latency follows DynamoDB Local's commit rate on this disk, which moves from run to run (385–610 conditional puts/s measured on this machine).`,
+    `One request's 1,000 claims at the raw rate alone take ${(1000 / raw).toFixed(2)} s: the POST's latency follows DynamoDB Local's commit rate on this disk, which moves from run to run (385–610 conditional puts/s measured on this machine). The p99 target holds while the raw rate is above about 550/s: on 2026-12-03, at 385/s, the same code measured p50 2.44 s and p99 2.86 s.`,
     '',
     'AWS requests per 1,000 purchases, counted by the SDK middleware (DynamoDB units as DynamoDB Local reports them with ReturnConsumedCapacity), and their list price per million purchases:',
     '',
