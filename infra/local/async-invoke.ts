@@ -13,16 +13,23 @@ interface PendingInvocation {
 /**
  * Asynchronous ("Event") invocations, as S3 notifications and schedules make them: the caller does not
  * wait; errors are logged and retried twice; `pending` counts what is not settled yet. Like Lambda's
- * internal event queue, what has not finished at a stop is saved and submitted again at the next start.
+ * internal event queue, an accepted invocation is durable: with a `journal` file, every invocation not yet
+ * settled is written there before `submit` returns (and removed once it settles), so a stop, clean or not
+ * (SIGKILL, power cut), loses none: the next start on the data dir submits them again (`resume`).
  */
 export class AsyncInvoker {
   private stopped = false;
   private readonly unsettled = new Map<Promise<void>, PendingInvocation>();
+  /** What the journal held at construction: the unsettled invocations of the previous run, for `resume`. */
+  private carried: PendingInvocation[];
 
   constructor(
     private readonly invoke: (functionId: string, event: unknown) => Promise<unknown>,
     private readonly log: (line: string) => void,
-  ) {}
+    private readonly journal?: string,
+  ) {
+    this.carried = journal ? readJournal(journal, log) : [];
+  }
 
   get pending(): number {
     return this.unsettled.size;
@@ -32,33 +39,44 @@ export class AsyncInvoker {
     const invocation = { functionId, event, what };
     const run = this.run(invocation);
     this.unsettled.set(run, invocation);
-    void run.finally(() => this.unsettled.delete(run));
+    this.persist();
+    void run.finally(() => {
+      this.unsettled.delete(run);
+      if (!this.stopped) this.persist();
+    });
   }
 
   /**
-   * Waits up to `graceMs` for invocations in progress, then writes those still unsettled (running, or
-   * waiting for a retry) to `saveTo`. Handlers are idempotent, so running one again after a stop is safe.
+   * Waits up to `graceMs` for invocations in progress; those still unsettled (running, or waiting for a
+   * retry) stay in the journal. Handlers are idempotent, so running one again after a stop is safe.
    */
-  async stop(graceMs: number, saveTo?: string): Promise<void> {
+  async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     await Promise.race([Promise.allSettled([...this.unsettled.keys()]), sleep(graceMs)]);
-    const left = [...this.unsettled.values()];
-    if (!saveTo) return;
-    if (left.length) {
-      fs.writeFileSync(saveTo, JSON.stringify(left));
-      this.log(`${left.length} unfinished asynchronous invocation(s) saved; they run again at the next start`);
-    } else {
-      fs.rmSync(saveTo, { force: true });
-    }
+    this.persist();
+    const left = this.unsettled.size + this.carried.length;
+    if (left) this.log(`${left} unfinished asynchronous invocation(s) kept; they run again at the next start`);
   }
 
-  /** Submits the invocations saved by a previous `stop`; returns how many. */
-  resume(savedFile: string): number {
-    if (!fs.existsSync(savedFile)) return 0;
-    const saved = JSON.parse(fs.readFileSync(savedFile, 'utf8')) as PendingInvocation[];
-    fs.rmSync(savedFile);
-    for (const s of saved) this.submit(s.functionId, s.event, `${s.what} (saved at the last stop)`);
-    return saved.length;
+  /** Submits the invocations the journal held at the start (the previous run's unsettled ones); returns how many. */
+  resume(): number {
+    const carried = this.carried;
+    this.carried = [];
+    for (const s of carried) this.submit(s.functionId, s.event, `${s.what} (unfinished at the last stop)`);
+    return carried.length;
+  }
+
+  /** The journal: every unsettled invocation, and those carried over not resumed yet (atomically replaced). */
+  private persist(): void {
+    if (!this.journal) return;
+    const all = [...this.carried, ...this.unsettled.values()];
+    if (!all.length) {
+      fs.rmSync(this.journal, { force: true });
+      return;
+    }
+    const tmp = `${this.journal}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(all));
+    fs.renameSync(tmp, this.journal);
   }
 
   private async run(invocation: PendingInvocation): Promise<void> {
@@ -78,5 +96,25 @@ export class AsyncInvoker {
         if (this.stopped) return new Promise<void>(() => undefined);
       }
     }
+  }
+}
+
+/** The invocations a journal holds; a damaged journal is set aside (renamed) and reported, never half-read. */
+function readJournal(file: string, log: (line: string) => void): PendingInvocation[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  try {
+    const saved = JSON.parse(text) as unknown;
+    if (!Array.isArray(saved)) throw new Error('not a list');
+    return saved as PendingInvocation[];
+  } catch (error) {
+    const aside = `${file}.damaged-${Date.now()}`;
+    fs.renameSync(file, aside);
+    log(`asynchronous invocations journal unreadable (${(error as Error).message}): set aside as ${aside}`);
+    return [];
   }
 }

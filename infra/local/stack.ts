@@ -226,9 +226,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     http.serve(routes, { invoke, log });
 
     // Asynchronous invocations: S3 notifications and schedules.
-    const events = new AsyncInvoker(invoke, log);
-    const savedEvents = path.join(dataDir, 'async-invocations.json');
-    cleanups.push(() => events.stop(STOP_GRACE_MS, savedEvents));
+    const events = new AsyncInvoker(invoke, log, path.join(dataDir, 'async-invocations.json'));
+    cleanups.push(() => events.stop(STOP_GRACE_MS));
 
     // SQS event source mappings
     const localFunctionIds = new Set(functions.map((f) => f.logicalId));
@@ -238,7 +237,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // and the next start queues them again, visible.
     cleanups.push(async () => {
       await Promise.all(pollers.map((p) => p.stop(STOP_GRACE_MS)));
-      await events.stop(STOP_GRACE_MS, savedEvents);
+      await events.stop(STOP_GRACE_MS);
       await Promise.race([host.whenIdle(), sleep(STOP_GRACE_MS)]);
     });
     for (const p of pollers) p.start();
@@ -271,8 +270,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       log,
     });
     cleanups.push(() => timers.stop());
-    const resumed = events.resume(savedEvents);
-    if (resumed) log(`${resumed} asynchronous invocation(s) saved at the last stop submitted again`);
+    const resumed = events.resume();
+    if (resumed) log(`${resumed} asynchronous invocation(s) unfinished at the last stop submitted again`);
 
     const tableName = first(resources.tables, 'table');
     const bucketName = dropBucket ?? first(resources.buckets, 'bucket');

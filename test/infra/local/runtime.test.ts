@@ -129,27 +129,66 @@ describe('asynchronous invocations', () => {
     expect(lines.at(-1)).toMatch(/attempt 3, giving up/);
   });
 
-  test('what is unfinished at a stop is saved and submitted again at the next start', async () => {
+  test('an invocation is in the journal from its submit until it settles: a SIGKILL loses none, the next start runs it', async () => {
+    const { AsyncInvoker } = await import('../../../infra/local/async-invoke');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-async-'));
+    const file = path.join(dir, 'async.json');
+    const event = { Records: [{ s3: { object: { key: 'drops/a/x.csv' } } }] };
+    // a run that never ends and is never stopped: the process is killed with it
+    const killed = new AsyncInvoker(
+      () => new Promise(() => undefined),
+      () => undefined,
+      file,
+    );
+    killed.submit('Drop', event, 's3://data/drops/a/x.csv');
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual([{ functionId: 'Drop', event, what: 's3://data/drops/a/x.csv' }]);
+
+    const seen: unknown[] = [];
+    let release: () => void = () => undefined;
+    const next = new AsyncInvoker(
+      async (_fn, e) => {
+        seen.push(e);
+        await new Promise<void>((r) => (release = r));
+      },
+      () => undefined,
+      file,
+    );
+    // a schedule fired before the carried invocations are resumed keeps them in the journal
+    next.submit('Tick', { tick: 1 }, 'schedule');
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ functionId: string }>).map((i) => i.functionId)).toEqual(['Drop', 'Tick']);
+    release();
+    expect(next.resume()).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await next.stop(1000);
+    expect(seen).toEqual([{ tick: 1 }, event]);
+    expect(fs.existsSync(file)).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('what is unfinished at a clean stop stays in the journal; a damaged journal is set aside, not half-read', async () => {
     const { AsyncInvoker } = await import('../../../infra/local/async-invoke');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-async-'));
     const file = path.join(dir, 'async.json');
     const first = new AsyncInvoker(
       () => new Promise(() => undefined),
       () => undefined,
+      file,
     );
-    first.submit('Drop', { Records: [{ s3: { object: { key: 'drops/a/x.csv' } } }] }, 's3://data/drops/a/x.csv');
-    await first.stop(50, file);
+    first.submit('Drop', { n: 1 }, 'one');
+    await first.stop(50);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toHaveLength(1);
 
-    const seen: unknown[] = [];
+    fs.writeFileSync(file, '[{"functionId":"Dr');
+    const lines: string[] = [];
     const second = new AsyncInvoker(
-      async (_fn, event) => seen.push(event),
-      () => undefined,
+      async () => undefined,
+      (line) => lines.push(line),
+      file,
     );
-    expect(second.resume(file)).toBe(1);
-    await second.stop(1000, file);
-    expect(seen).toEqual([{ Records: [{ s3: { object: { key: 'drops/a/x.csv' } } }] }]);
-    expect(fs.existsSync(file)).toBe(false);
+    expect(second.resume()).toBe(0);
+    expect(lines.join('\n')).toMatch(/journal unreadable .*set aside as .*async\.json\.damaged-/);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('damaged'))).toHaveLength(1);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
