@@ -1,4 +1,4 @@
-import { api, eventually, newAccount, type Account } from './harness';
+import { eventually, inAccount, newAccount, type Account } from './harness';
 
 /**
  * A purchase with an endDate owes a share to each period it covers (docs/product.md §2): approved on
@@ -12,12 +12,7 @@ type Cycle = { id: string; status: string; report: { errors: { count: number; it
 
 describe('a purchase spanning two periods is billed once in each', () => {
   let acct: Account;
-  const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
-  const put = async (p: string, body: unknown) => {
-    const res = await api('PUT', path(p), body, acct.key);
-    if (res.status >= 300) throw new Error(`PUT ${p}: ${res.status} ${JSON.stringify(res.body)}`);
-  };
-  const get = async <T>(p: string) => (await api('GET', path(p), undefined, acct.key)).body as T;
+  const { put, get, post } = inAccount(() => acct);
   const invoices = async () => (await get<{ items: Invoice[] }>('/invoices?customer=C1')).items;
   const finished = (id: string) =>
     eventually(async () => {
@@ -26,9 +21,9 @@ describe('a purchase spanning two periods is billed once in each', () => {
       return c;
     }, 90_000);
   const cycle = async (periodStart: string, periodEnd: string) =>
-    finished(((await api('POST', path('/billing-cycles'), { periodStart, periodEnd }, acct.key)).body as { id: string }).id);
+    finished(((await post('/billing-cycles', { periodStart, periodEnd })).body as { id: string }).id);
   const regenerate = async (id: string) => {
-    expect((await api('POST', path(`/billing-cycles/${id}/regenerate`), {}, acct.key)).status).toBe(202);
+    expect((await post(`/billing-cycles/${id}/regenerate`)).status).toBe(202);
     return finished(id);
   };
 
@@ -42,7 +37,7 @@ describe('a purchase spanning two periods is billed once in each', () => {
     const purchases = [
       { reference: 'span', productLabel: 'line', customerCode: 'C1', quantity: '31', purchaseDate: '2026-10-16', endDate: '2026-11-16' },
     ];
-    expect((await api('POST', path('/purchases'), { purchases }, acct.key)).status).toBe(202);
+    expect((await post('/purchases', { purchases })).status).toBe(202);
     await eventually(async () => expect((await get<{ status: string }>('/purchases/span')).status).toBe('rated'));
   });
 
@@ -51,7 +46,7 @@ describe('a purchase spanning two periods is billed once in each', () => {
     const [oct] = await invoices();
     expect(oct).toMatchObject({ periodStart: '2026-10-01' });
     expect((await get<Invoice>(`/invoices/${oct!.id}`)).lines.map((l) => [l.quantity, l.amount])).toEqual([['16', '16.00']]);
-    expect((await api('POST', path(`/invoices/${oct!.id}/approve`), {}, acct.key)).status).toBe(200);
+    expect((await post(`/invoices/${oct!.id}/approve`)).status).toBe(200);
     await eventually(async () => expect(await get<{ status: string }>('/purchases/span')).toMatchObject({ status: 'completed', invoice: oct!.id }));
 
     const november = await cycle('2026-11-01', '2026-12-01');

@@ -1,4 +1,4 @@
-import { api, eventually, newAccount, type Account } from './harness';
+import { api, eventually, inAccount, newAccount, type Account } from './harness';
 
 /**
  * Linked customers over HTTP (docs/api.md "Customers: hierarchy, profiles, import", docs/product.md §6b): a
@@ -12,12 +12,7 @@ type Invoice = { id: string; customer: string; periodStart: string; lines: Line[
 
 describe('consolidated invoicing: a parent pays for its linked customers', () => {
   let acct: Account;
-  const path = (p: string) => `/v1/accounts/${acct.id}${p}`;
-  const put = async (p: string, body: unknown) => {
-    const res = await api('PUT', path(p), body, acct.key);
-    if (res.status >= 300) throw new Error(`PUT ${p}: ${res.status} ${JSON.stringify(res.body)}`);
-  };
-  const get = async <T>(p: string) => (await api('GET', path(p), undefined, acct.key)).body as T;
+  const { path, put, get } = inAccount(() => acct);
   const invoicesOf = async (customer: string) => (await get<{ items: Invoice[] }>(`/invoices?customer=${customer}`)).items;
   let cycleId: string;
 

@@ -61,6 +61,24 @@ export async function newAccount(overrides: Record<string, unknown> = {}): Promi
   return { id, key: (key.body as { key: string }).key };
 }
 
+/**
+ * Calls within one account (`account()`: the account a `beforeAll` made): `path` under /v1/accounts/{id},
+ * `put` that throws naming the failure, `get` of a body, `post` of a body answering the whole response.
+ */
+export function inAccount(account: () => Account) {
+  const path = (p: string) => `/v1/accounts/${account().id}${p}`;
+  return {
+    path,
+    async put(p: string, body: unknown): Promise<ApiResponse> {
+      const res = await api('PUT', path(p), body, account().key);
+      if (res.status >= 300) throw new Error(`PUT ${p}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res;
+    },
+    get: async <T>(p: string) => (await api('GET', path(p), undefined, account().key)).body as T,
+    post: (p: string, body: unknown = {}) => api('POST', path(p), body, account().key),
+  };
+}
+
 /** Calls `fn` until it stops throwing (every 100 ms), up to `timeoutMs`; returns its value or throws its last error. */
 export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
