@@ -288,6 +288,10 @@ export interface ExportRecord {
   error: string | null;
   createdAt: string;
   completedAt: string | null;
+  /** The last sign of progress of a running export (its creation, a heartbeat of its run, a resume). */
+  heartbeatAt: string;
+  /** Times the reconciler sent it again after it stopped making progress. */
+  resumes: number;
 }
 
 export interface ExportStore {
@@ -295,6 +299,12 @@ export interface ExportStore {
   get(accountId: string, id: string): Promise<ExportRecord | null>;
   /** Records the outcome of a running export; false when it is no longer running. */
   finish(accountId: string, id: string, outcome: Pick<ExportRecord, 'status' | 'rows' | 'error' | 'completedAt'>): Promise<boolean>;
+  /** A running export's sign of progress; false when it is no longer running. */
+  heartbeat(accountId: string, id: string, at: string): Promise<boolean>;
+  /** Running exports whose last progress is before `before` (the reconciler), page by page. */
+  stale(before: string): AsyncIterable<ExportRecord[]>;
+  /** Notes a resume, on condition that it made no progress since `seen` was read; the record as resumed, or null. */
+  redrive(seen: ExportRecord, at: string): Promise<ExportRecord | null>;
 }
 
 /** A streamed upload (multipart above a few MB); `close` returns the bytes written. */

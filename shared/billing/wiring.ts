@@ -20,6 +20,7 @@ import { CycleWorker } from './use-cases/cycle-worker';
 import { BillingCycleService, CycleStarter } from './use-cases/cycles';
 import { DraftedPurchases } from './use-cases/drafted';
 import { ExportService } from './use-cases/exports';
+import { ExportReconciler } from './use-cases/export-recovery';
 import { InvoiceService } from './use-cases/invoices';
 import { LatePurchases } from './use-cases/late';
 import { ScheduleService } from './use-cases/schedules';
@@ -128,4 +129,8 @@ export function usageService(): UsageService {
 
 export function cycleReconciler(): CycleReconciler {
   return new CycleReconciler({ cycles: cycleStore(), files: billingFiles(), bus: billingBus(), policy: recoveryPolicy() });
+}
+
+export function exportReconciler(): ExportReconciler {
+  return new ExportReconciler({ exports: new DynamoExportStore(dynamoClient(), tableName()), bus: billingBus(), policy: recoveryPolicy() });
 }

@@ -1,7 +1,7 @@
 import { optionalEnv, requireEnv } from '../kernel/config';
 import { dynamoClient } from '../storage/aws';
 import { tableName } from '../storage/env';
-import { cycleReconciler } from '../billing/wiring';
+import { cycleReconciler, exportReconciler } from '../billing/wiring';
 import { reevaluationReconciler } from '../ingest/wiring';
 import { streamReconciler } from '../streams/wiring';
 import { auditTo } from '../edge/audit';
@@ -51,5 +51,5 @@ export function auditService(): AuditService {
  * infra/constructs/recovery.ts).
  */
 export function reconcileService(): ReconcileService {
-  return new ReconcileService([cycleReconciler(), streamReconciler(), reevaluationReconciler()]);
+  return new ReconcileService([cycleReconciler(), exportReconciler(), streamReconciler(), reevaluationReconciler()]);
 }

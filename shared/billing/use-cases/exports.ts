@@ -8,6 +8,7 @@ import { exportSchema } from '../domain/requests';
 import { objects } from '../../storage/keys';
 import type { BillingBus, BillingFiles, CycleStore, ExportRecord, ExportStore, InvoiceStore } from '../ports';
 import { mapLimit } from '../../kernel/concurrency';
+import { heartbeatEveryMs, recoveryPolicy, withHeartbeat, type RecoveryPolicy } from '../../platform/use-cases/reconcile';
 import { loadInvoice } from './documents';
 import { MAX_DOCUMENT_BYTES } from './invoices';
 
@@ -30,12 +31,15 @@ function newExportId(at: Date): string {
  */
 export class ExportService {
   private readonly now: () => Date;
+  private readonly heartbeatMs: number;
 
   constructor(
     private readonly deps: { exports: ExportStore; cycles: CycleStore; invoices: InvoiceStore; files: BillingFiles; bus: BillingBus },
     now?: () => Date,
+    policy?: RecoveryPolicy,
   ) {
     this.now = now ?? (() => new Date());
+    this.heartbeatMs = heartbeatEveryMs(policy ?? recoveryPolicy());
   }
 
   async create(accountId: string, body: unknown) {
@@ -56,7 +60,10 @@ export class ExportService {
       error: null,
       createdAt: at.toISOString(),
       completedAt: null,
+      heartbeatAt: at.toISOString(),
+      resumes: 0,
     };
+    // The record first: a message lost after it (a crash, a failed send) is sent again by the reconciler.
     await this.deps.exports.create(record);
     await this.deps.bus.send([{ type: 'export', accountId, exportId: id }]);
     return exportView(record);
@@ -81,10 +88,24 @@ export class ExportService {
     return { record, content, contentType: CONTENT_TYPES[record.format] };
   }
 
-  /** Writes the export (the billing consumer). Throws on failure, so the message is retried. */
+  /**
+   * Writes the export (the billing consumer), beating its heartbeat while it runs so the reconciler knows
+   * it is alive. Throws on failure, so the message is retried. Idempotent: a second run (a redelivery, a
+   * resume) writes the same file, and only the first finish counts.
+   */
   async run(accountId: string, id: string): Promise<void> {
     const record = await this.deps.exports.get(accountId, id);
     if (record?.status !== 'running') return;
+    await this.deps.exports.heartbeat(accountId, id, this.now().toISOString());
+    await withHeartbeat(
+      this.heartbeatMs,
+      () => this.deps.exports.heartbeat(accountId, id, this.now().toISOString()),
+      () => this.write(record),
+    );
+  }
+
+  private async write(record: ExportRecord): Promise<void> {
+    const { accountId, id } = record;
     const upload = this.deps.files.upload(record.key, CONTENT_TYPES[record.format]);
     const stream = STREAMS[record.kind][record.format];
     let rows = 0;

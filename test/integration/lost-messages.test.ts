@@ -22,9 +22,10 @@ type Purchase = { reference: string; amount: string | null };
 /**
  * Its own local stack in this process, so that a queue's pollers can be paused and its messages lost on
  * purpose: a re-evaluation whose part went missing stays `running`; one reconciler run re-runs it and every
- * purchase ends re-priced, the ones already re-priced without a second write.
+ * purchase ends re-priced, the ones already re-priced without a second write. An export whose message was
+ * lost stays `running` until the reconciler sends it again.
  */
-describe('a re-evaluation that lost a message is finished by the reconciler', () => {
+describe('work that lost a message is finished by the reconciler', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'billstream-reeval-'));
   const adminKey = `bs_admin_${randomBytes(24).toString('base64url')}`;
   let stack: LocalStack;
@@ -168,5 +169,48 @@ describe('a re-evaluation that lost a message is finished by the reconciler', ()
     expect([...after.values()].filter((p) => p.amount === '7')).toHaveLength(600);
     // Re-running it whole wrote only the purchases that were still stale.
     for (const [reference, p] of before) expect(after.get(reference)!.version).toBe(p.amount === '7' ? p.version : p.version + 1);
+  });
+
+  test('a lost export message: running until the reconciler sends it again, then the file', async () => {
+    const id = `ex-${randomBytes(4).toString('hex')}`;
+    expect((await call('POST', '/v1/accounts', adminKey, { id, name: 'Export', roles: ['vendor'], currency: 'EUR' })).status).toBe(201);
+    const key = (await call('POST', `/v1/accounts/${id}/keys`, adminKey, { role: 'admin' })).body.key as string;
+    const billingQueue = (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'StateBillingQueue' }))).QueueUrls![0]!;
+    let exportId = '';
+    await stack.withoutQueue('StateBillingQueue', async () => {
+      const created = await call('POST', `/v1/accounts/${id}/exports`, key, {
+        kind: 'invoices',
+        format: 'csv',
+        periodStart: '2026-10-01',
+        periodEnd: '2026-11-01',
+      });
+      expect(created).toMatchObject({ status: 201, body: { status: 'running' } });
+      exportId = created.body.id as string;
+      // the message is lost
+      const [message] = await receiveAll(billingQueue, 1);
+      expect(JSON.parse(message!.Body!)).toEqual({ type: 'export', accountId: id, exportId });
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: billingQueue, Entries: [{ Id: '0', ReceiptHandle: message!.ReceiptHandle! }] }));
+    });
+    await stack.idle();
+    expect(await call('GET', `/v1/accounts/${id}/exports/${exportId}`, key)).toMatchObject({ status: 202, body: { status: 'running' } });
+
+    // a reconciler run while it is recent leaves it alone
+    expect(((await stack.invoke('RecoveryReconciler', {})) as { parts: Record<string, unknown> }).parts.exports).toEqual({ resumed: 0, failed: 0 });
+    // ten minutes without progress, then one run of the reconciler
+    const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    await doc.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: { pk: keys.exports(id), sk: exportId },
+        UpdateExpression: 'SET heartbeatAt = :at, gsi1sk = :sort',
+        ExpressionAttributeValues: { ':at': longAgo, ':sort': keys.openWorkSort(longAgo, id, exportId) },
+      }),
+    );
+    const outcome = (await stack.invoke('RecoveryReconciler', {})) as { parts: Record<string, unknown> };
+    expect(outcome.parts.exports).toEqual({ resumed: 1, failed: 0 });
+    await stack.idle();
+    const res = await fetch(`${stack.url}/v1/accounts/${id}/exports/${exportId}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    expect((await res.text()).split('\n')[0]).toMatch(/^id,/);
   });
 });
