@@ -37,8 +37,8 @@ export function checkJava(): void {
 export async function startDynamoDb(dataDir: string, log: (line: string) => void): Promise<DynamoEngine> {
   const dbPath = path.join(dataDir, 'dynamodb');
   fs.mkdirSync(dbPath, { recursive: true });
+  // stopLeftoverJvm(dataDir) ran first (stack.ts): the pid file names no live JVM of this data dir
   const pidFile = pidFileOf(dataDir);
-  await stopLeftoverJvm(dataDir, log);
   const inMemory = process.env.BILLSTREAM_DYNAMODB_IN_MEMORY === '1';
   const port = await freePort();
   // The package spawns `java` with the parent's environment: the launcher reads JDK_JAVA_OPTIONS, and

@@ -6,6 +6,9 @@ import { coversPeriod } from '../domain/period-rows';
 import type { BillingFiles, InvoiceStore, StoredInvoice } from '../ports';
 import { loadRows, SupersededRevisionError } from './documents';
 
+/** Lookups of one read before it gives up on drafts regenerated again and again under it. */
+const LOOKUP_ATTEMPTS = 4;
+
 /** How far up a chain of parents a payer is looked for (payerLinks stops at a loop, this at a runaway chain). */
 const MAX_PARENTS = 16;
 /**
@@ -39,9 +42,6 @@ export interface DraftedPurchasesDeps {
  * approval shows at once); a rows file is read once for many lookups, since it is written once under a
  * key of its own (documentVersion) and never changes.
  */
-/** Lookups of one read before it gives up on drafts regenerated again and again under it. */
-const LOOKUP_ATTEMPTS = 4;
-
 export class DraftedPurchases {
   /** Rows files read, by key: the version each purchase was collected at. Oldest use first (Map order). */
   private readonly rowsCache = new Map<string, { versions: Promise<Map<string, number>>; size: number }>();

@@ -78,8 +78,13 @@ export class InvoiceService {
   async get(accountId: string, id: string) {
     return readCurrentRevision(
       () => this.stored(accountId, id),
-      async (stored) => invoiceView(await loadInvoice(this.deps.files, stored), stored),
+      (stored) => this.view(stored),
     );
+  }
+
+  /** The invoice as `GET /invoices/{id}` answers it. */
+  private async view(stored: StoredInvoice) {
+    return invoiceView(await loadInvoice(this.deps.files, stored), stored);
   }
 
   async list(accountId: string, filter: InvoiceFilter, page: PageRequest): Promise<Page<Awaited<ReturnType<InvoiceService['get']>>>> {
@@ -88,7 +93,7 @@ export class InvoiceService {
       try {
         return await readCurrentRevision(
           () => this.stored(accountId, stored.record.id),
-          async (current) => invoiceView(await loadInvoice(this.deps.files, current), current),
+          (current) => this.view(current),
           stored,
         );
       } catch (error) {
