@@ -63,6 +63,20 @@ describe('work that lost a message is finished by the reconciler', () => {
     }
     return out;
   };
+  /** Open work of `pk`/`id` made its last progress ten minutes ago (its heartbeat and open-work sort key moved back). */
+  const stalledLongAgo = async (pk: string, accountId: string, id: string) => {
+    const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    await doc.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: { pk, sk: id },
+        UpdateExpression: 'SET heartbeatAt = :at, gsi1sk = :sort',
+        ExpressionAttributeValues: { ':at': longAgo, ':sort': keys.openWorkSort(longAgo, accountId, id) },
+      }),
+    );
+  };
+  /** One run of the reconciler function: its outcome per part. */
+  const reconcile = async () => ((await stack.invoke('RecoveryReconciler', {})) as { parts: Record<string, unknown> }).parts;
   const sqsEvent = (m: Message, queueArn: string) => ({
     Records: [
       {
@@ -151,17 +165,8 @@ describe('work that lost a message is finished by the reconciler', () => {
     expect([...before.values()].filter((p) => p.amount === '7')).toHaveLength(600 - stale.length);
 
     // Ten minutes without progress (the heartbeat moved back), then one run of the reconciler function.
-    const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
-    await doc.send(
-      new UpdateCommand({
-        TableName: stack.tableName,
-        Key: { pk: keys.reevaluations(id), sk: reevaluationId },
-        UpdateExpression: 'SET heartbeatAt = :at, gsi1sk = :sort',
-        ExpressionAttributeValues: { ':at': longAgo, ':sort': keys.openWorkSort(longAgo, id, reevaluationId) },
-      }),
-    );
-    const outcome = (await stack.invoke('RecoveryReconciler', {})) as { parts: Record<string, unknown> };
-    expect(outcome.parts['re-evaluations']).toEqual({ resumed: 1, failed: 0 });
+    await stalledLongAgo(keys.reevaluations(id), id, reevaluationId);
+    expect((await reconcile())['re-evaluations']).toEqual({ resumed: 1, failed: 0 });
     await stack.idle();
 
     expect(await store.get(id, reevaluationId)).toMatchObject({ status: 'done', attempt: 2, resumes: 1, parts: 3, finished: [0, 1, 2] });
@@ -195,19 +200,10 @@ describe('work that lost a message is finished by the reconciler', () => {
     expect(await call('GET', `/v1/accounts/${id}/exports/${exportId}`, key)).toMatchObject({ status: 202, body: { status: 'running' } });
 
     // a reconciler run while it is recent leaves it alone
-    expect(((await stack.invoke('RecoveryReconciler', {})) as { parts: Record<string, unknown> }).parts.exports).toEqual({ resumed: 0, failed: 0 });
+    expect((await reconcile()).exports).toEqual({ resumed: 0, failed: 0 });
     // ten minutes without progress, then one run of the reconciler
-    const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
-    await doc.send(
-      new UpdateCommand({
-        TableName: stack.tableName,
-        Key: { pk: keys.exports(id), sk: exportId },
-        UpdateExpression: 'SET heartbeatAt = :at, gsi1sk = :sort',
-        ExpressionAttributeValues: { ':at': longAgo, ':sort': keys.openWorkSort(longAgo, id, exportId) },
-      }),
-    );
-    const outcome = (await stack.invoke('RecoveryReconciler', {})) as { parts: Record<string, unknown> };
-    expect(outcome.parts.exports).toEqual({ resumed: 1, failed: 0 });
+    await stalledLongAgo(keys.exports(id), id, exportId);
+    expect((await reconcile()).exports).toEqual({ resumed: 1, failed: 0 });
     await stack.idle();
     const res = await fetch(`${stack.url}/v1/accounts/${id}/exports/${exportId}`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
