@@ -29,7 +29,7 @@ export function renderReport(r: ReportInput): string {
     'the same data dir and port.',
     '',
     '```sh',
-    'npm run chaos            # all scenarios, ~10–20 min; exit code 1 if a promise is broken',
+    'npm run chaos            # all scenarios, 4–6 min on 2 cores; exit code 1 if a promise is broken',
     'CHAOS_ONLY=replay,hostile npm run chaos   # some of them',
     '```',
     '',
