@@ -20,11 +20,13 @@ export class Catalog extends Construct {
         ...baseEnvironment(props),
         TABLE_NAME: state.table.tableName,
         REMAP_QUEUE_URL: state.remapQueue.queueUrl,
+        BILLING_QUEUE_URL: state.billingQueue.queueUrl, // a changed payer link regenerates the cycles of its drafts
         ADMIN_KEY_HASH: props.adminKeyHash,
       },
     });
     grantTable(state.table, this.api, 'readWrite');
     state.remapQueue.grantSendMessages(this.api);
+    state.billingQueue.grantSendMessages(this.api);
 
     for (const r of operations(catalogRoutes)) props.api.route(r.method, r.path, this.api);
   }

@@ -23,6 +23,7 @@ import { ExportService } from './use-cases/exports';
 import { ExportReconciler } from './use-cases/export-recovery';
 import { InvoiceService } from './use-cases/invoices';
 import { LatePurchases } from './use-cases/late';
+import { PayerMoves } from './use-cases/payer-moves';
 import { ScheduleService } from './use-cases/schedules';
 import { UsageService } from './use-cases/usage';
 
@@ -45,6 +46,12 @@ export function billingFiles(): S3BillingFiles {
 export function latePurchases(): LatePurchases | null {
   const queue = optionalEnv('BILLING_QUEUE_URL');
   return queue ? new LatePurchases(cycleStore(), new SqsBillingBus(sqsClient(), queue)) : null;
+}
+
+/** Payer-link changes regenerate the cycles of the drafts they concern; null where the billing queue is not granted. */
+export function payerMoves(): PayerMoves | null {
+  const queue = optionalEnv('BILLING_QUEUE_URL');
+  return queue ? new PayerMoves({ catalog: catalogStore(), invoices: invoiceStore(), bus: new SqsBillingBus(sqsClient(), queue) }) : null;
 }
 
 /** Which drafts purchases are on (a cycle writes nothing on them): what reading a purchase asks billing. */

@@ -117,3 +117,14 @@ export interface CustomerDropFiles {
 export interface WaitingPurchases {
   customersWaiting(accountId: string, codes: readonly string[]): Promise<Set<string>>;
 }
+
+/** A customer whose payer link (`parent`, `invoicing`) changed, with its links before the change. */
+export interface PayerMove {
+  code: string;
+  previous: { parent: string | null; invoicing: Invoicing };
+}
+
+/** Told of customers whose payer link changed: billing rebuilds the drafts that billed them to the former payer. */
+export interface PayerMoveListener {
+  notice(accountId: string, moves: readonly PayerMove[]): Promise<void>;
+}

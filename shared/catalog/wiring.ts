@@ -1,5 +1,6 @@
 import { dynamoClient, s3Client } from '../storage/aws';
 import { bucketName, tableName } from '../storage/env';
+import { payerMoves } from '../billing/wiring';
 import { reevaluations } from '../ingest/wiring';
 import { accountStore } from '../platform/wiring';
 import { DynamoCatalogStore } from './adapters/dynamo/catalog';
@@ -15,7 +16,7 @@ export function catalogStore(): DynamoCatalogStore {
 }
 
 export function catalogService(): CatalogService {
-  return new CatalogService(catalogStore(), accountStore(), reevaluations());
+  return new CatalogService(catalogStore(), accountStore(), reevaluations(), undefined, payerMoves());
 }
 
 /** Imports over HTTP (no bucket needed). */

@@ -53,7 +53,7 @@ describe('functions', () => {
     const env = (entry: string) => Object.keys(t.resources[t.fn(entry)]!.Properties.Environment.Variables).sort();
     const expected: Record<string, string[]> = {
       'functions/platform/api.ts': ['ADMIN_KEY_HASH', 'TABLE_NAME'],
-      'functions/catalog/api.ts': ['ADMIN_KEY_HASH', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
+      'functions/catalog/api.ts': ['ADMIN_KEY_HASH', 'BILLING_QUEUE_URL', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/ingest/api.ts': ['ADMIN_KEY_HASH', 'BILLING_QUEUE_URL', 'BUCKET_NAME', 'TABLE_NAME'],
       'functions/ingest/remap-consumer.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],
       'functions/ingest/drop.ts': ['BILLING_QUEUE_URL', 'BUCKET_NAME', 'REMAP_QUEUE_URL', 'TABLE_NAME'],

@@ -6,7 +6,7 @@ import { eventually, inAccount, newAccount, type Account } from './harness';
  * cycle is regenerated; October's regeneration bills nothing twice.
  */
 
-type Line = { quantity: string; amount: string };
+type Line = { quantity: string; amount: string; customer?: string };
 type Invoice = { id: string; periodStart: string; status: string; lines: Line[]; total: string };
 type Cycle = { id: string; status: string; report: { errors: { count: number; items: Array<{ code: string; customer: string }> } } };
 
@@ -62,5 +62,54 @@ describe('a purchase spanning two periods is billed once in each', () => {
       ['2026-10-01', 'approved', '16.00'],
       ['2026-11-01', 'draft', '15.00'],
     ]);
+  });
+});
+
+describe("a customer's payer link changed after the cycle: the drafts follow who pays now", () => {
+  let acct: Account;
+  const { put, get, post } = inAccount(() => acct);
+  const draftsOf = async (customer: string) =>
+    Promise.all((await get<{ items: Invoice[] }>(`/invoices?customer=${customer}`)).items.map((i) => get<Invoice>(`/invoices/${i.id}`)));
+  const kid = (invoicing: 'self' | 'parent') => put('/customers/KID', { name: 'KID', cluster: 'all', currency: 'EUR', parent: 'PARENT', invoicing });
+
+  beforeAll(async () => {
+    acct = await newAccount();
+    await put('/customer-clusters/all', { name: 'All' });
+    await put('/customers/PARENT', { name: 'PARENT', cluster: 'all', currency: 'EUR' });
+    await kid('parent');
+    await put('/product-clusters/line', { name: 'Line', aliases: ['line'] });
+    await put('/price-rules/line', { productCluster: 'line', currency: 'EUR', validFrom: '2026-01-01', model: { type: 'standard', unitPrice: '1' } });
+    const purchases = [
+      { reference: 'p1', productLabel: 'line', customerCode: 'PARENT', quantity: '2', purchaseDate: '2026-10-05' },
+      { reference: 'k1', productLabel: 'line', customerCode: 'KID', quantity: '3', purchaseDate: '2026-10-06' },
+    ];
+    expect((await post('/purchases', { purchases })).status).toBe(202);
+    await eventually(async () => expect((await get<{ status: string }>('/purchases/k1')).status).toBe('rated'));
+    const id = ((await post('/billing-cycles', { periodStart: '2026-10-01', periodEnd: '2026-11-01' })).body as { id: string }).id;
+    await eventually(async () => expect((await get<{ status: string }>(`/billing-cycles/${id}`)).status).toBe('completed'), 90_000);
+  });
+
+  test('a child now invoicing itself gets its own draft, its parent’s loses its section; and back again', async () => {
+    const [before] = await draftsOf('PARENT');
+    expect(before!.lines.map((l) => [l.customer ?? null, l.amount])).toEqual([
+      [null, '2.00'],
+      ['KID', '3.00'],
+    ]);
+    expect(await draftsOf('KID')).toEqual([]);
+
+    await kid('self');
+    const [own] = await eventually(async () => {
+      const drafts = await draftsOf('KID');
+      expect(drafts).toHaveLength(1);
+      return drafts;
+    }, 90_000);
+    expect(own!.lines.map((l) => [l.customer ?? null, l.amount])).toEqual([[null, '3.00']]);
+    await eventually(async () => expect((await draftsOf('PARENT'))[0]!.lines.map((l) => l.amount)).toEqual(['2.00']), 90_000);
+    expect(await get<{ status: string; invoice: string }>('/purchases/k1')).toMatchObject({ status: 'invoiced', invoice: own!.id });
+
+    await kid('parent');
+    await eventually(async () => expect(await draftsOf('KID')).toEqual([]), 90_000);
+    await eventually(async () => expect((await draftsOf('PARENT'))[0]!.lines.map((l) => l.amount)).toEqual(['2.00', '3.00']), 90_000);
+    expect(await get<{ status: string; invoice: string }>('/purchases/k1')).toMatchObject({ status: 'invoiced', invoice: before!.id });
   });
 });

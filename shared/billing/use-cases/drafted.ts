@@ -140,18 +140,26 @@ export class DraftedPurchases {
     }
   }
 
-  /** The paying customer of each billed-to code: itself, or the ancestor it is invoiced to. */
-  private async payersOf(accountId: string, codes: readonly string[]): Promise<Map<string, string>> {
-    const known = new Map<string, CustomerRecord>();
-    let wanted = [...codes];
-    for (let depth = 0; wanted.length && depth <= MAX_PARENTS; depth++) {
-      const found = await this.deps.catalog.getCustomers(accountId, wanted);
-      for (const [code, customer] of found) known.set(code, customer);
-      wanted = [...new Set([...found.values()].flatMap((c) => (c.invoicing === 'parent' && c.parent && !known.has(c.parent) ? [c.parent] : [])))];
-    }
-    const links = payerLinks(known.values());
-    return new Map(codes.map((code) => [code, links[code] ?? code]));
+  private payersOf(accountId: string, codes: readonly string[]): Promise<Map<string, string>> {
+    return payersOf(this.deps.catalog, accountId, codes);
   }
+}
+
+/** The paying customer of each code: itself, or the ancestor it is invoiced to (as a cycle finds it: payerLinks). */
+export async function payersOf(
+  catalog: Pick<CatalogStore, 'getCustomers'>,
+  accountId: string,
+  codes: readonly string[],
+): Promise<Map<string, string>> {
+  const known = new Map<string, CustomerRecord>();
+  let wanted = [...codes];
+  for (let depth = 0; wanted.length && depth <= MAX_PARENTS; depth++) {
+    const found = await catalog.getCustomers(accountId, wanted);
+    for (const [code, customer] of found) known.set(code, customer);
+    wanted = [...new Set([...found.values()].flatMap((c) => (c.invoicing === 'parent' && c.parent && !known.has(c.parent) ? [c.parent] : [])))];
+  }
+  const links = payerLinks(known.values());
+  return new Map(codes.map((code) => [code, links[code] ?? code]));
 }
 
 function billedTo(record: PurchaseRecord): string {

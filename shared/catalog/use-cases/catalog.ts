@@ -2,12 +2,12 @@ import type { CustomerClusterInput, CustomerInput, ProductClusterInput } from '.
 import { checkClusterParent, type CustomerLinksOfRecord, customerLinksOf } from '../domain/catalog';
 import { type BillingDayChangeInput, changeBillingDay, historyOf, sameHistory } from '../domain/billing-days';
 import { mapLimit } from '../../kernel/concurrency';
-import { type CustomerBody, customerBody, linksAnew, sameCustomer, storedChain } from './customer-records';
+import { type CustomerBody, customerBody, linksAnew, payerMoves, sameCustomer, storedChain } from './customer-records';
 import { type BillingDayChange, billingDayOn } from '../../kernel/proration';
 import { ConflictError, NotFoundError, ValidationError } from '../../kernel/errors';
 import type { AccountStore } from '../../platform/ports';
 import type { AccountProfile } from '../domain/profile';
-import type { AccountProfileRecord, CatalogStore, CustomerClusterRecord, CustomerRecord, ProductClusterRecord } from '../ports';
+import type { AccountProfileRecord, CatalogStore, CustomerClusterRecord, CustomerRecord, PayerMoveListener, ProductClusterRecord } from '../ports';
 import type { Page, PageRequest } from '../../kernel/page';
 import type { ReevaluationWork } from '../../ingest/ports';
 import type { Reevaluations } from '../../ingest/use-cases/reevaluation';
@@ -42,6 +42,8 @@ export class CatalogService {
     private readonly accounts: AccountStore,
     private readonly reevaluations: Pick<Reevaluations, 'start'>,
     private readonly now: () => Date = () => new Date(),
+    /** Billing, told of payer-link changes (null where the function has no billing queue). */
+    private readonly payers: PayerMoveListener | null = null,
   ) {}
 
   async putCustomerCluster(accountId: string, id: string, input: CustomerClusterInput): Promise<Saved<CustomerClusterRecord>> {
@@ -73,6 +75,7 @@ export class CatalogService {
     await this.checkCustomerReferences(accountId, input);
     const { previous, record } = await this.saveCustomer(accountId, code, (held, today) => customerBody(code, input, held, today));
     await this.customersChanged(accountId, previous ? [] : [code], previous && reevaluates(previous, record) ? [code] : []);
+    await this.payerLinksChanged(accountId, [{ previous, record }]);
     return { created: !previous, record: this.view(record) };
   }
 
@@ -113,6 +116,15 @@ export class CatalogService {
     const groups: ReevaluationWork[][] = [];
     for (let i = 0; i < works.length; i += REEVALUATIONS_PER_START) groups.push(works.slice(i, i + REEVALUATIONS_PER_START));
     await mapLimit(groups, STARTS_IN_FLIGHT, (group) => this.reevaluations.start(accountId, group));
+  }
+
+  /**
+   * After customers were written: those now invoiced to another payer (a child that invoices itself, or
+   * now its parent) have billing rebuild the open drafts that billed them to the former payer.
+   */
+  async payerLinksChanged(accountId: string, written: ReadonlyArray<{ previous: CustomerRecord | null; record: CustomerRecord }>): Promise<void> {
+    const moves = payerMoves(written);
+    if (moves.length && this.payers) await this.payers.notice(accountId, moves);
   }
 
   /**

@@ -47,7 +47,7 @@ interface Planned {
 export class CustomerImports {
   constructor(
     private readonly catalog: CatalogStore,
-    private readonly customers: Pick<CatalogService, 'saveCustomer' | 'customersChanged'>,
+    private readonly customers: Pick<CatalogService, 'saveCustomer' | 'customersChanged' | 'payerLinksChanged'>,
     private readonly accounts: AccountStore,
     private readonly files: CustomerDropFiles | null,
     private readonly waiting: WaitingPurchases | null = null,
@@ -161,6 +161,7 @@ export class CustomerImports {
       written.filter((w) => w.previous && reevaluates(w.previous, w.record)).map((w) => w.record.code),
       this.waiting ? (codes) => this.waiting!.customersWaiting(accountId, codes) : undefined,
     );
+    await this.customers.payerLinksChanged(accountId, written);
     phase('reevaluationsMs');
     result.rejected.sort((a, b) => a.line - b.line);
     logger.info('customers imported', { accountId, rows: result.rows, created: result.created, updated: result.updated, ...phases });

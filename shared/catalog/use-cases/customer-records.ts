@@ -1,7 +1,7 @@
 import { billingDayOn } from '../../kernel/proration';
 import { historyOf, replacedBillingDays, sameHistory } from '../domain/billing-days';
 import { type CustomerInput, customerLinksOf, DEFAULT_PAYMENT_TERMS_DAYS, MAX_PARENT_CHAIN, parentChain } from '../domain/catalog';
-import type { CatalogStore, CustomerRecord, VersionCheck } from '../ports';
+import type { CatalogStore, CustomerRecord, PayerMove, VersionCheck } from '../ports';
 
 /** A customer as a write stores it, before its version and time. */
 export type CustomerBody = Omit<CustomerRecord, 'version' | 'updatedAt'>;
@@ -47,6 +47,18 @@ export function sameCustomer(held: CustomerRecord, body: CustomerBody): boolean 
     (held.country ?? null) === body.country &&
     sameHistory(historyOf(held), historyOf(body)) &&
     JSON.stringify(customerLinksOf(held)) === JSON.stringify(customerLinksOf(body))
+  );
+}
+
+/** The parent a customer's charges go to (`invoicing: parent`), or null when it invoices itself. */
+const invoicedTo = (c: Pick<CustomerRecord, 'parent' | 'invoicing'>) => (c.invoicing === 'parent' ? (c.parent ?? null) : null);
+
+/** The customers whose payer link a write changed (who they are invoiced to), each with its links before it. */
+export function payerMoves(written: ReadonlyArray<{ previous: CustomerRecord | null; record: CustomerRecord }>): PayerMove[] {
+  return written.flatMap(({ previous, record }) =>
+    previous && invoicedTo(previous) !== invoicedTo(record)
+      ? [{ code: record.code, previous: { parent: previous.parent ?? null, invoicing: previous.invoicing ?? 'self' } }]
+      : [],
   );
 }
 
