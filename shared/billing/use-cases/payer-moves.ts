@@ -1,3 +1,4 @@
+import { mapLimit } from '../../kernel/concurrency';
 import { logger } from '../../kernel/logger';
 import type { CatalogStore, PayerMove, PayerMoveListener } from '../../catalog/ports';
 import type { BillingBus, InvoiceStore } from '../ports';
@@ -30,17 +31,18 @@ export class PayerMoves implements PayerMoveListener {
       if (m.previous.invoicing === 'parent' && m.previous.parent) payers.add(payerOfParent.get(m.previous.parent) ?? m.previous.parent);
     }
     const cycles = new Set<string>();
-    for (const payer of payers) {
+    // an import may move many customers at once: their payers' open drafts are read 8 at a time
+    await mapLimit([...payers], 8, async (payer) => {
       for (const draft of await this.deps.invoices.openInvoicesOf(accountId, payer)) {
         if (draft.record.status === 'draft' && draft.cycleId) cycles.add(draft.cycleId);
       }
-    }
+    });
     if (!cycles.size) return;
     const arrivedAt = (this.deps.now?.() ?? new Date()).toISOString();
     await this.deps.bus.send([...cycles].sort().map((cycleId) => ({ type: 'cycle-late' as const, accountId, cycleId, arrivedAt })));
     logger.info('payer links changed: regenerating the cycles of their drafts', {
       accountId,
-      customers: moves.map((m) => m.code),
+      customers: moves.length,
       cycles: [...cycles],
     });
   }
