@@ -120,6 +120,8 @@ test('build an offer, subscribe, change, pause, resume, cancel at the end of the
   await page.getByLabel('Offer id').fill('team');
   const catalogueSelect = page.getByLabel('Catalogue', { exact: true });
   await expect(catalogueSelect.inputValue()).resolves.toBe('main');
+  // the offer's catalogue is an option at once (its id); its name once the catalogues are read
+  await catalogueSelect.locator('option', { hasText: 'main (Main catalogue)' }).waitFor({ state: 'attached' });
   await expect(catalogueSelect.locator('option').allTextContents()).resolves.toEqual(['(choose a catalogue)', 'main (Main catalogue)']);
   await page.getByLabel('Offer name').fill('Team');
   await page.getByRole('button', { name: 'Add charge' }).click();

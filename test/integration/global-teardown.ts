@@ -1,10 +1,16 @@
 import * as fs from 'node:fs';
-import type { StackProcess } from './stack-process';
+import type { SharedStack } from './global-setup';
 
-/** Stops the stack (SIGTERM, as Ctrl-C does). The data dir is removed unless the stop was not clean. */
+/**
+ * The last project's teardown stops the stack (SIGTERM, as Ctrl-C does). The data dir is removed unless
+ * the stop was not clean.
+ */
 export default async function globalTeardown(): Promise<void> {
-  const stack = (globalThis as { __billstreamStack?: StackProcess }).__billstreamStack;
-  if (!stack) return;
+  const shared = globalThis as SharedStack;
+  shared.__billstreamStackUsers = Math.max(0, (shared.__billstreamStackUsers ?? 1) - 1);
+  const stack = shared.__billstreamStack;
+  if (!stack || shared.__billstreamStackUsers > 0) return;
+  shared.__billstreamStack = undefined;
   const code = await stack.stop();
   const dataDir = process.env.BILLSTREAM_TEST_DATA_DIR;
   if (code !== 0) {
